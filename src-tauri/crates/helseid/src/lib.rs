@@ -1,0 +1,33 @@
+//! A HelseID client for desktop apps. No Tauri, no patient concepts: it signs a
+//! user in through the system browser and hands out one access token per API.
+
+mod client;
+mod error;
+mod id_token;
+mod loopback;
+mod opener;
+mod pkce;
+mod secret;
+
+pub use client::{Discovery, HelseIdClient, HelseIdConfig, Session};
+pub use error::HelseIdError;
+pub use id_token::UserClaims;
+pub use opener::{FollowRedirects, SystemBrowser, UrlOpener, WriteToFile};
+pub use secret::Secret;
+
+use std::time::Duration;
+
+/// The HTTP client every Arbeidsflate crate uses: rustls with the ring provider,
+/// the OS's trusted roots, no cookies, and a per-request timeout.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("Arbeidsflate/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("HTTP client with static configuration")
+}

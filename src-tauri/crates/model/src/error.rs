@@ -1,0 +1,51 @@
+//! Errors as the UI sees them: a stable code it translates, and a technical detail
+//! that never contains patient data.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Stable error codes. The UI's catalogues hold one message per code
+/// (`error.<code>`), so renaming a variant is a breaking change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// Not signed in, or the session has ended.
+    NotSignedIn,
+    /// The user closed or cancelled the sign-in in the browser.
+    SignInCancelled,
+    /// The sign-in did not complete in time.
+    SignInTimedOut,
+    /// The identity provider answered something we must not accept.
+    SignInRejected,
+    /// A service could not be reached.
+    ServiceUnavailable,
+    /// A service answered with an error or with content we could not read.
+    ServiceError,
+    /// The patient is not on the worklist or does not exist.
+    PatientNotFound,
+    /// A national identity number failed validation.
+    InvalidNationalId,
+    /// The deployment profile is invalid.
+    InvalidProfile,
+    /// The OS keyring is missing or locked.
+    KeyringUnavailable,
+    /// Anything else; the detail says what.
+    Internal,
+}
+
+/// The error type every IPC command returns.
+#[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
+#[ts(export)]
+#[error("{code:?}: {detail}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    /// Technical detail for support; never patient data.
+    pub detail: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self { code, detail: detail.into() }
+    }
+}

@@ -1,0 +1,156 @@
+//! Typed views the UI renders. Every clinical item carries where it came from and
+//! how fresh it is.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ClinicianRole {
+    NursingHomeNurse,
+    HomeCareNurse,
+    NursingHomeDoctor,
+}
+
+impl ClinicianRole {
+    /// Helsepersonell category code (OID 2.16.578.1.12.4.1.1.9060).
+    pub fn hpr_category(self) -> &'static str {
+        match self {
+            ClinicianRole::NursingHomeNurse | ClinicianRole::HomeCareNurse => "SP",
+            ClinicianRole::NursingHomeDoctor => "LE",
+        }
+    }
+}
+
+/// The signed-in user as the UI shows them. The national identity number stays in
+/// the backend.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Clinician {
+    pub name: String,
+    pub hpr_number: String,
+    pub role: ClinicianRole,
+    /// Ward or home-care district the clinician works in.
+    pub unit_name: String,
+}
+
+/// Where an item came from and when.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Provenance {
+    /// Human name of the source service, e.g. "Kommunal plattform".
+    pub source: String,
+    /// RFC 3339; when the source last changed the item, if it says.
+    pub last_updated: Option<String>,
+    /// RFC 3339; when we fetched it.
+    pub fetched_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum WorklistKind {
+    Ward { ward_name: String },
+    Route { date: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct WorklistEntry {
+    /// Opaque handle for `open_patient`; the platform's logical id.
+    pub patient_ref: String,
+    pub name: String,
+    pub national_id: String,
+    pub age: u32,
+    /// Room for ward residents.
+    pub room: Option<String>,
+    /// Visit start (RFC 3339) for home-care visits.
+    pub visit_start: Option<String>,
+    pub visit_end: Option<String>,
+    /// Short description of the visit, e.g. "Morgenstell, medisiner".
+    pub visit_reason: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Worklist {
+    pub kind: WorklistKind,
+    pub entries: Vec<WorklistEntry>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PatientBanner {
+    pub name: String,
+    /// Formatted `DDMMYY NNNNN`.
+    pub national_id: String,
+    /// Whether the number passed validation; a failing number is shown flagged.
+    pub national_id_valid: bool,
+    pub synthetic: bool,
+    pub birth_date: Option<String>,
+    pub age: Option<u32>,
+    pub gender: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Allergy {
+    pub substance: String,
+    pub code: Option<String>,
+    pub criticality: Option<String>,
+    pub reaction: Option<String>,
+    pub recorded: Option<String>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Medication {
+    pub name: String,
+    /// ATC code where the source gives one.
+    pub atc: Option<String>,
+    pub dosage: Option<String>,
+    pub status: String,
+    pub started: Option<String>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum VitalKind {
+    Pulse,
+    SystolicBp,
+    DiastolicBp,
+    Temperature,
+    Spo2,
+    RespiratoryRate,
+    Consciousness,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct VitalSign {
+    pub kind: VitalKind,
+    /// Numeric value; for consciousness, 0 = Alert and 1 = new confusion/voice/pain/unresponsive.
+    pub value: f64,
+    /// Display text, e.g. "A" for ACVPU alert.
+    pub display: String,
+    pub unit: String,
+    pub effective: String,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PatientOverview {
+    pub patient_ref: String,
+    pub banner: PatientBanner,
+    pub allergies: Vec<Allergy>,
+    pub medications: Vec<Medication>,
+    /// The latest value of each vital sign.
+    pub latest_vitals: Vec<VitalSign>,
+}

@@ -1,0 +1,412 @@
+//! An in-memory FHIR R4 resource store with the subset of search a municipal platform
+//! offers: token, reference, string and date parameters, `_sort`, `_count`/`_offset`
+//! paging with `next` links, and `_include`.
+//!
+//! Unknown search parameters are refused (like `Prefer: handling=strict`) so a client
+//! that relies on a parameter the platform does not offer fails here first.
+
+use chrono::{DateTime, Local, NaiveDate, TimeZone};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 1000;
+
+#[derive(Default)]
+pub struct FhirStore {
+    by_type: BTreeMap<String, Vec<Value>>,
+    index: HashMap<(String, String), usize>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SearchError {
+    #[error("unknown resource type {0}")]
+    UnknownType(String),
+    #[error("search parameter '{0}' is not supported for this resource type")]
+    UnknownParameter(String),
+    #[error("invalid value for search parameter '{0}'")]
+    BadValue(String),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Token,
+    Reference,
+    Str,
+    Date,
+}
+
+/// The search parameters this platform offers: (resource type, name) → kind and paths.
+fn parameter(rtype: &str, name: &str) -> Option<(Kind, &'static [&'static str])> {
+    use Kind::*;
+    let subject: &'static [&'static str] = &["subject.reference"];
+    Some(match (rtype, name) {
+        (_, "_id") => (Token, &["id"]),
+        (_, "_lastUpdated") => (Date, &["meta.lastUpdated"]),
+        ("Patient" | "Practitioner" | "Organization", "identifier") => (Token, &["identifier"]),
+        ("Patient" | "Practitioner", "name") => (Str, &["name.family", "name.given", "name.text"]),
+        ("Patient", "birthdate") => (Date, &["birthDate"]),
+        ("Location" | "Organization", "name") => (Str, &["name"]),
+        ("PractitionerRole", "practitioner") => (Reference, &["practitioner.reference"]),
+        ("PractitionerRole", "location") => (Reference, &["location.reference"]),
+        ("Encounter", "subject" | "patient") => (Reference, subject),
+        ("Encounter", "location") => (Reference, &["location.location.reference"]),
+        ("Encounter" | "Appointment" | "MedicationStatement" | "CarePlan" | "Task" | "DocumentReference", "status") => {
+            (Token, &["status"])
+        }
+        ("Appointment", "actor" | "patient" | "practitioner") => (Reference, &["participant.actor.reference"]),
+        ("Appointment", "date") => (Date, &["start"]),
+        ("AllergyIntolerance", "patient") => (Reference, &["patient.reference"]),
+        ("AllergyIntolerance" | "Condition", "clinical-status") => (Token, &["clinicalStatus.coding"]),
+        ("MedicationStatement" | "Observation" | "Condition" | "CarePlan" | "DocumentReference", "subject" | "patient") => {
+            (Reference, subject)
+        }
+        ("Observation", "category") => (Token, &["category.coding"]),
+        ("Observation", "code") => (Token, &["code.coding"]),
+        ("Observation", "date") => (Date, &["effectiveDateTime"]),
+        ("Task", "patient" | "subject") => (Reference, &["for.reference"]),
+        ("Task", "owner") => (Reference, &["owner.reference"]),
+        ("DocumentReference", "date") => (Date, &["date"]),
+        _ => return None,
+    })
+}
+
+pub const RESOURCE_TYPES: &[&str] = &[
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Location",
+    "Encounter",
+    "Appointment",
+    "Condition",
+    "AllergyIntolerance",
+    "MedicationStatement",
+    "Observation",
+    "CarePlan",
+    "Task",
+    "DocumentReference",
+];
+
+impl FhirStore {
+    pub fn insert(&mut self, resource: Value) {
+        let rtype = resource["resourceType"].as_str().expect("resourceType").to_string();
+        let id = resource["id"].as_str().expect("id").to_string();
+        let list = self.by_type.entry(rtype.clone()).or_default();
+        match self.index.get(&(rtype.clone(), id.clone())) {
+            Some(&i) => list[i] = resource,
+            None => {
+                self.index.insert((rtype, id), list.len());
+                list.push(resource);
+            }
+        }
+    }
+
+    pub fn get(&self, rtype: &str, id: &str) -> Option<&Value> {
+        let i = *self.index.get(&(rtype.to_string(), id.to_string()))?;
+        self.by_type.get(rtype)?.get(i)
+    }
+
+    pub fn all(&self, rtype: &str) -> &[Value] {
+        self.by_type.get(rtype).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn count(&self) -> usize {
+        self.by_type.values().map(Vec::len).sum()
+    }
+
+    /// A digest of every resource, for determinism checks.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for list in self.by_type.values() {
+            for r in list {
+                h.update(r.to_string().as_bytes());
+            }
+        }
+        format!("{:x}", h.finalize())
+    }
+
+    /// Runs a search and returns a `searchset` Bundle. `base` is the server's base URL,
+    /// used for `fullUrl`s and paging links.
+    pub fn search(&self, rtype: &str, query: &[(String, String)], base: &str) -> Result<Value, SearchError> {
+        if !RESOURCE_TYPES.contains(&rtype) {
+            return Err(SearchError::UnknownType(rtype.into()));
+        }
+        let mut count = DEFAULT_PAGE;
+        let mut offset = 0usize;
+        let mut sort: Option<(String, bool)> = None;
+        let mut includes = Vec::new();
+        let mut filters = Vec::new();
+        for (name, value) in query {
+            match name.as_str() {
+                "_count" => count = value.parse::<usize>().map_err(|_| SearchError::BadValue(name.clone()))?.min(MAX_PAGE),
+                "_offset" => offset = value.parse().map_err(|_| SearchError::BadValue(name.clone()))?,
+                "_sort" => {
+                    let (desc, key) = value.strip_prefix('-').map(|k| (true, k)).unwrap_or((false, value.as_str()));
+                    match parameter(rtype, key) {
+                        Some((Kind::Date, _)) => sort = Some((key.to_string(), desc)),
+                        _ => return Err(SearchError::BadValue("_sort".into())),
+                    }
+                }
+                "_include" => includes.push(value.clone()),
+                "_total" | "_format" => {}
+                _ => {
+                    let (kind, paths) = parameter(rtype, name).ok_or_else(|| SearchError::UnknownParameter(name.clone()))?;
+                    filters.push((kind, paths, name.as_str(), value.as_str()));
+                }
+            }
+        }
+
+        let mut matches: Vec<&Value> = Vec::new();
+        for r in self.all(rtype) {
+            let mut ok = true;
+            for (kind, paths, name, value) in &filters {
+                if !matches_filter(r, *kind, paths, value).map_err(|_| SearchError::BadValue(name.to_string()))? {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                matches.push(r);
+            }
+        }
+        if let Some((key, desc)) = &sort {
+            let (_, paths) = parameter(rtype, key).expect("checked above");
+            matches.sort_by_key(|r| first_value(r, paths).and_then(|v| instant(&v)).unwrap_or(i64::MIN));
+            if *desc {
+                matches.reverse();
+            }
+        }
+
+        let total = matches.len();
+        let page: Vec<&Value> = matches.into_iter().skip(offset).take(count).collect();
+        let mut entries: Vec<Value> = page
+            .iter()
+            .map(|r| json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "match"}}))
+            .collect();
+        entries.extend(self.included(rtype, &page, &includes)?.into_iter().map(|r| {
+            json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "include"}})
+        }));
+
+        let own_query: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "_offset").cloned().collect();
+        let link = |off: usize| {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &own_query {
+                q.append_pair(k, v);
+            }
+            q.append_pair("_offset", &off.to_string());
+            format!("{base}/{rtype}?{}", q.finish())
+        };
+        let mut links = vec![json!({"relation": "self", "url": link(offset)})];
+        if offset + count < total {
+            links.push(json!({"relation": "next", "url": link(offset + count)}));
+        }
+        Ok(json!({
+            "resourceType": "Bundle", "type": "searchset", "total": total,
+            "link": links, "entry": entries
+        }))
+    }
+
+    fn included<'a>(&'a self, rtype: &str, page: &[&Value], includes: &[String]) -> Result<Vec<&'a Value>, SearchError> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for inc in includes {
+            let (src, param) = inc.split_once(':').ok_or_else(|| SearchError::BadValue("_include".into()))?;
+            if src != rtype {
+                return Err(SearchError::BadValue("_include".into()));
+            }
+            let Some((Kind::Reference, paths)) = parameter(rtype, param) else {
+                return Err(SearchError::BadValue("_include".into()));
+            };
+            for r in page {
+                for reference in values_at(r, paths) {
+                    let Some(s) = reference.as_str() else { continue };
+                    let Some((t, id)) = s.split_once('/') else { continue };
+                    if seen.insert(s.to_string()) {
+                        if let Some(target) = self.get(t, id) {
+                            out.push(target);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn full_url(base: &str, r: &Value) -> String {
+    format!("{base}/{}/{}", r["resourceType"].as_str().unwrap_or(""), r["id"].as_str().unwrap_or(""))
+}
+
+/// All values at a dotted path, flattening arrays on the way.
+fn values_at(r: &Value, paths: &[&str]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for path in paths {
+        let mut current = vec![r];
+        for part in path.split('.') {
+            let mut next = Vec::new();
+            for v in current {
+                match v.get(part) {
+                    Some(Value::Array(items)) => next.extend(items.iter()),
+                    Some(x) => next.push(x),
+                    None => {}
+                }
+            }
+            current = next;
+        }
+        out.extend(current.into_iter().cloned());
+    }
+    out
+}
+
+fn first_value(r: &Value, paths: &[&str]) -> Option<String> {
+    values_at(r, paths).into_iter().find_map(|v| v.as_str().map(str::to_string))
+}
+
+fn matches_filter(r: &Value, kind: Kind, paths: &[&str], query: &str) -> Result<bool, ()> {
+    let values = values_at(r, paths);
+    // Comma-separated values are OR-ed.
+    for q in query.split(',') {
+        let hit = match kind {
+            Kind::Token => values.iter().any(|v| token_matches(v, q)),
+            Kind::Reference => values.iter().filter_map(Value::as_str).any(|s| s == q || s.rsplit('/').next() == Some(q)),
+            Kind::Str => {
+                let q = q.to_lowercase();
+                values.iter().filter_map(Value::as_str).any(|s| s.to_lowercase().starts_with(&q))
+            }
+            Kind::Date => {
+                let (prefix, lo, hi) = date_query(q).ok_or(())?;
+                values.iter().filter_map(Value::as_str).filter_map(instant).any(|t| match prefix {
+                    "eq" => lo <= t && t < hi,
+                    "ge" => t >= lo,
+                    "gt" => t >= hi,
+                    "le" => t < hi,
+                    "lt" => t < lo,
+                    _ => false,
+                })
+            }
+        };
+        if hit {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn token_matches(v: &Value, q: &str) -> bool {
+    let (system, code) = match q.split_once('|') {
+        Some((s, c)) => (Some(s), c),
+        None => (None, q),
+    };
+    match v {
+        Value::String(s) => system.is_none() && s == code,
+        Value::Object(o) => {
+            let v_code = o.get("code").or_else(|| o.get("value")).and_then(Value::as_str);
+            let v_system = o.get("system").and_then(Value::as_str);
+            let code_ok = code.is_empty() || v_code == Some(code);
+            let system_ok = match system {
+                None => true,
+                Some("") => v_system.is_none(),
+                Some(s) => v_system == Some(s),
+            };
+            code_ok && system_ok
+        }
+        _ => false,
+    }
+}
+
+/// Milliseconds since the epoch for a FHIR date or dateTime (dates at local midnight).
+pub fn instant(s: &str) -> Option<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    Local.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.timestamp_millis())
+}
+
+/// A date query value → (prefix, start, end) of the interval it names.
+fn date_query(q: &str) -> Option<(&str, i64, i64)> {
+    let (prefix, rest) = match q.get(..2) {
+        Some(p @ ("eq" | "ge" | "gt" | "le" | "lt")) => (p, &q[2..]),
+        _ => ("eq", q),
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(rest) {
+        let ms = t.timestamp_millis();
+        return Some((prefix, ms, ms + 1));
+    }
+    let day = NaiveDate::parse_from_str(rest, "%Y-%m-%d").ok()?;
+    let lo = instant(&day.to_string())?;
+    let hi = instant(&day.succ_opt()?.to_string())?;
+    Some((prefix, lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> FhirStore {
+        let mut s = FhirStore::default();
+        s.insert(json!({"resourceType": "Patient", "id": "p1", "identifier": [{"system": "urn:x", "value": "1"}]}));
+        for i in 0..7 {
+            s.insert(json!({
+                "resourceType": "Observation", "id": format!("o{i}"), "subject": {"reference": "Patient/p1"},
+                "code": {"coding": [{"system": "http://loinc.org", "code": if i % 2 == 0 { "8867-4" } else { "8310-5" }}]},
+                "effectiveDateTime": format!("2026-11-{:02}T10:00:00+01:00", 10 + i)
+            }));
+        }
+        s
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn pages_follow_next_links_until_the_end() {
+        let s = store();
+        let b = s.search("Observation", &q(&[("patient", "p1"), ("_count", "3")]), "http://x/fhir").unwrap();
+        assert_eq!(b["total"], 7);
+        assert_eq!(b["entry"].as_array().unwrap().len(), 3);
+        let next = b["link"].as_array().unwrap().iter().find(|l| l["relation"] == "next").unwrap();
+        assert!(next["url"].as_str().unwrap().contains("_offset=3"));
+        let last = s.search("Observation", &q(&[("patient", "p1"), ("_count", "3"), ("_offset", "6")]), "http://x/fhir").unwrap();
+        assert_eq!(last["entry"].as_array().unwrap().len(), 1);
+        assert!(!last["link"].as_array().unwrap().iter().any(|l| l["relation"] == "next"));
+    }
+
+    #[test]
+    fn token_date_and_sort_filters_apply() {
+        let s = store();
+        let b = s
+            .search(
+                "Observation",
+                &q(&[("code", "http://loinc.org|8867-4"), ("date", "ge2026-11-12"), ("_sort", "-date")]),
+                "http://x",
+            )
+            .unwrap();
+        let ids: Vec<&str> = b["entry"].as_array().unwrap().iter().map(|e| e["resource"]["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, vec!["o6", "o4", "o2"]);
+    }
+
+    #[test]
+    fn include_adds_referenced_resources_once() {
+        let s = store();
+        let b = s.search("Observation", &q(&[("_include", "Observation:subject")]), "http://x").unwrap();
+        let included: Vec<&Value> =
+            b["entry"].as_array().unwrap().iter().filter(|e| e["search"]["mode"] == "include").collect();
+        assert_eq!(included.len(), 1);
+        assert_eq!(included[0]["resource"]["id"], "p1");
+    }
+
+    #[test]
+    fn unknown_parameters_and_bad_values_are_refused() {
+        let s = store();
+        assert_eq!(
+            s.search("Observation", &q(&[("colour", "red")]), "http://x").unwrap_err(),
+            SearchError::UnknownParameter("colour".into())
+        );
+        assert!(matches!(s.search("Observation", &q(&[("date", "yesterday")]), "http://x"), Err(SearchError::BadValue(_))));
+        assert!(matches!(s.search("Spaceship", &[], "http://x"), Err(SearchError::UnknownType(_))));
+    }
+}

@@ -1,0 +1,119 @@
+//! Arbeidsflate's built-in sandbox: loopback simulators of HelseID and a municipal
+//! FHIR R4 platform, filled with a deterministic synthetic world of Norwegian
+//! patients. Used by the app (when no deployment profile is given), by the CLI
+//! (`arbeidsflate sandbox`), and by the tests.
+
+mod catalog;
+pub mod fhir_server;
+pub mod fhir_store;
+pub mod idp;
+mod keys;
+mod rng;
+pub mod world;
+
+use axum::Router;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use idp::TokenLifetimes;
+pub use world::{SandboxClinician, WorldOptions};
+
+/// The HelseID audience (resource indicator) and scope of the sandbox's municipal platform.
+pub const MUNICIPAL_AUDIENCE: &str = "sandbox:municipal-fhir";
+pub const MUNICIPAL_SCOPE: &str = "sandbox:municipal-fhir/api";
+/// The client id the sandbox's HelseID knows the app by.
+pub const CLIENT_ID: &str = "arbeidsflate-sandbox";
+
+#[derive(Debug, Clone, Default)]
+pub struct SandboxOptions {
+    /// Port of the IdP; the FHIR platform takes the next one. 0 = ephemeral ports.
+    pub port: u16,
+    /// Delay added to every response, to imitate a real network.
+    pub latency_ms: u64,
+    pub world: WorldOptions,
+    pub lifetimes: TokenLifetimes,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("could not bind a loopback port: {0}")]
+    Bind(#[from] std::io::Error),
+}
+
+/// A running sandbox. Dropping it stops the servers.
+pub struct Sandbox {
+    pub idp_url: String,
+    pub fhir_url: String,
+    pub clinicians: Vec<SandboxClinician>,
+    pub resource_count: usize,
+    stop: watch::Sender<bool>,
+}
+
+impl Sandbox {
+    /// Generates the world and starts both servers on loopback.
+    pub async fn start(options: SandboxOptions) -> Result<Self, SandboxError> {
+        let world = world::generate(options.world.clone());
+        let idp_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
+        let fhir_port = if options.port == 0 { 0 } else { options.port + 1 };
+        let fhir_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, fhir_port)).await?;
+        let idp_url = format!("http://{}", idp_listener.local_addr()?);
+        let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
+        let fhir_url = format!("{fhir_base}/fhir");
+
+        // RSA key generation is the slowest part of start-up; run it off the async threads.
+        let key = Arc::new(tokio::task::spawn_blocking(keys::SigningKey::generate).await.expect("key generation"));
+        let clinicians = world.clinicians.clone();
+        let resource_count = world.store.count();
+        let idp_state = Arc::new(idp::IdpState::new(idp_url.clone(), key.clone(), clinicians.clone(), options.lifetimes.clone()));
+        let fhir_state = Arc::new(fhir_server::FhirState {
+            base_url: fhir_url.clone(),
+            issuer: idp_url.clone(),
+            audience: MUNICIPAL_AUDIENCE.into(),
+            key,
+            store: RwLock::new(world.store),
+        });
+
+        let (stop, stopped) = watch::channel(false);
+        let latency = Duration::from_millis(options.latency_ms);
+        serve(idp_listener, with_latency(idp::router(idp_state), latency), stopped.clone());
+        serve(fhir_listener, with_latency(fhir_server::router(fhir_state), latency), stopped);
+        tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
+        Ok(Self { idp_url, fhir_url, clinicians, resource_count, stop })
+    }
+
+    /// Stops both servers.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn with_latency(router: Router, latency: Duration) -> Router {
+    if latency.is_zero() {
+        return router;
+    }
+    router.layer(axum::middleware::from_fn(move |req, next: axum::middleware::Next| async move {
+        tokio::time::sleep(latency).await;
+        next.run(req).await
+    }))
+}
+
+fn serve(listener: TcpListener, router: Router, mut stopped: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        let shutdown = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(error = %e, "sandbox server failed");
+        }
+    });
+}

@@ -1,0 +1,488 @@
+//! The deterministic synthetic world: clinicians, two nursing-home wards, a home-care
+//! district, and per patient the FHIR resources a municipal platform would hold.
+//!
+//! Same seed, same day, same scale → the same world, byte for byte.
+
+use crate::catalog::*;
+use crate::fhir_store::FhirStore;
+use crate::rng::SeededRng;
+use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR, SYSTEM_HPR};
+use arbeidsflate_model::view::ClinicianRole;
+use chrono::{DateTime, Duration, Local, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde_json::{json, Value};
+
+/// HL7 Norway / Volven systems used in the generated resources.
+pub const SYSTEM_HPR_CATEGORY: &str = "urn:oid:2.16.578.1.12.4.1.1.9060";
+pub const SYSTEM_ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
+pub const SYSTEM_ATC: &str = "http://www.whocc.no/atc";
+pub const SYSTEM_SNOMED: &str = "http://snomed.info/sct";
+pub const SYSTEM_LOINC: &str = "http://loinc.org";
+pub const SYSTEM_ORGNR: &str = "urn:oid:2.16.578.1.12.4.1.4.101";
+
+/// Sandbox organisation numbers: obviously fictitious 9-digit values.
+pub const MUNICIPALITY_ORGNR: &str = "999000001";
+pub const NURSING_HOME_ORGNR: &str = "999000002";
+pub const HOME_CARE_ORGNR: &str = "999000003";
+
+#[derive(Debug, Clone)]
+pub struct WorldOptions {
+    pub seed: u64,
+    /// Multiplies the number of patients per ward and district.
+    pub scale: u32,
+    /// "Today" for visits and the vital-sign series.
+    pub today: NaiveDate,
+}
+
+impl Default for WorldOptions {
+    fn default() -> Self {
+        Self { seed: 2026, scale: 1, today: Local::now().date_naive() }
+    }
+}
+
+/// A synthetic clinician the sandbox's HelseID can sign in.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SandboxClinician {
+    /// Synthetic fødselsnummer (HelseID's `pid` claim).
+    pub pid: String,
+    pub hpr_number: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub role: ClinicianRole,
+    pub unit_name: String,
+    pub practitioner_id: String,
+}
+
+impl SandboxClinician {
+    pub fn name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+}
+
+pub struct World {
+    pub clinicians: Vec<SandboxClinician>,
+    pub store: FhirStore,
+    pub options: WorldOptions,
+}
+
+struct Unit {
+    location_id: &'static str,
+    name: &'static str,
+    physical_type: &'static str,
+    org_id: &'static str,
+}
+
+const WARD_A: Unit = Unit { location_id: "avd-solsikken", name: "Solsikken", physical_type: "wa", org_id: "org-furulund" };
+const WARD_B: Unit = Unit { location_id: "avd-blaaklokka", name: "Blåklokka", physical_type: "wa", org_id: "org-furulund" };
+const DISTRICT: Unit = Unit { location_id: "sone-sentrum", name: "Hjemmetjenesten sone sentrum", physical_type: "area", org_id: "org-hjemmetjenesten" };
+
+pub fn generate(options: WorldOptions) -> World {
+    let mut rng = SeededRng::new(options.seed);
+    let mut store = FhirStore::default();
+    let mut gen = Generator { rng: &mut rng, store: &mut store, options: &options, patient_seq: 0, nin_seq: 0 };
+
+    gen.organisations();
+    let clinicians = gen.clinicians();
+    let scale = options.scale.max(1) as i64;
+
+    for (ward, nurse_idx) in [(&WARD_A, 0usize), (&WARD_B, 1usize)] {
+        let n = gen.rng.range(15, 20) * scale;
+        for room in 1..=n {
+            let pid = gen.patient(ward, false);
+            gen.ward_stay(&pid, ward, room as u32);
+            gen.clinical_record(&pid, true);
+            gen.tasks_for_today(&pid, &clinicians[nurse_idx].practitioner_id);
+        }
+    }
+    let home_nurses = [&clinicians[2], &clinicians[3]];
+    let n = gen.rng.range(15, 25) * scale;
+    for i in 0..n {
+        let pid = gen.patient(&DISTRICT, true);
+        gen.clinical_record(&pid, false);
+        let nurse = home_nurses[(i % 2) as usize];
+        gen.visits_today(&pid, &nurse.practitioner_id);
+    }
+    World { clinicians, store, options }
+}
+
+struct Generator<'a> {
+    rng: &'a mut SeededRng,
+    store: &'a mut FhirStore,
+    options: &'a WorldOptions,
+    patient_seq: u32,
+    nin_seq: u32,
+}
+
+impl Generator<'_> {
+    fn organisations(&mut self) {
+        self.store.insert(json!({
+            "resourceType": "Organization", "id": "org-kommune",
+            "identifier": [{"system": SYSTEM_ORGNR, "value": MUNICIPALITY_ORGNR}],
+            "name": "Sandvik kommune"
+        }));
+        for (id, orgnr, name) in [
+            ("org-furulund", NURSING_HOME_ORGNR, "Furulund sykehjem"),
+            ("org-hjemmetjenesten", HOME_CARE_ORGNR, "Hjemmetjenesten Sandvik"),
+        ] {
+            self.store.insert(json!({
+                "resourceType": "Organization", "id": id,
+                "identifier": [{"system": SYSTEM_ORGNR, "value": orgnr}],
+                "name": name, "partOf": {"reference": "Organization/org-kommune"}
+            }));
+        }
+        for unit in [&WARD_A, &WARD_B, &DISTRICT] {
+            self.store.insert(json!({
+                "resourceType": "Location", "id": unit.location_id, "status": "active",
+                "name": unit.name,
+                "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": unit.physical_type}]},
+                "managingOrganization": {"reference": format!("Organization/{}", unit.org_id)}
+            }));
+        }
+    }
+
+    fn clinicians(&mut self) -> Vec<SandboxClinician> {
+        let specs: [(&str, &str, bool, ClinicianRole, &Unit); 5] = [
+            ("Ingrid", "Solbakken", true, ClinicianRole::NursingHomeNurse, &WARD_A),
+            ("Jonas", "Vik", false, ClinicianRole::NursingHomeNurse, &WARD_B),
+            ("Mona", "Haugland", true, ClinicianRole::HomeCareNurse, &DISTRICT),
+            ("Erlend", "Sørli", false, ClinicianRole::HomeCareNurse, &DISTRICT),
+            ("Sigrid", "Bakkeli", true, ClinicianRole::NursingHomeDoctor, &WARD_A),
+        ];
+        let mut out = Vec::new();
+        for (i, (given, family, female, role, unit)) in specs.into_iter().enumerate() {
+            let birth = NaiveDate::from_ymd_opt(1970 + i as i32 * 3, 1 + i as u32 * 2, 3 + i as u32 * 4).unwrap();
+            let pid = self.synthetic_nin(birth);
+            let hpr = format!("{}", 9_100_001 + i as u32 * 17);
+            let practitioner_id = format!("hp-{}", i + 1);
+            self.store.insert(json!({
+                "resourceType": "Practitioner", "id": practitioner_id, "active": true,
+                "identifier": [{"system": SYSTEM_HPR, "value": hpr}],
+                "name": [{"family": family, "given": [given], "text": format!("{given} {family}")}],
+                "gender": if female { "female" } else { "male" }
+            }));
+            let mut locations = vec![json!({"reference": format!("Location/{}", unit.location_id)})];
+            if role == ClinicianRole::NursingHomeDoctor {
+                locations.push(json!({"reference": format!("Location/{}", WARD_B.location_id)}));
+            }
+            self.store.insert(json!({
+                "resourceType": "PractitionerRole", "id": format!("hpr-role-{}", i + 1), "active": true,
+                "practitioner": {"reference": format!("Practitioner/{practitioner_id}")},
+                "organization": {"reference": format!("Organization/{}", unit.org_id)},
+                "code": [{"coding": [{"system": SYSTEM_HPR_CATEGORY, "code": role.hpr_category()}]}],
+                "location": locations
+            }));
+            let unit_name = if role == ClinicianRole::NursingHomeDoctor {
+                format!("Furulund sykehjem ({}, {})", WARD_A.name, WARD_B.name)
+            } else {
+                unit.name.to_string()
+            };
+            out.push(SandboxClinician {
+                pid: pid.as_str().to_string(),
+                hpr_number: hpr,
+                given_name: given.into(),
+                family_name: family.into(),
+                role,
+                unit_name,
+                practitioner_id,
+            });
+        }
+        out
+    }
+
+    fn synthetic_nin(&mut self, birth: NaiveDate) -> NationalId {
+        self.nin_seq += 1;
+        NationalId::synthetic_for(birth, self.nin_seq * 7).expect("sandbox birth dates are encodable")
+    }
+
+    fn patient(&mut self, unit: &Unit, with_address: bool) -> String {
+        self.patient_seq += 1;
+        let id = format!("pas-{}", self.patient_seq);
+        let female = self.rng.chance(0.62);
+        let given = if female { *self.rng.pick(GIVEN_FEMALE) } else { *self.rng.pick(GIVEN_MALE) };
+        let family = *self.rng.pick(FAMILY);
+        let age = if with_address { self.rng.range(58, 96) } else { self.rng.range(72, 101) };
+        let birth = self.options.today - Duration::days(age * 365 + self.rng.range(0, 364));
+        let nin = self.synthetic_nin(birth);
+        let mut patient = json!({
+            "resourceType": "Patient", "id": id, "active": true,
+            "meta": {"versionId": "1", "lastUpdated": self.days_ago(1, 400)},
+            "identifier": [{"system": SYSTEM_FNR, "value": nin.as_str()}],
+            "name": [{"use": "official", "family": family, "given": [given]}],
+            "gender": if female { "female" } else { "male" },
+            "birthDate": birth.to_string(),
+            "managingOrganization": {"reference": format!("Organization/{}", unit.org_id)}
+        });
+        if with_address {
+            let street = *self.rng.pick(STREETS);
+            patient["address"] = json!([{
+                "use": "home", "line": [format!("{street} {}", self.rng.range(1, 80))],
+                "postalCode": "9990", "city": "Sandvik"
+            }]);
+        }
+        self.store.insert(patient);
+        id
+    }
+
+    fn ward_stay(&mut self, patient_id: &str, ward: &Unit, room: u32) {
+        let since = self.days_ago(20, 900);
+        self.store.insert(json!({
+            "resourceType": "Encounter", "id": format!("opphold-{patient_id}"), "status": "in-progress",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP", "display": "inpatient encounter"},
+            "subject": {"reference": format!("Patient/{patient_id}")},
+            "period": {"start": since},
+            "location": [
+                {"location": {"reference": format!("Location/{}", ward.location_id), "display": ward.name}},
+                {"location": {"display": format!("Rom {room}")}, "physicalType": {"coding": [{"code": "ro"}]}}
+            ],
+            "serviceProvider": {"reference": format!("Organization/{}", ward.org_id)}
+        }));
+    }
+
+    fn clinical_record(&mut self, patient_id: &str, nursing_home: bool) {
+        let subject = json!({"reference": format!("Patient/{patient_id}")});
+        let n_cond = self.rng.range(2, 5) as usize;
+        for (i, (code, display)) in self.rng.sample(CONDITIONS, n_cond).into_iter().enumerate() {
+            let onset = self.days_ago(60, 3000);
+            self.store.insert(json!({
+                "resourceType": "Condition", "id": format!("cond-{patient_id}-{i}"),
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+                "code": {"coding": [{"system": SYSTEM_ICD10, "code": code, "display": display}], "text": display},
+                "subject": subject, "onsetDateTime": onset
+            }));
+        }
+        let n_allergy = self.rng.range(0, 3) as usize;
+        for (i, (code, display, reaction, criticality)) in self.rng.sample(ALLERGENS, n_allergy).into_iter().enumerate() {
+            let recorded = self.days_ago(100, 4000);
+            self.store.insert(json!({
+                "resourceType": "AllergyIntolerance", "id": format!("allergi-{patient_id}-{i}"),
+                "meta": {"versionId": "1", "lastUpdated": recorded},
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]},
+                "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "code": "confirmed"}]},
+                "criticality": criticality,
+                "code": {"coding": [{"system": SYSTEM_SNOMED, "code": code, "display": display}], "text": display},
+                "patient": subject, "recordedDate": recorded,
+                "reaction": [{"manifestation": [{"text": reaction}]}]
+            }));
+        }
+        let n_med = self.rng.range(3, 8) as usize;
+        for (i, (atc, display, dosage)) in self.rng.sample(MEDICATIONS, n_med).into_iter().enumerate() {
+            let stopped = self.rng.chance(0.15);
+            let started = self.days_ago(14, 1500);
+            self.store.insert(json!({
+                "resourceType": "MedicationStatement", "id": format!("lm-{patient_id}-{i}"),
+                "meta": {"versionId": "1", "lastUpdated": started},
+                "status": if stopped { "stopped" } else { "active" },
+                "medicationCodeableConcept": {"coding": [{"system": SYSTEM_ATC, "code": atc, "display": display}], "text": display},
+                "subject": subject, "effectivePeriod": {"start": started},
+                "dosage": [{"text": dosage}]
+            }));
+        }
+        self.vital_series(patient_id, nursing_home);
+        let activities: Vec<Value> = self
+            .rng
+            .sample(CARE_ACTIVITIES, 3)
+            .into_iter()
+            .map(|a| json!({"detail": {"status": "in-progress", "description": a}}))
+            .collect();
+        self.store.insert(json!({
+            "resourceType": "CarePlan", "id": format!("tiltaksplan-{patient_id}"), "status": "active", "intent": "plan",
+            "title": "Tiltaksplan", "subject": subject, "activity": activities
+        }));
+        let n_docs = self.rng.range(1, 3) as usize;
+        for (i, (loinc, title)) in self.rng.sample(DOCUMENTS, n_docs).into_iter().enumerate() {
+            let date = self.days_ago(3, 700);
+            self.store.insert(json!({
+                "resourceType": "DocumentReference", "id": format!("dok-{patient_id}-{i}"), "status": "current",
+                "type": {"coding": [{"system": SYSTEM_LOINC, "code": loinc, "display": title}]},
+                "subject": subject, "date": date, "description": title,
+                "content": [{"attachment": {"contentType": "text/plain", "title": title,
+                    "data": base64_text(&format!("{title}. Syntetisk dokument for opplæring."))}}]
+            }));
+        }
+    }
+
+    /// Vital signs every 2–4 days over six months: the NEWS2 inputs.
+    fn vital_series(&mut self, patient_id: &str, nursing_home: bool) {
+        let subject = json!({"reference": format!("Patient/{patient_id}")});
+        let base_pulse = self.rng.normal(76.0, 8.0);
+        let base_sys = self.rng.normal(132.0, 12.0);
+        let base_spo2 = if self.rng.chance(0.2) { 92.0 } else { 96.5 };
+        let interval = if nursing_home { self.rng.range(2, 4) } else { self.rng.range(5, 9) };
+        let mut day = 182i64;
+        let mut set = 0;
+        while day >= 0 {
+            let (hour, minute) = (self.rng.range(7, 20) as u32, self.rng.range(0, 59) as u32);
+            let when = self.at(day, hour, minute);
+            let pulse = self.rng.normal(base_pulse, 6.0).round();
+            let sys = self.rng.normal(base_sys, 9.0).round();
+            let dia = (sys * 0.58 + self.rng.normal(0.0, 5.0)).round();
+            let temp = (self.rng.normal(36.8, 0.35) * 10.0).round() / 10.0;
+            let spo2 = self.rng.normal(base_spo2, 1.2).round().min(100.0);
+            let resp = self.rng.normal(16.0, 2.0).round();
+            let alert = !self.rng.chance(0.04);
+            let id = |kind: &str| format!("vital-{patient_id}-{set}-{kind}");
+            let category = json!([{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}]);
+            let simple = |kind: &str, loinc: &str, display: &str, value: f64, unit: &str, ucum: &str| {
+                json!({
+                    "resourceType": "Observation", "id": id(kind), "status": "final",
+                    "meta": {"versionId": "1", "lastUpdated": when},
+                    "category": category, "subject": subject, "effectiveDateTime": when,
+                    "code": {"coding": [{"system": SYSTEM_LOINC, "code": loinc, "display": display}]},
+                    "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": ucum}
+                })
+            };
+            self.store.insert(simple("puls", "8867-4", "Heart rate", pulse, "slag/min", "/min"));
+            self.store.insert(simple("temp", "8310-5", "Body temperature", temp, "°C", "Cel"));
+            self.store.insert(simple("spo2", "59408-5", "Oxygen saturation by pulse oximetry", spo2, "%", "%"));
+            self.store.insert(simple("resp", "9279-1", "Respiratory rate", resp, "/min", "/min"));
+            self.store.insert(json!({
+                "resourceType": "Observation", "id": id("bt"), "status": "final",
+                "meta": {"versionId": "1", "lastUpdated": when},
+                "category": category, "subject": subject, "effectiveDateTime": when,
+                "code": {"coding": [{"system": SYSTEM_LOINC, "code": "85354-9", "display": "Blood pressure panel"}]},
+                "component": [
+                    {"code": {"coding": [{"system": SYSTEM_LOINC, "code": "8480-6", "display": "Systolic blood pressure"}]},
+                     "valueQuantity": {"value": sys, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}},
+                    {"code": {"coding": [{"system": SYSTEM_LOINC, "code": "8462-4", "display": "Diastolic blood pressure"}]},
+                     "valueQuantity": {"value": dia, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}}
+                ]
+            }));
+            let (code, display) = if alert { ("248234008", "Alert") } else { ("130987000", "Acute confusion") };
+            self.store.insert(json!({
+                "resourceType": "Observation", "id": id("acvpu"), "status": "final",
+                "meta": {"versionId": "1", "lastUpdated": when},
+                "category": category, "subject": subject, "effectiveDateTime": when,
+                "code": {"coding": [{"system": SYSTEM_LOINC, "code": "80288-4", "display": "Level of consciousness"}]},
+                "valueCodeableConcept": {"coding": [{"system": SYSTEM_SNOMED, "code": code, "display": display}]}
+            }));
+            set += 1;
+            day -= interval;
+        }
+    }
+
+    fn tasks_for_today(&mut self, patient_id: &str, practitioner_id: &str) {
+        for (i, text) in ["Medisinutdeling morgen", "Vitale parametre"].iter().enumerate() {
+            self.store.insert(json!({
+                "resourceType": "Task", "id": format!("oppgave-{patient_id}-{i}"), "status": "requested", "intent": "order",
+                "description": text, "for": {"reference": format!("Patient/{patient_id}")},
+                "owner": {"reference": format!("Practitioner/{practitioner_id}")},
+                "executionPeriod": {"start": self.at(0, 8 + i as u32 * 6, 0)}
+            }));
+        }
+    }
+
+    fn visits_today(&mut self, patient_id: &str, practitioner_id: &str) {
+        let visits = self.rng.range(1, 2);
+        for v in 0..visits {
+            let hour = if v == 0 { self.rng.range(7, 12) } else { self.rng.range(15, 21) } as u32;
+            let minute = (self.rng.range(0, 3) * 15) as u32;
+            let start = self.at(0, hour, minute);
+            let length = self.rng.range(1, 3) * 15;
+            let end = shift_minutes(&start, length);
+            self.store.insert(json!({
+                "resourceType": "Appointment", "id": format!("besok-{patient_id}-{v}"), "status": "booked",
+                "description": *self.rng.pick(VISIT_REASONS),
+                "start": start, "end": end, "minutesDuration": length,
+                "participant": [
+                    {"actor": {"reference": format!("Patient/{patient_id}")}, "status": "accepted"},
+                    {"actor": {"reference": format!("Practitioner/{practitioner_id}")}, "status": "accepted"}
+                ]
+            }));
+        }
+    }
+
+    /// A local timestamp `days_ago` days before today at hh:mm, as RFC 3339.
+    fn at(&self, days_ago: i64, hour: u32, minute: u32) -> String {
+        let date = self.options.today - Duration::days(days_ago);
+        let naive = date.and_time(NaiveTime::from_hms_opt(hour, minute, 0).unwrap());
+        match Local.from_local_datetime(&naive).earliest() {
+            Some(t) => t.to_rfc3339(),
+            None => DateTime::<Utc>::from_naive_utc_and_offset(naive, Utc).to_rfc3339(),
+        }
+    }
+
+    /// A random moment between `lo` and `hi` days ago.
+    fn days_ago(&mut self, lo: i64, hi: i64) -> String {
+        let days = self.rng.range(lo, hi);
+        self.at(days, 10, 0)
+    }
+}
+
+fn shift_minutes(rfc3339: &str, minutes: i64) -> String {
+    DateTime::parse_from_rfc3339(rfc3339).map(|t| (t + Duration::minutes(minutes)).to_rfc3339()).unwrap_or_default()
+}
+
+fn base64_text(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(scale: u32) -> WorldOptions {
+        WorldOptions { seed: 42, scale, today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() }
+    }
+
+    #[test]
+    fn same_seed_gives_the_same_world() {
+        let a = generate(opts(1));
+        let b = generate(opts(1));
+        assert_eq!(a.store.fingerprint(), b.store.fingerprint());
+        let c = generate(WorldOptions { seed: 43, ..opts(1) });
+        assert_ne!(a.store.fingerprint(), c.store.fingerprint());
+    }
+
+    #[test]
+    fn wards_and_district_have_the_sizes_promised() {
+        let w = generate(opts(1));
+        let stays = w.store.all("Encounter");
+        let in_ward = |loc: &str| {
+            stays.iter().filter(|e| e["location"][0]["location"]["reference"] == format!("Location/{loc}")).count()
+        };
+        assert!((15..=20).contains(&in_ward("avd-solsikken")));
+        assert!((15..=20).contains(&in_ward("avd-blaaklokka")));
+        let home: std::collections::HashSet<String> = w
+            .store
+            .all("Appointment")
+            .iter()
+            .map(|a| a["participant"][0]["actor"]["reference"].as_str().unwrap().to_string())
+            .collect();
+        assert!((15..=25).contains(&home.len()));
+    }
+
+    #[test]
+    fn every_patient_has_a_valid_synthetic_number() {
+        let w = generate(opts(1));
+        for p in w.store.all("Patient") {
+            let nin = p["identifier"][0]["value"].as_str().unwrap();
+            let parsed = NationalId::parse(nin).expect("valid check digits");
+            assert!(parsed.is_synthetic());
+            assert_eq!(parsed.birth_date().to_string(), p["birthDate"].as_str().unwrap());
+        }
+        for c in &w.clinicians {
+            assert!(NationalId::parse(&c.pid).unwrap().is_synthetic());
+        }
+    }
+
+    #[test]
+    fn scale_multiplies_the_patients() {
+        let one = generate(opts(1)).store.all("Patient").len();
+        let three = generate(opts(3)).store.all("Patient").len();
+        assert!(three >= one * 2, "{one} → {three}");
+    }
+
+    #[test]
+    fn vital_series_cover_every_news2_input() {
+        let w = generate(opts(1));
+        let codes: std::collections::HashSet<String> = w
+            .store
+            .all("Observation")
+            .iter()
+            .map(|o| o["code"]["coding"][0]["code"].as_str().unwrap().to_string())
+            .collect();
+        for loinc in ["8867-4", "85354-9", "8310-5", "59408-5", "9279-1", "80288-4"] {
+            assert!(codes.contains(loinc), "missing {loinc}");
+        }
+    }
+}
