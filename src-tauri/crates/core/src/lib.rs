@@ -1,1 +1,10 @@
+//! Arbeidsflate's use cases, free of Tauri: the deployment profile, the signed-in
+//! workspace (worklist, patient overview) and the health checks behind `doctor`.
 
+pub mod doctor;
+mod errors;
+pub mod profile;
+pub mod workspace;
+
+pub use profile::{Profile, ProfileError};
+pub use workspace::Workspace;

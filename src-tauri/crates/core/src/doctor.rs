@@ -1,0 +1,138 @@
+//! `arbeidsflate doctor`: checks the profile, each endpoint's reachability and TLS,
+//! clock skew against the IdP, the OS keyring and the data directory. A help desk
+//! acts on the report; `--json` gives it to their tooling.
+
+use crate::profile::Profile;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for c in &self.checks {
+            out.push_str(&format!("[{}] {:<28} {}\n", if c.ok { " ok " } else { "FAIL" }, c.name, c.detail));
+        }
+        out.push_str(if self.ok { "All checks passed.\n" } else { "Some checks failed.\n" });
+        out
+    }
+}
+
+fn check(name: &str, result: Result<String, String>) -> Check {
+    match result {
+        Ok(detail) => Check { name: name.into(), ok: true, detail },
+        Err(detail) => Check { name: name.into(), ok: false, detail },
+    }
+}
+
+/// Where Arbeidsflate keeps per-user data (`$XDG_DATA_HOME/arbeidsflate` on Linux).
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("arbeidsflate"))
+}
+
+pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &str) -> Report {
+    let http = helseid::http_client(Duration::from_secs(10));
+    let mut checks = vec![check("profile", Ok(format!("{} ({:?})", profile.environment.name, profile.environment.kind)))];
+
+    let discovery = format!("{}/.well-known/openid-configuration", profile.helseid.issuer);
+    let idp = http.get(&discovery).send().await;
+    let skew = idp.as_ref().ok().and_then(|r| r.headers().get(reqwest::header::DATE)?.to_str().ok().map(str::to_string));
+    checks.push(check("helseid reachable", endpoint_result(idp, &discovery).await));
+    checks.push(check("helseid tls", tls_result(&profile.helseid.issuer)));
+    checks.push(check("clock skew", clock_result(skew.as_deref(), profile.helseid.clock_skew_seconds)));
+
+    let metadata = format!("{}/metadata", profile.municipal.fhir_base_url.trim_end_matches('/'));
+    let fhir = http.get(&metadata).header("accept", "application/fhir+json").send().await;
+    checks.push(check("municipal platform reachable", endpoint_result(fhir, &metadata).await));
+    checks.push(check("municipal platform tls", tls_result(&profile.municipal.fhir_base_url)));
+
+    checks.push(check("os keyring", keyring_result(keyring_service)));
+    checks.push(check("data directory", data_dir_result(data_dir)));
+    Report { ok: checks.iter().all(|c| c.ok), checks }
+}
+
+async fn endpoint_result(resp: Result<reqwest::Response, reqwest::Error>, url: &str) -> Result<String, String> {
+    match resp {
+        Ok(r) if r.status().is_success() => Ok(format!("{url} answered {}", r.status())),
+        Ok(r) => Err(format!("{url} answered {}", r.status())),
+        Err(e) => Err(format!("{url}: {}", e.without_url())),
+    }
+}
+
+fn tls_result(url: &str) -> Result<String, String> {
+    match url::Url::parse(url).map(|u| u.scheme().to_string()) {
+        Ok(s) if s == "https" => Ok("https, certificate verified by the reachability check".into()),
+        Ok(_) => Ok("plain http on loopback (sandbox/test profile only)".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn clock_result(date_header: Option<&str>, leeway: u64) -> Result<String, String> {
+    let Some(header) = date_header else { return Err("the IdP sent no Date header; skew unknown".into()) };
+    let server = chrono::DateTime::parse_from_rfc2822(header).map_err(|e| format!("unreadable Date header: {e}"))?;
+    let local = chrono::DateTime::<chrono::Utc>::from(SystemTime::now());
+    let skew = (local.timestamp() - server.timestamp()).abs() as u64;
+    if skew <= leeway {
+        Ok(format!("{skew} s (leeway {leeway} s)"))
+    } else {
+        Err(format!("{skew} s off the IdP's clock, more than the {leeway} s leeway; fix the system clock"))
+    }
+}
+
+fn keyring_result(service: &str) -> Result<String, String> {
+    let entry = keyring::Entry::new(service, "doctor-probe").map_err(|e| format!("no keyring: {e}"))?;
+    let probe = format!("probe-{}", std::process::id());
+    entry.set_password(&probe).map_err(|e| format!("cannot write to the keyring: {e}"))?;
+    let read = entry.get_password().map_err(|e| format!("cannot read from the keyring: {e}"));
+    let _ = entry.delete_credential();
+    match read {
+        Ok(v) if v == probe => Ok("write, read and delete succeeded".into()),
+        Ok(_) => Err("the keyring returned something else than was stored".into()),
+        Err(e) => Err(e),
+    }
+}
+
+fn data_dir_result(dir: Option<&Path>) -> Result<String, String> {
+    let dir = dir.map(Path::to_path_buf).or_else(default_data_dir).ok_or("no data directory for this user")?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let probe = dir.join(".doctor-probe");
+    std::fs::write(&probe, b"ok").map_err(|e| format!("{} is not writable: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(format!("{} is writable", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_skew_beyond_the_leeway_fails() {
+        let now = chrono::Utc::now();
+        let far = (now - chrono::Duration::seconds(400)).to_rfc2822();
+        assert!(clock_result(Some(&far), 30).is_err());
+        let near = now.to_rfc2822();
+        assert!(clock_result(Some(&near), 30).is_ok());
+        assert!(clock_result(None, 30).is_err());
+    }
+
+    #[test]
+    fn an_unwritable_data_directory_fails() {
+        assert!(data_dir_result(Some(Path::new("/proc/arbeidsflate-cannot-exist"))).is_err());
+        let tmp = std::env::temp_dir().join(format!("af-doctor-{}", std::process::id()));
+        assert!(data_dir_result(Some(&tmp)).is_ok());
+        let _ = std::fs::remove_dir_all(tmp);
+    }
+}

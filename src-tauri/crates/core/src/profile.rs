@@ -1,0 +1,294 @@
+//! The deployment profile: a TOML file that IT controls, naming the environment,
+//! HelseID and the data sources. Validated at start; every error names its field.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvironmentKind {
+    /// The built-in sandbox on loopback.
+    Sandbox,
+    /// A test environment (NHN test, a municipality's test platform).
+    Test,
+    Production,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub environment: Environment,
+    pub helseid: HelseIdSettings,
+    pub municipal: MunicipalSettings,
+    #[serde(default)]
+    pub session: SessionSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub kind: EnvironmentKind,
+    /// Shown in the title bar, e.g. "Sandvik kommune – test".
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelseIdSettings {
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    #[serde(default = "default_clock_skew")]
+    pub clock_skew_seconds: u64,
+    #[serde(default = "default_sign_in_timeout")]
+    pub sign_in_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalSettings {
+    pub fhir_base_url: String,
+    /// HelseID resource indicator (audience) of the platform's API.
+    pub audience: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    #[serde(default = "default_idle_lock")]
+    pub idle_lock_minutes: u32,
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_seconds: u64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self { idle_lock_minutes: default_idle_lock(), request_timeout_seconds: default_request_timeout() }
+    }
+}
+
+fn default_scopes() -> Vec<String> {
+    [
+        "openid",
+        "profile",
+        "offline_access",
+        "helseid://scopes/identity/pid",
+        "helseid://scopes/identity/security_level",
+        "helseid://scopes/hpr/hpr_number",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+fn default_clock_skew() -> u64 {
+    30
+}
+fn default_sign_in_timeout() -> u64 {
+    300
+}
+fn default_idle_lock() -> u32 {
+    15
+}
+fn default_request_timeout() -> u64 {
+    20
+}
+
+/// A profile that failed to load, with the field and the reason.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("deployment profile: {field}: {reason}")]
+pub struct ProfileError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// The dotted key (`table.key`) on the line at `offset`, for error messages.
+fn field_at(text: &str, offset: Option<usize>) -> String {
+    let Some(offset) = offset.filter(|o| *o <= text.len()) else { return "(document)".into() };
+    let mut table = String::new();
+    let mut key = String::new();
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            table = trimmed.trim_matches(['[', ']']).trim().to_string();
+            key.clear();
+        } else if let Some((k, _)) = trimmed.split_once('=') {
+            key = k.trim().to_string();
+        }
+        pos += line.len();
+        if pos > offset {
+            break;
+        }
+    }
+    match (table.is_empty(), key.is_empty()) {
+        (true, true) => "(document)".into(),
+        (true, false) => key,
+        (false, true) => table,
+        (false, false) => format!("{table}.{key}"),
+    }
+}
+
+fn err(field: &str, reason: impl Into<String>) -> ProfileError {
+    ProfileError { field: field.into(), reason: reason.into() }
+}
+
+impl Profile {
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|e| err("(file)", format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, ProfileError> {
+        let profile: Profile = toml::from_str(text)
+            .map_err(|e| err(&field_at(text, e.span().map(|s| s.start)), e.message().to_string()))?;
+        profile.validate()?;
+        Ok(profile)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a profile always serialises")
+    }
+
+    /// The profile for the built-in sandbox at the given addresses.
+    pub fn sandbox(idp_url: &str, fhir_url: &str, audience: &str, scope: &str, client_id: &str) -> Self {
+        Profile {
+            environment: Environment { kind: EnvironmentKind::Sandbox, name: "Sandkasse".into() },
+            helseid: HelseIdSettings {
+                issuer: idp_url.into(),
+                client_id: client_id.into(),
+                scopes: default_scopes(),
+                clock_skew_seconds: default_clock_skew(),
+                sign_in_timeout_seconds: default_sign_in_timeout(),
+            },
+            municipal: MunicipalSettings { fhir_base_url: fhir_url.into(), audience: audience.into(), scope: scope.into() },
+            session: SessionSettings::default(),
+        }
+    }
+
+    /// Whether HelseID's test IdP shortcut and synthetic-only features are allowed.
+    pub fn allows_test_login(&self) -> bool {
+        matches!(self.environment.kind, EnvironmentKind::Sandbox | EnvironmentKind::Test)
+    }
+
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        if self.environment.name.trim().is_empty() {
+            return Err(err("environment.name", "must not be empty"));
+        }
+        self.check_url("helseid.issuer", &self.helseid.issuer)?;
+        if self.helseid.issuer.ends_with('/') {
+            return Err(err("helseid.issuer", "must not end with '/': it is compared exactly with the issuer HelseID states"));
+        }
+        if self.helseid.client_id.trim().is_empty() {
+            return Err(err("helseid.client_id", "must not be empty"));
+        }
+        if !self.helseid.scopes.iter().any(|s| s == "openid") {
+            return Err(err("helseid.scopes", "must include openid"));
+        }
+        if self.helseid.clock_skew_seconds > 300 {
+            return Err(err("helseid.clock_skew_seconds", "must be at most 300"));
+        }
+        if !(10..=3600).contains(&self.helseid.sign_in_timeout_seconds) {
+            return Err(err("helseid.sign_in_timeout_seconds", "must be between 10 and 3600"));
+        }
+        self.check_url("municipal.fhir_base_url", &self.municipal.fhir_base_url)?;
+        if self.municipal.audience.trim().is_empty() {
+            return Err(err("municipal.audience", "must not be empty"));
+        }
+        if !(1..=480).contains(&self.session.idle_lock_minutes) {
+            return Err(err("session.idle_lock_minutes", "must be between 1 and 480"));
+        }
+        if !(1..=300).contains(&self.session.request_timeout_seconds) {
+            return Err(err("session.request_timeout_seconds", "must be between 1 and 300"));
+        }
+        Ok(())
+    }
+
+    /// HTTPS everywhere, except loopback URLs in sandbox and test profiles.
+    fn check_url(&self, field: &str, value: &str) -> Result<(), ProfileError> {
+        let url = url::Url::parse(value).map_err(|e| err(field, format!("not a URL ({e})")))?;
+        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if loopback && self.allows_test_login() => Ok(()),
+            "http" => Err(err(field, "must use https (plain http is allowed only on loopback in sandbox and test profiles)")),
+            other => Err(err(field, format!("unsupported scheme {other}"))),
+        }
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.session.request_timeout_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[environment]
+kind = "test"
+name = "Sandvik kommune – test"
+
+[helseid]
+issuer = "https://helseid-sts.test.nhn.no"
+client_id = "c7a8e1f0-test"
+
+[municipal]
+fhir_base_url = "https://fhir.sandvik.kommune.test/fhir"
+audience = "sandvik:fhir"
+scope = "sandvik:fhir/api"
+"#;
+
+    #[test]
+    fn a_good_profile_parses_with_defaults() {
+        let p = Profile::parse(GOOD).unwrap();
+        assert_eq!(p.session.idle_lock_minutes, 15);
+        assert!(p.helseid.scopes.contains(&"offline_access".to_string()));
+        assert!(p.allows_test_login());
+        assert_eq!(Profile::parse(&p.to_toml()).unwrap(), p);
+    }
+
+    #[test]
+    fn a_misspelt_field_is_named() {
+        let bad = GOOD.replace("client_id", "clientid");
+        let e = Profile::parse(&bad).unwrap_err();
+        assert_eq!(e.field, "helseid.clientid", "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_named() {
+        let bad = format!("{GOOD}\n[session]\nidle_lock_minutes = \"soon\"\n");
+        let e = Profile::parse(&bad).unwrap_err();
+        assert_eq!(e.field, "session.idle_lock_minutes", "{e}");
+    }
+
+    #[test]
+    fn plain_http_is_refused_in_production_and_off_loopback() {
+        let prod = GOOD.replace("kind = \"test\"", "kind = \"production\"").replace("https://helseid", "http://helseid");
+        assert_eq!(Profile::parse(&prod).unwrap_err().field, "helseid.issuer");
+        let off_loopback = GOOD.replace("https://fhir.sandvik", "http://fhir.sandvik");
+        assert_eq!(Profile::parse(&off_loopback).unwrap_err().field, "municipal.fhir_base_url");
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused() {
+        let bad = format!("{GOOD}\n[session]\nidle_lock_minutes = 0\n");
+        assert_eq!(Profile::parse(&bad).unwrap_err().field, "session.idle_lock_minutes");
+        let slash = GOOD.replace("test.nhn.no\"", "test.nhn.no/\"");
+        assert_eq!(Profile::parse(&slash).unwrap_err().field, "helseid.issuer");
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error_not_a_panic() {
+        assert!(Profile::parse("this is not toml = = =").is_err());
+        assert!(Profile::parse("").unwrap_err().to_string().contains("environment"));
+    }
+
+    #[test]
+    fn production_profiles_may_not_use_the_test_login() {
+        let prod = GOOD.replace("kind = \"test\"", "kind = \"production\"");
+        assert!(!Profile::parse(&prod).unwrap().allows_test_login());
+    }
+}

@@ -1,0 +1,94 @@
+//! The clinician's day against the built-in sandbox: sign in through the test IdP
+//! shortcut, load the worklist, open a patient.
+
+use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_model::view::{ClinicianRole, WorklistKind};
+use arbeidsflate_model::ErrorCode;
+use sandbox::{Sandbox, SandboxOptions};
+
+async fn sandbox() -> (Sandbox, Profile) {
+    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let profile = Profile::sandbox(&sb.idp_url, &sb.fhir_url, sandbox::MUNICIPAL_AUDIENCE, sandbox::MUNICIPAL_SCOPE, sandbox::CLIENT_ID);
+    (sb, profile)
+}
+
+fn pid_of(sb: &Sandbox, role: ClinicianRole) -> String {
+    sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone()
+}
+
+#[tokio::test]
+async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
+    let (sb, profile) = sandbox().await;
+    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    let me = ws.sign_in_headless().await.unwrap();
+    assert_eq!(me.role, ClinicianRole::NursingHomeNurse);
+    assert!(!me.hpr_number.is_empty());
+
+    let list = ws.worklist().await.unwrap();
+    assert!(matches!(list.kind, WorklistKind::Ward { .. }));
+    assert!((15..=20).contains(&list.entries.len()), "{}", list.entries.len());
+    assert!(list.entries.iter().all(|e| e.room.is_some()));
+
+    let first = &list.entries[0];
+    let overview = ws.open_patient(&first.patient_ref).await.unwrap();
+    assert_eq!(overview.banner.name, first.name);
+    assert!(overview.banner.national_id_valid && overview.banner.synthetic);
+    assert!(!overview.medications.is_empty());
+    assert!(overview.latest_vitals.len() >= 7, "all NEWS2 inputs: {}", overview.latest_vitals.len());
+    assert!(overview.medications.iter().all(|m| m.status == "active"));
+}
+
+#[tokio::test]
+async fn home_care_nurse_sees_todays_visits_in_time_order() {
+    let (sb, profile) = sandbox().await;
+    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::HomeCareNurse)));
+    ws.sign_in_headless().await.unwrap();
+    let list = ws.worklist().await.unwrap();
+    assert!(matches!(list.kind, WorklistKind::Route { .. }));
+    assert!(!list.entries.is_empty());
+    let starts: Vec<&String> = list.entries.iter().map(|e| e.visit_start.as_ref().unwrap()).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted);
+    assert!(list.entries.iter().all(|e| e.address.is_some()));
+}
+
+#[tokio::test]
+async fn the_doctor_covers_both_wards() {
+    let (sb, profile) = sandbox().await;
+    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeDoctor)));
+    let me = ws.sign_in_headless().await.unwrap();
+    assert_eq!(me.role, ClinicianRole::NursingHomeDoctor);
+    assert!(ws.worklist().await.unwrap().entries.len() >= 30);
+}
+
+#[tokio::test]
+async fn a_patient_off_the_worklist_is_refused_and_bad_numbers_are_rejected() {
+    let (sb, profile) = sandbox().await;
+    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    ws.sign_in_headless().await.unwrap();
+    let e = ws.open_patient("pas-999999").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::PatientNotFound);
+    let e = ws.open_patient_by_national_id("12345678901").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidNationalId);
+}
+
+#[tokio::test]
+async fn nothing_works_before_sign_in_and_after_sign_out() {
+    let (sb, profile) = sandbox().await;
+    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::NotSignedIn);
+    ws.sign_in_headless().await.unwrap();
+    ws.worklist().await.unwrap();
+    ws.sign_out().await.unwrap();
+    assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::NotSignedIn);
+    assert!(ws.clinician().await.is_none());
+}
+
+#[tokio::test]
+async fn a_production_profile_cannot_use_the_test_login() {
+    let (sb, mut profile) = sandbox().await;
+    profile.environment.kind = arbeidsflate_core::profile::EnvironmentKind::Production;
+    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    assert_eq!(ws.sign_in_headless().await.unwrap_err().code, ErrorCode::InvalidProfile);
+}

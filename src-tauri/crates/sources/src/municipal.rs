@@ -1,0 +1,211 @@
+//! The municipal FHIR platform: who the clinician is there, their worklist, and a
+//! patient's overview.
+
+use crate::fhir::FhirClient;
+use crate::normalize;
+use crate::SourceError;
+use arbeidsflate_model::nin::{NationalId, SYSTEM_HPR};
+use arbeidsflate_model::view::{
+    ClinicianRole, PatientOverview, Provenance, VitalKind, VitalSign, Worklist, WorklistEntry, WorklistKind,
+};
+use chrono::{NaiveDate, Utc};
+use serde_json::Value;
+
+pub const SOURCE_NAME: &str = "Kommunal plattform";
+const HPR_CATEGORY_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.1.9060";
+
+/// Where the clinician works, as the platform records it.
+#[derive(Debug, Clone)]
+pub struct ClinicianContext {
+    pub practitioner_id: String,
+    pub role: ClinicianRole,
+    pub location_ids: Vec<String>,
+    pub unit_name: String,
+}
+
+pub struct MunicipalPlatform {
+    fhir: FhirClient,
+}
+
+fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339()
+}
+
+impl MunicipalPlatform {
+    pub fn new(fhir: FhirClient) -> Self {
+        Self { fhir }
+    }
+
+    /// Finds the practitioner by HPR number and their role and units.
+    pub async fn clinician_context(&self, hpr_number: &str) -> Result<ClinicianContext, SourceError> {
+        let ident = format!("{SYSTEM_HPR}|{hpr_number}");
+        let found = self.fhir.search("Practitioner", &[("identifier", &ident)]).await?;
+        let practitioner = found.matches.first().ok_or(SourceError::NotFound)?;
+        let id = practitioner["id"].as_str().ok_or_else(|| SourceError::Malformed("Practitioner without id".into()))?;
+        let reference = format!("Practitioner/{id}");
+        let roles = self
+            .fhir
+            .search("PractitionerRole", &[("practitioner", &reference), ("_include", "PractitionerRole:location")])
+            .await?;
+        let role = roles.matches.first().ok_or(SourceError::NotFound)?;
+        let category = role["code"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["coding"].as_array().into_iter().flatten())
+            .find(|c| c["system"] == HPR_CATEGORY_SYSTEM)
+            .and_then(|c| c["code"].as_str())
+            .unwrap_or("");
+        let locations: Vec<&Value> = role["location"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l["reference"].as_str())
+            .filter_map(|r| roles.resolve(r))
+            .collect();
+        let home_care = locations.iter().any(|l| l["physicalType"]["coding"][0]["code"] == "area");
+        let role = match (category, home_care) {
+            ("LE", _) => ClinicianRole::NursingHomeDoctor,
+            (_, true) => ClinicianRole::HomeCareNurse,
+            _ => ClinicianRole::NursingHomeNurse,
+        };
+        let names: Vec<&str> = locations.iter().filter_map(|l| l["name"].as_str()).collect();
+        Ok(ClinicianContext {
+            practitioner_id: id.to_string(),
+            role,
+            location_ids: locations.iter().filter_map(|l| l["id"].as_str()).map(str::to_string).collect(),
+            unit_name: names.join(", "),
+        })
+    }
+
+    /// Ward residents (nursing homes) or today's visits in time order (home care).
+    pub async fn worklist(&self, ctx: &ClinicianContext, today: NaiveDate) -> Result<Worklist, SourceError> {
+        let fetched_at = now_rfc3339();
+        let provenance = Provenance { source: SOURCE_NAME.into(), last_updated: None, fetched_at: fetched_at.clone() };
+        if ctx.role == ClinicianRole::HomeCareNurse {
+            let actor = format!("Practitioner/{}", ctx.practitioner_id);
+            let day = today.to_string();
+            let r = self
+                .fhir
+                .search(
+                    "Appointment",
+                    &[("actor", &actor), ("date", &day), ("_include", "Appointment:patient"), ("_sort", "date"), ("_count", "200")],
+                )
+                .await?;
+            let mut entries = Vec::new();
+            for a in &r.matches {
+                let Some(patient) = a["participant"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["actor"]["reference"].as_str())
+                    .find(|r| r.starts_with("Patient/"))
+                    .and_then(|p| r.resolve(p))
+                else {
+                    continue;
+                };
+                let mut entry = entry_for(patient, today)?;
+                entry.visit_start = a["start"].as_str().map(str::to_string);
+                entry.visit_end = a["end"].as_str().map(str::to_string);
+                entry.visit_reason = a["description"].as_str().map(str::to_string);
+                entries.push(entry);
+            }
+            entries.sort_by(|a, b| a.visit_start.cmp(&b.visit_start));
+            return Ok(Worklist { kind: WorklistKind::Route { date: today.to_string() }, entries, provenance });
+        }
+        let locations: Vec<String> = ctx.location_ids.iter().map(|l| format!("Location/{l}")).collect();
+        let r = self
+            .fhir
+            .search(
+                "Encounter",
+                &[("location", &locations.join(",")), ("status", "in-progress"), ("_include", "Encounter:subject"), ("_count", "500")],
+            )
+            .await?;
+        let mut entries = Vec::new();
+        for e in &r.matches {
+            let Some(patient) = e["subject"]["reference"].as_str().and_then(|p| r.resolve(p)) else { continue };
+            let mut entry = entry_for(patient, today)?;
+            let locs: Vec<&str> = e["location"].as_array().into_iter().flatten().filter_map(|l| l["location"]["display"].as_str()).collect();
+            entry.room = Some(locs.join(" · "));
+            entries.push(entry);
+        }
+        entries.sort_by(|a, b| natural_key(a.room.as_deref()).cmp(&natural_key(b.room.as_deref())));
+        Ok(Worklist { kind: WorklistKind::Ward { ward_name: ctx.unit_name.clone() }, entries, provenance })
+    }
+
+    /// Banner, active allergies, active medications and the latest of each vital sign.
+    pub async fn overview(&self, patient_id: &str, today: NaiveDate) -> Result<PatientOverview, SourceError> {
+        let reference = format!("Patient/{patient_id}");
+        let allergy_q = [("patient", reference.as_str()), ("clinical-status", "active")];
+        let med_q = [("patient", reference.as_str()), ("status", "active")];
+        let vital_q = [("patient", reference.as_str()), ("category", "vital-signs"), ("_sort", "-date"), ("_count", "30")];
+        let (patient, allergies, meds, vitals) = tokio::join!(
+            self.fhir.read("Patient", patient_id),
+            self.fhir.search("AllergyIntolerance", &allergy_q),
+            self.fhir.search("MedicationStatement", &med_q),
+            self.fhir.search("Observation", &vital_q),
+        );
+        let fetched_at = now_rfc3339();
+        let patient = patient?;
+        let banner = normalize::patient_banner(&patient, today)?;
+        let allergies = allergies?.matches.iter().filter_map(|r| normalize::allergy(r, SOURCE_NAME, &fetched_at)).collect();
+        let medications = meds?.matches.iter().filter_map(|r| normalize::medication(r, SOURCE_NAME, &fetched_at)).collect();
+        let latest_vitals = latest_per_kind(
+            vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, &fetched_at)).collect(),
+        );
+        Ok(PatientOverview { patient_ref: patient_id.to_string(), banner, allergies, medications, latest_vitals })
+    }
+}
+
+fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, SourceError> {
+    let banner = normalize::patient_banner(patient, today)?;
+    let address = patient["address"][0]["line"][0].as_str().map(|line| {
+        let city = patient["address"][0]["city"].as_str().unwrap_or("");
+        format!("{line}, {city}").trim_end_matches(", ").to_string()
+    });
+    Ok(WorklistEntry {
+        patient_ref: patient["id"].as_str().unwrap_or_default().to_string(),
+        name: banner.name,
+        national_id: banner.national_id,
+        age: banner.age.unwrap_or(0),
+        room: None,
+        visit_start: None,
+        visit_end: None,
+        visit_reason: None,
+        address,
+    })
+}
+
+/// Sort "Solsikken · Rom 2" before "Solsikken · Rom 10".
+fn natural_key(s: Option<&str>) -> (String, u32) {
+    let s = s.unwrap_or("");
+    let digits: String = s.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    let prefix = s[..s.len() - digits.len()].to_string();
+    (prefix, digits.parse().unwrap_or(0))
+}
+
+/// Vitals arrive newest first; keep the first of each kind, in NEWS2 order.
+fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
+    let order = [
+        VitalKind::RespiratoryRate,
+        VitalKind::Spo2,
+        VitalKind::SystolicBp,
+        VitalKind::DiastolicBp,
+        VitalKind::Pulse,
+        VitalKind::Consciousness,
+        VitalKind::Temperature,
+    ];
+    let mut out: Vec<VitalSign> = Vec::new();
+    for v in vitals {
+        if !out.iter().any(|o| o.kind == v.kind) {
+            out.push(v);
+        }
+    }
+    out.sort_by_key(|v| order.iter().position(|k| *k == v.kind));
+    out
+}
+
+/// Validates a typed national identity number before any lookup.
+pub fn parse_national_id(input: &str) -> Result<NationalId, SourceError> {
+    NationalId::parse(input).map_err(|e| SourceError::InvalidInput(e.to_string()))
+}

@@ -1,0 +1,198 @@
+//! FHIR R4 resources → the domain model. Tolerant of what is optional in FHIR,
+//! strict about what the view cannot do without.
+
+use arbeidsflate_model::nin::{NationalId, SYSTEM_DNR, SYSTEM_FNR, SYSTEM_HNR};
+use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, Provenance, VitalKind, VitalSign};
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::SourceError;
+
+pub fn provenance(source: &str, resource: &Value, fetched_at: &str) -> Provenance {
+    Provenance {
+        source: source.to_string(),
+        last_updated: resource["meta"]["lastUpdated"].as_str().map(str::to_string),
+        fetched_at: fetched_at.to_string(),
+    }
+}
+
+/// The text of a CodeableConcept: `text`, else the first coding's display, else its code.
+pub fn concept_text(c: &Value) -> Option<String> {
+    c["text"]
+        .as_str()
+        .or_else(|| c["coding"].as_array()?.iter().find_map(|x| x["display"].as_str()))
+        .or_else(|| c["coding"].as_array()?.iter().find_map(|x| x["code"].as_str()))
+        .map(str::to_string)
+}
+
+fn coding_code(c: &Value, system: &str) -> Option<String> {
+    c["coding"].as_array()?.iter().find(|x| x["system"] == system).and_then(|x| x["code"].as_str()).map(str::to_string)
+}
+
+pub fn human_name(resource: &Value) -> Option<String> {
+    let names = resource["name"].as_array()?;
+    let name = names.iter().find(|n| n["use"] == "official").or_else(|| names.first())?;
+    if let Some(text) = name["text"].as_str() {
+        return Some(text.to_string());
+    }
+    let given: Vec<&str> = name["given"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let family = name["family"].as_str().unwrap_or("");
+    let full = format!("{} {family}", given.join(" "));
+    let full = full.trim();
+    (!full.is_empty()).then(|| full.to_string())
+}
+
+/// The patient's national identity number as written, from the no-basis identifier systems.
+pub fn national_id_text(patient: &Value) -> Option<String> {
+    patient["identifier"]
+        .as_array()?
+        .iter()
+        .find(|i| matches!(i["system"].as_str(), Some(SYSTEM_FNR | SYSTEM_DNR | SYSTEM_HNR)))
+        .and_then(|i| i["value"].as_str())
+        .map(str::to_string)
+}
+
+pub fn patient_banner(patient: &Value, today: NaiveDate) -> Result<PatientBanner, SourceError> {
+    if patient["resourceType"] != "Patient" {
+        return Err(SourceError::Malformed("expected a Patient".into()));
+    }
+    let name = human_name(patient).ok_or_else(|| SourceError::Malformed("Patient without a name".into()))?;
+    let raw = national_id_text(patient).unwrap_or_default();
+    let parsed = NationalId::parse(&raw);
+    let birth_date = patient["birthDate"].as_str().map(str::to_string);
+    let (national_id, valid, synthetic, age) = match &parsed {
+        Ok(n) => (n.formatted(), true, n.is_synthetic(), Some(n.age_on(today))),
+        Err(_) => {
+            let age = birth_date.as_deref().and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()).map(|b| {
+                let years = today.years_since(b).unwrap_or(0);
+                years
+            });
+            (raw, false, false, age)
+        }
+    };
+    Ok(PatientBanner {
+        name,
+        national_id,
+        national_id_valid: valid,
+        synthetic,
+        birth_date,
+        age,
+        gender: patient["gender"].as_str().map(str::to_string),
+    })
+}
+
+pub fn allergy(r: &Value, source: &str, fetched_at: &str) -> Option<Allergy> {
+    let substance = concept_text(&r["code"])?;
+    Some(Allergy {
+        substance,
+        code: r["code"]["coding"][0]["code"].as_str().map(str::to_string),
+        criticality: r["criticality"].as_str().map(str::to_string),
+        reaction: r["reaction"][0]["manifestation"][0].as_object().and_then(|_| concept_text(&r["reaction"][0]["manifestation"][0])),
+        recorded: r["recordedDate"].as_str().map(str::to_string),
+        provenance: provenance(source, r, fetched_at),
+    })
+}
+
+pub fn medication(r: &Value, source: &str, fetched_at: &str) -> Option<Medication> {
+    let concept = &r["medicationCodeableConcept"];
+    let name = concept_text(concept)?;
+    Some(Medication {
+        name,
+        atc: coding_code(concept, "http://www.whocc.no/atc"),
+        dosage: r["dosage"][0]["text"].as_str().map(str::to_string),
+        status: r["status"].as_str().unwrap_or("unknown").to_string(),
+        started: r["effectivePeriod"]["start"].as_str().or_else(|| r["effectiveDateTime"].as_str()).map(str::to_string),
+        provenance: provenance(source, r, fetched_at),
+    })
+}
+
+/// One Observation → zero or more vital signs (a blood-pressure panel gives two).
+pub fn vital_signs(r: &Value, source: &str, fetched_at: &str) -> Vec<VitalSign> {
+    let Some(effective) = r["effectiveDateTime"].as_str() else { return Vec::new() };
+    let code = coding_code(&r["code"], "http://loinc.org").unwrap_or_default();
+    let make = |kind: VitalKind, q: &Value| -> Option<VitalSign> {
+        let value = q["value"].as_f64()?;
+        Some(VitalSign {
+            kind,
+            value,
+            display: format_number(value),
+            unit: q["unit"].as_str().unwrap_or("").to_string(),
+            effective: effective.to_string(),
+            provenance: provenance(source, r, fetched_at),
+        })
+    };
+    match code.as_str() {
+        "8867-4" => make(VitalKind::Pulse, &r["valueQuantity"]).into_iter().collect(),
+        "8310-5" => make(VitalKind::Temperature, &r["valueQuantity"]).into_iter().collect(),
+        "59408-5" | "2708-6" => make(VitalKind::Spo2, &r["valueQuantity"]).into_iter().collect(),
+        "9279-1" => make(VitalKind::RespiratoryRate, &r["valueQuantity"]).into_iter().collect(),
+        "85354-9" => r["component"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| match coding_code(&c["code"], "http://loinc.org").as_deref() {
+                Some("8480-6") => make(VitalKind::SystolicBp, &c["valueQuantity"]),
+                Some("8462-4") => make(VitalKind::DiastolicBp, &c["valueQuantity"]),
+                _ => None,
+            })
+            .collect(),
+        "80288-4" => {
+            let display = concept_text(&r["valueCodeableConcept"]).unwrap_or_default();
+            let alert = coding_code(&r["valueCodeableConcept"], "http://snomed.info/sct").as_deref() == Some("248234008");
+            vec![VitalSign {
+                kind: VitalKind::Consciousness,
+                value: if alert { 0.0 } else { 1.0 },
+                display,
+                unit: String::new(),
+                effective: effective.to_string(),
+                provenance: provenance(source, r, fetched_at),
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}").replace('.', ",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_banner_with_a_bad_check_digit_is_flagged_not_dropped() {
+        let p = json!({"resourceType": "Patient", "id": "x", "name": [{"family": "Test", "given": ["Ola"]}],
+            "identifier": [{"system": SYSTEM_FNR, "value": "01814000000"}], "birthDate": "1940-01-01"});
+        let b = patient_banner(&p, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).unwrap();
+        assert!(!b.national_id_valid);
+        assert_eq!(b.age, Some(86));
+        assert_eq!(b.name, "Ola Test");
+    }
+
+    #[test]
+    fn a_blood_pressure_panel_gives_two_vitals() {
+        let o = json!({"resourceType": "Observation", "effectiveDateTime": "2026-11-20T10:00:00+01:00",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+            "component": [
+                {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]}, "valueQuantity": {"value": 141, "unit": "mmHg"}},
+                {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]}, "valueQuantity": {"value": 82, "unit": "mmHg"}}]});
+        let v = vital_signs(&o, "s", "t");
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].kind, VitalKind::SystolicBp);
+        assert_eq!(v[1].display, "82");
+    }
+
+    #[test]
+    fn a_patient_without_a_name_is_an_error() {
+        let p = json!({"resourceType": "Patient", "id": "x"});
+        assert!(patient_banner(&p, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).is_err());
+        let wrong = json!({"resourceType": "Observation"});
+        assert!(patient_banner(&wrong, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).is_err());
+    }
+}
