@@ -5,15 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EnvironmentKind {
-    /// The built-in sandbox on loopback.
-    Sandbox,
-    /// A test environment (NHN test, a municipality's test platform).
-    Test,
-    Production,
-}
+pub use arbeidsflate_model::view::EnvironmentKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -154,3 +154,22 @@ pub struct PatientOverview {
     /// The latest value of each vital sign.
     pub latest_vitals: Vec<VitalSign>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum EnvironmentKind {
+    Sandbox,
+    Test,
+    Production,
+}
+
+/// What the UI needs to know about the running app before sign-in.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct AppInfo {
+    pub version: String,
+    pub environment_name: String,
+    pub environment_kind: EnvironmentKind,
+    pub idle_lock_minutes: u32,
+}

@@ -122,6 +122,8 @@ pub fn router(state: Arc<IdpState>) -> Router {
         .route("/connect/token", post(token))
         .route("/connect/revocation", post(revocation))
         .route("/connect/endsession", get(endsession))
+        // Not part of HelseID: lets the CLI and tests list the synthetic clinicians.
+        .route("/sandbox/clinicians", get(list_clinicians))
         .with_state(state)
 }
 
@@ -161,6 +163,10 @@ async fn discovery(State(s): State<Arc<IdpState>>) -> Json<Value> {
             "helseid://scopes/identity/security_level", "helseid://scopes/hpr/hpr_number"],
         "acr_values_supported": ["idp:testidp-oidc"]
     }))
+}
+
+async fn list_clinicians(State(s): State<Arc<IdpState>>) -> Json<Vec<SandboxClinician>> {
+    Json(s.clinicians.clone())
 }
 
 async fn jwks(State(s): State<Arc<IdpState>>) -> Json<Value> {

@@ -40,7 +40,7 @@ impl Default for WorldOptions {
 }
 
 /// A synthetic clinician the sandbox's HelseID can sign in.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SandboxClinician {
     /// Synthetic fødselsnummer (HelseID's `pid` claim).
     pub pid: String,

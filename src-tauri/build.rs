@@ -1,0 +1,14 @@
+fn main() {
+    // Declaring the app's commands makes Tauri deny each one unless a capability
+    // grants it: the window gets exactly the commands it needs.
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
+        "app_info",
+        "sign_in",
+        "cancel_sign_in",
+        "current_clinician",
+        "worklist",
+        "open_patient",
+        "sign_out",
+    ])))
+    .expect("tauri build script");
+}

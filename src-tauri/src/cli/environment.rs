@@ -1,0 +1,87 @@
+//! Which services the app talks to: a deployment profile, or the built-in sandbox.
+
+use arbeidsflate_core::Profile;
+use sandbox::{Sandbox, SandboxClinician, SandboxOptions, WorldOptions};
+use std::path::{Path, PathBuf};
+
+pub struct Environment {
+    pub profile: Profile,
+    /// The embedded sandbox when no profile was given; dropping it stops it.
+    pub sandbox: Option<Sandbox>,
+}
+
+pub fn sandbox_profile(sb: &Sandbox) -> Profile {
+    Profile::sandbox(&sb.idp_url, &sb.fhir_url, sandbox::MUNICIPAL_AUDIENCE, sandbox::MUNICIPAL_SCOPE, sandbox::CLIENT_ID)
+}
+
+/// Loads the profile, or starts the sandbox when there is none.
+pub async fn resolve_environment(profile: Option<&Path>) -> Result<Environment, String> {
+    match profile {
+        Some(path) => Ok(Environment { profile: Profile::load(path).map_err(|e| e.to_string())?, sandbox: None }),
+        None => {
+            let sb = Sandbox::start(SandboxOptions::default()).await.map_err(|e| e.to_string())?;
+            Ok(Environment { profile: sandbox_profile(&sb), sandbox: Some(sb) })
+        }
+    }
+}
+
+/// The synthetic clinicians of the environment's sandbox (embedded or standalone).
+pub async fn clinicians(env: &Environment) -> Result<Vec<SandboxClinician>, String> {
+    if let Some(sb) = &env.sandbox {
+        return Ok(sb.clinicians.clone());
+    }
+    if !env.profile.allows_test_login() {
+        return Err("this profile is not a sandbox or test profile".into());
+    }
+    let url = format!("{}/sandbox/clinicians", env.profile.helseid.issuer);
+    let http = helseid::http_client(env.profile.request_timeout());
+    let resp = http.get(&url).send().await.map_err(|e| format!("{url}: {}", e.without_url()))?;
+    if !resp.status().is_success() {
+        return Err(format!("{url} answered {}; is this the Arbeidsflate sandbox?", resp.status()));
+    }
+    resp.json().await.map_err(|e| format!("{url}: {e}"))
+}
+
+pub async fn serve_sandbox(port: u16, latency_ms: u64, scale: u32, seed: u64, write_profile: Option<PathBuf>) -> i32 {
+    let options = SandboxOptions {
+        port,
+        latency_ms,
+        world: WorldOptions { seed, scale, ..WorldOptions::default() },
+        ..SandboxOptions::default()
+    };
+    let sb = match Sandbox::start(options).await {
+        Ok(sb) => sb,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    println!("HelseID (sandbox):   {}", sb.idp_url);
+    println!("Municipal FHIR:      {}", sb.fhir_url);
+    println!("Resources:           {}", sb.resource_count);
+    if let Some(path) = write_profile {
+        if let Err(e) = std::fs::write(&path, sandbox_profile(&sb).to_toml()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return 1;
+        }
+        println!("Profile written to:  {}", path.display());
+    }
+    println!("Serving until stopped (Ctrl+C).");
+    wait_for_stop_signal().await;
+    sb.stop();
+    0
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

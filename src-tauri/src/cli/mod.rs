@@ -1,0 +1,96 @@
+//! The command line: argument parsing and the headless faces of the app.
+
+mod environment;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+pub use environment::{resolve_environment, Environment};
+
+#[derive(Parser, Debug)]
+#[command(name = "arbeidsflate", version, about = "Arbeidsflate – clinician workspace for municipal health and care services")]
+pub struct Args {
+    #[command(flatten)]
+    pub app: AppArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct AppArgs {
+    /// Deployment profile (TOML). Without one, the built-in sandbox runs on loopback.
+    #[arg(long, global = true, env = "ARBEIDSFLATE_PROFILE")]
+    pub profile: Option<PathBuf>,
+    /// Where per-user data is kept (default: the OS data directory).
+    #[arg(long, global = true, env = "ARBEIDSFLATE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// How the sign-in page is opened: `system` (the default browser) or
+    /// `file:PATH` (the URL is written to PATH; for tests standing in for a browser).
+    #[arg(long, global = true, env = "ARBEIDSFLATE_OPEN_URL_WITH", default_value = "system")]
+    pub open_url_with: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the built-in sandbox (HelseID and a municipal FHIR platform) until stopped.
+    Sandbox {
+        /// Port of the IdP; the FHIR platform takes the next one. Default: ephemeral ports.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Delay added to every response, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Multiplies the number of patients (for benchmarks).
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// Seed of the synthetic world.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Write a deployment profile pointing at this sandbox.
+        #[arg(long)]
+        write_profile: Option<PathBuf>,
+    },
+    /// Check the profile, endpoints, TLS, clock skew, the OS keyring and the data directory.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in as a test user and print the patient overview the UI would show.
+    Patient {
+        /// The patient's national identity number.
+        nin: String,
+        /// The synthetic clinician's pid (default: the first nursing-home nurse).
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in as a test user and print their worklist.
+    Worklist {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the sandbox's synthetic clinicians.
+    Users {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: Command, app: AppArgs) -> i32 {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    runtime.block_on(async move {
+        match command {
+            Command::Sandbox { port, latency_ms, scale, seed, write_profile } => {
+                environment::serve_sandbox(port, latency_ms, scale, seed, write_profile).await
+            }
+            Command::Doctor { json } => output::doctor(&app, json).await,
+            Command::Patient { nin, user, json } => output::patient(&app, &nin, user, json).await,
+            Command::Worklist { user, json } => output::worklist(&app, user, json).await,
+            Command::Users { json } => output::users(&app, json).await,
+        }
+    })
+}

@@ -1,0 +1,174 @@
+//! The headless commands that sign in and print what the UI would show.
+
+use super::environment::{clinicians, resolve_environment, Environment};
+use super::AppArgs;
+use arbeidsflate_core::Workspace;
+use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Worklist, WorklistKind};
+use arbeidsflate_model::AppError;
+
+fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    1
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    println!("{}", serde_json::to_string_pretty(value).expect("views serialise"));
+}
+
+fn app_error(e: AppError) -> i32 {
+    fail(format!("{} ({:?})", e.detail, e.code))
+}
+
+pub async fn doctor(app: &AppArgs, json: bool) -> i32 {
+    let env = match resolve_environment(app.profile.as_deref()).await {
+        Ok(env) => env,
+        Err(e) => {
+            if json {
+                print_json(&serde_json::json!({"ok": false, "checks": [{"name": "profile", "ok": false, "detail": e}]}));
+            } else {
+                eprintln!("[FAIL] profile                      {e}");
+            }
+            return 1;
+        }
+    };
+    let report = arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), crate::desktop::KEYRING_SERVICE).await;
+    if json {
+        print_json(&report);
+    } else {
+        print!("{}", report.to_text());
+    }
+    i32::from(!report.ok)
+}
+
+/// Resolves the environment and signs in as the chosen (or default) test user.
+async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(Environment, Workspace), i32> {
+    let env = resolve_environment(app.profile.as_deref()).await.map_err(fail)?;
+    if !env.profile.allows_test_login() {
+        return Err(fail("headless sign-in is only for sandbox and test profiles"));
+    }
+    let pid = match user {
+        Some(pid) => pid,
+        None => {
+            let all = clinicians(&env).await.map_err(fail)?;
+            all.into_iter()
+                .find(|c| c.role == ClinicianRole::NursingHomeNurse)
+                .map(|c| c.pid)
+                .ok_or_else(|| fail("the sandbox has no nursing-home nurse"))?
+        }
+    };
+    let ws = Workspace::with_test_user(env.profile.clone(), Some(pid));
+    ws.sign_in_headless().await.map_err(app_error)?;
+    Ok((env, ws))
+}
+
+pub async fn patient(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match ws.open_patient_by_national_id(nin).await {
+        Ok(overview) if json => {
+            print_json(&overview);
+            0
+        }
+        Ok(overview) => {
+            print!("{}", overview_text(&overview));
+            0
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+pub async fn worklist(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let me = ws.clinician().await.expect("signed in");
+    match ws.worklist().await {
+        Ok(list) if json => {
+            print_json(&serde_json::json!({"clinician": me, "worklist": list}));
+            0
+        }
+        Ok(list) => {
+            println!("{} (HPR {}) – {}", me.name, me.hpr_number, me.unit_name);
+            print!("{}", worklist_text(&list));
+            0
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+pub async fn users(app: &AppArgs, json: bool) -> i32 {
+    let env = match resolve_environment(app.profile.as_deref()).await {
+        Ok(env) => env,
+        Err(e) => return fail(e),
+    };
+    match clinicians(&env).await {
+        Ok(list) if json => {
+            print_json(&list);
+            0
+        }
+        Ok(list) => {
+            for c in list {
+                println!("{}  HPR {:<10} {:<22} {:?} – {}", c.pid, c.hpr_number, c.name(), c.role, c.unit_name);
+            }
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn worklist_text(list: &Worklist) -> String {
+    let mut out = match &list.kind {
+        WorklistKind::Ward { ward_name } => format!("Avdeling {ward_name}: {} beboere\n", list.entries.len()),
+        WorklistKind::Route { date } => format!("Besøk {date}: {}\n", list.entries.len()),
+    };
+    for e in &list.entries {
+        let when = e.visit_start.as_deref().and_then(|s| s.get(11..16)).unwrap_or("");
+        let place = e.room.as_deref().or(e.address.as_deref()).unwrap_or("");
+        out.push_str(&format!("  {when:<5} {:<26} {}  {:>3} år  {place}\n", e.name, e.national_id, e.age));
+    }
+    out
+}
+
+fn vital_name(kind: VitalKind) -> &'static str {
+    match kind {
+        VitalKind::Pulse => "Puls",
+        VitalKind::SystolicBp => "Systolisk BT",
+        VitalKind::DiastolicBp => "Diastolisk BT",
+        VitalKind::Temperature => "Temperatur",
+        VitalKind::Spo2 => "SpO2",
+        VitalKind::RespiratoryRate => "Respirasjonsfrekvens",
+        VitalKind::Consciousness => "Bevissthet (ACVPU)",
+    }
+}
+
+fn overview_text(o: &PatientOverview) -> String {
+    let b = &o.banner;
+    let mut out = format!(
+        "{}, {} år, fødselsnummer {}{}\n",
+        b.name,
+        b.age.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
+        b.national_id,
+        if b.synthetic { " (syntetisk testperson)" } else { "" }
+    );
+    out.push_str("Allergier:\n");
+    if o.allergies.is_empty() {
+        out.push_str("  ingen registrert i kommunal plattform\n");
+    }
+    for a in &o.allergies {
+        let crit = if a.criticality.as_deref() == Some("high") { " (høy kritikalitet)" } else { "" };
+        out.push_str(&format!("  - {}{crit}: {}\n", a.substance, a.reaction.as_deref().unwrap_or("")));
+    }
+    out.push_str("Legemidler:\n");
+    for m in &o.medications {
+        out.push_str(&format!("  - {} – {}\n", m.name, m.dosage.as_deref().unwrap_or("")));
+    }
+    out.push_str("Siste vitale parametre:\n");
+    for v in &o.latest_vitals {
+        out.push_str(&format!("  - {}: {} {} ({})\n", vital_name(v.kind), v.display, v.unit, v.effective.get(..16).unwrap_or("")));
+    }
+    out.push_str(&format!("Kilde: {}\n", o.latest_vitals.first().map(|v| v.provenance.source.as_str()).unwrap_or("Kommunal plattform")));
+    out
+}

@@ -1,0 +1,61 @@
+//! The desktop app: the Tauri window, its state and its commands.
+
+mod commands;
+mod state;
+
+use crate::cli::AppArgs;
+use arbeidsflate_core::Profile;
+use state::AppState;
+
+/// The OS keyring service name under which Arbeidsflate keeps its secrets.
+pub const KEYRING_SERVICE: &str = "no.arbeidsflate.desktop";
+
+pub fn run(args: AppArgs) -> i32 {
+    // A bad profile stops the app before any window opens, naming the field.
+    let profile = match args.profile.as_deref().map(Profile::load).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            tracing::error!(field = %e.field, "invalid deployment profile");
+            return 2;
+        }
+    };
+    let opener = match state::opener_from(&args.open_url_with) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: --open-url-with: {e}");
+            return 2;
+        }
+    };
+    let state = AppState::new(profile, opener);
+    let result = tauri::Builder::default()
+        .manage(state)
+        .setup(|app| {
+            use tauri::Manager;
+            let state = app.state::<AppState>().inner().clone();
+            // Start the sandbox (or reach the profile's services) while the window loads.
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = state.workspace().await {
+                    tracing::error!(code = ?e.code, "environment failed to start");
+                }
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::sign_in,
+            commands::cancel_sign_in,
+            commands::current_clinician,
+            commands::worklist,
+            commands::open_patient,
+            commands::sign_out,
+        ])
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! What the window's commands share: the environment, the workspace and the
+//! pending sign-in.
+
+use crate::cli::resolve_environment;
+use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_model::view::{AppInfo, EnvironmentKind};
+use arbeidsflate_model::{AppError, ErrorCode};
+use helseid::{SystemBrowser, UrlOpener, WriteToFile};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    profile: Option<Profile>,
+    info: AppInfo,
+    opener: Arc<dyn UrlOpener>,
+    environment: OnceCell<(Arc<Workspace>, Option<sandbox::Sandbox>)>,
+    pending_sign_in: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+pub fn opener_from(spec: &str) -> Result<Arc<dyn UrlOpener>, String> {
+    match spec.split_once(':') {
+        None if spec == "system" => Ok(Arc::new(SystemBrowser)),
+        Some(("file", path)) if !path.is_empty() => Ok(Arc::new(WriteToFile(path.into()))),
+        _ => Err(format!("expected `system` or `file:PATH`, got `{spec}`")),
+    }
+}
+
+impl AppState {
+    pub fn new(profile: Option<Profile>, opener: Arc<dyn UrlOpener>) -> Self {
+        let info = AppInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            environment_name: profile.as_ref().map(|p| p.environment.name.clone()).unwrap_or_else(|| "Sandkasse".into()),
+            environment_kind: profile.as_ref().map(|p| p.environment.kind).unwrap_or(EnvironmentKind::Sandbox),
+            idle_lock_minutes: profile.as_ref().map(|p| p.session.idle_lock_minutes).unwrap_or(15),
+        };
+        Self(Arc::new(Inner {
+            profile,
+            info,
+            opener,
+            environment: OnceCell::new(),
+            pending_sign_in: Mutex::new(None),
+        }))
+    }
+
+    pub fn info(&self) -> AppInfo {
+        self.0.info.clone()
+    }
+
+    /// The workspace, once the environment is up (the sandbox starts on first use).
+    pub async fn workspace(&self) -> Result<Arc<Workspace>, AppError> {
+        let (ws, _) = self
+            .0
+            .environment
+            .get_or_try_init(|| async {
+                let env = match &self.0.profile {
+                    Some(p) => crate::cli::Environment { profile: p.clone(), sandbox: None },
+                    None => resolve_environment(None).await.map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?,
+                };
+                Ok::<_, AppError>((Arc::new(Workspace::new(env.profile)), env.sandbox))
+            })
+            .await?;
+        Ok(ws.clone())
+    }
+
+    pub fn opener(&self) -> Arc<dyn UrlOpener> {
+        self.0.opener.clone()
+    }
+
+    pub fn set_pending_sign_in(&self, handle: Option<tokio::task::AbortHandle>) {
+        let previous = std::mem::replace(&mut *self.0.pending_sign_in.lock().unwrap(), handle);
+        if let Some(p) = previous {
+            p.abort();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/**
+ * The one IPC interface to the Rust backend. Components import `api` from here and
+ * never call `invoke` themselves, so tests can stub this single module.
+ *
+ * Every function rejects with an `AppError`; anything the backend sends that is not
+ * an `AppError` is wrapped as code "internal".
+ */
+import { invoke } from '@tauri-apps/api/core';
+import type { AppError } from './bindings/AppError';
+import type { AppInfo } from './bindings/AppInfo';
+import type { Clinician } from './bindings/Clinician';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { PatientOverview } from './bindings/PatientOverview';
+import type { Worklist } from './bindings/Worklist';
+
+/** Every ErrorCode (the Record type makes the compiler flag a missing one). */
+const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
+  not_signed_in: true,
+  sign_in_cancelled: true,
+  sign_in_timed_out: true,
+  sign_in_rejected: true,
+  service_unavailable: true,
+  service_error: true,
+  patient_not_found: true,
+  invalid_national_id: true,
+  invalid_profile: true,
+  keyring_unavailable: true,
+  internal: true,
+};
+
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(KNOWN_ERROR_CODES, value);
+}
+
+export function isAppError(value: unknown): value is AppError {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return isErrorCode(v.code) && typeof v.detail === 'string';
+}
+
+/** Normalises anything thrown or rejected into an AppError. Idempotent. */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  if (typeof error === 'object' && error !== null) {
+    const v = error as Record<string, unknown>;
+    if (typeof v.code === 'string') {
+      const detail = typeof v.detail === 'string' ? v.detail : '';
+      return { code: 'internal', detail: `unknown error code "${v.code}": ${detail}` };
+    }
+  }
+  if (error instanceof Error) return { code: 'internal', detail: error.message };
+  return { code: 'internal', detail: String(error) };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
+
+export const api = {
+  appInfo: (): Promise<AppInfo> => call('app_info'),
+  /** Opens the system browser; resolves once the user has signed in (may take minutes). */
+  signIn: (): Promise<Clinician> => call('sign_in'),
+  cancelSignIn: (): Promise<void> => call('cancel_sign_in'),
+  currentClinician: (): Promise<Clinician | null> => call('current_clinician'),
+  worklist: (): Promise<Worklist> => call('worklist'),
+  openPatient: (patientRef: string): Promise<PatientOverview> => call('open_patient', { patientRef }),
+  signOut: (): Promise<void> => call('sign_out'),
+};
+
+export type Api = typeof api;

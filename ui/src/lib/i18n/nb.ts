@@ -1,0 +1,130 @@
+import type { ClinicianRole } from '../bindings/ClinicianRole';
+import type { EnvironmentKind } from '../bindings/EnvironmentKind';
+import type { ErrorCode } from '../bindings/ErrorCode';
+import type { VitalKind } from '../bindings/VitalKind';
+
+/** Keys the catalogue must have for every value of the generated enums. */
+type RequiredKeys =
+  | `error.${ErrorCode}`
+  | `role.${ClinicianRole}`
+  | `environment.${EnvironmentKind}`
+  | `vital.${VitalKind}`
+  | `unit.${Exclude<VitalKind, 'consciousness'>}`;
+
+/** Norwegian bokmål: the default and the source of truth for the set of keys. */
+export const nb = {
+  'app.name': 'Arbeidsflate',
+  'app.tagline': 'Arbeidsflate for kommunal helse- og omsorgstjeneste',
+  'app.loading': 'Starter …',
+  'app.version': 'Versjon {version}',
+  'app.skip_to_main': 'Hopp til hovedinnhold',
+
+  'environment.sandbox': 'Sandkasse',
+  'environment.test': 'Testmiljø',
+  'environment.production': 'Produksjon',
+  'environment.not_production': 'Ikke produksjon – bare testdata',
+
+  'language.label': 'Språk',
+  'language.nb': 'Norsk',
+  'language.en': 'English',
+
+  'signin.heading': 'Logg inn',
+  'signin.intro': 'Logg inn med HelseID for å se arbeidslisten din.',
+  'signin.button': 'Logg inn med HelseID',
+  'signin.waiting': 'Fullfør påloggingen i nettleseren…',
+  'signin.waiting_hint': 'Påloggingssiden er åpnet i standardnettleseren din.',
+  'signin.cancel': 'Avbryt',
+
+  'header.user': 'Innlogget bruker',
+  'header.hpr': 'HPR {number}',
+  'header.sign_out': 'Logg ut',
+
+  'role.nursing_home_nurse': 'Sykepleier, sykehjem',
+  'role.home_care_nurse': 'Sykepleier, hjemmetjenesten',
+  'role.nursing_home_doctor': 'Sykehjemslege',
+
+  'worklist.loading': 'Henter arbeidslisten…',
+  'worklist.route_heading': 'Dagens besøk {date}',
+  'worklist.empty': 'Ingen pasienter på arbeidslisten.',
+  'worklist.col.room': 'Rom',
+  'worklist.col.name': 'Navn',
+  'worklist.col.national_id': 'Fødselsnummer',
+  'worklist.col.age': 'Alder',
+  'worklist.col.time': 'Tid',
+  'worklist.col.address': 'Adresse',
+  'worklist.col.visit_reason': 'Besøk',
+
+  'provenance.fetched': 'Kilde: {source} · hentet {fetched}',
+  'provenance.updated_fetched': 'Kilde: {source} · oppdatert {updated} · hentet {fetched}',
+
+  'patient.loading': 'Henter pasientoversikten…',
+  'patient.back': 'Tilbake til arbeidslisten',
+  'patient.banner': 'Pasient',
+  'patient.age': '{age} år',
+  'patient.national_id': 'Fødselsnummer',
+  'patient.national_id_invalid': 'Ugyldig fødselsnummer – kontroller identiteten',
+  'patient.synthetic': 'Syntetisk testperson',
+  'patient.gender': 'Kjønn',
+
+  'gender.male': 'Mann',
+  'gender.female': 'Kvinne',
+  'gender.other': 'Annet',
+  'gender.unknown': 'Ukjent kjønn',
+
+  'allergies.heading': 'Allergier',
+  'allergies.empty': 'Ingen allergier registrert i kommunal plattform',
+  'allergies.reaction': 'Reaksjon: {reaction}',
+  'allergies.criticality.high': 'Høy kritikalitet',
+  'allergies.criticality.low': 'Lav kritikalitet',
+  'allergies.criticality.unable_to_assess': 'Kritikalitet ikke vurdert',
+
+  'medications.heading': 'Legemidler',
+  'medications.empty': 'Ingen legemidler registrert i kommunal plattform',
+  'medications.since': 'Fra {date}',
+  'medications.status.active': 'Aktiv',
+  'medications.status.completed': 'Avsluttet',
+  'medications.status.stopped': 'Seponert',
+  'medications.status.on_hold': 'Pause',
+  'medications.status.intended': 'Planlagt',
+  'medications.status.not_taken': 'Ikke tatt',
+  'medications.status.entered_in_error': 'Registrert ved en feil',
+  'medications.status.unknown': 'Ukjent status',
+
+  'vitals.heading': 'Siste vitale parametre',
+  'vitals.empty': 'Ingen vitale parametre registrert i kommunal plattform',
+
+  'vital.respiratory_rate': 'Respirasjonsfrekvens',
+  'vital.spo2': 'Oksygenmetning',
+  'vital.systolic_bp': 'Systolisk blodtrykk',
+  'vital.diastolic_bp': 'Diastolisk blodtrykk',
+  'vital.pulse': 'Puls',
+  'vital.consciousness': 'Bevissthet (ACVPU)',
+  'vital.temperature': 'Temperatur',
+
+  'unit.respiratory_rate': 'pust/min',
+  'unit.spo2': '%',
+  'unit.systolic_bp': 'mmHg',
+  'unit.diastolic_bp': 'mmHg',
+  'unit.pulse': 'slag/min',
+  'unit.temperature': '°C',
+
+  'common.retry': 'Prøv igjen',
+  'common.technical_detail': 'Teknisk detalj',
+
+  'error.not_signed_in': 'Du er ikke logget inn. Logg inn på nytt.',
+  'error.sign_in_cancelled': 'Påloggingen ble avbrutt.',
+  'error.sign_in_timed_out': 'Påloggingen tok for lang tid. Prøv igjen.',
+  'error.sign_in_rejected': 'Påloggingen ble avvist. Kontakt systemansvarlig hvis det fortsetter.',
+  'error.service_unavailable': 'Tjenesten svarer ikke akkurat nå. Prøv igjen om litt.',
+  'error.service_error': 'Tjenesten svarte med en feil. Prøv igjen, eller kontakt systemansvarlig.',
+  'error.patient_not_found': 'Fant ikke pasienten.',
+  'error.invalid_national_id': 'Fødselsnummeret er ugyldig.',
+  'error.invalid_profile': 'Appen er feil konfigurert. Kontakt systemansvarlig.',
+  'error.keyring_unavailable': 'Får ikke tilgang til nøkkelringen på maskinen. Kontakt systemansvarlig.',
+  'error.internal': 'Noe gikk galt. Prøv igjen, eller kontakt systemansvarlig.',
+} satisfies Record<RequiredKeys, string> & Record<string, string>;
+
+export type MessageKey = keyof typeof nb;
+
+/** Every other catalogue must have exactly nb's keys (missing or extra keys fail type checking). */
+export type Catalogue = Record<MessageKey, string>;

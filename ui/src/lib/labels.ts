@@ -1,0 +1,76 @@
+/** Translations for free-text codes the backend passes through from FHIR. */
+import type { VitalKind } from './bindings/VitalKind';
+import { t, type MessageKey } from './i18n/index.svelte';
+
+function lookup(map: Record<string, MessageKey>, code: string): string | null {
+  const key = Object.hasOwn(map, code) ? map[code] : undefined;
+  return key ? t(key) : null;
+}
+
+const GENDERS: Record<string, MessageKey> = {
+  male: 'gender.male',
+  female: 'gender.female',
+  other: 'gender.other',
+  unknown: 'gender.unknown',
+};
+
+/** FHIR administrative gender → label; unknown codes are shown as given. */
+export function genderLabel(code: string): string {
+  return lookup(GENDERS, code) ?? code;
+}
+
+const CRITICALITIES: Record<string, MessageKey> = {
+  high: 'allergies.criticality.high',
+  low: 'allergies.criticality.low',
+  'unable-to-assess': 'allergies.criticality.unable_to_assess',
+};
+
+export function criticalityLabel(code: string): string {
+  return lookup(CRITICALITIES, code) ?? code;
+}
+
+const MEDICATION_STATUSES: Record<string, MessageKey> = {
+  active: 'medications.status.active',
+  completed: 'medications.status.completed',
+  stopped: 'medications.status.stopped',
+  'on-hold': 'medications.status.on_hold',
+  intended: 'medications.status.intended',
+  'not-taken': 'medications.status.not_taken',
+  'entered-in-error': 'medications.status.entered_in_error',
+  unknown: 'medications.status.unknown',
+};
+
+export function medicationStatusLabel(code: string): string {
+  return lookup(MEDICATION_STATUSES, code) ?? code;
+}
+
+/** NEWS2 order, the order clinicians read them in. */
+export const VITAL_ORDER: readonly VitalKind[] = [
+  'respiratory_rate',
+  'spo2',
+  'systolic_bp',
+  'diastolic_bp',
+  'pulse',
+  'consciousness',
+  'temperature',
+];
+
+type MeasuredKind = Exclude<VitalKind, 'consciousness'>;
+
+/**
+ * Unit spellings the backend may send for each kind. Only a recognised unit is
+ * replaced by the translated one; anything else is shown exactly as received, so a
+ * value is never paired with the wrong unit.
+ */
+const UNIT_ALIASES: Record<MeasuredKind, readonly string[]> = {
+  respiratory_rate: ['/min', 'pust/min', 'breaths/min', 'breaths/minute', 'åndedrag/min'],
+  spo2: ['%'],
+  systolic_bp: ['mmHg', 'mm[Hg]'],
+  diastolic_bp: ['mmHg', 'mm[Hg]'],
+  pulse: ['/min', 'slag/min', 'beats/min', 'beats/minute', 'bpm'],
+  temperature: ['Cel', '°C', 'C'],
+};
+
+export function vitalUnit(kind: MeasuredKind, unit: string): string {
+  return UNIT_ALIASES[kind].includes(unit) ? t(`unit.${kind}`) : unit;
+}
