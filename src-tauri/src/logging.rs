@@ -11,11 +11,7 @@ pub fn log_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ARBEIDSFLATE_LOG_DIR") {
         return PathBuf::from(dir);
     }
-    dirs::state_dir()
-        .or_else(dirs::data_local_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("arbeidsflate")
-        .join("logs")
+    dirs::state_dir().or_else(dirs::data_local_dir).unwrap_or_else(std::env::temp_dir).join("arbeidsflate").join("logs")
 }
 
 pub fn init(desktop: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {

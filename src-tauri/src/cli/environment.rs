@@ -11,7 +11,13 @@ pub struct Environment {
 }
 
 pub fn sandbox_profile(sb: &Sandbox) -> Profile {
-    Profile::sandbox(&sb.idp_url, &sb.fhir_url, sandbox::MUNICIPAL_AUDIENCE, sandbox::MUNICIPAL_SCOPE, sandbox::CLIENT_ID)
+    Profile::sandbox(
+        &sb.idp_url,
+        &sb.fhir_url,
+        sandbox::MUNICIPAL_AUDIENCE,
+        sandbox::MUNICIPAL_SCOPE,
+        sandbox::CLIENT_ID,
+    )
 }
 
 /// Loads the profile, or starts the sandbox when there is none.

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 pub use environment::{resolve_environment, Environment};
 
 #[derive(Parser, Debug)]
-#[command(name = "arbeidsflate", version, about = "Arbeidsflate – clinician workspace for municipal health and care services")]
+#[command(
+    name = "arbeidsflate",
+    version,
+    about = "Arbeidsflate – clinician workspace for municipal health and care services"
+)]
 pub struct Args {
     #[command(flatten)]
     pub app: AppArgs,

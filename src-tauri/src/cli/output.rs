@@ -24,14 +24,17 @@ pub async fn doctor(app: &AppArgs, json: bool) -> i32 {
         Ok(env) => env,
         Err(e) => {
             if json {
-                print_json(&serde_json::json!({"ok": false, "checks": [{"name": "profile", "ok": false, "detail": e}]}));
+                print_json(
+                    &serde_json::json!({"ok": false, "checks": [{"name": "profile", "ok": false, "detail": e}]}),
+                );
             } else {
                 eprintln!("[FAIL] profile                      {e}");
             }
             return 1;
         }
     };
-    let report = arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), crate::desktop::KEYRING_SERVICE).await;
+    let report =
+        arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), crate::desktop::KEYRING_SERVICE).await;
     if json {
         print_json(&report);
     } else {
@@ -167,8 +170,17 @@ fn overview_text(o: &PatientOverview) -> String {
     }
     out.push_str("Siste vitale parametre:\n");
     for v in &o.latest_vitals {
-        out.push_str(&format!("  - {}: {} {} ({})\n", vital_name(v.kind), v.display, v.unit, v.effective.get(..16).unwrap_or("")));
+        out.push_str(&format!(
+            "  - {}: {} {} ({})\n",
+            vital_name(v.kind),
+            v.display,
+            v.unit,
+            v.effective.get(..16).unwrap_or("")
+        ));
     }
-    out.push_str(&format!("Kilde: {}\n", o.latest_vitals.first().map(|v| v.provenance.source.as_str()).unwrap_or("Kommunal plattform")));
+    out.push_str(&format!(
+        "Kilde: {}\n",
+        o.latest_vitals.first().map(|v| v.provenance.source.as_str()).unwrap_or("Kommunal plattform")
+    ));
     out
 }

@@ -32,17 +32,14 @@ impl AppState {
     pub fn new(profile: Option<Profile>, opener: Arc<dyn UrlOpener>) -> Self {
         let info = AppInfo {
             version: env!("CARGO_PKG_VERSION").into(),
-            environment_name: profile.as_ref().map(|p| p.environment.name.clone()).unwrap_or_else(|| "Sandkasse".into()),
+            environment_name: profile
+                .as_ref()
+                .map(|p| p.environment.name.clone())
+                .unwrap_or_else(|| "Sandkasse".into()),
             environment_kind: profile.as_ref().map(|p| p.environment.kind).unwrap_or(EnvironmentKind::Sandbox),
             idle_lock_minutes: profile.as_ref().map(|p| p.session.idle_lock_minutes).unwrap_or(15),
         };
-        Self(Arc::new(Inner {
-            profile,
-            info,
-            opener,
-            environment: OnceCell::new(),
-            pending_sign_in: Mutex::new(None),
-        }))
+        Self(Arc::new(Inner { profile, info, opener, environment: OnceCell::new(), pending_sign_in: Mutex::new(None) }))
     }
 
     pub fn info(&self) -> AppInfo {
@@ -57,7 +54,9 @@ impl AppState {
             .get_or_try_init(|| async {
                 let env = match &self.0.profile {
                     Some(p) => crate::cli::Environment { profile: p.clone(), sandbox: None },
-                    None => resolve_environment(None).await.map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?,
+                    None => {
+                        resolve_environment(None).await.map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?
+                    }
                 };
                 Ok::<_, AppError>((Arc::new(Workspace::new(env.profile)), env.sandbox))
             })

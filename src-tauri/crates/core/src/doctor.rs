@@ -45,11 +45,13 @@ pub fn default_data_dir() -> Option<PathBuf> {
 
 pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &str) -> Report {
     let http = helseid::http_client(Duration::from_secs(10));
-    let mut checks = vec![check("profile", Ok(format!("{} ({:?})", profile.environment.name, profile.environment.kind)))];
+    let mut checks =
+        vec![check("profile", Ok(format!("{} ({:?})", profile.environment.name, profile.environment.kind)))];
 
     let discovery = format!("{}/.well-known/openid-configuration", profile.helseid.issuer);
     let idp = http.get(&discovery).send().await;
-    let skew = idp.as_ref().ok().and_then(|r| r.headers().get(reqwest::header::DATE)?.to_str().ok().map(str::to_string));
+    let skew =
+        idp.as_ref().ok().and_then(|r| r.headers().get(reqwest::header::DATE)?.to_str().ok().map(str::to_string));
     checks.push(check("helseid reachable", endpoint_result(idp, &discovery).await));
     checks.push(check("helseid tls", tls_result(&profile.helseid.issuer)));
     checks.push(check("clock skew", clock_result(skew.as_deref(), profile.helseid.clock_skew_seconds)));
@@ -84,7 +86,7 @@ fn clock_result(date_header: Option<&str>, leeway: u64) -> Result<String, String
     let Some(header) = date_header else { return Err("the IdP sent no Date header; skew unknown".into()) };
     let server = chrono::DateTime::parse_from_rfc2822(header).map_err(|e| format!("unreadable Date header: {e}"))?;
     let local = chrono::DateTime::<chrono::Utc>::from(SystemTime::now());
-    let skew = (local.timestamp() - server.timestamp()).abs() as u64;
+    let skew = (local.timestamp() - server.timestamp()).unsigned_abs();
     if skew <= leeway {
         Ok(format!("{skew} s (leeway {leeway} s)"))
     } else {

@@ -128,7 +128,8 @@ fn err(field: &str, reason: impl Into<String>) -> ProfileError {
 
 impl Profile {
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| err("(file)", format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| err("(file)", format!("cannot read {}: {e}", path.display())))?;
         Self::parse(&text)
     }
 
@@ -154,7 +155,11 @@ impl Profile {
                 clock_skew_seconds: default_clock_skew(),
                 sign_in_timeout_seconds: default_sign_in_timeout(),
             },
-            municipal: MunicipalSettings { fhir_base_url: fhir_url.into(), audience: audience.into(), scope: scope.into() },
+            municipal: MunicipalSettings {
+                fhir_base_url: fhir_url.into(),
+                audience: audience.into(),
+                scope: scope.into(),
+            },
             session: SessionSettings::default(),
         }
     }
@@ -170,7 +175,10 @@ impl Profile {
         }
         self.check_url("helseid.issuer", &self.helseid.issuer)?;
         if self.helseid.issuer.ends_with('/') {
-            return Err(err("helseid.issuer", "must not end with '/': it is compared exactly with the issuer HelseID states"));
+            return Err(err(
+                "helseid.issuer",
+                "must not end with '/': it is compared exactly with the issuer HelseID states",
+            ));
         }
         if self.helseid.client_id.trim().is_empty() {
             return Err(err("helseid.client_id", "must not be empty"));
@@ -204,7 +212,9 @@ impl Profile {
         match url.scheme() {
             "https" => Ok(()),
             "http" if loopback && self.allows_test_login() => Ok(()),
-            "http" => Err(err(field, "must use https (plain http is allowed only on loopback in sandbox and test profiles)")),
+            "http" => {
+                Err(err(field, "must use https (plain http is allowed only on loopback in sandbox and test profiles)"))
+            }
             other => Err(err(field, format!("unsupported scheme {other}"))),
         }
     }
@@ -258,7 +268,8 @@ scope = "sandvik:fhir/api"
 
     #[test]
     fn plain_http_is_refused_in_production_and_off_loopback() {
-        let prod = GOOD.replace("kind = \"test\"", "kind = \"production\"").replace("https://helseid", "http://helseid");
+        let prod =
+            GOOD.replace("kind = \"test\"", "kind = \"production\"").replace("https://helseid", "http://helseid");
         assert_eq!(Profile::parse(&prod).unwrap_err().field, "helseid.issuer");
         let off_loopback = GOOD.replace("https://fhir.sandvik", "http://fhir.sandvik");
         assert_eq!(Profile::parse(&off_loopback).unwrap_err().field, "municipal.fhir_base_url");

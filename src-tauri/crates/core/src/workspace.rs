@@ -38,7 +38,10 @@ struct SessionTokens {
 }
 
 impl TokenSource for SessionTokens {
-    fn access_token<'a>(&'a self, audience: &'a str) -> Pin<Box<dyn Future<Output = Result<String, SourceError>> + Send + 'a>> {
+    fn access_token<'a>(
+        &'a self,
+        audience: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<String, SourceError>> + Send + 'a>> {
         Box::pin(async move {
             self.client
                 .access_token(&self.session, audience)
@@ -85,7 +88,12 @@ impl Workspace {
         self.forget_user().await;
         let session = Arc::new(self.helseid.sign_in(opener).await.map_err(from_helseid)?);
         let tokens = Arc::new(SessionTokens { client: self.helseid.clone(), session: session.clone() });
-        let fhir = FhirClient::new(self.http.clone(), &self.profile.municipal.fhir_base_url, &self.profile.municipal.audience, tokens);
+        let fhir = FhirClient::new(
+            self.http.clone(),
+            &self.profile.municipal.fhir_base_url,
+            &self.profile.municipal.audience,
+            tokens,
+        );
         let platform = MunicipalPlatform::new(fhir);
         let hpr = session
             .user
@@ -113,7 +121,10 @@ impl Workspace {
     /// opening a browser. Only for workspaces built with a test user.
     pub async fn sign_in_headless(&self) -> Result<Clinician, AppError> {
         if self.helseid.config().test_pid.is_none() {
-            return Err(AppError::new(ErrorCode::InvalidProfile, "headless sign-in needs a sandbox or test profile and a test user"));
+            return Err(AppError::new(
+                ErrorCode::InvalidProfile,
+                "headless sign-in needs a sandbox or test profile and a test user",
+            ));
         }
         let opener = helseid::FollowRedirects(self.http.clone());
         self.sign_in(&opener).await
@@ -146,7 +157,11 @@ impl Workspace {
             return Err(AppError::new(ErrorCode::PatientNotFound, "the patient is not on your worklist"));
         }
         let overview = s.platform.overview(patient_ref, Local::now().date_naive()).await.map_err(from_source)?;
-        tracing::info!(allergies = overview.allergies.len(), medications = overview.medications.len(), "patient opened");
+        tracing::info!(
+            allergies = overview.allergies.len(),
+            medications = overview.medications.len(),
+            "patient opened"
+        );
         Ok(overview)
     }
 
@@ -155,11 +170,10 @@ impl Workspace {
         let nin = sources::municipal::parse_national_id(input)
             .map_err(|e| AppError::new(ErrorCode::InvalidNationalId, e.to_string()))?;
         let list = self.worklist().await?;
-        let entry = list
-            .entries
-            .iter()
-            .find(|e| e.national_id.replace(' ', "") == nin.as_str())
-            .ok_or_else(|| AppError::new(ErrorCode::PatientNotFound, "no patient with that number on your worklist"))?;
+        let entry =
+            list.entries.iter().find(|e| e.national_id.replace(' ', "") == nin.as_str()).ok_or_else(|| {
+                AppError::new(ErrorCode::PatientNotFound, "no patient with that number on your worklist")
+            })?;
         self.open_patient(&entry.patient_ref).await
     }
 

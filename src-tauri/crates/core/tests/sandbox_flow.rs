@@ -8,7 +8,13 @@ use sandbox::{Sandbox, SandboxOptions};
 
 async fn sandbox() -> (Sandbox, Profile) {
     let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
-    let profile = Profile::sandbox(&sb.idp_url, &sb.fhir_url, sandbox::MUNICIPAL_AUDIENCE, sandbox::MUNICIPAL_SCOPE, sandbox::CLIENT_ID);
+    let profile = Profile::sandbox(
+        &sb.idp_url,
+        &sb.fhir_url,
+        sandbox::MUNICIPAL_AUDIENCE,
+        sandbox::MUNICIPAL_SCOPE,
+        sandbox::CLIENT_ID,
+    );
     (sb, profile)
 }
 

@@ -151,9 +151,11 @@ impl HelseIdClient {
         struct ParResponse {
             request_uri: String,
         }
-        let par: ParResponse = read_json(self.http.post(&d.pushed_authorization_request_endpoint).form(&form).send().await?).await?;
+        let par: ParResponse =
+            read_json(self.http.post(&d.pushed_authorization_request_endpoint).form(&form).send().await?).await?;
 
-        let mut authorize = url::Url::parse(&d.authorization_endpoint).map_err(|e| HelseIdError::BadResponse(e.to_string()))?;
+        let mut authorize =
+            url::Url::parse(&d.authorization_endpoint).map_err(|e| HelseIdError::BadResponse(e.to_string()))?;
         authorize
             .query_pairs_mut()
             .append_pair("client_id", &self.config.client_id)
@@ -174,12 +176,20 @@ impl HelseIdClient {
             return Err(if error == "access_denied" {
                 HelseIdError::Cancelled
             } else {
-                HelseIdError::Protocol { error: error.clone(), description: callback.get("error_description").cloned().unwrap_or_default() }
+                HelseIdError::Protocol {
+                    error: error.clone(),
+                    description: callback.get("error_description").cloned().unwrap_or_default(),
+                }
             });
         }
         let code = callback.get("code").ok_or(HelseIdError::CallbackRejected("no code"))?;
 
-        let first = self.config.resources.first().cloned().ok_or_else(|| HelseIdError::Config("no API audience configured".into()))?;
+        let first = self
+            .config
+            .resources
+            .first()
+            .cloned()
+            .ok_or_else(|| HelseIdError::Config("no API audience configured".into()))?;
         let form = vec![
             ("grant_type", "authorization_code".to_string()),
             ("client_id", self.config.client_id.clone()),
@@ -194,12 +204,18 @@ impl HelseIdClient {
         let user = validate_id_token(
             id_token.expose(),
             &jwks,
-            &IdTokenExpectations { issuer: &d.issuer, client_id: &self.config.client_id, nonce: &nonce, leeway: self.config.leeway },
+            &IdTokenExpectations {
+                issuer: &d.issuer,
+                client_id: &self.config.client_id,
+                nonce: &nonce,
+                leeway: self.config.leeway,
+            },
         )?;
         let refresh_token = t.refresh_token.ok_or_else(|| HelseIdError::BadResponse("no refresh_token".into()))?;
         let now = Instant::now();
         let mut access = HashMap::new();
-        access.insert(first, CachedToken { token: t.access_token, expires_at: now + Duration::from_secs(t.expires_in) });
+        access
+            .insert(first, CachedToken { token: t.access_token, expires_at: now + Duration::from_secs(t.expires_in) });
         tracing::info!(audiences = self.config.resources.len(), "signed in");
         Ok(Session {
             user,
@@ -234,7 +250,9 @@ impl HelseIdClient {
         ];
         let resp = self.http.post(&d.token_endpoint).form(&form).send().await?;
         let t: TokenResponse = match read_json(resp).await {
-            Err(HelseIdError::Protocol { error, .. }) if error == "invalid_grant" => return Err(HelseIdError::SessionExpired),
+            Err(HelseIdError::Protocol { error, .. }) if error == "invalid_grant" => {
+                return Err(HelseIdError::SessionExpired)
+            }
             other => other?,
         };
         if let Some(rt) = t.refresh_token {
@@ -244,7 +262,10 @@ impl HelseIdClient {
             }
         }
         let token = t.access_token.clone();
-        state.access.insert(audience.to_string(), CachedToken { token: t.access_token, expires_at: now + Duration::from_secs(t.expires_in) });
+        state.access.insert(
+            audience.to_string(),
+            CachedToken { token: t.access_token, expires_at: now + Duration::from_secs(t.expires_in) },
+        );
         Ok(token)
     }
 

@@ -8,7 +8,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use std::time::Duration;
 
-
 pub struct IdTokenExpectations<'a> {
     pub issuer: &'a str,
     pub client_id: &'a str,
@@ -41,7 +40,11 @@ struct Claims {
     security_level: Option<String>,
 }
 
-pub fn validate_id_token(token: &str, jwks: &serde_json::Value, expect: &IdTokenExpectations) -> Result<UserClaims, HelseIdError> {
+pub fn validate_id_token(
+    token: &str,
+    jwks: &serde_json::Value,
+    expect: &IdTokenExpectations,
+) -> Result<UserClaims, HelseIdError> {
     let invalid = |why: &str| HelseIdError::InvalidIdToken(why.to_string());
     let header = jsonwebtoken::decode_header(token).map_err(|_| invalid("not a JWT"))?;
     if header.alg != Algorithm::RS256 {

@@ -15,7 +15,8 @@ pub struct LoopbackReceiver {
 /// The query parameters the browser brought back.
 pub type CallbackParams = HashMap<String, String>;
 
-const DONE_PAGE: &str = "<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>Arbeidsflate</title></head>\
+const DONE_PAGE: &str =
+    "<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>Arbeidsflate</title></head>\
 <body style=\"font-family:sans-serif;margin:3rem\"><h1>Pålogging mottatt</h1>\
 <p>Du kan lukke denne fanen og gå tilbake til Arbeidsflate.</p></body></html>";
 
@@ -54,7 +55,9 @@ impl LoopbackReceiver {
                 let head = String::from_utf8_lossy(&buf[..read]);
                 let target = head.lines().next().and_then(|l| l.split(' ').nth(1)).unwrap_or("");
                 let Some(query) = target.strip_prefix("/callback") else {
-                    let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .await;
                     continue;
                 };
                 let params: CallbackParams =

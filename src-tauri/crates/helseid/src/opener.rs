@@ -44,7 +44,9 @@ impl UrlOpener for WriteToFile {
     fn open<'a>(&'a self, url: &'a str) -> OpenFuture<'a> {
         Box::pin(async move {
             let tmp = self.0.with_extension("tmp");
-            std::fs::write(&tmp, url).and_then(|_| std::fs::rename(&tmp, &self.0)).map_err(|e| HelseIdError::Browser(e.to_string()))
+            std::fs::write(&tmp, url)
+                .and_then(|_| std::fs::rename(&tmp, &self.0))
+                .map_err(|e| HelseIdError::Browser(e.to_string()))
         })
     }
 }

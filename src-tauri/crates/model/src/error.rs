@@ -8,7 +8,7 @@ use ts_rs::TS;
 /// (`error.<code>`), so renaming a variant is a breaking change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "ErrorCode.ts")]
 pub enum ErrorCode {
     /// Not signed in, or the session has ended.
     NotSignedIn,
@@ -36,7 +36,7 @@ pub enum ErrorCode {
 
 /// The error type every IPC command returns.
 #[derive(Debug, Clone, Serialize, TS, thiserror::Error)]
-#[ts(export)]
+#[ts(export_to = "AppError.ts")]
 #[error("{code:?}: {detail}")]
 pub struct AppError {
     pub code: ErrorCode,

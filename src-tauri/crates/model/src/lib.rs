@@ -9,3 +9,49 @@ pub mod view;
 
 pub use error::{AppError, ErrorCode};
 pub use nin::{NationalId, NationalIdKind, NinError};
+
+/// The committed TypeScript bindings must match the Rust types. Regenerate with
+/// `UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings`.
+#[cfg(test)]
+mod bindings {
+    use std::path::PathBuf;
+    use ts_rs::{Config, TS};
+
+    fn check<T: TS + 'static>(stale: &mut Vec<String>) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/lib/bindings");
+        let path = dir.join(T::output_path().expect("exportable type"));
+        let fresh = T::export_to_string(&Config::new()).expect("binding generation");
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &fresh).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+
+    #[test]
+    fn bindings_are_current() {
+        use crate::view::*;
+        let mut stale = Vec::new();
+        check::<crate::AppError>(&mut stale);
+        check::<crate::ErrorCode>(&mut stale);
+        check::<AppInfo>(&mut stale);
+        check::<EnvironmentKind>(&mut stale);
+        check::<ClinicianRole>(&mut stale);
+        check::<Clinician>(&mut stale);
+        check::<Provenance>(&mut stale);
+        check::<WorklistKind>(&mut stale);
+        check::<WorklistEntry>(&mut stale);
+        check::<Worklist>(&mut stale);
+        check::<PatientBanner>(&mut stale);
+        check::<Allergy>(&mut stale);
+        check::<Medication>(&mut stale);
+        check::<VitalKind>(&mut stale);
+        check::<VitalSign>(&mut stale);
+        check::<PatientOverview>(&mut stale);
+        assert!(
+            stale.is_empty(),
+            "stale TypeScript bindings (run UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings): {stale:?}"
+        );
+    }
+}

@@ -129,13 +129,8 @@ impl NationalId {
         let span = hi - lo + 1;
         for step in 0..span {
             let individual = lo + (seed + step) % span;
-            let base = format!(
-                "{:02}{:02}{:02}{:03}",
-                birth_date.day(),
-                birth_date.month() + 80,
-                year % 100,
-                individual
-            );
+            let base =
+                format!("{:02}{:02}{:02}{:03}", birth_date.day(), birth_date.month() + 80, year % 100, individual);
             let mut d: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
             let Some(k1) = classic_check(&d, &W1[..9]) else { continue };
             d.push(k1);
@@ -164,7 +159,7 @@ fn classic_check(d: &[u32], w: &[u32]) -> Option<u32> {
 fn check_digits_valid(d: &[u32]) -> bool {
     let sum1: u32 = d[..10].iter().zip(W1).map(|(a, b)| a * b).sum();
     let sum2: u32 = d.iter().zip(W2).map(|(a, b)| a * b).sum();
-    sum1 % 11 <= 3 && sum2 % 11 == 0
+    sum1 % 11 <= 3 && sum2.is_multiple_of(11)
 }
 
 fn decode_birth_date(d: &[u32]) -> Option<(NationalIdKind, bool, NaiveDate)> {

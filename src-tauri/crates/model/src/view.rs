@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "ClinicianRole.ts")]
 pub enum ClinicianRole {
     NursingHomeNurse,
     HomeCareNurse,
@@ -26,7 +26,7 @@ impl ClinicianRole {
 /// The signed-in user as the UI shows them. The national identity number stays in
 /// the backend.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "Clinician.ts")]
 pub struct Clinician {
     pub name: String,
     pub hpr_number: String,
@@ -37,7 +37,7 @@ pub struct Clinician {
 
 /// Where an item came from and when.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "Provenance.ts")]
 pub struct Provenance {
     /// Human name of the source service, e.g. "Kommunal plattform".
     pub source: String,
@@ -49,14 +49,14 @@ pub struct Provenance {
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "WorklistKind.ts")]
 pub enum WorklistKind {
     Ward { ward_name: String },
     Route { date: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "WorklistEntry.ts")]
 pub struct WorklistEntry {
     /// Opaque handle for `open_patient`; the platform's logical id.
     pub patient_ref: String,
@@ -74,7 +74,7 @@ pub struct WorklistEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "Worklist.ts")]
 pub struct Worklist {
     pub kind: WorklistKind,
     pub entries: Vec<WorklistEntry>,
@@ -82,7 +82,7 @@ pub struct Worklist {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "PatientBanner.ts")]
 pub struct PatientBanner {
     pub name: String,
     /// Formatted `DDMMYY NNNNN`.
@@ -96,7 +96,7 @@ pub struct PatientBanner {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "Allergy.ts")]
 pub struct Allergy {
     pub substance: String,
     pub code: Option<String>,
@@ -107,7 +107,7 @@ pub struct Allergy {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "Medication.ts")]
 pub struct Medication {
     pub name: String,
     /// ATC code where the source gives one.
@@ -120,7 +120,7 @@ pub struct Medication {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "VitalKind.ts")]
 pub enum VitalKind {
     Pulse,
     SystolicBp,
@@ -132,7 +132,7 @@ pub enum VitalKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "VitalSign.ts")]
 pub struct VitalSign {
     pub kind: VitalKind,
     /// Numeric value; for consciousness, 0 = Alert and 1 = new confusion/voice/pain/unresponsive.
@@ -145,7 +145,7 @@ pub struct VitalSign {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "PatientOverview.ts")]
 pub struct PatientOverview {
     pub patient_ref: String,
     pub banner: PatientBanner,
@@ -157,7 +157,7 @@ pub struct PatientOverview {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
+#[ts(export_to = "EnvironmentKind.ts")]
 pub enum EnvironmentKind {
     Sandbox,
     Test,
@@ -166,7 +166,7 @@ pub enum EnvironmentKind {
 
 /// What the UI needs to know about the running app before sign-in.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
+#[ts(export_to = "AppInfo.ts")]
 pub struct AppInfo {
     pub version: String,
     pub environment_name: String,

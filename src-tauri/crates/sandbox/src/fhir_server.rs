@@ -40,23 +40,25 @@ fn fhir_json(value: Value) -> Response {
     ([(header::CONTENT_TYPE, "application/fhir+json")], Json(value)).into_response()
 }
 
+fn unauthorised(why: &str) -> Response {
+    let mut r = outcome(StatusCode::UNAUTHORIZED, "login", why);
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"".parse().unwrap());
+    r
+}
+
 /// Checks `Authorization: Bearer <token>`: signature, issuer, audience and lifetime.
-fn authorise(s: &FhirState, headers: &HeaderMap) -> Result<(), Response> {
-    let unauthorised = |why: &str| {
-        let mut r = outcome(StatusCode::UNAUTHORIZED, "login", why);
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"".parse().unwrap());
-        r
-    };
+/// The error is the reason, for a 401.
+fn authorise(s: &FhirState, headers: &HeaderMap) -> Result<(), String> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("DPoP ")))
-        .ok_or_else(|| unauthorised("missing access token"))?;
+        .ok_or("missing access token")?;
     let mut v = Validation::new(Algorithm::RS256);
     v.set_issuer(&[&s.issuer]);
     v.set_audience(&[&s.audience]);
     v.leeway = 5;
-    jsonwebtoken::decode::<Value>(token, &s.key.decoding, &v).map_err(|e| unauthorised(&format!("invalid token: {e}")))?;
+    jsonwebtoken::decode::<Value>(token, &s.key.decoding, &v).map_err(|e| format!("invalid token: {e}"))?;
     Ok(())
 }
 
@@ -72,9 +74,14 @@ async fn metadata(State(s): State<Arc<FhirState>>) -> Response {
     }))
 }
 
-async fn search(State(s): State<Arc<FhirState>>, Path(rtype): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
-    if let Err(r) = authorise(&s, &headers) {
-        return r;
+async fn search(
+    State(s): State<Arc<FhirState>>,
+    Path(rtype): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(why) = authorise(&s, &headers) {
+        return unauthorised(&why);
     }
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
@@ -86,9 +93,13 @@ async fn search(State(s): State<Arc<FhirState>>, Path(rtype): Path<String>, RawQ
     }
 }
 
-async fn read(State(s): State<Arc<FhirState>>, Path((rtype, id)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorise(&s, &headers) {
-        return r;
+async fn read(
+    State(s): State<Arc<FhirState>>,
+    Path((rtype, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(why) = authorise(&s, &headers) {
+        return unauthorised(&why);
     }
     let store = s.store.read().unwrap();
     match store.get(&rtype, &id) {

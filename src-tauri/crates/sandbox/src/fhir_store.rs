@@ -58,9 +58,10 @@ fn parameter(rtype: &str, name: &str) -> Option<(Kind, &'static [&'static str])>
         ("Appointment", "date") => (Date, &["start"]),
         ("AllergyIntolerance", "patient") => (Reference, &["patient.reference"]),
         ("AllergyIntolerance" | "Condition", "clinical-status") => (Token, &["clinicalStatus.coding"]),
-        ("MedicationStatement" | "Observation" | "Condition" | "CarePlan" | "DocumentReference", "subject" | "patient") => {
-            (Reference, subject)
-        }
+        (
+            "MedicationStatement" | "Observation" | "Condition" | "CarePlan" | "DocumentReference",
+            "subject" | "patient",
+        ) => (Reference, subject),
         ("Observation", "category") => (Token, &["category.coding"]),
         ("Observation", "code") => (Token, &["code.coding"]),
         ("Observation", "date") => (Date, &["effectiveDateTime"]),
@@ -140,7 +141,9 @@ impl FhirStore {
         let mut filters = Vec::new();
         for (name, value) in query {
             match name.as_str() {
-                "_count" => count = value.parse::<usize>().map_err(|_| SearchError::BadValue(name.clone()))?.min(MAX_PAGE),
+                "_count" => {
+                    count = value.parse::<usize>().map_err(|_| SearchError::BadValue(name.clone()))?.min(MAX_PAGE)
+                }
                 "_offset" => offset = value.parse().map_err(|_| SearchError::BadValue(name.clone()))?,
                 "_sort" => {
                     let (desc, key) = value.strip_prefix('-').map(|k| (true, k)).unwrap_or((false, value.as_str()));
@@ -152,7 +155,8 @@ impl FhirStore {
                 "_include" => includes.push(value.clone()),
                 "_total" | "_format" => {}
                 _ => {
-                    let (kind, paths) = parameter(rtype, name).ok_or_else(|| SearchError::UnknownParameter(name.clone()))?;
+                    let (kind, paths) =
+                        parameter(rtype, name).ok_or_else(|| SearchError::UnknownParameter(name.clone()))?;
                     filters.push((kind, paths, name.as_str(), value.as_str()));
                 }
             }
@@ -185,9 +189,11 @@ impl FhirStore {
             .iter()
             .map(|r| json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "match"}}))
             .collect();
-        entries.extend(self.included(rtype, &page, &includes)?.into_iter().map(|r| {
-            json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "include"}})
-        }));
+        entries.extend(
+            self.included(rtype, &page, &includes)?
+                .into_iter()
+                .map(|r| json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "include"}})),
+        );
 
         let own_query: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "_offset").cloned().collect();
         let link = |off: usize| {
@@ -208,7 +214,12 @@ impl FhirStore {
         }))
     }
 
-    fn included<'a>(&'a self, rtype: &str, page: &[&Value], includes: &[String]) -> Result<Vec<&'a Value>, SearchError> {
+    fn included<'a>(
+        &'a self,
+        rtype: &str,
+        page: &[&Value],
+        includes: &[String],
+    ) -> Result<Vec<&'a Value>, SearchError> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for inc in includes {
@@ -270,7 +281,9 @@ fn matches_filter(r: &Value, kind: Kind, paths: &[&str], query: &str) -> Result<
     for q in query.split(',') {
         let hit = match kind {
             Kind::Token => values.iter().any(|v| token_matches(v, q)),
-            Kind::Reference => values.iter().filter_map(Value::as_str).any(|s| s == q || s.rsplit('/').next() == Some(q)),
+            Kind::Reference => {
+                values.iter().filter_map(Value::as_str).any(|s| s == q || s.rsplit('/').next() == Some(q))
+            }
             Kind::Str => {
                 let q = q.to_lowercase();
                 values.iter().filter_map(Value::as_str).any(|s| s.to_lowercase().starts_with(&q))
@@ -370,7 +383,9 @@ mod tests {
         assert_eq!(b["entry"].as_array().unwrap().len(), 3);
         let next = b["link"].as_array().unwrap().iter().find(|l| l["relation"] == "next").unwrap();
         assert!(next["url"].as_str().unwrap().contains("_offset=3"));
-        let last = s.search("Observation", &q(&[("patient", "p1"), ("_count", "3"), ("_offset", "6")]), "http://x/fhir").unwrap();
+        let last = s
+            .search("Observation", &q(&[("patient", "p1"), ("_count", "3"), ("_offset", "6")]), "http://x/fhir")
+            .unwrap();
         assert_eq!(last["entry"].as_array().unwrap().len(), 1);
         assert!(!last["link"].as_array().unwrap().iter().any(|l| l["relation"] == "next"));
     }
@@ -385,7 +400,8 @@ mod tests {
                 "http://x",
             )
             .unwrap();
-        let ids: Vec<&str> = b["entry"].as_array().unwrap().iter().map(|e| e["resource"]["id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> =
+            b["entry"].as_array().unwrap().iter().map(|e| e["resource"]["id"].as_str().unwrap()).collect();
         assert_eq!(ids, vec!["o6", "o4", "o2"]);
     }
 
@@ -406,7 +422,10 @@ mod tests {
             s.search("Observation", &q(&[("colour", "red")]), "http://x").unwrap_err(),
             SearchError::UnknownParameter("colour".into())
         );
-        assert!(matches!(s.search("Observation", &q(&[("date", "yesterday")]), "http://x"), Err(SearchError::BadValue(_))));
+        assert!(matches!(
+            s.search("Observation", &q(&[("date", "yesterday")]), "http://x"),
+            Err(SearchError::BadValue(_))
+        ));
         assert!(matches!(s.search("Spaceship", &[], "http://x"), Err(SearchError::UnknownType(_))));
     }
 }

@@ -95,7 +95,12 @@ struct RefreshGrant {
 }
 
 impl IdpState {
-    pub fn new(issuer: String, key: Arc<SigningKey>, clinicians: Vec<SandboxClinician>, lifetimes: TokenLifetimes) -> Self {
+    pub fn new(
+        issuer: String,
+        key: Arc<SigningKey>,
+        clinicians: Vec<SandboxClinician>,
+        lifetimes: TokenLifetimes,
+    ) -> Self {
         Self {
             issuer,
             key,
@@ -185,7 +190,16 @@ fn all(form: &FormPairs, name: &str) -> Vec<String> {
 }
 
 async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Response {
-    let required = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "state", "nonce", "scope"];
+    let required = [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "code_challenge",
+        "code_challenge_method",
+        "state",
+        "nonce",
+        "scope",
+    ];
     for name in required {
         if one(&form, name).is_none_or(str::is_empty) {
             return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("{name} is required"));
@@ -199,8 +213,12 @@ async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Res
     }
     let redirect_uri = one(&form, "redirect_uri").unwrap_or_default();
     match url::Url::parse(redirect_uri) {
-        Ok(u) if u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1") | Some("localhost") | Some("[::1]")) => {}
-        _ => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "redirect_uri must be a loopback http URL"),
+        Ok(u)
+            if u.scheme() == "http"
+                && matches!(u.host_str(), Some("127.0.0.1") | Some("localhost") | Some("[::1]")) => {}
+        _ => {
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "redirect_uri must be a loopback http URL")
+        }
     }
     let resources = all(&form, "resource");
     if resources.is_empty() {
@@ -231,7 +249,8 @@ async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Res
         expires: SystemTime::now() + s.lifetimes.par,
     };
     s.pars.lock().unwrap().insert(request_uri.clone(), req);
-    (StatusCode::CREATED, Json(json!({"request_uri": request_uri, "expires_in": s.lifetimes.par.as_secs()}))).into_response()
+    (StatusCode::CREATED, Json(json!({"request_uri": request_uri, "expires_in": s.lifetimes.par.as_secs()})))
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -352,7 +371,13 @@ async fn token(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> R
             }
             (g, None)
         }
-        _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "authorization_code or refresh_token"),
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "authorization_code or refresh_token",
+            )
+        }
     };
     let (grant, nonce) = grant;
     let audience = match resources.first() {
@@ -364,27 +389,35 @@ async fn token(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> R
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown user");
     };
     let now = now_secs();
-    let access_token = sign(&s, &json!({
-        "iss": s.issuer, "aud": audience, "client_id": grant.client_id, "sub": subject(&clinician.pid),
-        "iat": now, "nbf": now, "exp": now + s.lifetimes.access.as_secs(), "jti": random_token(16),
-        "scope": grant.scope, "sid": grant.sid, "auth_time": grant.auth_time,
-        PID_CLAIM: clinician.pid, HPR_CLAIM: clinician.hpr_number,
-        SECURITY_LEVEL_CLAIM: "4", ASSURANCE_LEVEL_CLAIM: "high",
-        ORGNR_PARENT_CLAIM: MUNICIPALITY_ORGNR, ORGNR_CHILD_CLAIM: org_child(clinician.role),
-        "name": clinician.name()
-    }), "at+jwt");
+    let access_token = sign(
+        &s,
+        &json!({
+            "iss": s.issuer, "aud": audience, "client_id": grant.client_id, "sub": subject(&clinician.pid),
+            "iat": now, "nbf": now, "exp": now + s.lifetimes.access.as_secs(), "jti": random_token(16),
+            "scope": grant.scope, "sid": grant.sid, "auth_time": grant.auth_time,
+            PID_CLAIM: clinician.pid, HPR_CLAIM: clinician.hpr_number,
+            SECURITY_LEVEL_CLAIM: "4", ASSURANCE_LEVEL_CLAIM: "high",
+            ORGNR_PARENT_CLAIM: MUNICIPALITY_ORGNR, ORGNR_CHILD_CLAIM: org_child(clinician.role),
+            "name": clinician.name()
+        }),
+        "at+jwt",
+    );
     let mut body = json!({
         "access_token": access_token, "token_type": "Bearer",
         "expires_in": s.lifetimes.access.as_secs(), "scope": grant.scope,
     });
     if let Some(nonce) = nonce {
-        body["id_token"] = Value::String(sign(&s, &json!({
-            "iss": s.issuer, "aud": grant.client_id, "sub": subject(&clinician.pid),
-            "iat": now, "exp": now + 300, "auth_time": grant.auth_time, "nonce": nonce, "sid": grant.sid,
-            "name": clinician.name(), "given_name": clinician.given_name, "family_name": clinician.family_name,
-            PID_CLAIM: clinician.pid, HPR_CLAIM: clinician.hpr_number,
-            SECURITY_LEVEL_CLAIM: "4", ASSURANCE_LEVEL_CLAIM: "high", "idp": "testidp-oidc", "amr": ["pwd"]
-        }), "JWT"));
+        body["id_token"] = Value::String(sign(
+            &s,
+            &json!({
+                "iss": s.issuer, "aud": grant.client_id, "sub": subject(&clinician.pid),
+                "iat": now, "exp": now + 300, "auth_time": grant.auth_time, "nonce": nonce, "sid": grant.sid,
+                "name": clinician.name(), "given_name": clinician.given_name, "family_name": clinician.family_name,
+                PID_CLAIM: clinician.pid, HPR_CLAIM: clinician.hpr_number,
+                SECURITY_LEVEL_CLAIM: "4", ASSURANCE_LEVEL_CLAIM: "high", "idp": "testidp-oidc", "amr": ["pwd"]
+            }),
+            "JWT",
+        ));
     }
     let remaining = grant.expires.duration_since(SystemTime::now()).unwrap_or_default();
     let new_rt = random_token(32);

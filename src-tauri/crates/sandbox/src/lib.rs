@@ -67,7 +67,8 @@ impl Sandbox {
         let key = Arc::new(tokio::task::spawn_blocking(keys::SigningKey::generate).await.expect("key generation"));
         let clinicians = world.clinicians.clone();
         let resource_count = world.store.count();
-        let idp_state = Arc::new(idp::IdpState::new(idp_url.clone(), key.clone(), clinicians.clone(), options.lifetimes.clone()));
+        let idp_state =
+            Arc::new(idp::IdpState::new(idp_url.clone(), key.clone(), clinicians.clone(), options.lifetimes.clone()));
         let fhir_state = Arc::new(fhir_server::FhirState {
             base_url: fhir_url.clone(),
             issuer: idp_url.clone(),

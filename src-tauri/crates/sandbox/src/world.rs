@@ -71,9 +71,16 @@ struct Unit {
     org_id: &'static str,
 }
 
-const WARD_A: Unit = Unit { location_id: "avd-solsikken", name: "Solsikken", physical_type: "wa", org_id: "org-furulund" };
-const WARD_B: Unit = Unit { location_id: "avd-blaaklokka", name: "Blåklokka", physical_type: "wa", org_id: "org-furulund" };
-const DISTRICT: Unit = Unit { location_id: "sone-sentrum", name: "Hjemmetjenesten sone sentrum", physical_type: "area", org_id: "org-hjemmetjenesten" };
+const WARD_A: Unit =
+    Unit { location_id: "avd-solsikken", name: "Solsikken", physical_type: "wa", org_id: "org-furulund" };
+const WARD_B: Unit =
+    Unit { location_id: "avd-blaaklokka", name: "Blåklokka", physical_type: "wa", org_id: "org-furulund" };
+const DISTRICT: Unit = Unit {
+    location_id: "sone-sentrum",
+    name: "Hjemmetjenesten sone sentrum",
+    physical_type: "area",
+    org_id: "org-hjemmetjenesten",
+};
 
 pub fn generate(options: WorldOptions) -> World {
     let mut rng = SeededRng::new(options.seed);
@@ -250,7 +257,8 @@ impl Generator<'_> {
             }));
         }
         let n_allergy = self.rng.range(0, 3) as usize;
-        for (i, (code, display, reaction, criticality)) in self.rng.sample(ALLERGENS, n_allergy).into_iter().enumerate() {
+        for (i, (code, display, reaction, criticality)) in self.rng.sample(ALLERGENS, n_allergy).into_iter().enumerate()
+        {
             let recorded = self.days_ago(100, 4000);
             self.store.insert(json!({
                 "resourceType": "AllergyIntolerance", "id": format!("allergi-{patient_id}-{i}"),

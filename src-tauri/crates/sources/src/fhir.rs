@@ -33,7 +33,12 @@ impl SearchResult {
 }
 
 impl FhirClient {
-    pub fn new(http: reqwest::Client, base: impl Into<String>, audience: impl Into<String>, tokens: Arc<dyn TokenSource>) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        base: impl Into<String>,
+        audience: impl Into<String>,
+        tokens: Arc<dyn TokenSource>,
+    ) -> Self {
         Self { http, base: base.into().trim_end_matches('/').to_string(), audience: audience.into(), tokens }
     }
 
@@ -76,7 +81,8 @@ impl FhirClient {
 
     /// `GET [base]/[type]?params`, following `next` links.
     pub async fn search(&self, rtype: &str, params: &[(&str, &str)]) -> Result<SearchResult, SourceError> {
-        let mut url = url::Url::parse(&format!("{}/{rtype}", self.base)).map_err(|e| SourceError::Config(e.to_string()))?;
+        let mut url =
+            url::Url::parse(&format!("{}/{rtype}", self.base)).map_err(|e| SourceError::Config(e.to_string()))?;
         url.query_pairs_mut().extend_pairs(params);
         let mut next = Some(url.to_string());
         let mut seen = HashSet::new();

@@ -14,7 +14,10 @@ pub use municipal::{ClinicianContext, MunicipalPlatform};
 /// Gives an adapter the access token for its audience. Implemented by the session
 /// (HelseID) in the core crate; tests may implement it directly.
 pub trait TokenSource: Send + Sync {
-    fn access_token<'a>(&'a self, audience: &'a str) -> Pin<Box<dyn Future<Output = Result<String, SourceError>> + Send + 'a>>;
+    fn access_token<'a>(
+        &'a self,
+        audience: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<String, SourceError>> + Send + 'a>>;
 }
 
 #[derive(Debug, thiserror::Error)]

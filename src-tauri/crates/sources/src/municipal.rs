@@ -89,7 +89,13 @@ impl MunicipalPlatform {
                 .fhir
                 .search(
                     "Appointment",
-                    &[("actor", &actor), ("date", &day), ("_include", "Appointment:patient"), ("_sort", "date"), ("_count", "200")],
+                    &[
+                        ("actor", &actor),
+                        ("date", &day),
+                        ("_include", "Appointment:patient"),
+                        ("_sort", "date"),
+                        ("_count", "200"),
+                    ],
                 )
                 .await?;
             let mut entries = Vec::new();
@@ -118,18 +124,28 @@ impl MunicipalPlatform {
             .fhir
             .search(
                 "Encounter",
-                &[("location", &locations.join(",")), ("status", "in-progress"), ("_include", "Encounter:subject"), ("_count", "500")],
+                &[
+                    ("location", &locations.join(",")),
+                    ("status", "in-progress"),
+                    ("_include", "Encounter:subject"),
+                    ("_count", "500"),
+                ],
             )
             .await?;
         let mut entries = Vec::new();
         for e in &r.matches {
             let Some(patient) = e["subject"]["reference"].as_str().and_then(|p| r.resolve(p)) else { continue };
             let mut entry = entry_for(patient, today)?;
-            let locs: Vec<&str> = e["location"].as_array().into_iter().flatten().filter_map(|l| l["location"]["display"].as_str()).collect();
+            let locs: Vec<&str> = e["location"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l["location"]["display"].as_str())
+                .collect();
             entry.room = Some(locs.join(" · "));
             entries.push(entry);
         }
-        entries.sort_by(|a, b| natural_key(a.room.as_deref()).cmp(&natural_key(b.room.as_deref())));
+        entries.sort_by_key(|e| natural_key(e.room.as_deref()));
         Ok(Worklist { kind: WorklistKind::Ward { ward_name: ctx.unit_name.clone() }, entries, provenance })
     }
 
@@ -138,7 +154,8 @@ impl MunicipalPlatform {
         let reference = format!("Patient/{patient_id}");
         let allergy_q = [("patient", reference.as_str()), ("clinical-status", "active")];
         let med_q = [("patient", reference.as_str()), ("status", "active")];
-        let vital_q = [("patient", reference.as_str()), ("category", "vital-signs"), ("_sort", "-date"), ("_count", "30")];
+        let vital_q =
+            [("patient", reference.as_str()), ("category", "vital-signs"), ("_sort", "-date"), ("_count", "30")];
         let (patient, allergies, meds, vitals) = tokio::join!(
             self.fhir.read("Patient", patient_id),
             self.fhir.search("AllergyIntolerance", &allergy_q),
@@ -148,8 +165,10 @@ impl MunicipalPlatform {
         let fetched_at = now_rfc3339();
         let patient = patient?;
         let banner = normalize::patient_banner(&patient, today)?;
-        let allergies = allergies?.matches.iter().filter_map(|r| normalize::allergy(r, SOURCE_NAME, &fetched_at)).collect();
-        let medications = meds?.matches.iter().filter_map(|r| normalize::medication(r, SOURCE_NAME, &fetched_at)).collect();
+        let allergies =
+            allergies?.matches.iter().filter_map(|r| normalize::allergy(r, SOURCE_NAME, &fetched_at)).collect();
+        let medications =
+            meds?.matches.iter().filter_map(|r| normalize::medication(r, SOURCE_NAME, &fetched_at)).collect();
         let latest_vitals = latest_per_kind(
             vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, &fetched_at)).collect(),
         );
@@ -179,7 +198,8 @@ fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, SourceE
 /// Sort "Solsikken · Rom 2" before "Solsikken · Rom 10".
 fn natural_key(s: Option<&str>) -> (String, u32) {
     let s = s.unwrap_or("");
-    let digits: String = s.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    let digits: String =
+        s.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
     let prefix = s[..s.len() - digits.len()].to_string();
     (prefix, digits.parse().unwrap_or(0))
 }

@@ -63,10 +63,10 @@ pub fn patient_banner(patient: &Value, today: NaiveDate) -> Result<PatientBanner
     let (national_id, valid, synthetic, age) = match &parsed {
         Ok(n) => (n.formatted(), true, n.is_synthetic(), Some(n.age_on(today))),
         Err(_) => {
-            let age = birth_date.as_deref().and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok()).map(|b| {
-                let years = today.years_since(b).unwrap_or(0);
-                years
-            });
+            let age = birth_date
+                .as_deref()
+                .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok())
+                .map(|b| today.years_since(b).unwrap_or(0));
             (raw, false, false, age)
         }
     };
@@ -87,7 +87,9 @@ pub fn allergy(r: &Value, source: &str, fetched_at: &str) -> Option<Allergy> {
         substance,
         code: r["code"]["coding"][0]["code"].as_str().map(str::to_string),
         criticality: r["criticality"].as_str().map(str::to_string),
-        reaction: r["reaction"][0]["manifestation"][0].as_object().and_then(|_| concept_text(&r["reaction"][0]["manifestation"][0])),
+        reaction: r["reaction"][0]["manifestation"][0]
+            .as_object()
+            .and_then(|_| concept_text(&r["reaction"][0]["manifestation"][0])),
         recorded: r["recordedDate"].as_str().map(str::to_string),
         provenance: provenance(source, r, fetched_at),
     })
@@ -138,7 +140,8 @@ pub fn vital_signs(r: &Value, source: &str, fetched_at: &str) -> Vec<VitalSign> 
             .collect(),
         "80288-4" => {
             let display = concept_text(&r["valueCodeableConcept"]).unwrap_or_default();
-            let alert = coding_code(&r["valueCodeableConcept"], "http://snomed.info/sct").as_deref() == Some("248234008");
+            let alert =
+                coding_code(&r["valueCodeableConcept"], "http://snomed.info/sct").as_deref() == Some("248234008");
             vec![VitalSign {
                 kind: VitalKind::Consciousness,
                 value: if alert { 0.0 } else { 1.0 },

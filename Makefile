@@ -1,0 +1,61 @@
+# Arbeidsflate's task runner. Two commands matter:
+#   make run    start the app against the built-in sandbox
+#   make test   run every test (installs what is missing first)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# One feature set everywhere, so cargo never rebuilds tauri back and forth.
+FEATURES := --features arbeidsflate/custom-protocol
+APT_BUILD := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
+  libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev libsoup-3.0-dev pkg-config
+APT_DESKTOP := xdg-utils
+APT_TEST := xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup
+
+help:
+	@echo "make run    – start Arbeidsflate against its built-in sandbox"
+	@echo "make test   – run every test (lint, unit, integration, the real window)"
+
+# Installs only the Debian packages that are missing; safe to run again.
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-build:
+	$(call apt_ensure,$(APT_BUILD) $(APT_DESKTOP))
+	@command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs"; exit 1; }
+	@command -v npm >/dev/null || { echo "Node.js and npm are required"; exit 1; }
+
+deps-test: deps-build
+	$(call apt_ensure,$(APT_TEST))
+	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+	@command -v tauri-driver >/dev/null || cargo install tauri-driver --version "^2" --locked
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+ui: deps-build ui/node_modules/.package-lock.json
+	cd ui && npm run build
+
+ui-check: ui
+	cd ui && npm run check && npm run lint
+
+run: ui
+	cargo run -p arbeidsflate $(FEATURES)
+
+test: deps-test ui-check
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
+	cargo build -p arbeidsflate $(FEATURES)
+	tests/desktop-session.sh cargo nextest run --workspace $(FEATURES) --no-fail-fast
+
+# Regenerates the TypeScript IPC bindings from the Rust types.
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings

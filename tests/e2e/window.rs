@@ -1,0 +1,149 @@
+//! End to end through the real Tauri window: tauri-driver + WebKitWebDriver under
+//! Xvfb, inside a D-Bus session with an unlocked gnome-keyring
+//! (tests/desktop-session.sh sets that up). The app runs with no profile, so it
+//! starts its built-in sandbox; this test stands in for the system browser.
+
+use arbeidsflate_tests::{app_binary, complete_browser_sign_in, files_containing, TauriDriver, TempDir};
+use fantoccini::{Client, ClientBuilder, Locator};
+use sandbox::world::{generate, World, WorldOptions};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const NURSE: &str = "Ingrid Solbakken";
+const NURSE_WARD: &str = "Location/avd-solsikken";
+
+/// A resident of the nurse's ward with at least one allergy and one active medication,
+/// found in the same synthetic world the app's sandbox generates (same seed, same day).
+fn resident_with_allergies(world: &World) -> (String, Vec<String>, Vec<String>) {
+    for stay in world.store.all("Encounter") {
+        if stay["location"][0]["location"]["reference"] != NURSE_WARD {
+            continue;
+        }
+        let patient = stay["subject"]["reference"].as_str().unwrap().to_string();
+        let texts = |rtype: &str, field: &str, key: &str, active: &dyn Fn(&Value) -> bool| -> Vec<String> {
+            world
+                .store
+                .all(rtype)
+                .iter()
+                .filter(|r| r[field]["reference"] == patient.as_str() && active(r))
+                .map(|r| r[key]["text"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let allergies = texts("AllergyIntolerance", "patient", "code", &|_| true);
+        let meds = texts("MedicationStatement", "subject", "medicationCodeableConcept", &|r| r["status"] == "active");
+        if !allergies.is_empty() && !meds.is_empty() {
+            return (patient.trim_start_matches("Patient/").to_string(), allergies, meds);
+        }
+    }
+    panic!("the synthetic ward has no resident with allergies");
+}
+
+async fn texts_of(client: &Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(e.text().await.unwrap());
+    }
+    out
+}
+
+fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medications() {
+    let world = generate(WorldOptions::default());
+    let (patient_ref, allergies, medications) = resident_with_allergies(&world);
+    let patient = world.store.get("Patient", &patient_ref).unwrap().clone();
+
+    let tmp = TempDir::new("e2e");
+    let url_file = tmp.path().join("authorize-url");
+    let logs = tmp.path().join("logs");
+    let data = tmp.path().join("data");
+    let open_with = PathBuf::from(format!("file:{}", url_file.display()));
+    let driver = TauriDriver::start(&[
+        ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
+        ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
+        ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
+    ]);
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert("tauri:options".into(), json!({"application": app_binary()}));
+    let client =
+        ClientBuilder::rustls().unwrap().capabilities(caps).connect(&driver.url()).await.expect("WebDriver session");
+
+    let result = async {
+        let wait = |css: &'static str| {
+            let client = client.clone();
+            async move { client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css(css)).await.unwrap() }
+        };
+
+        // Sign in: the app "opens the browser"; the stand-in picks the nurse.
+        wait("[data-testid=sign-in-button]").await.click().await.unwrap();
+        complete_browser_sign_in(&url_file, NURSE).await.expect("browser stand-in");
+        let name = wait("[data-testid=clinician-name]").await.text().await.unwrap();
+        assert_eq!(name, NURSE);
+        let hpr = wait("[data-testid=clinician-hpr]").await.text().await.unwrap();
+        assert!(hpr.contains("9100001"), "{hpr}");
+
+        // The ward: every resident of Solsikken, no one else.
+        wait("[data-testid=worklist-row]").await;
+        let rows = client.find_all(Locator::Css("[data-testid=worklist-row]")).await.unwrap();
+        let expected_rows = world
+            .store
+            .all("Encounter")
+            .iter()
+            .filter(|e| e["location"][0]["location"]["reference"] == NURSE_WARD)
+            .count();
+        assert_eq!(rows.len(), expected_rows);
+        std::fs::create_dir_all(screenshot_dir()).unwrap();
+        std::fs::write(screenshot_dir().join("worklist.png"), client.screenshot().await.unwrap()).unwrap();
+
+        // Open the resident.
+        let css = format!("[data-testid=worklist-row][data-patient-ref=\"{patient_ref}\"] [data-testid=open-patient]");
+        client.find(Locator::Css(&css)).await.expect("the resident's row").click().await.unwrap();
+        wait("body[data-screen=patient]").await;
+        let banner = wait("[data-testid=patient-banner]").await.text().await.unwrap();
+        let family = patient["name"][0]["family"].as_str().unwrap();
+        assert!(banner.contains(family), "banner {banner:?} lacks {family}");
+        let nin = patient["identifier"][0]["value"].as_str().unwrap();
+        let shown_nin = wait("[data-testid=patient-nin]").await.text().await.unwrap();
+        assert_eq!(shown_nin.replace(' ', ""), nin);
+
+        let shown_allergies = texts_of(&client, "[data-testid=allergy-item]").await;
+        for a in &allergies {
+            assert!(
+                shown_allergies.iter().any(|s| s.contains(a.as_str())),
+                "allergy {a} not on screen: {shown_allergies:?}"
+            );
+        }
+        assert_eq!(shown_allergies.len(), allergies.len());
+        let shown_meds = texts_of(&client, "[data-testid=medication-item]").await;
+        for m in &medications {
+            assert!(shown_meds.iter().any(|s| s.contains(m.as_str())), "medication {m} not on screen: {shown_meds:?}");
+        }
+        assert_eq!(shown_meds.len(), medications.len());
+        assert!(texts_of(&client, "[data-testid=vital-item]").await.len() >= 7);
+        std::fs::write(screenshot_dir().join("patient-overview.png"), client.screenshot().await.unwrap()).unwrap();
+
+        // Sign out returns to the sign-in screen.
+        wait("[data-testid=sign-out]").await.click().await.unwrap();
+        wait("[data-testid=sign-in-button]").await;
+        (patient, world)
+    }
+    .await;
+    client.close().await.unwrap();
+    drop(driver);
+
+    // Technical logs were written, and hold nothing that identifies the patient or the user.
+    let (patient, world) = result;
+    let mut needles: Vec<String> = vec![
+        patient["identifier"][0]["value"].as_str().unwrap().into(),
+        patient["name"][0]["family"].as_str().unwrap().into(),
+    ];
+    needles.extend(world.clinicians.iter().flat_map(|c| [c.pid.clone(), c.family_name.clone()]));
+    assert!(std::fs::read_dir(&logs).map(|d| d.count() > 0).unwrap_or(false), "no log file was written");
+    let hits = files_containing(&logs, &needles);
+    assert!(hits.is_empty(), "patient or user data in technical logs: {hits:?}");
+}

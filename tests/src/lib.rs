@@ -1,0 +1,172 @@
+//! Helpers for the cross-crate tests: where the app binary is, a tauri-driver
+//! process, and a stand-in for the system browser during sign-in.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The app binary built with `--features custom-protocol` (the Makefile builds it
+/// before the tests run). `ARBEIDSFLATE_BIN` overrides.
+pub fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("ARBEIDSFLATE_BIN") {
+        return PathBuf::from(p);
+    }
+    // target/<profile>/deps/<test> → target/<profile>/arbeidsflate
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let bin = dir.join(if cfg!(windows) { "arbeidsflate.exe" } else { "arbeidsflate" });
+    assert!(bin.exists(), "{} is missing: build it first (make test does)", bin.display());
+    bin
+}
+
+/// A fresh temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let p = std::env::temp_dir().join(format!("arbeidsflate-{label}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port()
+}
+
+pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// `tauri-driver` on a free port, killed on drop.
+pub struct TauriDriver {
+    child: Child,
+    pub port: u16,
+}
+
+impl TauriDriver {
+    /// Starts tauri-driver; `env` is passed on to the app it launches.
+    pub fn start(env: &[(&str, &Path)]) -> Self {
+        assert!(
+            std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
+            "no display: run the window tests through tests/desktop-session.sh (make test does)"
+        );
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("tauri-driver on PATH (cargo install tauri-driver --version ^2 --locked)");
+        assert!(wait_for_port(port, Duration::from_secs(10)), "tauri-driver did not start");
+        Self { child, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Stands in for the system browser: reads the authorization URL the app wrote,
+/// opens the sandbox's login page, picks the clinician and follows the redirect
+/// back to the app's loopback listener, as a person's browser would.
+pub async fn complete_browser_sign_in(url_file: &Path, clinician_name: &str) -> Result<(), String> {
+    let start = Instant::now();
+    let authorize = loop {
+        if let Ok(u) = std::fs::read_to_string(url_file) {
+            break u;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            return Err("the app never opened the sign-in page".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let http = http();
+    let page = http.get(&authorize).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+    let request_uri =
+        attribute_after(&page, "name=\"request_uri\" value=\"").ok_or("no request_uri on the login page")?;
+    let button = page
+        .split("<button")
+        .find(|b| b.contains(clinician_name))
+        .ok_or_else(|| format!("{clinician_name} is not on the login page"))?;
+    let pid = attribute_after(button, "value=\"").ok_or("no pid on the button")?;
+    let origin = url::Url::parse(&authorize).map_err(|e| e.to_string())?;
+    let login = origin.join("/connect/authorize/login").map_err(|e| e.to_string())?;
+    let resp = http
+        .post(login)
+        .form(&[("request_uri", request_uri.as_str()), ("pid", pid.as_str())])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let callback = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("the login answered {} without a redirect", resp.status()))?
+        .to_string();
+    let done = http.get(&callback).send().await.map_err(|e| e.to_string())?;
+    if !done.status().is_success() {
+        return Err(format!("the app's callback answered {}", done.status()));
+    }
+    Ok(())
+}
+
+fn attribute_after(haystack: &str, marker: &str) -> Option<String> {
+    let rest = &haystack[haystack.find(marker)? + marker.len()..];
+    Some(rest[..rest.find('"')?].replace("&amp;", "&"))
+}
+
+/// Every file under `dir` whose text contains any of `needles` (for "no patient
+/// data in logs" checks).
+pub fn files_containing(dir: &Path, needles: &[String]) -> Vec<(PathBuf, String)> {
+    let mut hits = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return hits };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needles));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            for n in needles {
+                if !n.is_empty() && text.contains(n.as_str()) {
+                    hits.push((path.clone(), n.clone()));
+                }
+            }
+        }
+    }
+    hits
+}
