@@ -3,7 +3,9 @@
 //! (tests/desktop-session.sh sets that up). The app runs with no profile, so it
 //! starts its built-in sandbox; this test stands in for the system browser.
 
-use arbeidsflate_tests::{app_binary, complete_browser_sign_in, files_containing, TauriDriver, TempDir};
+use arbeidsflate_tests::{
+    app_binary, complete_browser_sign_in, files_containing, install_crypto, TauriDriver, TempDir,
+};
 use fantoccini::{Client, ClientBuilder, Locator};
 use sandbox::world::{generate, World, WorldOptions};
 use serde_json::{json, Value};
@@ -67,6 +69,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
         ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
     ]);
+    install_crypto();
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
     caps.insert("tauri:options".into(), json!({"application": app_binary()}));

@@ -96,8 +96,13 @@ impl Drop for TauriDriver {
     }
 }
 
-pub fn http() -> reqwest::Client {
+/// rustls needs one process-wide crypto provider; the project uses ring.
+pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub fn http() -> reqwest::Client {
+    install_crypto();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
