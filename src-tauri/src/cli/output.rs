@@ -2,9 +2,11 @@
 
 use super::environment::{clinicians, resolve_environment, Environment};
 use super::AppArgs;
+use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::Workspace;
 use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Worklist, WorklistKind};
 use arbeidsflate_model::AppError;
+use std::sync::Arc;
 
 fn fail(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
@@ -59,7 +61,8 @@ async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(Environment, 
                 .ok_or_else(|| fail("the sandbox has no nursing-home nurse"))?
         }
     };
-    let ws = Workspace::with_test_user(env.profile.clone(), Some(pid));
+    let keys = Arc::new(OsKeyring::new(crate::desktop::KEYRING_SERVICE));
+    let ws = Workspace::with_test_user(env.profile.clone(), keys, Some(pid));
     ws.sign_in_headless().await.map_err(app_error)?;
     Ok((env, ws))
 }

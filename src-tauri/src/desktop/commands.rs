@@ -50,5 +50,6 @@ pub async fn open_patient(state: State<'_, AppState>, patient_ref: String) -> Re
 
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.workspace().await?.sign_out().await
+    let opener = state.opener();
+    state.workspace().await?.sign_out(Some(opener.as_ref())).await
 }

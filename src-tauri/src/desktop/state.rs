@@ -2,6 +2,7 @@
 //! pending sign-in.
 
 use crate::cli::resolve_environment;
+use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::view::{AppInfo, EnvironmentKind};
 use arbeidsflate_model::{AppError, ErrorCode};
@@ -58,7 +59,8 @@ impl AppState {
                         resolve_environment(None).await.map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?
                     }
                 };
-                Ok::<_, AppError>((Arc::new(Workspace::new(env.profile)), env.sandbox))
+                let keys = Arc::new(OsKeyring::new(super::KEYRING_SERVICE));
+                Ok::<_, AppError>((Arc::new(Workspace::new(env.profile, keys)), env.sandbox))
             })
             .await?;
         Ok(ws.clone())

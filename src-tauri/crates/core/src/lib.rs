@@ -3,6 +3,7 @@
 
 pub mod doctor;
 mod errors;
+pub mod keystore;
 pub mod profile;
 pub mod workspace;
 

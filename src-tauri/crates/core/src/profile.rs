@@ -13,8 +13,36 @@ pub struct Profile {
     pub environment: Environment,
     pub helseid: HelseIdSettings,
     pub municipal: MunicipalSettings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<OrganisationSettings>,
     #[serde(default)]
     pub session: SessionSettings,
+}
+
+/// The organisation users act for, sent to HelseID with every token call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationSettings {
+    /// The legal entity (hovedenhet), 9 digits.
+    pub parent_orgnr: String,
+    /// The sub-unit (underenhet) where care is given, 9 digits.
+    pub child_orgnr: String,
+    /// A client registered as multi-tenant in HelseID names both.
+    #[serde(default)]
+    pub multi_tenant: bool,
+}
+
+impl OrganisationSettings {
+    pub fn to_helseid(&self) -> helseid::Organisation {
+        if self.multi_tenant {
+            helseid::Organisation::MultiTenant {
+                parent_orgnr: self.parent_orgnr.clone(),
+                child_orgnr: self.child_orgnr.clone(),
+            }
+        } else {
+            helseid::Organisation::SingleTenant { child_orgnr: self.child_orgnr.clone() }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,6 +188,7 @@ impl Profile {
                 audience: audience.into(),
                 scope: scope.into(),
             },
+            organisation: None,
             session: SessionSettings::default(),
         }
     }
@@ -195,6 +224,15 @@ impl Profile {
         self.check_url("municipal.fhir_base_url", &self.municipal.fhir_base_url)?;
         if self.municipal.audience.trim().is_empty() {
             return Err(err("municipal.audience", "must not be empty"));
+        }
+        if let Some(o) = &self.organisation {
+            let orgnr = |v: &str| v.len() == 9 && v.bytes().all(|b| b.is_ascii_digit());
+            if !orgnr(&o.parent_orgnr) {
+                return Err(err("organisation.parent_orgnr", "must be a 9-digit organisation number"));
+            }
+            if !orgnr(&o.child_orgnr) {
+                return Err(err("organisation.child_orgnr", "must be a 9-digit organisation number"));
+            }
         }
         if !(1..=480).contains(&self.session.idle_lock_minutes) {
             return Err(err("session.idle_lock_minutes", "must be between 1 and 480"));
@@ -273,6 +311,15 @@ scope = "sandvik:fhir/api"
         assert_eq!(Profile::parse(&prod).unwrap_err().field, "helseid.issuer");
         let off_loopback = GOOD.replace("https://fhir.sandvik", "http://fhir.sandvik");
         assert_eq!(Profile::parse(&off_loopback).unwrap_err().field, "municipal.fhir_base_url");
+    }
+
+    #[test]
+    fn organisation_numbers_are_checked() {
+        let good = format!("{GOOD}\n[organisation]\nparent_orgnr = \"999000001\"\nchild_orgnr = \"999000002\"\n");
+        let p = Profile::parse(&good).unwrap();
+        assert!(matches!(p.organisation.unwrap().to_helseid(), helseid::Organisation::SingleTenant { .. }));
+        let bad = good.replace("999000002", "12345");
+        assert_eq!(Profile::parse(&bad).unwrap_err().field, "organisation.child_orgnr");
     }
 
     #[test]

@@ -2,18 +2,18 @@
 //! running app; the desktop shell and the CLI both drive it.
 
 use crate::errors::{from_helseid, from_source};
+use crate::keystore::{load_or_create_keys, SecretStore};
+use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
 use arbeidsflate_model::view::{Clinician, PatientOverview, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use chrono::Local;
 use helseid::{HelseIdClient, HelseIdConfig, Session, UrlOpener};
-use sources::{ClinicianContext, FhirClient, MunicipalPlatform, SourceError, TokenSource};
+use sources::{AuthFuture, AuthHeaders, ClinicianContext, FhirClient, MunicipalPlatform, RequestAuthorizer};
 use std::collections::HashSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::RwLock;
+use tokio::sync::{OnceCell, RwLock};
 
 struct SignedIn {
     session: Arc<Session>,
@@ -27,39 +27,45 @@ struct SignedIn {
 pub struct Workspace {
     profile: Profile,
     http: reqwest::Client,
-    helseid: Arc<HelseIdClient>,
+    config: HelseIdConfig,
+    keys: Arc<dyn SecretStore>,
+    /// Built at the first sign-in, when the keys are read from the keyring.
+    helseid: OnceCell<Arc<HelseIdClient>>,
     signed_in: RwLock<Option<Arc<SignedIn>>>,
 }
 
-/// Hands the municipal adapter tokens from the HelseID session.
-struct SessionTokens {
+/// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
+/// for the audience and a fresh proof per request.
+struct SessionAuthorizer {
     client: Arc<HelseIdClient>,
     session: Arc<Session>,
 }
 
-impl TokenSource for SessionTokens {
-    fn access_token<'a>(
-        &'a self,
-        audience: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<String, SourceError>> + Send + 'a>> {
+impl RequestAuthorizer for SessionAuthorizer {
+    fn authorize<'a>(&'a self, audience: &'a str, method: &'a str, url: &'a str) -> AuthFuture<'a> {
         Box::pin(async move {
-            self.client
-                .access_token(&self.session, audience)
+            let h = self
+                .client
+                .api_headers(&self.session, audience, None, method, url)
                 .await
-                .map(|s| s.expose().to_string())
-                .map_err(|e| SourceError::NoToken(e.to_string()))
+                .map_err(|e| sources::SourceError::NoToken(e.to_string()))?;
+            Ok(AuthHeaders { authorization: h.authorization.expose().to_string(), dpop: Some(h.dpop) })
         })
+    }
+
+    fn observe_nonce(&self, url: &str, nonce: &str) {
+        self.client.remember_nonce(url, nonce);
     }
 }
 
 impl Workspace {
-    pub fn new(profile: Profile) -> Self {
-        Self::with_test_user(profile, None)
+    pub fn new(profile: Profile, keys: Arc<dyn SecretStore>) -> Self {
+        Self::with_test_user(profile, keys, None)
     }
 
     /// A workspace that signs in through HelseID's test IdP shortcut as `test_pid`.
     /// Refused unless the profile is a sandbox or test profile.
-    pub fn with_test_user(profile: Profile, test_pid: Option<String>) -> Self {
+    pub fn with_test_user(profile: Profile, keys: Arc<dyn SecretStore>, test_pid: Option<String>) -> Self {
         let http = helseid::http_client(profile.request_timeout());
         let config = HelseIdConfig {
             issuer: profile.helseid.issuer.clone(),
@@ -69,9 +75,35 @@ impl Workspace {
             test_pid: test_pid.filter(|_| profile.allows_test_login()),
             sign_in_timeout: Duration::from_secs(profile.helseid.sign_in_timeout_seconds),
             leeway: Duration::from_secs(profile.helseid.clock_skew_seconds),
+            organisation: profile.organisation.as_ref().map(|o| o.to_helseid()),
         };
-        let helseid = Arc::new(HelseIdClient::new(http.clone(), config));
-        Self { profile, http, helseid, signed_in: RwLock::new(None) }
+        Self { profile, http, config, keys, helseid: OnceCell::new(), signed_in: RwLock::new(None) }
+    }
+
+    /// The HelseID client, with the installation's keys from the keyring. In the
+    /// sandbox the public key is registered with its IdP (HelseID's self-service
+    /// portal does that for real installations).
+    async fn helseid(&self) -> Result<Arc<HelseIdClient>, AppError> {
+        self.helseid
+            .get_or_try_init(|| async {
+                let keys = load_or_create_keys(self.keys.as_ref(), &self.config.client_id)?;
+                let client = HelseIdClient::new(self.http.clone(), self.config.clone(), keys);
+                if self.profile.environment.kind == EnvironmentKind::Sandbox {
+                    let url = format!("{}/sandbox/register-client", self.config.issuer);
+                    let body =
+                        serde_json::json!({"client_id": self.config.client_id, "jwk": client.assertion_public_jwk()});
+                    let resp = self.http.post(&url).json(&body).send().await;
+                    if !resp.as_ref().is_ok_and(|r| r.status().is_success()) {
+                        return Err(AppError::new(
+                            ErrorCode::ServiceUnavailable,
+                            "the sandbox did not accept the client key",
+                        ));
+                    }
+                }
+                Ok(Arc::new(client))
+            })
+            .await
+            .cloned()
     }
 
     pub fn profile(&self) -> &Profile {
@@ -86,8 +118,9 @@ impl Workspace {
     /// municipal platform. A previous user's state is dropped first.
     pub async fn sign_in(&self, opener: &dyn UrlOpener) -> Result<Clinician, AppError> {
         self.forget_user().await;
-        let session = Arc::new(self.helseid.sign_in(opener).await.map_err(from_helseid)?);
-        let tokens = Arc::new(SessionTokens { client: self.helseid.clone(), session: session.clone() });
+        let helseid = self.helseid().await?;
+        let session = Arc::new(helseid.sign_in(opener).await.map_err(from_helseid)?);
+        let tokens = Arc::new(SessionAuthorizer { client: helseid, session: session.clone() });
         let fhir = FhirClient::new(
             self.http.clone(),
             &self.profile.municipal.fhir_base_url,
@@ -120,7 +153,7 @@ impl Workspace {
     /// Signs in with the test IdP shortcut, following redirects over HTTP instead of
     /// opening a browser. Only for workspaces built with a test user.
     pub async fn sign_in_headless(&self) -> Result<Clinician, AppError> {
-        if self.helseid.config().test_pid.is_none() {
+        if self.config.test_pid.is_none() {
             return Err(AppError::new(
                 ErrorCode::InvalidProfile,
                 "headless sign-in needs a sandbox or test profile and a test user",
@@ -177,16 +210,21 @@ impl Workspace {
         self.open_patient(&entry.patient_ref).await
     }
 
-    pub async fn sign_out(&self) -> Result<(), AppError> {
+    /// Revokes the session and forgets the user. `opener` shows HelseID's end-session
+    /// page so the browser session ends too.
+    pub async fn sign_out(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
         let Some(s) = self.signed_in.write().await.take() else { return Ok(()) };
-        match Arc::try_unwrap(s) {
-            Ok(s) => {
-                drop(s.platform);
-                if let Ok(session) = Arc::try_unwrap(s.session) {
-                    self.helseid.sign_out(session).await.map_err(from_helseid)?;
-                }
+        let Ok(s) = Arc::try_unwrap(s) else {
+            tracing::warn!("sign-out while a request is running; its tokens are dropped when it ends");
+            return Ok(());
+        };
+        drop(s.platform);
+        let (Ok(session), Some(helseid)) = (Arc::try_unwrap(s.session), self.helseid.get()) else { return Ok(()) };
+        let end_session = helseid.sign_out(session).await.map_err(from_helseid)?;
+        if let (Some(url), Some(opener)) = (end_session, opener) {
+            if let Err(e) = opener.open(&url).await {
+                tracing::warn!(error = %e, "could not open the end-session page");
             }
-            Err(_) => tracing::warn!("sign-out while a request is running; tokens are dropped when it ends"),
         }
         Ok(())
     }

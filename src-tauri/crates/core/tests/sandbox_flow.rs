@@ -1,10 +1,12 @@
 //! The clinician's day against the built-in sandbox: sign in through the test IdP
 //! shortcut, load the worklist, open a patient.
 
+use arbeidsflate_core::keystore::EphemeralStore;
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::view::{ClinicianRole, WorklistKind};
 use arbeidsflate_model::ErrorCode;
 use sandbox::{Sandbox, SandboxOptions};
+use std::sync::Arc;
 
 async fn sandbox() -> (Sandbox, Profile) {
     let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
@@ -25,7 +27,11 @@ fn pid_of(sb: &Sandbox, role: ClinicianRole) -> String {
 #[tokio::test]
 async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
+    );
     let me = ws.sign_in_headless().await.unwrap();
     assert_eq!(me.role, ClinicianRole::NursingHomeNurse);
     assert!(!me.hpr_number.is_empty());
@@ -47,7 +53,11 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
 #[tokio::test]
 async fn home_care_nurse_sees_todays_visits_in_time_order() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::HomeCareNurse)));
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::HomeCareNurse)),
+    );
     ws.sign_in_headless().await.unwrap();
     let list = ws.worklist().await.unwrap();
     assert!(matches!(list.kind, WorklistKind::Route { .. }));
@@ -62,7 +72,11 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
 #[tokio::test]
 async fn the_doctor_covers_both_wards() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeDoctor)));
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::NursingHomeDoctor)),
+    );
     let me = ws.sign_in_headless().await.unwrap();
     assert_eq!(me.role, ClinicianRole::NursingHomeDoctor);
     assert!(ws.worklist().await.unwrap().entries.len() >= 30);
@@ -71,7 +85,11 @@ async fn the_doctor_covers_both_wards() {
 #[tokio::test]
 async fn a_patient_off_the_worklist_is_refused_and_bad_numbers_are_rejected() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
+    );
     ws.sign_in_headless().await.unwrap();
     let e = ws.open_patient("pas-999999").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PatientNotFound);
@@ -82,11 +100,15 @@ async fn a_patient_off_the_worklist_is_refused_and_bad_numbers_are_rejected() {
 #[tokio::test]
 async fn nothing_works_before_sign_in_and_after_sign_out() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
+    );
     assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::NotSignedIn);
     ws.sign_in_headless().await.unwrap();
     ws.worklist().await.unwrap();
-    ws.sign_out().await.unwrap();
+    ws.sign_out(None).await.unwrap();
     assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::NotSignedIn);
     assert!(ws.clinician().await.is_none());
 }
@@ -95,6 +117,10 @@ async fn nothing_works_before_sign_in_and_after_sign_out() {
 async fn a_production_profile_cannot_use_the_test_login() {
     let (sb, mut profile) = sandbox().await;
     profile.environment.kind = arbeidsflate_core::profile::EnvironmentKind::Production;
-    let ws = Workspace::with_test_user(profile, Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)));
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
+    );
     assert_eq!(ws.sign_in_headless().await.unwrap_err().code, ErrorCode::InvalidProfile);
 }

@@ -4,10 +4,13 @@
 //! → browser at `/connect/authorize?client_id&request_uri` → callback (`iss`, `state`
 //! checked) → code exchange for the first audience → refresh-token grants for the rest.
 
+use crate::authorization_details::{assertion_details, Attestation, Organisation};
 use crate::id_token::{validate_id_token, IdTokenExpectations, UserClaims};
+use crate::keys::SigningKey;
 use crate::loopback::LoopbackReceiver;
 use crate::opener::UrlOpener;
 use crate::pkce::{random_url_safe, Pkce};
+use crate::proofs::{client_assertion, dpop_proof, NonceCache, ASSERTION_TYPE};
 use crate::{HelseIdError, Secret};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -32,6 +35,20 @@ pub struct HelseIdConfig {
     pub sign_in_timeout: Duration,
     /// Clock-skew leeway for token validation.
     pub leeway: Duration,
+    /// The organisation the user acts for, sent with every token call.
+    pub organisation: Option<Organisation>,
+}
+
+/// The installation's two keys: one for client assertions, one for DPoP proofs.
+pub struct ClientKeys {
+    pub assertion: SigningKey,
+    pub dpop: SigningKey,
+}
+
+/// Headers for one API request: `Authorization: DPoP <token>` and a fresh `DPoP` proof.
+pub struct ApiHeaders {
+    pub authorization: Secret,
+    pub dpop: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +67,8 @@ pub struct Discovery {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: Secret,
+    #[serde(default)]
+    token_type: String,
     expires_in: u64,
     #[serde(default)]
     refresh_token: Option<Secret>,
@@ -93,12 +112,66 @@ impl std::fmt::Debug for Session {
 pub struct HelseIdClient {
     http: reqwest::Client,
     config: HelseIdConfig,
+    keys: ClientKeys,
     discovery: Mutex<Option<Discovery>>,
+    jwks: Mutex<Option<serde_json::Value>>,
+    nonces: NonceCache,
 }
 
 impl HelseIdClient {
-    pub fn new(http: reqwest::Client, config: HelseIdConfig) -> Self {
-        Self { http, config, discovery: Mutex::new(None) }
+    pub fn new(http: reqwest::Client, config: HelseIdConfig, keys: ClientKeys) -> Self {
+        Self { http, config, keys, discovery: Mutex::new(None), jwks: Mutex::new(None), nonces: NonceCache::default() }
+    }
+
+    /// The public key to register with HelseID for this client's assertions.
+    pub fn assertion_public_jwk(&self) -> serde_json::Value {
+        self.keys.assertion.public_jwk()
+    }
+
+    /// The jwks, cached; `refresh` fetches it again (after a key rotation).
+    async fn jwks(&self, d: &Discovery, refresh: bool) -> Result<serde_json::Value, HelseIdError> {
+        let mut cached = self.jwks.lock().await;
+        if let (false, Some(j)) = (refresh, cached.as_ref()) {
+            return Ok(j.clone());
+        }
+        let j: serde_json::Value = read_json(self.http.get(&d.jwks_uri).send().await?).await?;
+        *cached = Some(j.clone());
+        Ok(j)
+    }
+
+    fn assertion_form(&self, issuer: &str, attestation: Option<&Attestation>) -> [(&'static str, String); 2] {
+        let details = assertion_details(self.config.organisation.as_ref(), attestation);
+        let assertion = client_assertion(&self.keys.assertion, &self.config.client_id, issuer, details.as_ref());
+        [("client_assertion_type", ASSERTION_TYPE.to_string()), ("client_assertion", assertion.expose().to_string())]
+    }
+
+    /// POSTs to the token endpoint with a fresh assertion and DPoP proof; on
+    /// `use_dpop_nonce` retries once with the server's nonce and a new assertion.
+    async fn token_request(
+        &self,
+        d: &Discovery,
+        form: &[(&str, String)],
+        attestation: Option<&Attestation>,
+    ) -> Result<TokenResponse, HelseIdError> {
+        let mut retried = false;
+        loop {
+            let mut body: Vec<(&str, String)> = form.to_vec();
+            body.push(("client_id", self.config.client_id.clone()));
+            body.extend(self.assertion_form(&d.issuer, attestation));
+            let nonce = self.nonces.get(&d.token_endpoint);
+            let proof = dpop_proof(&self.keys.dpop, "POST", &d.token_endpoint, nonce.as_deref(), None);
+            let resp = self.http.post(&d.token_endpoint).header("DPoP", proof).form(&body).send().await?;
+            if let Some(n) = resp.headers().get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
+                self.nonces.set(&d.token_endpoint, n);
+            }
+            match read_json::<TokenResponse>(resp).await {
+                Err(HelseIdError::Protocol { error, .. }) if error == "use_dpop_nonce" && !retried => retried = true,
+                Ok(t) if !t.token_type.eq_ignore_ascii_case("DPoP") => {
+                    return Err(HelseIdError::BadResponse(format!("token_type {} is not DPoP", t.token_type)))
+                }
+                other => return other,
+            }
+        }
     }
 
     pub fn config(&self) -> &HelseIdConfig {
@@ -147,6 +220,7 @@ impl HelseIdClient {
             form.push(("test_pid", pid.clone()));
             form.push(("test_security_level", "4".into()));
         }
+        form.extend(self.assertion_form(&d.issuer, None));
         #[derive(Deserialize)]
         struct ParResponse {
             request_uri: String,
@@ -192,25 +266,26 @@ impl HelseIdClient {
             .ok_or_else(|| HelseIdError::Config("no API audience configured".into()))?;
         let form = vec![
             ("grant_type", "authorization_code".to_string()),
-            ("client_id", self.config.client_id.clone()),
             ("code", code.clone()),
             ("redirect_uri", redirect_uri),
             ("code_verifier", pkce.verifier.expose().to_string()),
             ("resource", first.clone()),
         ];
-        let t: TokenResponse = read_json(self.http.post(&d.token_endpoint).form(&form).send().await?).await?;
+        let t = self.token_request(&d, &form, None).await?;
         let id_token = t.id_token.ok_or_else(|| HelseIdError::BadResponse("no id_token".into()))?;
-        let jwks: serde_json::Value = read_json(self.http.get(&d.jwks_uri).send().await?).await?;
-        let user = validate_id_token(
-            id_token.expose(),
-            &jwks,
-            &IdTokenExpectations {
-                issuer: &d.issuer,
-                client_id: &self.config.client_id,
-                nonce: &nonce,
-                leeway: self.config.leeway,
-            },
-        )?;
+        let expect = IdTokenExpectations {
+            issuer: &d.issuer,
+            client_id: &self.config.client_id,
+            nonce: &nonce,
+            leeway: self.config.leeway,
+        };
+        let user = match validate_id_token(id_token.expose(), &self.jwks(&d, false).await?, &expect) {
+            // An unknown key means HelseID rotated its keys: fetch the jwks once more.
+            Err(HelseIdError::InvalidIdToken(why)) if why.contains("not in jwks") => {
+                validate_id_token(id_token.expose(), &self.jwks(&d, true).await?, &expect)?
+            }
+            other => other?,
+        };
         let refresh_token = t.refresh_token.ok_or_else(|| HelseIdError::BadResponse("no refresh_token".into()))?;
         let now = Instant::now();
         let mut access = HashMap::new();
@@ -228,12 +303,19 @@ impl HelseIdClient {
         })
     }
 
-    /// An access token for `audience`, from the cache or renewed with the newest
-    /// refresh token (which HelseID rotates on every use).
-    pub async fn access_token(&self, session: &Session, audience: &str) -> Result<Secret, HelseIdError> {
+    /// An access token for `audience` (attested for one patient when `attestation` is
+    /// given), from the cache or renewed with the newest refresh token, which HelseID
+    /// rotates on every use.
+    pub async fn access_token(
+        &self,
+        session: &Session,
+        audience: &str,
+        attestation: Option<&Attestation>,
+    ) -> Result<Secret, HelseIdError> {
+        let key = cache_key(audience, attestation);
         let mut state = session.tokens.lock().await;
         let now = Instant::now();
-        if let Some(t) = state.access.get(audience) {
+        if let Some(t) = state.access.get(&key) {
             if t.expires_at > now + RENEW_AHEAD {
                 return Ok(t.token.clone());
             }
@@ -244,12 +326,10 @@ impl HelseIdClient {
         let d = self.discovery().await?;
         let form = vec![
             ("grant_type", "refresh_token".to_string()),
-            ("client_id", self.config.client_id.clone()),
             ("refresh_token", state.refresh_token.expose().to_string()),
             ("resource", audience.to_string()),
         ];
-        let resp = self.http.post(&d.token_endpoint).form(&form).send().await?;
-        let t: TokenResponse = match read_json(resp).await {
+        let t = match self.token_request(&d, &form, attestation).await {
             Err(HelseIdError::Protocol { error, .. }) if error == "invalid_grant" => {
                 return Err(HelseIdError::SessionExpired)
             }
@@ -262,31 +342,64 @@ impl HelseIdClient {
             }
         }
         let token = t.access_token.clone();
-        state.access.insert(
-            audience.to_string(),
-            CachedToken { token: t.access_token, expires_at: now + Duration::from_secs(t.expires_in) },
-        );
+        let expires_at = now + Duration::from_secs(t.expires_in);
+        state.access.insert(key, CachedToken { token: t.access_token, expires_at });
         Ok(token)
     }
 
-    /// Revokes the refresh token and forgets every token. Best effort toward the IdP:
-    /// the local state is gone whatever the network says.
-    pub async fn sign_out(&self, session: Session) -> Result<(), HelseIdError> {
+    /// `Authorization` and `DPoP` headers for one API request.
+    pub async fn api_headers(
+        &self,
+        session: &Session,
+        audience: &str,
+        attestation: Option<&Attestation>,
+        method: &str,
+        url: &str,
+    ) -> Result<ApiHeaders, HelseIdError> {
+        let token = self.access_token(session, audience, attestation).await?;
+        let nonce = self.nonces.get(url);
+        let dpop = dpop_proof(&self.keys.dpop, method, url, nonce.as_deref(), Some(token.expose()));
+        Ok(ApiHeaders { authorization: Secret::new(format!("DPoP {}", token.expose())), dpop })
+    }
+
+    /// Records a `DPoP-Nonce` an API gave, for the next proof toward it.
+    pub fn remember_nonce(&self, url: &str, nonce: &str) {
+        self.nonces.set(url, nonce);
+    }
+
+    /// Revokes the refresh token and forgets every token; returns the URL that ends
+    /// the user's session at HelseID in the browser. The local state is gone whatever
+    /// the network says.
+    pub async fn sign_out(&self, session: Session) -> Result<Option<String>, HelseIdError> {
         let state = session.tokens.into_inner();
         let d = self.discovery().await?;
         if let Some(revocation) = &d.revocation_endpoint {
-            let form = vec![
+            let mut form = vec![
                 ("client_id", self.config.client_id.clone()),
                 ("token", state.refresh_token.expose().to_string()),
                 ("token_type_hint", "refresh_token".into()),
             ];
-            self.http.post(revocation).form(&form).send().await?;
+            form.extend(self.assertion_form(&d.issuer, None));
+            let resp = self.http.post(revocation).form(&form).send().await?;
+            if !resp.status().is_success() {
+                tracing::warn!(status = resp.status().as_u16(), "refresh token revocation refused");
+            }
         }
-        if let Some(end) = &d.end_session_endpoint {
-            let _ = self.http.get(end).query(&[("id_token_hint", session.id_token.expose())]).send().await;
-        }
-        Ok(())
+        Ok(d.end_session_endpoint.as_ref().and_then(|end| {
+            let mut u = url::Url::parse(end).ok()?;
+            u.query_pairs_mut().append_pair("id_token_hint", session.id_token.expose());
+            Some(u.to_string())
+        }))
     }
+}
+
+/// Tokens are cached per audience and per attestation: each patient's attested
+/// token is its own.
+fn cache_key(audience: &str, attestation: Option<&Attestation>) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    attestation.hash(&mut h);
+    format!("{audience}#{:x}", h.finish())
 }
 
 async fn read_json<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T, HelseIdError> {

@@ -1,17 +1,22 @@
 //! A HelseID client for desktop apps. No Tauri, no patient concepts: it signs a
 //! user in through the system browser and hands out one access token per API.
 
+pub mod authorization_details;
 mod client;
 mod error;
 mod id_token;
+mod keys;
 mod loopback;
 mod opener;
 mod pkce;
+pub mod proofs;
 mod secret;
 
-pub use client::{Discovery, HelseIdClient, HelseIdConfig, Session};
+pub use authorization_details::{Attestation, Organisation};
+pub use client::{ApiHeaders, ClientKeys, Discovery, HelseIdClient, HelseIdConfig, Session};
 pub use error::HelseIdError;
 pub use id_token::UserClaims;
+pub use keys::SigningKey;
 pub use opener::{FollowRedirects, SystemBrowser, UrlOpener, WriteToFile};
 pub use secret::Secret;
 

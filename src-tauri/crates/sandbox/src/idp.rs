@@ -6,7 +6,10 @@
 //! It also honours HelseID's test shortcut: a PAR with `acr_values=idp:testidp-oidc`,
 //! `test_pid` and `test_security_level=4` skips the login page.
 
-use crate::keys::SigningKey;
+use crate::keys::KeySet;
+use crate::proof_check::{
+    verify_client_assertion, verify_dpop, ClientRegistry, DpopError, DpopExpectations, ReplayGuard,
+};
 use crate::world::{SandboxClinician, HOME_CARE_ORGNR, MUNICIPALITY_ORGNR, NURSING_HOME_ORGNR};
 use arbeidsflate_model::view::ClinicianRole;
 use axum::extract::{Form, Query, State};
@@ -20,6 +23,7 @@ use jsonwebtoken::{Algorithm, Header};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -53,7 +57,12 @@ impl Default for TokenLifetimes {
 
 pub struct IdpState {
     pub issuer: String,
-    pub key: Arc<SigningKey>,
+    pub keys: Arc<KeySet>,
+    pub clients: ClientRegistry,
+    replay: ReplayGuard,
+    /// When set, token requests must carry the server's current DPoP nonce.
+    pub require_dpop_nonce: AtomicBool,
+    dpop_nonce: Mutex<String>,
     pub clinicians: Vec<SandboxClinician>,
     pub lifetimes: TokenLifetimes,
     pars: Mutex<HashMap<String, ParRequest>>,
@@ -97,13 +106,17 @@ struct RefreshGrant {
 impl IdpState {
     pub fn new(
         issuer: String,
-        key: Arc<SigningKey>,
+        keys: Arc<KeySet>,
         clinicians: Vec<SandboxClinician>,
         lifetimes: TokenLifetimes,
     ) -> Self {
         Self {
             issuer,
-            key,
+            keys,
+            clients: ClientRegistry::default(),
+            replay: ReplayGuard::default(),
+            require_dpop_nonce: AtomicBool::new(false),
+            dpop_nonce: Mutex::new(random_token(16)),
             clinicians,
             lifetimes,
             pars: Mutex::default(),
@@ -114,6 +127,16 @@ impl IdpState {
 
     fn clinician(&self, pid: &str) -> Option<&SandboxClinician> {
         self.clinicians.iter().find(|c| c.pid == pid)
+    }
+
+    /// A new DPoP nonce: proofs carrying the old one get `use_dpop_nonce`.
+    pub fn rotate_dpop_nonce(&self) {
+        *self.dpop_nonce.lock().unwrap() = random_token(16);
+    }
+
+    /// Revokes every refresh token (as if an administrator ended all sessions).
+    pub fn revoke_all(&self) {
+        self.refresh.lock().unwrap().clear();
     }
 }
 
@@ -129,6 +152,8 @@ pub fn router(state: Arc<IdpState>) -> Router {
         .route("/connect/endsession", get(endsession))
         // Not part of HelseID: lets the CLI and tests list the synthetic clinicians.
         .route("/sandbox/clinicians", get(list_clinicians))
+        // Not part of HelseID: stands in for registering a client key in HelseID's self-service portal.
+        .route("/sandbox/register-client", post(register_client))
         .with_state(state)
 }
 
@@ -175,7 +200,25 @@ async fn list_clinicians(State(s): State<Arc<IdpState>>) -> Json<Vec<SandboxClin
 }
 
 async fn jwks(State(s): State<Arc<IdpState>>) -> Json<Value> {
-    Json(json!({"keys": [s.key.public_jwk]}))
+    Json(s.keys.jwks())
+}
+
+#[derive(serde::Deserialize)]
+struct Registration {
+    client_id: String,
+    jwk: jsonwebtoken::jwk::Jwk,
+}
+
+async fn register_client(State(s): State<Arc<IdpState>>, Json(r): Json<Registration>) -> StatusCode {
+    if r.jwk.common.key_id.is_none() {
+        return StatusCode::BAD_REQUEST;
+    }
+    s.clients.register(&r.client_id, r.jwk);
+    StatusCode::NO_CONTENT
+}
+
+fn client_error(why: &str) -> Response {
+    oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", why)
 }
 
 /// The form body may repeat `resource`, so it is read as a list of pairs.
@@ -190,6 +233,10 @@ fn all(form: &FormPairs, name: &str) -> Vec<String> {
 }
 
 async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Response {
+    let client_id = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay) {
+        Ok((client_id, _)) => client_id,
+        Err(why) => return client_error(&why),
+    };
     let required = [
         "client_id",
         "redirect_uri",
@@ -238,7 +285,7 @@ async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Res
     };
     let request_uri = format!("urn:ietf:params:oauth:request_uri:{}", random_token(24));
     let req = ParRequest {
-        client_id: one(&form, "client_id").unwrap_or_default().into(),
+        client_id,
         redirect_uri: redirect_uri.into(),
         state: one(&form, "state").unwrap_or_default().into(),
         nonce: one(&form, "nonce").unwrap_or_default().into(),
@@ -327,8 +374,33 @@ fn complete_login(s: &IdpState, request_uri: &str, pid: &str) -> Response {
     Redirect::to(url.as_str()).into_response()
 }
 
-async fn token(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Response {
-    let client_id = one(&form, "client_id").unwrap_or_default().to_string();
+async fn token(
+    State(s): State<Arc<IdpState>>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<FormPairs>,
+) -> Response {
+    // DPoP first: a nonce challenge must not consume the code or the refresh token.
+    let nonce = s.dpop_nonce.lock().unwrap().clone();
+    let expect = DpopExpectations {
+        method: "POST",
+        url: &format!("{}/connect/token", s.issuer),
+        nonce: s.require_dpop_nonce.load(Ordering::Relaxed).then_some(nonce.as_str()),
+        access_token: None,
+    };
+    let proof = headers.get("DPoP").and_then(|v| v.to_str().ok());
+    let jkt = match verify_dpop(proof, &expect, &s.replay) {
+        Ok(jkt) => jkt,
+        Err(DpopError::UseNonce) => {
+            let mut r = oauth_error(StatusCode::BAD_REQUEST, "use_dpop_nonce", "a DPoP nonce is required");
+            r.headers_mut().insert("DPoP-Nonce", nonce.parse().unwrap());
+            return r;
+        }
+        Err(DpopError::Invalid(why)) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof", &why),
+    };
+    let (client_id, assertion) = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay) {
+        Ok(x) => x,
+        Err(why) => return client_error(&why),
+    };
     let resources = all(&form, "resource");
     if resources.len() > 1 {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_target", "exactly one resource per token request");
@@ -398,12 +470,14 @@ async fn token(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> R
             PID_CLAIM: clinician.pid, HPR_CLAIM: clinician.hpr_number,
             SECURITY_LEVEL_CLAIM: "4", ASSURANCE_LEVEL_CLAIM: "high",
             ORGNR_PARENT_CLAIM: MUNICIPALITY_ORGNR, ORGNR_CHILD_CLAIM: org_child(clinician.role),
-            "name": clinician.name()
+            "name": clinician.name(), "cnf": {"jkt": jkt},
+            // The organisation and attestation sent in this call, echoed for the API.
+            "authorization_details": assertion.get("assertion_details").cloned().unwrap_or(Value::Null)
         }),
         "at+jwt",
     );
     let mut body = json!({
-        "access_token": access_token, "token_type": "Bearer",
+        "access_token": access_token, "token_type": "DPoP",
         "expires_in": s.lifetimes.access.as_secs(), "scope": grant.scope,
     });
     if let Some(nonce) = nonce {
@@ -440,18 +514,26 @@ fn org_child(role: ClinicianRole) -> &'static str {
 }
 
 fn sign(s: &IdpState, claims: &Value, typ: &str) -> String {
+    let key = s.keys.current();
     let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(s.key.kid.clone());
+    header.kid = Some(key.kid.clone());
     header.typ = Some(typ.into());
-    jsonwebtoken::encode(&header, claims, &s.key.encoding).expect("signing with a valid key")
+    jsonwebtoken::encode(&header, claims, &key.encoding).expect("signing with a valid key")
 }
 
-async fn revocation(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> StatusCode {
+async fn revocation(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Response {
+    let client_id = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay) {
+        Ok((client_id, _)) => client_id,
+        Err(why) => return client_error(&why),
+    };
     if let Some(t) = one(&form, "token") {
-        s.refresh.lock().unwrap().remove(t);
+        let mut refresh = s.refresh.lock().unwrap();
+        if refresh.get(t).is_some_and(|g| g.client_id == client_id) {
+            refresh.remove(t);
+        }
     }
     // RFC 7009: 200 whether or not the token was known.
-    StatusCode::OK
+    StatusCode::OK.into_response()
 }
 
 #[derive(serde::Deserialize)]

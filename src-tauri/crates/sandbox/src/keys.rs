@@ -37,3 +37,36 @@ impl SigningKey {
         }
     }
 }
+
+/// The IdP's signing keys, newest first. Rotation adds a key and keeps the old one
+/// in the jwks for a while, as HelseID does, so tokens already issued still verify.
+pub struct KeySet(std::sync::RwLock<Vec<std::sync::Arc<SigningKey>>>);
+
+impl KeySet {
+    pub fn new(first: SigningKey) -> Self {
+        Self(std::sync::RwLock::new(vec![std::sync::Arc::new(first)]))
+    }
+
+    pub fn current(&self) -> std::sync::Arc<SigningKey> {
+        self.0.read().unwrap()[0].clone()
+    }
+
+    pub fn find(&self, kid: &str) -> Option<std::sync::Arc<SigningKey>> {
+        self.0.read().unwrap().iter().find(|k| k.kid == kid).cloned()
+    }
+
+    pub fn jwks(&self) -> Value {
+        let keys: Vec<Value> = self.0.read().unwrap().iter().map(|k| k.public_jwk.clone()).collect();
+        json!({ "keys": keys })
+    }
+
+    /// Makes a new key current; `keep_old` keeps the previous keys published.
+    pub fn rotate(&self, keep_old: bool) {
+        let new = std::sync::Arc::new(SigningKey::generate());
+        let mut keys = self.0.write().unwrap();
+        if !keep_old {
+            keys.clear();
+        }
+        keys.insert(0, new);
+    }
+}

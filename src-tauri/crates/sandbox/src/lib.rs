@@ -8,11 +8,13 @@ pub mod fhir_server;
 pub mod fhir_store;
 pub mod idp;
 mod keys;
+pub mod proof_check;
 mod rng;
 pub mod world;
 
 use axum::Router;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -35,6 +37,8 @@ pub struct SandboxOptions {
     pub latency_ms: u64,
     pub world: WorldOptions,
     pub lifetimes: TokenLifetimes,
+    /// Demand DPoP nonces from the start (HelseID can; tests switch it on and off).
+    pub require_dpop_nonce: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +54,8 @@ pub struct Sandbox {
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     stop: watch::Sender<bool>,
+    idp: Arc<idp::IdpState>,
+    fhir: Arc<fhir_server::FhirState>,
 }
 
 impl Sandbox {
@@ -64,25 +70,61 @@ impl Sandbox {
         let fhir_url = format!("{fhir_base}/fhir");
 
         // RSA key generation is the slowest part of start-up; run it off the async threads.
-        let key = Arc::new(tokio::task::spawn_blocking(keys::SigningKey::generate).await.expect("key generation"));
+        let key = tokio::task::spawn_blocking(keys::SigningKey::generate).await.expect("key generation");
+        let keys = Arc::new(keys::KeySet::new(key));
         let clinicians = world.clinicians.clone();
         let resource_count = world.store.count();
-        let idp_state =
-            Arc::new(idp::IdpState::new(idp_url.clone(), key.clone(), clinicians.clone(), options.lifetimes.clone()));
-        let fhir_state = Arc::new(fhir_server::FhirState {
+        let idp =
+            Arc::new(idp::IdpState::new(idp_url.clone(), keys.clone(), clinicians.clone(), options.lifetimes.clone()));
+        idp.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
+        let fhir = Arc::new(fhir_server::FhirState {
             base_url: fhir_url.clone(),
             issuer: idp_url.clone(),
             audience: MUNICIPAL_AUDIENCE.into(),
-            key,
+            keys,
             store: RwLock::new(world.store),
+            replay: Default::default(),
+            require_dpop_nonce: AtomicBool::new(options.require_dpop_nonce),
+            dpop_nonce: std::sync::Mutex::new(format!("fhir-{}", std::process::id())),
+            requests: Default::default(),
         });
 
         let (stop, stopped) = watch::channel(false);
         let latency = Duration::from_millis(options.latency_ms);
-        serve(idp_listener, with_latency(idp::router(idp_state), latency), stopped.clone());
-        serve(fhir_listener, with_latency(fhir_server::router(fhir_state), latency), stopped);
+        serve(idp_listener, with_latency(idp::router(idp.clone()), latency), stopped.clone());
+        serve(fhir_listener, with_latency(fhir_server::router(fhir.clone()), latency), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
-        Ok(Self { idp_url, fhir_url, clinicians, resource_count, stop })
+        Ok(Self { idp_url, fhir_url, clinicians, resource_count, stop, idp, fhir })
+    }
+
+    /// Demands DPoP nonces at the token endpoint and the FHIR platform (or stops).
+    pub fn require_dpop_nonce(&self, on: bool) {
+        self.idp.require_dpop_nonce.store(on, Ordering::Relaxed);
+        self.fhir.require_dpop_nonce.store(on, Ordering::Relaxed);
+    }
+
+    /// Issues new DPoP nonces: proofs with the old ones get `use_dpop_nonce`.
+    pub fn rotate_dpop_nonces(&self) {
+        self.idp.rotate_dpop_nonce();
+        *self.fhir.dpop_nonce.lock().unwrap() = format!(
+            "fhir-{}",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
+        );
+    }
+
+    /// Rotates the IdP's signing key; `keep_old` keeps the previous key in the jwks.
+    pub fn rotate_signing_key(&self, keep_old: bool) {
+        self.idp.keys.rotate(keep_old);
+    }
+
+    /// Revokes every refresh token, as an administrator ending all sessions would.
+    pub fn revoke_all_sessions(&self) {
+        self.idp.revoke_all();
+    }
+
+    /// Requests the FHIR platform has served (authorised or not).
+    pub fn fhir_requests(&self) -> u64 {
+        self.fhir.requests.load(Ordering::Relaxed)
     }
 
     /// Stops both servers.

@@ -1,7 +1,7 @@
 //! A FHIR R4 REST client: read and search, following `next` links with a loop guard
 //! and a page cap, turning `OperationOutcome`s into typed errors.
 
-use crate::{SourceError, TokenSource};
+use crate::{RequestAuthorizer, SourceError};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ pub struct FhirClient {
     http: reqwest::Client,
     base: String,
     audience: String,
-    tokens: Arc<dyn TokenSource>,
+    auth: Arc<dyn RequestAuthorizer>,
 }
 
 /// The resources of a search: matches and `_include`d ones, kept apart.
@@ -37,25 +37,45 @@ impl FhirClient {
         http: reqwest::Client,
         base: impl Into<String>,
         audience: impl Into<String>,
-        tokens: Arc<dyn TokenSource>,
+        auth: Arc<dyn RequestAuthorizer>,
     ) -> Self {
-        Self { http, base: base.into().trim_end_matches('/').to_string(), audience: audience.into(), tokens }
+        Self { http, base: base.into().trim_end_matches('/').to_string(), audience: audience.into(), auth }
     }
 
     pub fn base(&self) -> &str {
         &self.base
     }
 
+    /// One GET with DPoP; a `use_dpop_nonce` challenge is answered once with the
+    /// server's nonce and a fresh proof.
     async fn get(&self, url: &str) -> Result<Value, SourceError> {
-        let token = self.tokens.access_token(&self.audience).await?;
-        let resp = self
-            .http
-            .get(url)
-            .header(reqwest::header::ACCEPT, "application/fhir+json")
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+        let mut retried = false;
+        let resp = loop {
+            let auth = self.auth.authorize(&self.audience, "GET", url).await?;
+            let mut req = self
+                .http
+                .get(url)
+                .header(reqwest::header::ACCEPT, "application/fhir+json")
+                .header(reqwest::header::AUTHORIZATION, auth.authorization);
+            if let Some(proof) = auth.dpop {
+                req = req.header("DPoP", proof);
+            }
+            let resp = req.send().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+            if let Some(nonce) = resp.headers().get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
+                self.auth.observe_nonce(url, nonce);
+            }
+            let challenged = resp.status() == reqwest::StatusCode::UNAUTHORIZED
+                && resp
+                    .headers()
+                    .get(reqwest::header::WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("use_dpop_nonce"));
+            if challenged && !retried {
+                retried = true;
+                continue;
+            }
+            break resp;
+        };
         let status = resp.status();
         let body = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
         let json: Result<Value, _> = serde_json::from_slice(&body);

@@ -11,13 +11,22 @@ use std::pin::Pin;
 pub use fhir::FhirClient;
 pub use municipal::{ClinicianContext, MunicipalPlatform};
 
-/// Gives an adapter the access token for its audience. Implemented by the session
-/// (HelseID) in the core crate; tests may implement it directly.
-pub trait TokenSource: Send + Sync {
-    fn access_token<'a>(
-        &'a self,
-        audience: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<String, SourceError>> + Send + 'a>>;
+/// Headers that authorise one API request.
+pub struct AuthHeaders {
+    /// The `Authorization` value, e.g. `DPoP <token>`.
+    pub authorization: String,
+    /// The `DPoP` proof for this request, when the API is DPoP-bound.
+    pub dpop: Option<String>,
+}
+
+pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<AuthHeaders, SourceError>> + Send + 'a>>;
+
+/// Authorises requests to an API audience. Implemented by the session (HelseID:
+/// a DPoP-bound token and a fresh proof per request) in the core crate.
+pub trait RequestAuthorizer: Send + Sync {
+    fn authorize<'a>(&'a self, audience: &'a str, method: &'a str, url: &'a str) -> AuthFuture<'a>;
+    /// Records a `DPoP-Nonce` the API sent, for the next proof.
+    fn observe_nonce(&self, url: &str, nonce: &str);
 }
 
 #[derive(Debug, thiserror::Error)]
