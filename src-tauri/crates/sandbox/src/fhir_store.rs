@@ -16,6 +16,17 @@ pub const MAX_PAGE: usize = 1000;
 pub struct FhirStore {
     by_type: BTreeMap<String, Vec<Value>>,
     index: HashMap<(String, String), usize>,
+    /// (type, "Patient/id") → positions: searches for one patient's resources scan
+    /// only those, not every resource of the type.
+    by_patient: HashMap<(String, String), Vec<usize>>,
+}
+
+/// The patient a clinical resource belongs to, by the field its type uses.
+fn patient_of(r: &Value) -> Option<&str> {
+    ["subject", "patient", "for"]
+        .iter()
+        .find_map(|f| r[*f]["reference"].as_str())
+        .filter(|s| s.starts_with("Patient/"))
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -97,6 +108,9 @@ impl FhirStore {
         match self.index.get(&(rtype.clone(), id.clone())) {
             Some(&i) => list[i] = resource,
             None => {
+                if let Some(p) = patient_of(&resource) {
+                    self.by_patient.entry((rtype.clone(), p.to_string())).or_default().push(list.len());
+                }
                 self.index.insert((rtype, id), list.len());
                 list.push(resource);
             }
@@ -163,7 +177,7 @@ impl FhirStore {
         }
 
         let mut matches: Vec<&Value> = Vec::new();
-        for r in self.all(rtype) {
+        for r in self.candidates(rtype, query) {
             let mut ok = true;
             for (kind, paths, name, value) in &filters {
                 if !matches_filter(r, *kind, paths, value).map_err(|_| SearchError::BadValue(name.to_string()))? {
@@ -214,6 +228,23 @@ impl FhirStore {
         }))
     }
 
+    /// The resources a search must look at: one patient's, when the query names a
+    /// single patient, else all of the type.
+    fn candidates<'a>(&'a self, rtype: &str, query: &[(String, String)]) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
+        let all = self.all(rtype);
+        let single_patient = query
+            .iter()
+            .find(|(k, v)| matches!(k.as_str(), "patient" | "subject") && !v.contains(','))
+            .map(|(_, v)| if v.starts_with("Patient/") { v.clone() } else { format!("Patient/{v}") });
+        match single_patient {
+            Some(p) => {
+                let positions = self.by_patient.get(&(rtype.to_string(), p)).map(Vec::as_slice).unwrap_or(&[]);
+                Box::new(positions.iter().map(move |&i| &all[i]))
+            }
+            None => Box::new(all.iter()),
+        }
+    }
+
     fn included<'a>(
         &'a self,
         rtype: &str,
@@ -251,7 +282,7 @@ fn full_url(base: &str, r: &Value) -> String {
 }
 
 /// All values at a dotted path, flattening arrays on the way.
-fn values_at(r: &Value, paths: &[&str]) -> Vec<Value> {
+fn values_at<'a>(r: &'a Value, paths: &[&str]) -> Vec<&'a Value> {
     let mut out = Vec::new();
     for path in paths {
         let mut current = vec![r];
@@ -266,7 +297,7 @@ fn values_at(r: &Value, paths: &[&str]) -> Vec<Value> {
             }
             current = next;
         }
-        out.extend(current.into_iter().cloned());
+        out.extend(current);
     }
     out
 }
@@ -282,15 +313,15 @@ fn matches_filter(r: &Value, kind: Kind, paths: &[&str], query: &str) -> Result<
         let hit = match kind {
             Kind::Token => values.iter().any(|v| token_matches(v, q)),
             Kind::Reference => {
-                values.iter().filter_map(Value::as_str).any(|s| s == q || s.rsplit('/').next() == Some(q))
+                values.iter().filter_map(|v| v.as_str()).any(|s| s == q || s.rsplit('/').next() == Some(q))
             }
             Kind::Str => {
                 let q = q.to_lowercase();
-                values.iter().filter_map(Value::as_str).any(|s| s.to_lowercase().starts_with(&q))
+                values.iter().filter_map(|v| v.as_str()).any(|s| s.to_lowercase().starts_with(&q))
             }
             Kind::Date => {
                 let (prefix, lo, hi) = date_query(q).ok_or(())?;
-                values.iter().filter_map(Value::as_str).filter_map(instant).any(|t| match prefix {
+                values.iter().filter_map(|v| v.as_str()).filter_map(instant).any(|t| match prefix {
                     "eq" => lo <= t && t < hi,
                     "ge" => t >= lo,
                     "gt" => t >= hi,
