@@ -76,3 +76,122 @@ pub fn validate_id_token(
     let pid = c.pid.ok_or_else(|| invalid("pid missing"))?;
     Ok(UserClaims { pid: Secret::new(pid), hpr_number: c.hpr_number, name: c.name.unwrap_or_default(), subject: c.sub })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use jsonwebtoken::{EncodingKey, Header};
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::traits::PublicKeyParts;
+    use serde_json::{json, Value};
+    use std::sync::OnceLock;
+
+    const ISS: &str = "https://helseid-sts.test.nhn.no";
+
+    /// One RSA key for all tests (generation is slow), and its jwks.
+    fn key() -> &'static (EncodingKey, Value) {
+        static KEY: OnceLock<(EncodingKey, Value)> = OnceLock::new();
+        KEY.get_or_init(|| {
+            let k = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+            let jwk = json!({"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
+                "n": URL_SAFE_NO_PAD.encode(k.n().to_bytes_be()), "e": URL_SAFE_NO_PAD.encode(k.e().to_bytes_be())});
+            (EncodingKey::from_rsa_der(k.to_pkcs1_der().unwrap().as_bytes()), json!({"keys": [jwk]}))
+        })
+    }
+
+    fn now() -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    }
+
+    fn claims() -> Value {
+        json!({"iss": ISS, "aud": "client-1", "sub": "s", "iat": now(), "exp": now() + 300, "nonce": "n1",
+            "auth_time": now(), "name": "Test Testesen",
+            "helseid://claims/identity/pid": "03817000737", "helseid://claims/hpr/hpr_number": "9100001",
+            "helseid://claims/identity/security_level": "4"})
+    }
+
+    fn signed(claims: &Value, kid: &str) -> String {
+        let mut h = Header::new(Algorithm::RS256);
+        h.kid = Some(kid.into());
+        jsonwebtoken::encode(&h, claims, &key().0).unwrap()
+    }
+
+    fn check(token: &str) -> Result<UserClaims, HelseIdError> {
+        let expect =
+            IdTokenExpectations { issuer: ISS, client_id: "client-1", nonce: "n1", leeway: Duration::from_secs(30) };
+        validate_id_token(token, &key().1, &expect)
+    }
+
+    fn rejected_because(token: &str, why: &str) {
+        match check(token) {
+            Err(HelseIdError::InvalidIdToken(w)) => assert!(w.contains(why), "expected {why:?}, got {w:?}"),
+            other => panic!("expected a rejection ({why}), got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_token_gives_the_user() {
+        let u = check(&signed(&claims(), "k1")).unwrap();
+        assert_eq!(u.hpr_number.as_deref(), Some("9100001"));
+        assert_eq!(u.pid.expose(), "03817000737");
+    }
+
+    #[test]
+    fn a_forged_signature_is_rejected() {
+        let token = signed(&claims(), "k1");
+        let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+        let mut c = claims();
+        c["helseid://claims/hpr/hpr_number"] = json!("6666666");
+        parts[1] = URL_SAFE_NO_PAD.encode(c.to_string());
+        rejected_because(&parts.join("."), "InvalidSignature");
+    }
+
+    #[test]
+    fn an_unsigned_token_is_rejected() {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        let body = URL_SAFE_NO_PAD.encode(claims().to_string());
+        assert!(check(&format!("{header}.{body}.")).is_err());
+    }
+
+    #[test]
+    fn expired_wrong_audience_and_wrong_issuer_are_rejected() {
+        let mut c = claims();
+        c["exp"] = json!(now() - 120);
+        rejected_because(&signed(&c, "k1"), "ExpiredSignature");
+        let mut c = claims();
+        c["aud"] = json!("someone-else");
+        rejected_because(&signed(&c, "k1"), "InvalidAudience");
+        let mut c = claims();
+        c["iss"] = json!("https://evil.example");
+        rejected_because(&signed(&c, "k1"), "InvalidIssuer");
+    }
+
+    #[test]
+    fn security_level_3_and_a_wrong_nonce_are_rejected() {
+        let mut c = claims();
+        c["helseid://claims/identity/security_level"] = json!("3");
+        rejected_because(&signed(&c, "k1"), "security level");
+        let mut c = claims();
+        c["nonce"] = json!("other");
+        rejected_because(&signed(&c, "k1"), "nonce");
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove("auth_time");
+        rejected_because(&signed(&c, "k1"), "auth_time");
+    }
+
+    #[test]
+    fn clock_skew_within_the_leeway_passes_and_beyond_it_fails() {
+        let mut c = claims();
+        c["exp"] = json!(now() - 10);
+        assert!(check(&signed(&c, "k1")).is_ok(), "10 s late is inside a 30 s leeway");
+        c["exp"] = json!(now() - 45);
+        rejected_because(&signed(&c, "k1"), "ExpiredSignature");
+    }
+
+    #[test]
+    fn an_unknown_key_id_asks_for_the_jwks_again() {
+        rejected_because(&signed(&claims(), "rotated"), "not in jwks");
+    }
+}

@@ -17,7 +17,7 @@ pub use client::{ApiHeaders, ClientKeys, Discovery, HelseIdClient, HelseIdConfig
 pub use error::HelseIdError;
 pub use id_token::UserClaims;
 pub use keys::SigningKey;
-pub use opener::{FollowRedirects, SystemBrowser, UrlOpener, WriteToFile};
+pub use opener::{FollowRedirects, OpenFuture, SystemBrowser, UrlOpener, WriteToFile};
 pub use secret::Secret;
 
 use std::time::Duration;

@@ -23,10 +23,7 @@ pub struct FhirStore {
 
 /// The patient a clinical resource belongs to, by the field its type uses.
 fn patient_of(r: &Value) -> Option<&str> {
-    ["subject", "patient", "for"]
-        .iter()
-        .find_map(|f| r[*f]["reference"].as_str())
-        .filter(|s| s.starts_with("Patient/"))
+    ["subject", "patient", "for"].iter().find_map(|f| r[*f]["reference"].as_str()).filter(|s| s.starts_with("Patient/"))
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
