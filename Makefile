@@ -41,6 +41,10 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 	@touch $@
 
+tests/peers/node_modules/.package-lock.json: tests/peers/package-lock.json
+	cd tests/peers && npm ci --no-audit --no-fund
+	@touch $@
+
 ui: deps-build ui/node_modules/.package-lock.json
 	cd ui && npm run build
 
@@ -50,7 +54,7 @@ ui-check: ui
 run: ui
 	cargo run -p arbeidsflate $(FEATURES)
 
-test: deps-test ui-check
+test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cargo build -p arbeidsflate $(FEATURES)

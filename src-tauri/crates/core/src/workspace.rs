@@ -220,8 +220,8 @@ impl Workspace {
         };
         drop(s.platform);
         let (Ok(session), Some(helseid)) = (Arc::try_unwrap(s.session), self.helseid.get()) else { return Ok(()) };
-        let end_session = helseid.sign_out(session).await.map_err(from_helseid)?;
-        if let (Some(url), Some(opener)) = (end_session, opener) {
+        let signed_out = helseid.sign_out(session).await.map_err(from_helseid)?;
+        if let (Some(url), Some(opener)) = (signed_out.end_session_url, opener) {
             if let Err(e) = opener.open(&url).await {
                 tracing::warn!(error = %e, "could not open the end-session page");
             }

@@ -45,6 +45,14 @@ pub struct ClientKeys {
     pub dpop: SigningKey,
 }
 
+/// The outcome of a sign-out: whether the IdP accepted the revocation, and the URL
+/// that ends the user's browser session at the IdP.
+#[derive(Debug)]
+pub struct SignedOut {
+    pub end_session_url: Option<String>,
+    pub revoked: bool,
+}
+
 /// Headers for one API request: `Authorization: DPoP <token>` and a fresh `DPoP` proof.
 pub struct ApiHeaders {
     pub authorization: Secret,
@@ -370,9 +378,10 @@ impl HelseIdClient {
     /// Revokes the refresh token and forgets every token; returns the URL that ends
     /// the user's session at HelseID in the browser. The local state is gone whatever
     /// the network says.
-    pub async fn sign_out(&self, session: Session) -> Result<Option<String>, HelseIdError> {
+    pub async fn sign_out(&self, session: Session) -> Result<SignedOut, HelseIdError> {
         let state = session.tokens.into_inner();
         let d = self.discovery().await?;
+        let mut revoked = false;
         if let Some(revocation) = &d.revocation_endpoint {
             let mut form = vec![
                 ("client_id", self.config.client_id.clone()),
@@ -381,15 +390,17 @@ impl HelseIdClient {
             ];
             form.extend(self.assertion_form(&d.issuer, None));
             let resp = self.http.post(revocation).form(&form).send().await?;
-            if !resp.status().is_success() {
+            revoked = resp.status().is_success();
+            if !revoked {
                 tracing::warn!(status = resp.status().as_u16(), "refresh token revocation refused");
             }
         }
-        Ok(d.end_session_endpoint.as_ref().and_then(|end| {
+        let end_session_url = d.end_session_endpoint.as_ref().and_then(|end| {
             let mut u = url::Url::parse(end).ok()?;
             u.query_pairs_mut().append_pair("id_token_hint", session.id_token.expose());
             Some(u.to_string())
-        }))
+        });
+        Ok(SignedOut { end_session_url, revoked })
     }
 }
 

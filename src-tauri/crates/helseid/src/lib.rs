@@ -13,7 +13,7 @@ pub mod proofs;
 mod secret;
 
 pub use authorization_details::{Attestation, Organisation};
-pub use client::{ApiHeaders, ClientKeys, Discovery, HelseIdClient, HelseIdConfig, Session};
+pub use client::{ApiHeaders, ClientKeys, Discovery, HelseIdClient, HelseIdConfig, Session, SignedOut};
 pub use error::HelseIdError;
 pub use id_token::UserClaims;
 pub use keys::SigningKey;

@@ -216,7 +216,9 @@ async fn a_refresh_token_revoked_server_side_ends_the_session() {
 async fn sign_out_revokes_the_refresh_token_and_gives_the_end_session_url() {
     let sb = sandbox().await;
     let (client, session) = signed_in(&sb).await;
-    let end = client.sign_out(session).await.unwrap().expect("end-session URL");
+    let out = client.sign_out(session).await.unwrap();
+    assert!(out.revoked);
+    let end = out.end_session_url.expect("end-session URL");
     assert!(end.starts_with(&format!("{}/connect/endsession?id_token_hint=", sb.idp_url)));
 }
 
