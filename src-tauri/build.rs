@@ -5,6 +5,7 @@ fn main() {
         "app_info",
         "sign_in",
         "cancel_sign_in",
+        "lock_session",
         "current_clinician",
         "worklist",
         "open_patient",

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const NURSE: &str = "Ingrid Solbakken";
+/// Short enough to test, long enough not to lock between two steps of the test.
+const IDLE_LOCK_SECONDS: &str = "4";
 const NURSE_WARD: &str = "Location/avd-solsikken";
 
 /// A resident of the nurse's ward with at least one allergy and one active medication,
@@ -68,6 +70,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
         ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
         ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
+        ("ARBEIDSFLATE_IDLE_LOCK_SECONDS", std::path::Path::new(IDLE_LOCK_SECONDS)),
     ]);
     install_crypto();
     let mut caps = serde_json::Map::new();
@@ -129,6 +132,26 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         assert_eq!(shown_meds.len(), medications.len());
         assert!(texts_of(&client, "[data-testid=vital-item]").await.len() >= 7);
         std::fs::write(screenshot_dir().join("patient-overview.png"), client.screenshot().await.unwrap()).unwrap();
+
+        // Left alone, the screen locks and every trace of the patient leaves the page.
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("[data-testid=lock-screen]"))
+            .await
+            .unwrap();
+        wait("body[data-screen=locked]").await;
+        assert!(client.find_all(Locator::Css("[data-testid=patient-banner]")).await.unwrap().is_empty());
+        let page = client.source().await.unwrap();
+        assert!(!page.contains(family), "the patient's name is still in the locked page");
+        assert!(!page.contains(&shown_nin), "the patient's number is still in the locked page");
+        // Unlocking needs HelseID again; the same nurse gets her patient back.
+        std::fs::remove_file(&url_file).unwrap();
+        wait("[data-testid=unlock-button]").await.click().await.unwrap();
+        complete_browser_sign_in(&url_file, NURSE).await.expect("browser stand-in, unlock");
+        wait("body[data-screen=patient]").await;
+        let banner = wait("[data-testid=patient-banner]").await.text().await.unwrap();
+        assert!(banner.contains(family), "after unlock the same patient is back: {banner:?}");
 
         // Sign out returns to the sign-in screen.
         wait("[data-testid=sign-out]").await.click().await.unwrap();

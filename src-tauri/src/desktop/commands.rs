@@ -11,11 +11,19 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     state.info()
 }
 
+/// Signs in; `again` after a lock or an expired session (HelseID re-authenticates
+/// the person, and the UI keeps its screen if it is the same user).
 #[tauri::command]
-pub async fn sign_in(state: State<'_, AppState>) -> Result<Clinician, AppError> {
+pub async fn sign_in(state: State<'_, AppState>, again: bool) -> Result<Clinician, AppError> {
     let ws = state.workspace().await?;
     let opener = state.opener();
-    let task = tokio::spawn(async move { ws.sign_in(opener.as_ref()).await });
+    let task = tokio::spawn(async move {
+        if again {
+            ws.sign_in_again(opener.as_ref()).await
+        } else {
+            ws.sign_in(opener.as_ref()).await
+        }
+    });
     state.set_pending_sign_in(Some(task.abort_handle()));
     let result = match task.await {
         Ok(r) => r,
@@ -26,6 +34,13 @@ pub async fn sign_in(state: State<'_, AppState>) -> Result<Clinician, AppError> 
         tracing::warn!(code = ?e.code, "sign-in failed");
     }
     result
+}
+
+/// Locks the screen after inactivity; data commands answer `locked` until sign-in.
+#[tauri::command]
+pub async fn lock_session(state: State<'_, AppState>) -> Result<(), AppError> {
+    state.workspace().await?.lock();
+    Ok(())
 }
 
 #[tauri::command]

@@ -45,6 +45,7 @@ pub fn run(args: AppArgs) -> i32 {
             commands::app_info,
             commands::sign_in,
             commands::cancel_sign_in,
+            commands::lock_session,
             commands::current_clinician,
             commands::worklist,
             commands::open_patient,

@@ -29,6 +29,18 @@ pub fn opener_from(spec: &str) -> Result<Arc<dyn UrlOpener>, String> {
     }
 }
 
+/// The profile's idle lock in seconds. Sandbox and test profiles (and no profile)
+/// may shorten it with `ARBEIDSFLATE_IDLE_LOCK_SECONDS`, so tests need not wait minutes.
+fn idle_lock_seconds(profile: Option<&Profile>) -> u32 {
+    let configured = profile.map(|p| p.session.idle_lock_minutes).unwrap_or(15) * 60;
+    let may_override = profile.is_none_or(Profile::allows_test_login);
+    std::env::var("ARBEIDSFLATE_IDLE_LOCK_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|s| may_override && *s > 0)
+        .unwrap_or(configured)
+}
+
 impl AppState {
     pub fn new(profile: Option<Profile>, opener: Arc<dyn UrlOpener>) -> Self {
         let info = AppInfo {
@@ -38,7 +50,7 @@ impl AppState {
                 .map(|p| p.environment.name.clone())
                 .unwrap_or_else(|| "Sandkasse".into()),
             environment_kind: profile.as_ref().map(|p| p.environment.kind).unwrap_or(EnvironmentKind::Sandbox),
-            idle_lock_minutes: profile.as_ref().map(|p| p.session.idle_lock_minutes).unwrap_or(15),
+            idle_lock_seconds: idle_lock_seconds(profile.as_ref()),
         };
         Self(Arc::new(Inner { profile, info, opener, environment: OnceCell::new(), pending_sign_in: Mutex::new(None) }))
     }

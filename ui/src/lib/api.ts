@@ -16,6 +16,8 @@ import type { Worklist } from './bindings/Worklist';
 /** Every ErrorCode (the Record type makes the compiler flag a missing one). */
 const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   not_signed_in: true,
+  session_expired: true,
+  locked: true,
   sign_in_cancelled: true,
   sign_in_timed_out: true,
   sign_in_rejected: true,
@@ -36,6 +38,16 @@ export function isAppError(value: unknown): value is AppError {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return isErrorCode(v.code) && typeof v.detail === 'string';
+}
+
+/**
+ * Errors after which only a new sign-in helps. `not_signed_in` goes back to the sign-in
+ * screen; `session_expired` and `locked` lock the screen and keep it for the same user.
+ */
+export type SessionErrorCode = Extract<ErrorCode, 'not_signed_in' | 'session_expired' | 'locked'>;
+
+export function isSessionError(error: AppError): error is AppError & { code: SessionErrorCode } {
+  return error.code === 'not_signed_in' || error.code === 'session_expired' || error.code === 'locked';
 }
 
 /** Normalises anything thrown or rejected into an AppError. Idempotent. */
@@ -62,12 +74,18 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   appInfo: (): Promise<AppInfo> => call('app_info'),
-  /** Opens the system browser; resolves once the user has signed in (may take minutes). */
-  signIn: (): Promise<Clinician> => call('sign_in'),
+  /**
+   * Opens the system browser; resolves once the user has signed in (may take minutes).
+   * `again` after the screen locked or the session expired: HelseID makes the person
+   * authenticate anew, and whoever signs in may be someone else than before.
+   */
+  signIn: (again = false): Promise<Clinician> => call('sign_in', { again }),
   cancelSignIn: (): Promise<void> => call('cancel_sign_in'),
   currentClinician: (): Promise<Clinician | null> => call('current_clinician'),
   worklist: (): Promise<Worklist> => call('worklist'),
   openPatient: (patientRef: string): Promise<PatientOverview> => call('open_patient', { patientRef }),
+  /** Tells the backend the screen is locked; data commands answer `locked` until `signIn(true)`. */
+  lockSession: (): Promise<void> => call('lock_session'),
   signOut: (): Promise<void> => call('sign_out'),
 };
 

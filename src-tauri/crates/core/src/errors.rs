@@ -9,7 +9,8 @@ pub fn from_helseid(e: HelseIdError) -> AppError {
         HelseIdError::Unreachable(_) => ErrorCode::ServiceUnavailable,
         HelseIdError::Cancelled => ErrorCode::SignInCancelled,
         HelseIdError::TimedOut(_) => ErrorCode::SignInTimedOut,
-        HelseIdError::NotSignedIn | HelseIdError::SessionExpired => ErrorCode::NotSignedIn,
+        HelseIdError::NotSignedIn => ErrorCode::NotSignedIn,
+        HelseIdError::SessionExpired => ErrorCode::SessionExpired,
         HelseIdError::Config(_) => ErrorCode::InvalidProfile,
         HelseIdError::Browser(_) => ErrorCode::Internal,
         HelseIdError::Protocol { .. }
@@ -25,6 +26,7 @@ pub fn from_source(e: SourceError) -> AppError {
         SourceError::Unreachable(_) => ErrorCode::ServiceUnavailable,
         SourceError::NotFound => ErrorCode::PatientNotFound,
         SourceError::NoToken(_) | SourceError::NotAuthorised(_) => ErrorCode::NotSignedIn,
+        SourceError::SessionExpired => ErrorCode::SessionExpired,
         SourceError::InvalidInput(_) => ErrorCode::InvalidNationalId,
         SourceError::Config(_) => ErrorCode::InvalidProfile,
         SourceError::Http { .. } | SourceError::Malformed(_) => ErrorCode::ServiceError,

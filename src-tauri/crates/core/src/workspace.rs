@@ -32,6 +32,8 @@ pub struct Workspace {
     /// Built at the first sign-in, when the keys are read from the keyring.
     helseid: OnceCell<Arc<HelseIdClient>>,
     signed_in: RwLock<Option<Arc<SignedIn>>>,
+    /// Set after inactivity: nothing is served until the user signs in again.
+    locked: std::sync::atomic::AtomicBool,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -44,11 +46,10 @@ struct SessionAuthorizer {
 impl RequestAuthorizer for SessionAuthorizer {
     fn authorize<'a>(&'a self, audience: &'a str, method: &'a str, url: &'a str) -> AuthFuture<'a> {
         Box::pin(async move {
-            let h = self
-                .client
-                .api_headers(&self.session, audience, None, method, url)
-                .await
-                .map_err(|e| sources::SourceError::NoToken(e.to_string()))?;
+            let h = self.client.api_headers(&self.session, audience, None, method, url).await.map_err(|e| match e {
+                helseid::HelseIdError::SessionExpired => sources::SourceError::SessionExpired,
+                other => sources::SourceError::NoToken(other.to_string()),
+            })?;
             Ok(AuthHeaders { authorization: h.authorization.expose().to_string(), dpop: Some(h.dpop) })
         })
     }
@@ -77,7 +78,15 @@ impl Workspace {
             leeway: Duration::from_secs(profile.helseid.clock_skew_seconds),
             organisation: profile.organisation.as_ref().map(|o| o.to_helseid()),
         };
-        Self { profile, http, config, keys, helseid: OnceCell::new(), signed_in: RwLock::new(None) }
+        Self {
+            profile,
+            http,
+            config,
+            keys,
+            helseid: OnceCell::new(),
+            signed_in: RwLock::new(None),
+            locked: Default::default(),
+        }
     }
 
     /// The HelseID client, with the installation's keys from the keyring. In the
@@ -117,9 +126,21 @@ impl Workspace {
     /// Signs in through the browser `opener` opens, then finds the clinician on the
     /// municipal platform. A previous user's state is dropped first.
     pub async fn sign_in(&self, opener: &dyn UrlOpener) -> Result<Clinician, AppError> {
-        self.forget_user().await;
+        self.sign_in_prompting(opener, None).await
+    }
+
+    /// Signs in again after the screen locked or the session expired. HelseID must
+    /// authenticate the person anew (`prompt=login`), so whoever sits at the screen
+    /// proves who they are; if it is someone else, the previous user's state is gone.
+    pub async fn sign_in_again(&self, opener: &dyn UrlOpener) -> Result<Clinician, AppError> {
+        self.sign_in_prompting(opener, Some("login")).await
+    }
+
+    /// The previous user's state is replaced only once the new sign-in succeeded, so a
+    /// cancelled unlock leaves the workspace locked, not signed out.
+    async fn sign_in_prompting(&self, opener: &dyn UrlOpener, prompt: Option<&str>) -> Result<Clinician, AppError> {
         let helseid = self.helseid().await?;
-        let session = Arc::new(helseid.sign_in(opener).await.map_err(from_helseid)?);
+        let session = Arc::new(helseid.sign_in_with_prompt(opener, prompt).await.map_err(from_helseid)?);
         let tokens = Arc::new(SessionAuthorizer { client: helseid, session: session.clone() });
         let fhir = FhirClient::new(
             self.http.clone(),
@@ -147,6 +168,7 @@ impl Workspace {
             platform,
             worklist_refs: RwLock::default(),
         }));
+        self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(clinician)
     }
 
@@ -167,7 +189,21 @@ impl Workspace {
         self.signed_in.read().await.as_ref().map(|s| s.clinician.clone())
     }
 
+    /// Locks the workspace (after inactivity, or when the session expired); only a
+    /// new sign-in unlocks it.
+    pub fn lock(&self) {
+        self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!("screen locked");
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     async fn current(&self) -> Result<Arc<SignedIn>, AppError> {
+        if self.is_locked() {
+            return Err(AppError::new(ErrorCode::Locked, "sign in again to unlock"));
+        }
         self.signed_in.read().await.clone().ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "sign in first"))
     }
 
@@ -227,9 +263,5 @@ impl Workspace {
             }
         }
         Ok(())
-    }
-
-    async fn forget_user(&self) {
-        self.signed_in.write().await.take();
     }
 }

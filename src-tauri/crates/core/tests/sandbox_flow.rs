@@ -124,3 +124,51 @@ async fn a_production_profile_cannot_use_the_test_login() {
     );
     assert_eq!(ws.sign_in_headless().await.unwrap_err().code, ErrorCode::InvalidProfile);
 }
+
+#[tokio::test]
+async fn an_expired_sign_in_asks_for_a_new_one_and_the_same_user_carries_on() {
+    let lifetimes = sandbox::TokenLifetimes {
+        access: std::time::Duration::from_secs(1),
+        refresh: std::time::Duration::from_secs(2),
+        ..Default::default()
+    };
+    let sb = Sandbox::start(SandboxOptions { lifetimes, ..SandboxOptions::default() }).await.unwrap();
+    let profile = Profile::sandbox(
+        &sb.idp_url,
+        &sb.fhir_url,
+        sandbox::MUNICIPAL_AUDIENCE,
+        sandbox::MUNICIPAL_SCOPE,
+        sandbox::CLIENT_ID,
+    );
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
+    );
+    let me = ws.sign_in_headless().await.unwrap();
+    ws.worklist().await.expect("renewed silently while the refresh token lives");
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::SessionExpired);
+    // Signing in again brings the same clinician back to work.
+    let again = ws.sign_in_headless().await.unwrap();
+    assert_eq!(again, me);
+    ws.worklist().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_locked_workspace_serves_nothing_until_the_user_signs_in_again() {
+    let (sb, profile) = sandbox().await;
+    let ws = Workspace::with_test_user(
+        profile,
+        Arc::new(EphemeralStore::default()),
+        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
+    );
+    ws.sign_in_headless().await.unwrap();
+    let list = ws.worklist().await.unwrap();
+    ws.lock();
+    assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::Locked);
+    assert_eq!(ws.open_patient(&list.entries[0].patient_ref).await.unwrap_err().code, ErrorCode::Locked);
+    ws.sign_in_headless().await.unwrap();
+    assert!(!ws.is_locked());
+    ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
+}

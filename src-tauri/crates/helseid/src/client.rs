@@ -203,6 +203,16 @@ impl HelseIdClient {
 
     /// Runs the whole interactive sign-in and returns the session.
     pub async fn sign_in(&self, opener: &dyn UrlOpener) -> Result<Session, HelseIdError> {
+        self.sign_in_with_prompt(opener, None).await
+    }
+
+    /// Like `sign_in`, with an OIDC `prompt`: `login` makes HelseID authenticate the
+    /// person again even if the browser still has a HelseID session (used to unlock).
+    pub async fn sign_in_with_prompt(
+        &self,
+        opener: &dyn UrlOpener,
+        prompt: Option<&str>,
+    ) -> Result<Session, HelseIdError> {
         let d = self.discovery().await?;
         let receiver = LoopbackReceiver::bind().await?;
         let redirect_uri = receiver.redirect_uri();
@@ -227,6 +237,9 @@ impl HelseIdClient {
             form.push(("acr_values", "idp:testidp-oidc".into()));
             form.push(("test_pid", pid.clone()));
             form.push(("test_security_level", "4".into()));
+        }
+        if let Some(p) = prompt {
+            form.push(("prompt", p.to_string()));
         }
         form.extend(self.assertion_form(&d.issuer, None));
         #[derive(Deserialize)]

@@ -5,15 +5,18 @@
 use crate::{HelseIdError, Secret};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+/// An ES256 key, signing with ring (the same library the TLS stack uses): a proof
+/// costs tens of microseconds, and it is made for every request.
 pub struct SigningKey {
-    secret: p256::SecretKey,
-    encoding: EncodingKey,
+    pair: EcdsaKeyPair,
+    /// PKCS#8 document, kept only to store the key in the OS keyring.
+    pkcs8: Vec<u8>,
+    rng: SystemRandom,
     kid: String,
     x: String,
     y: String,
@@ -27,16 +30,21 @@ impl std::fmt::Debug for SigningKey {
 
 impl SigningKey {
     pub fn generate() -> Self {
-        Self::from_secret(p256::SecretKey::random(&mut rand_core::OsRng))
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("P-256 key generation");
+        Self::from_pkcs8(pkcs8.as_ref().to_vec()).expect("a freshly generated key is valid")
     }
 
-    fn from_secret(secret: p256::SecretKey) -> Self {
-        let der = secret.to_pkcs8_der().expect("PKCS#8 encoding of a valid key");
-        let point = secret.public_key().to_encoded_point(false);
-        let x = URL_SAFE_NO_PAD.encode(point.x().expect("uncompressed point"));
-        let y = URL_SAFE_NO_PAD.encode(point.y().expect("uncompressed point"));
+    fn from_pkcs8(pkcs8: Vec<u8>) -> Result<Self, HelseIdError> {
+        let rng = SystemRandom::new();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8, &rng)
+            .map_err(|_| HelseIdError::Config("the stored key is not a P-256 PKCS#8 key".into()))?;
+        // The public key is the uncompressed point 0x04 ‖ x ‖ y.
+        let point = pair.public_key().as_ref();
+        let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
+        let y = URL_SAFE_NO_PAD.encode(&point[33..65]);
         let kid = thumbprint_of(&x, &y);
-        Self { encoding: EncodingKey::from_ec_der(der.as_bytes()), secret, kid, x, y }
+        Ok(Self { pair, pkcs8, rng, kid, x, y })
     }
 
     /// Restores a key from what `to_storage` produced.
@@ -44,22 +52,12 @@ impl SigningKey {
         let der = STANDARD
             .decode(stored.expose())
             .map_err(|_| HelseIdError::Config("the stored key is not base64".into()))?;
-        let secret = p256::SecretKey::from_pkcs8_der(&der)
-            .map_err(|_| HelseIdError::Config("the stored key is not a P-256 PKCS#8 key".into()))?;
-        Ok(Self::from_secret(secret))
-    }
-
-    /// Restores a key installed by IT as a private JWK (`kty` EC, `crv` P-256, `d`).
-    pub fn from_private_jwk(jwk: &Secret) -> Result<Self, HelseIdError> {
-        let secret = p256::SecretKey::from_jwk_str(jwk.expose())
-            .map_err(|_| HelseIdError::Config("the installed key is not a private P-256 JWK".into()))?;
-        Ok(Self::from_secret(secret))
+        Self::from_pkcs8(der)
     }
 
     /// PKCS#8 DER, base64: the form kept in the OS keyring.
     pub fn to_storage(&self) -> Secret {
-        let der = self.secret.to_pkcs8_der().expect("PKCS#8 encoding of a valid key");
-        Secret::new(STANDARD.encode(der.as_bytes()))
+        Secret::new(STANDARD.encode(&self.pkcs8))
     }
 
     pub fn kid(&self) -> &str {
@@ -76,18 +74,18 @@ impl SigningKey {
         json!({"kty": "EC", "crv": "P-256", "x": self.x, "y": self.y, "kid": self.kid, "alg": "ES256", "use": "sig"})
     }
 
-    /// Signs `claims` as an ES256 JWS with the given `typ`; `embed_jwk` puts the public
-    /// key in the header (DPoP), otherwise the header names the key by `kid`.
+    /// Signs `claims` as a compact ES256 JWS with the given `typ`; `embed_jwk` puts
+    /// the public key in the header (DPoP), otherwise the header names it by `kid`.
     pub fn sign(&self, typ: &str, claims: &Value, embed_jwk: bool) -> String {
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some(typ.into());
-        if embed_jwk {
-            let jwk = json!({"kty": "EC", "crv": "P-256", "x": self.x, "y": self.y});
-            header.jwk = Some(serde_json::from_value(jwk).expect("a valid EC JWK"));
+        let header = if embed_jwk {
+            json!({"alg": "ES256", "typ": typ, "jwk": {"kty": "EC", "crv": "P-256", "x": self.x, "y": self.y}})
         } else {
-            header.kid = Some(self.kid.clone());
-        }
-        jsonwebtoken::encode(&header, claims, &self.encoding).expect("signing with a valid key")
+            json!({"alg": "ES256", "typ": typ, "kid": self.kid})
+        };
+        let input =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let signature = self.pair.sign(&self.rng, input.as_bytes()).expect("ECDSA signing");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
     }
 }
 
@@ -100,7 +98,7 @@ pub fn thumbprint_of(x: &str, y: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{DecodingKey, Validation};
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
     #[test]
     fn stored_keys_come_back_identical() {

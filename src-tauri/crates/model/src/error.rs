@@ -12,6 +12,10 @@ use ts_rs::TS;
 pub enum ErrorCode {
     /// Not signed in, or the session has ended.
     NotSignedIn,
+    /// The sign-in can no longer be renewed: sign in again; the screen is kept.
+    SessionExpired,
+    /// The screen is locked after inactivity: sign in again to unlock.
+    Locked,
     /// The user closed or cancelled the sign-in in the browser.
     SignInCancelled,
     /// The sign-in did not complete in time.

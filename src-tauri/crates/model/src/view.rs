@@ -171,5 +171,6 @@ pub struct AppInfo {
     pub version: String,
     pub environment_name: String,
     pub environment_kind: EnvironmentKind,
-    pub idle_lock_minutes: u32,
+    /// Inactivity before the screen locks, in seconds.
+    pub idle_lock_seconds: u32,
 }

@@ -45,6 +45,8 @@ pub enum SourceError {
     InvalidInput(String),
     #[error("no access token: {0}")]
     NoToken(String),
+    #[error("the sign-in has expired")]
+    SessionExpired,
     #[error("configuration: {0}")]
     Config(String),
 }

@@ -4,4 +4,8 @@ import type { EnvironmentKind } from "./EnvironmentKind";
 /**
  * What the UI needs to know about the running app before sign-in.
  */
-export type AppInfo = { version: string, environment_name: string, environment_kind: EnvironmentKind, idle_lock_minutes: number, };
+export type AppInfo = { version: string, environment_name: string, environment_kind: EnvironmentKind, 
+/**
+ * Inactivity before the screen locks, in seconds.
+ */
+idle_lock_seconds: number, };

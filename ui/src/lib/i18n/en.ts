@@ -24,6 +24,14 @@ export const en: Catalogue = {
   'signin.waiting_hint': 'The sign-in page has opened in your default browser.',
   'signin.cancel': 'Cancel',
 
+  'lock.heading': 'Screen locked',
+  'lock.idle': 'The screen was locked because it has not been used for a while.',
+  'lock.signed_in_as': 'Signed in as',
+  'lock.explanation': 'Patient information is hidden. To unlock, sign in again with HelseID.',
+  'lock.other_user': 'If someone else signs in, they will see their own worklist.',
+  'lock.unlock': 'Unlock with HelseID',
+  'lock.sign_out': 'Sign out',
+
   'header.user': 'Signed-in user',
   'header.hpr': 'HPR {number}',
   'header.sign_out': 'Sign out',
@@ -101,6 +109,8 @@ export const en: Catalogue = {
   'common.technical_detail': 'Technical detail',
 
   'error.not_signed_in': 'You are not signed in. Please sign in again.',
+  'error.session_expired': 'Your session has expired. Sign in again with HelseID to continue.',
+  'error.locked': 'The screen is locked. Sign in again with HelseID to unlock.',
   'error.sign_in_cancelled': 'Sign-in was cancelled.',
   'error.sign_in_timed_out': 'Sign-in took too long. Please try again.',
   'error.sign_in_rejected': 'Sign-in was rejected. Contact your system administrator if this continues.',

@@ -35,6 +35,14 @@ export const nb = {
   'signin.waiting_hint': 'Påloggingssiden er åpnet i standardnettleseren din.',
   'signin.cancel': 'Avbryt',
 
+  'lock.heading': 'Skjermen er låst',
+  'lock.idle': 'Skjermen ble låst fordi den ikke har vært i bruk på en stund.',
+  'lock.signed_in_as': 'Innlogget som',
+  'lock.explanation': 'Pasientopplysningene er skjult. For å låse opp må du logge inn på nytt med HelseID.',
+  'lock.other_user': 'Logger en annen person inn, vises den personens egen arbeidsliste.',
+  'lock.unlock': 'Lås opp med HelseID',
+  'lock.sign_out': 'Logg ut',
+
   'header.user': 'Innlogget bruker',
   'header.hpr': 'HPR {number}',
   'header.sign_out': 'Logg ut',
@@ -112,6 +120,8 @@ export const nb = {
   'common.technical_detail': 'Teknisk detalj',
 
   'error.not_signed_in': 'Du er ikke logget inn. Logg inn på nytt.',
+  'error.session_expired': 'Økten din er utløpt. Logg inn på nytt med HelseID for å fortsette.',
+  'error.locked': 'Skjermen er låst. Logg inn på nytt med HelseID for å låse opp.',
   'error.sign_in_cancelled': 'Påloggingen ble avbrutt.',
   'error.sign_in_timed_out': 'Påloggingen tok for lang tid. Prøv igjen.',
   'error.sign_in_rejected': 'Påloggingen ble avvist. Kontakt systemansvarlig hvis det fortsetter.',
