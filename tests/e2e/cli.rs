@@ -159,3 +159,20 @@ fn doctor_fails_when_the_services_are_down() {
         .collect();
     assert!(failed.contains(&"helseid reachable") && failed.contains(&"municipal platform reachable"), "{failed:?}");
 }
+
+#[test]
+fn without_a_keyring_the_app_refuses_to_sign_in_rather_than_fall_back_to_a_file() {
+    let dir = TempDir::new("no-keyring");
+    let out = Command::new(app_binary())
+        .args(["worklist", "--data-dir", dir.path().to_str().unwrap()])
+        .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"))
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/arbeidsflate-test-bus")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("KeyringUnavailable"), "{err}");
+    // Nothing key-like was written anywhere in the data directory instead.
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(files.iter().all(|f| f == "logs"), "unexpected files: {files:?}");
+}

@@ -39,8 +39,13 @@ async fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20);
     let latency_ms: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(0);
     let sb = Sandbox::start(SandboxOptions { latency_ms, ..SandboxOptions::default() }).await.unwrap();
-    let profile =
-        Profile::sandbox(&sb.idp_url, &sb.fhir_url, sandbox::MUNICIPAL_AUDIENCE, sandbox::MUNICIPAL_SCOPE, sandbox::CLIENT_ID);
+    let profile = Profile::sandbox(
+        &sb.idp_url,
+        &sb.fhir_url,
+        sandbox::MUNICIPAL_AUDIENCE,
+        sandbox::MUNICIPAL_SCOPE,
+        sandbox::CLIENT_ID,
+    );
     let nurse = sb.clinicians.iter().find(|c| c.role == ClinicianRole::NursingHomeNurse).unwrap().pid.clone();
     let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(nurse));
     let browser = Browser {
@@ -64,7 +69,10 @@ async fn main() {
     let before = sb.fhir_requests();
     ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
     let requests = sb.fhir_requests() - before;
-    println!("patient overview: 4 API calls, {requests} HTTP requests to the platform ({:.1} per call)", requests as f64 / 4.0);
+    println!(
+        "patient overview: 4 API calls, {requests} HTTP requests to the platform ({:.1} per call)",
+        requests as f64 / 4.0
+    );
     sb.require_dpop_nonce(true);
     ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
     let before = sb.fhir_requests();

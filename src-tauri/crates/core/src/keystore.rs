@@ -59,8 +59,23 @@ impl SecretStore for EphemeralStore {
     }
 }
 
-/// Loads the client's assertion and DPoP keys, generating and storing them at first start.
-pub fn load_or_create_keys(store: &dyn SecretStore, client_id: &str) -> Result<ClientKeys, AppError> {
+/// Loads the client's assertion and DPoP keys, generating and storing them at first
+/// start. `installed_entry` names a keyring entry where IT installed the assertion key
+/// (a private JWK); then that key is used and never generated.
+pub fn load_or_create_keys(
+    store: &dyn SecretStore,
+    client_id: &str,
+    installed_entry: Option<&str>,
+) -> Result<ClientKeys, AppError> {
+    let installed = |entry: &str| -> Result<SigningKey, AppError> {
+        let jwk = store.get(entry)?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidProfile,
+                format!("the client key IT installed in the keyring entry {entry} is missing"),
+            )
+        })?;
+        SigningKey::from_private_jwk(&jwk).map_err(|e| AppError::new(ErrorCode::InvalidProfile, e.to_string()))
+    };
     let load = |purpose: &str| -> Result<SigningKey, AppError> {
         let name = format!("helseid-{purpose}-key:{client_id}");
         match store.get(&name)? {
@@ -74,7 +89,11 @@ pub fn load_or_create_keys(store: &dyn SecretStore, client_id: &str) -> Result<C
             }
         }
     };
-    Ok(ClientKeys { assertion: load("assertion")?, dpop: load("dpop")? })
+    let assertion = match installed_entry {
+        Some(entry) => installed(entry)?,
+        None => load("assertion")?,
+    };
+    Ok(ClientKeys { assertion, dpop: load("dpop")? })
 }
 
 #[cfg(test)]
@@ -84,12 +103,30 @@ mod tests {
     #[test]
     fn keys_are_created_once_and_reused() {
         let store = EphemeralStore::default();
-        let first = load_or_create_keys(&store, "c1").unwrap();
-        let again = load_or_create_keys(&store, "c1").unwrap();
+        let first = load_or_create_keys(&store, "c1", None).unwrap();
+        let again = load_or_create_keys(&store, "c1", None).unwrap();
         assert_eq!(first.assertion.public_jwk(), again.assertion.public_jwk());
         assert_ne!(first.assertion.public_jwk(), first.dpop.public_jwk());
-        let other = load_or_create_keys(&store, "c2").unwrap();
+        let other = load_or_create_keys(&store, "c2", None).unwrap();
         assert_ne!(other.assertion.public_jwk(), first.assertion.public_jwk());
+    }
+
+    #[test]
+    fn a_key_installed_by_it_is_used_and_a_missing_one_is_an_error() {
+        let store = EphemeralStore::default();
+        let e = load_or_create_keys(&store, "c1", Some("it-installed")).err().unwrap();
+        assert_eq!(e.code, ErrorCode::InvalidProfile);
+        // IT installs a private JWK (here made from a generated key's PKCS#8 scalar).
+        let k = SigningKey::generate();
+        let jwk = k.public_jwk();
+        use base64::Engine;
+        let der = base64::engine::general_purpose::STANDARD.decode(k.to_storage().expose()).unwrap();
+        let d_at = der.windows(2).position(|w| w == [0x04, 0x20]).unwrap();
+        let d = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&der[d_at + 2..d_at + 34]);
+        let private = serde_json::json!({"kty": "EC", "crv": "P-256", "x": jwk["x"], "y": jwk["y"], "d": d});
+        store.set("it-installed", &Secret::new(private.to_string())).unwrap();
+        let keys = load_or_create_keys(&store, "c1", Some("it-installed")).unwrap();
+        assert_eq!(keys.assertion.public_jwk(), k.public_jwk());
     }
 
     struct Locked;
@@ -104,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_locked_keyring_is_a_clear_error() {
-        let e = load_or_create_keys(&Locked, "c1").err().unwrap();
+        let e = load_or_create_keys(&Locked, "c1", None).err().unwrap();
         assert_eq!(e.code, ErrorCode::KeyringUnavailable);
     }
 }

@@ -64,6 +64,10 @@ pub struct HelseIdSettings {
     pub clock_skew_seconds: u64,
     #[serde(default = "default_sign_in_timeout")]
     pub sign_in_timeout_seconds: u64,
+    /// The OS keyring entry (under Arbeidsflate's service) where IT installed the
+    /// client's private key as a JWK. Without it, a key is generated at first start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_entry: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,6 +186,7 @@ impl Profile {
                 scopes: default_scopes(),
                 clock_skew_seconds: default_clock_skew(),
                 sign_in_timeout_seconds: default_sign_in_timeout(),
+                client_key_entry: None,
             },
             municipal: MunicipalSettings {
                 fhir_base_url: fhir_url.into(),

@@ -95,7 +95,11 @@ impl Workspace {
     async fn helseid(&self) -> Result<Arc<HelseIdClient>, AppError> {
         self.helseid
             .get_or_try_init(|| async {
-                let keys = load_or_create_keys(self.keys.as_ref(), &self.config.client_id)?;
+                let keys = load_or_create_keys(
+                    self.keys.as_ref(),
+                    &self.config.client_id,
+                    self.profile.helseid.client_key_entry.as_deref(),
+                )?;
                 let client = HelseIdClient::new(self.http.clone(), self.config.clone(), keys);
                 if self.profile.environment.kind == EnvironmentKind::Sandbox {
                     let url = format!("{}/sandbox/register-client", self.config.issuer);

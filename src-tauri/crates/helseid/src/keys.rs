@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 /// costs tens of microseconds, and it is made for every request.
 pub struct SigningKey {
     pair: EcdsaKeyPair,
-    /// PKCS#8 document, kept only to store the key in the OS keyring.
-    pkcs8: Vec<u8>,
+    /// The form the key is kept in, in the OS keyring: base64 PKCS#8 for generated
+    /// keys, the private JWK for keys IT installed.
+    stored: Secret,
     rng: SystemRandom,
     kid: String,
     x: String,
@@ -44,20 +45,46 @@ impl SigningKey {
         let x = URL_SAFE_NO_PAD.encode(&point[1..33]);
         let y = URL_SAFE_NO_PAD.encode(&point[33..65]);
         let kid = thumbprint_of(&x, &y);
-        Ok(Self { pair, pkcs8, rng, kid, x, y })
+        Ok(Self { pair, stored: Secret::new(STANDARD.encode(&pkcs8)), rng, kid, x, y })
     }
 
     /// Restores a key from what `to_storage` produced.
     pub fn from_storage(stored: &Secret) -> Result<Self, HelseIdError> {
+        if stored.expose().trim_start().starts_with('{') {
+            return Self::from_private_jwk(stored);
+        }
         let der = STANDARD
             .decode(stored.expose())
             .map_err(|_| HelseIdError::Config("the stored key is not base64".into()))?;
         Self::from_pkcs8(der)
     }
 
-    /// PKCS#8 DER, base64: the form kept in the OS keyring.
+    /// Restores a key installed by IT as a private JWK (`kty` EC, `crv` P-256, `x`, `y`, `d`).
+    pub fn from_private_jwk(jwk: &Secret) -> Result<Self, HelseIdError> {
+        let bad = |why: &str| HelseIdError::Config(format!("the installed client key: {why}"));
+        let v: Value = serde_json::from_str(jwk.expose()).map_err(|_| bad("not JSON"))?;
+        if v["kty"] != "EC" || v["crv"] != "P-256" {
+            return Err(bad("must be an EC P-256 key"));
+        }
+        let field = |name: &str| -> Result<Vec<u8>, HelseIdError> {
+            let text = v[name].as_str().ok_or_else(|| bad(&format!("{name} is missing")))?;
+            URL_SAFE_NO_PAD.decode(text).map_err(|_| bad(&format!("{name} is not base64url")))
+        };
+        let (d, x, y) = (field("d")?, field("x")?, field("y")?);
+        let mut public = vec![4u8];
+        public.extend_from_slice(&x);
+        public.extend_from_slice(&y);
+        let rng = SystemRandom::new();
+        let pair = EcdsaKeyPair::from_private_key_and_public_key(&ECDSA_P256_SHA256_FIXED_SIGNING, &d, &public, &rng)
+            .map_err(|_| bad("the private and public parts do not form a P-256 key"))?;
+        // ring has no PKCS#8 export for an imported key; the JWK stays its stored form.
+        let (xs, ys) = (URL_SAFE_NO_PAD.encode(&x), URL_SAFE_NO_PAD.encode(&y));
+        Ok(Self { pair, stored: jwk.clone(), rng, kid: thumbprint_of(&xs, &ys), x: xs, y: ys })
+    }
+
+    /// The form kept in the OS keyring (base64 PKCS#8, or the installed JWK).
     pub fn to_storage(&self) -> Secret {
-        Secret::new(STANDARD.encode(&self.pkcs8))
+        self.stored.clone()
     }
 
     pub fn kid(&self) -> &str {
@@ -118,6 +145,26 @@ mod tests {
         v.required_spec_claims.clear();
         jsonwebtoken::decode::<Value>(&token, &DecodingKey::from_jwk(&jwk).unwrap(), &v).unwrap();
         assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.as_deref(), Some(k.kid()));
+    }
+
+    #[test]
+    fn an_installed_private_jwk_signs_like_a_generated_key() {
+        // RFC 9449 §6.1's example key is public only; make a private JWK from a generated key
+        // by reading its scalar out of the PKCS#8 document (the last 32 bytes before the public part).
+        let generated = SigningKey::generate();
+        let der = STANDARD.decode(generated.to_storage().expose()).unwrap();
+        let d_at = der.windows(2).position(|w| w == [0x04, 0x20]).unwrap();
+        let d = &der[d_at + 2..d_at + 34];
+        let jwk =
+            json!({"kty": "EC", "crv": "P-256", "x": generated.x, "y": generated.y, "d": URL_SAFE_NO_PAD.encode(d)});
+        let installed = SigningKey::from_private_jwk(&Secret::new(jwk.to_string())).unwrap();
+        assert_eq!(installed.public_jwk(), generated.public_jwk());
+        let back = SigningKey::from_storage(&installed.to_storage()).unwrap();
+        assert_eq!(back.public_jwk(), generated.public_jwk());
+        let mut wrong = jwk.clone();
+        wrong["d"] = json!(URL_SAFE_NO_PAD.encode([7u8; 32]));
+        assert!(SigningKey::from_private_jwk(&Secret::new(wrong.to_string())).is_err());
+        assert!(SigningKey::from_private_jwk(&Secret::new("{\"kty\":\"RSA\"}")).is_err());
     }
 
     #[test]
