@@ -8,7 +8,7 @@ use arbeidsflate_model::view::ClinicianRole;
 use helseid::{HelseIdError, OpenFuture, UrlOpener};
 use sandbox::{Sandbox, SandboxOptions};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The browser: follows the authorization URL to the callback and notes when it
 /// delivers it.
