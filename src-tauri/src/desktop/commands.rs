@@ -6,8 +6,12 @@ use arbeidsflate_model::view::{AppInfo, Clinician, PatientOverview, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use tauri::State;
 
+/// The first call the page makes: it also starts the environment (the sandbox, when
+/// there is no profile) now that the window has loaded, so start-up work does not
+/// compete with the first paint.
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    state.warm_up();
     state.info()
 }
 

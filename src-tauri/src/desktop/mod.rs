@@ -30,17 +30,6 @@ pub fn run(args: AppArgs) -> i32 {
     let state = AppState::new(profile, opener);
     let result = tauri::Builder::default()
         .manage(state)
-        .setup(|app| {
-            use tauri::Manager;
-            let state = app.state::<AppState>().inner().clone();
-            // Start the sandbox (or reach the profile's services) while the window loads.
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = state.workspace().await {
-                    tracing::error!(code = ?e.code, "environment failed to start");
-                }
-            });
-            Ok(())
-        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::sign_in,

@@ -78,6 +78,19 @@ impl AppState {
         Ok(ws.clone())
     }
 
+    /// Starts the environment in the background, once.
+    pub fn warm_up(&self) {
+        if self.0.environment.initialized() {
+            return;
+        }
+        let state = self.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = state.workspace().await {
+                tracing::error!(code = ?e.code, "environment failed to start");
+            }
+        });
+    }
+
     pub fn opener(&self) -> Arc<dyn UrlOpener> {
         self.0.opener.clone()
     }

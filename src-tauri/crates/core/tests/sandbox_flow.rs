@@ -9,7 +9,11 @@ use sandbox::{Sandbox, SandboxOptions};
 use std::sync::Arc;
 
 async fn sandbox() -> (Sandbox, Profile) {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    sandbox_with(SandboxOptions::default()).await
+}
+
+async fn sandbox_with(options: SandboxOptions) -> (Sandbox, Profile) {
+    let sb = Sandbox::start(options).await.unwrap();
     let profile = Profile::sandbox(
         &sb.idp_url,
         &sb.fhir_url,
@@ -24,14 +28,15 @@ fn pid_of(sb: &Sandbox, role: ClinicianRole) -> String {
     sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone()
 }
 
+/// A workspace that signs in as the sandbox's first clinician in `role`.
+fn workspace_as(sb: &Sandbox, profile: Profile, role: ClinicianRole) -> Workspace {
+    Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid_of(sb, role)))
+}
+
 #[tokio::test]
 async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
-    );
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     let me = ws.sign_in_headless().await.unwrap();
     assert_eq!(me.role, ClinicianRole::NursingHomeNurse);
     assert!(!me.hpr_number.is_empty());
@@ -42,7 +47,10 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     assert!(list.entries.iter().all(|e| e.room.is_some()));
 
     let first = &list.entries[0];
+    let requests_before = sb.fhir_requests();
     let overview = ws.open_patient(&first.patient_ref).await.unwrap();
+    // Four API calls, one HTTP request each: the latest vitals come from one page.
+    assert_eq!(sb.fhir_requests() - requests_before, 4);
     assert_eq!(overview.banner.name, first.name);
     assert!(overview.banner.national_id_valid && overview.banner.synthetic);
     assert!(!overview.medications.is_empty());
@@ -53,11 +61,7 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
 #[tokio::test]
 async fn home_care_nurse_sees_todays_visits_in_time_order() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::HomeCareNurse)),
-    );
+    let ws = workspace_as(&sb, profile, ClinicianRole::HomeCareNurse);
     ws.sign_in_headless().await.unwrap();
     let list = ws.worklist().await.unwrap();
     assert!(matches!(list.kind, WorklistKind::Route { .. }));
@@ -72,11 +76,7 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
 #[tokio::test]
 async fn the_doctor_covers_both_wards() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::NursingHomeDoctor)),
-    );
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeDoctor);
     let me = ws.sign_in_headless().await.unwrap();
     assert_eq!(me.role, ClinicianRole::NursingHomeDoctor);
     assert!(ws.worklist().await.unwrap().entries.len() >= 30);
@@ -85,11 +85,7 @@ async fn the_doctor_covers_both_wards() {
 #[tokio::test]
 async fn a_patient_off_the_worklist_is_refused_and_bad_numbers_are_rejected() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
-    );
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     ws.sign_in_headless().await.unwrap();
     let e = ws.open_patient("pas-999999").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PatientNotFound);
@@ -100,11 +96,7 @@ async fn a_patient_off_the_worklist_is_refused_and_bad_numbers_are_rejected() {
 #[tokio::test]
 async fn nothing_works_before_sign_in_and_after_sign_out() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
-    );
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::NotSignedIn);
     ws.sign_in_headless().await.unwrap();
     ws.worklist().await.unwrap();
@@ -117,11 +109,7 @@ async fn nothing_works_before_sign_in_and_after_sign_out() {
 async fn a_production_profile_cannot_use_the_test_login() {
     let (sb, mut profile) = sandbox().await;
     profile.environment.kind = arbeidsflate_core::profile::EnvironmentKind::Production;
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
-    );
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     assert_eq!(ws.sign_in_headless().await.unwrap_err().code, ErrorCode::InvalidProfile);
 }
 
@@ -132,19 +120,8 @@ async fn an_expired_sign_in_asks_for_a_new_one_and_the_same_user_carries_on() {
         refresh: std::time::Duration::from_secs(2),
         ..Default::default()
     };
-    let sb = Sandbox::start(SandboxOptions { lifetimes, ..SandboxOptions::default() }).await.unwrap();
-    let profile = Profile::sandbox(
-        &sb.idp_url,
-        &sb.fhir_url,
-        sandbox::MUNICIPAL_AUDIENCE,
-        sandbox::MUNICIPAL_SCOPE,
-        sandbox::CLIENT_ID,
-    );
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
-    );
+    let (sb, profile) = sandbox_with(SandboxOptions { lifetimes, ..SandboxOptions::default() }).await;
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     let me = ws.sign_in_headless().await.unwrap();
     ws.worklist().await.expect("renewed silently while the refresh token lives");
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
@@ -158,11 +135,7 @@ async fn an_expired_sign_in_asks_for_a_new_one_and_the_same_user_carries_on() {
 #[tokio::test]
 async fn a_locked_workspace_serves_nothing_until_the_user_signs_in_again() {
     let (sb, profile) = sandbox().await;
-    let ws = Workspace::with_test_user(
-        profile,
-        Arc::new(EphemeralStore::default()),
-        Some(pid_of(&sb, ClinicianRole::NursingHomeNurse)),
-    );
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     ws.sign_in_headless().await.unwrap();
     let list = ws.worklist().await.unwrap();
     ws.lock();

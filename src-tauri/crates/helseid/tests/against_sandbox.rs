@@ -46,6 +46,23 @@ impl UrlOpener for Browser {
     }
 }
 
+/// An attestation for a nurse at the sandbox's nursing home.
+fn nurse_attestation(purpose: helseid::authorization_details::PurposeOfUse) -> helseid::Attestation {
+    helseid::Attestation {
+        practitioner_category: "SP".into(),
+        legal_entity_orgnr: "999000001".into(),
+        place: helseid::authorization_details::CarePlace {
+            point_of_care_orgnr: "999000002".into(),
+            department_id: None,
+        },
+        healthcare_service: "KP01".into(),
+        purpose_of_use: purpose,
+        purpose_details: helseid::authorization_details::PurposeDetails::Behandler,
+        decision_ref: None,
+        patient_place: None,
+    }
+}
+
 async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxOptions::default()).await.unwrap()
 }
@@ -161,19 +178,7 @@ async fn tokens_are_cached_per_audience_and_renewed_with_the_newest_refresh_toke
     let again = client.access_token(&session, AUDIENCE, None).await.unwrap();
     assert_eq!(first, again, "cached, not fetched again");
     // A token attested for a patient is a separate token, obtained with the rotated refresh token.
-    let attestation = helseid::Attestation {
-        practitioner_category: "SP".into(),
-        legal_entity_orgnr: "999000001".into(),
-        place: helseid::authorization_details::CarePlace {
-            point_of_care_orgnr: "999000002".into(),
-            department_id: None,
-        },
-        healthcare_service: "KP01".into(),
-        purpose_of_use: helseid::authorization_details::PurposeOfUse::Treat,
-        purpose_details: helseid::authorization_details::PurposeDetails::Behandler,
-        decision_ref: None,
-        patient_place: None,
-    };
+    let attestation = nurse_attestation(helseid::authorization_details::PurposeOfUse::Treat);
     let attested = client.access_token(&session, AUDIENCE, Some(&attestation)).await.unwrap();
     assert_ne!(attested, first);
     let claims: serde_json::Value = {
@@ -185,8 +190,7 @@ async fn tokens_are_cached_per_audience_and_renewed_with_the_newest_refresh_toke
     assert!(details.iter().any(|d| d["type"] == "nhn:tillitsrammeverk:parameters"));
     assert!(details.iter().any(|d| d["type"] == "helseid_authorization"));
     // A third token call works only if the client kept the newest (rotated) refresh token.
-    let mut other = attestation.clone();
-    other.purpose_of_use = helseid::authorization_details::PurposeOfUse::CoordinationOfCare;
+    let other = nurse_attestation(helseid::authorization_details::PurposeOfUse::CoordinationOfCare);
     client.access_token(&session, AUDIENCE, Some(&other)).await.expect("newest refresh token used");
 }
 
@@ -195,19 +199,7 @@ async fn a_refresh_token_revoked_server_side_ends_the_session() {
     let sb = sandbox().await;
     let (client, session) = signed_in(&sb).await;
     sb.revoke_all_sessions();
-    let attestation = helseid::Attestation {
-        practitioner_category: "SP".into(),
-        legal_entity_orgnr: "999000001".into(),
-        place: helseid::authorization_details::CarePlace {
-            point_of_care_orgnr: "999000002".into(),
-            department_id: None,
-        },
-        healthcare_service: "KP01".into(),
-        purpose_of_use: helseid::authorization_details::PurposeOfUse::Treat,
-        purpose_details: helseid::authorization_details::PurposeDetails::Behandler,
-        decision_ref: None,
-        patient_place: None,
-    };
+    let attestation = nurse_attestation(helseid::authorization_details::PurposeOfUse::Treat);
     let e = client.access_token(&session, AUDIENCE, Some(&attestation)).await.unwrap_err();
     assert!(matches!(e, HelseIdError::SessionExpired), "{e}");
 }

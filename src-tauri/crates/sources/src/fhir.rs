@@ -101,6 +101,21 @@ impl FhirClient {
 
     /// `GET [base]/[type]?params`, following `next` links.
     pub async fn search(&self, rtype: &str, params: &[(&str, &str)]) -> Result<SearchResult, SourceError> {
+        self.search_pages(rtype, params, MAX_PAGES).await
+    }
+
+    /// Only the first page: for "the latest N" queries (`_sort` with `_count`), where
+    /// following `next` would fetch the whole history.
+    pub async fn search_first_page(&self, rtype: &str, params: &[(&str, &str)]) -> Result<SearchResult, SourceError> {
+        self.search_pages(rtype, params, 1).await
+    }
+
+    async fn search_pages(
+        &self,
+        rtype: &str,
+        params: &[(&str, &str)],
+        max_pages: usize,
+    ) -> Result<SearchResult, SourceError> {
         let mut url =
             url::Url::parse(&format!("{}/{rtype}", self.base)).map_err(|e| SourceError::Config(e.to_string()))?;
         url.query_pairs_mut().extend_pairs(params);
@@ -113,6 +128,9 @@ impl FhirClient {
             }
             if seen.len() > MAX_PAGES {
                 return Err(SourceError::Malformed(format!("more than {MAX_PAGES} pages")));
+            }
+            if seen.len() > max_pages {
+                break;
             }
             let bundle = self.get(&page_url).await?;
             if bundle["resourceType"] != "Bundle" {

@@ -160,7 +160,7 @@ impl MunicipalPlatform {
             self.fhir.read("Patient", patient_id),
             self.fhir.search("AllergyIntolerance", &allergy_q),
             self.fhir.search("MedicationStatement", &med_q),
-            self.fhir.search("Observation", &vital_q),
+            self.fhir.search_first_page("Observation", &vital_q),
         );
         let fetched_at = now_rfc3339();
         let patient = patient?;
