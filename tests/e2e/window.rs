@@ -14,7 +14,7 @@ use std::time::Duration;
 
 const NURSE: &str = "Ingrid Solbakken";
 /// Short enough to test, long enough not to lock between two steps of the test.
-const IDLE_LOCK_SECONDS: &str = "4";
+const IDLE_LOCK_SECONDS: &str = "8";
 const NURSE_WARD: &str = "Location/avd-solsikken";
 
 /// A resident of the nurse's ward with at least one allergy and one active medication,
