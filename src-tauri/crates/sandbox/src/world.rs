@@ -317,7 +317,8 @@ impl Generator<'_> {
         let interval = if nursing_home { self.rng.range(2, 4) } else { self.rng.range(5, 9) };
         let mut day = 182i64;
         let mut set = 0;
-        while day >= 0 {
+        // Up to yesterday: a measurement later today would lie in the future.
+        while day >= 1 {
             let (hour, minute) = (self.rng.range(7, 20) as u32, self.rng.range(0, 59) as u32);
             let when = self.at(day, hour, minute);
             let pulse = self.rng.normal(base_pulse, 6.0).round();
