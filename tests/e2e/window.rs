@@ -131,6 +131,8 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         }
         assert_eq!(shown_meds.len(), medications.len());
         assert!(texts_of(&client, "[data-testid=vital-item]").await.len() >= 7);
+        let news2 = wait("[data-testid=news2-total]").await.text().await.unwrap();
+        assert!(news2.starts_with("NEWS2 ") && news2[6..].trim().parse::<u8>().is_ok(), "{news2:?}");
         std::fs::write(screenshot_dir().join("patient-overview.png"), client.screenshot().await.unwrap()).unwrap();
 
         // Left alone, the screen locks and every trace of the patient leaves the page.

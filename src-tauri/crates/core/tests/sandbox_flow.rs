@@ -56,6 +56,10 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     assert!(!overview.medications.is_empty());
     assert!(overview.latest_vitals.len() >= 7, "all NEWS2 inputs: {}", overview.latest_vitals.len());
     assert!(overview.medications.iter().all(|m| m.status == "active"));
+    // Every NEWS2 input was measured; oxygen is not recorded in the sandbox, so air is assumed and said so.
+    assert!(overview.news2.is_complete(), "missing {:?}", overview.news2.missing);
+    assert!(overview.news2.oxygen_assumed_air);
+    assert_eq!(overview.news2.total, overview.news2.inputs.iter().map(|i| i.points).sum::<u8>());
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! TypeScript lives in `ui/src/lib/bindings/` and a test fails when it is stale.
 
 pub mod error;
+pub mod news2;
 pub mod nin;
 pub mod view;
 
@@ -49,6 +50,11 @@ mod bindings {
         check::<VitalKind>(&mut stale);
         check::<VitalSign>(&mut stale);
         check::<PatientOverview>(&mut stale);
+        check::<crate::news2::News2>(&mut stale);
+        check::<crate::news2::News2Input>(&mut stale);
+        check::<crate::news2::News2Parameter>(&mut stale);
+        check::<crate::news2::News2Risk>(&mut stale);
+        check::<crate::news2::Spo2Scale>(&mut stale);
         assert!(
             stale.is_empty(),
             "stale TypeScript bindings (run UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings): {stale:?}"

@@ -153,6 +153,8 @@ pub struct PatientOverview {
     pub medications: Vec<Medication>,
     /// The latest value of each vital sign.
     pub latest_vitals: Vec<VitalSign>,
+    /// NEWS2 from those latest values, with its inputs and what is missing.
+    pub news2: crate::news2::News2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -4,6 +4,7 @@
 use crate::fhir::FhirClient;
 use crate::normalize;
 use crate::SourceError;
+use arbeidsflate_model::news2;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_HPR};
 use arbeidsflate_model::view::{
     ClinicianRole, PatientOverview, Provenance, VitalKind, VitalSign, Worklist, WorklistEntry, WorklistKind,
@@ -172,7 +173,16 @@ impl MunicipalPlatform {
         let latest_vitals = latest_per_kind(
             vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, &fetched_at)).collect(),
         );
-        Ok(PatientOverview { patient_ref: patient_id.to_string(), banner, allergies, medications, latest_vitals })
+        // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
+        let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
+        Ok(PatientOverview {
+            patient_ref: patient_id.to_string(),
+            banner,
+            allergies,
+            medications,
+            latest_vitals,
+            news2,
+        })
     }
 }
 

@@ -1,6 +1,8 @@
 import type { ClinicianRole } from '../bindings/ClinicianRole';
 import type { EnvironmentKind } from '../bindings/EnvironmentKind';
 import type { ErrorCode } from '../bindings/ErrorCode';
+import type { News2Parameter } from '../bindings/News2Parameter';
+import type { News2Risk } from '../bindings/News2Risk';
 import type { VitalKind } from '../bindings/VitalKind';
 
 /** Keys the catalogue must have for every value of the generated enums. */
@@ -9,6 +11,8 @@ type RequiredKeys =
   | `role.${ClinicianRole}`
   | `environment.${EnvironmentKind}`
   | `vital.${VitalKind}`
+  | `news2.risk.${News2Risk}`
+  | `news2.param.${News2Parameter}`
   | `unit.${Exclude<VitalKind, 'consciousness'>}`;
 
 /** Norwegian bokmål: the default and the source of truth for the set of keys. */
@@ -98,6 +102,22 @@ export const nb = {
   'medications.status.entered_in_error': 'Registrert ved en feil',
   'medications.status.unknown': 'Ukjent status',
 
+  'news2.heading': 'NEWS2',
+  'news2.total': 'NEWS2 {total}',
+  'news2.risk.low': 'Lav risiko',
+  'news2.risk.low_medium': 'Lav–middels: én parameter gir 3 poeng',
+  'news2.risk.medium': 'Middels risiko',
+  'news2.risk.high': 'Høy risiko',
+  'news2.incomplete': 'Ufullstendig – mangler: {missing}',
+  'news2.assumed_air': 'Oksygentilførsel er ikke registrert; regnet som romluft.',
+  'news2.points': '{points} p',
+  'news2.param.respiratory_rate': 'Respirasjonsfrekvens',
+  'news2.param.spo2': 'SpO₂',
+  'news2.param.supplemental_oxygen': 'Oksygentilførsel',
+  'news2.param.systolic_bp': 'Systolisk blodtrykk',
+  'news2.param.pulse': 'Puls',
+  'news2.param.consciousness': 'Bevissthet',
+  'news2.param.temperature': 'Temperatur',
   'vitals.heading': 'Siste vitale parametre',
   'vitals.empty': 'Ingen vitale parametre registrert i kommunal plattform',
 
