@@ -1,7 +1,7 @@
 //! Which services the app talks to: a deployment profile, or the built-in sandbox.
 
 use arbeidsflate_core::Profile;
-use sandbox::{Sandbox, SandboxClinician, SandboxOptions, WorldOptions};
+use sandbox::{Sandbox, SandboxClinician, SandboxOptions};
 use std::path::{Path, PathBuf};
 
 pub struct Environment {
@@ -48,13 +48,7 @@ pub async fn clinicians(env: &Environment) -> Result<Vec<SandboxClinician>, Stri
     resp.json().await.map_err(|e| format!("{url}: {e}"))
 }
 
-pub async fn serve_sandbox(port: u16, latency_ms: u64, scale: u32, seed: u64, write_profile: Option<PathBuf>) -> i32 {
-    let options = SandboxOptions {
-        port,
-        latency_ms,
-        world: WorldOptions { seed, scale, ..WorldOptions::default() },
-        ..SandboxOptions::default()
-    };
+pub async fn serve_sandbox(options: SandboxOptions, write_profile: Option<PathBuf>) -> i32 {
     let sb = match Sandbox::start(options).await {
         Ok(sb) => sb,
         Err(e) => {

@@ -54,6 +54,9 @@ pub enum Command {
         /// Write a deployment profile pointing at this sandbox.
         #[arg(long)]
         write_profile: Option<PathBuf>,
+        /// Demand DPoP nonces at the token endpoint and the APIs, as HelseID can.
+        #[arg(long)]
+        dpop_nonce: bool,
     },
     /// Check the profile, endpoints, TLS, clock skew, the OS keyring and the data directory.
     Doctor {
@@ -88,8 +91,15 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async move {
         match command {
-            Command::Sandbox { port, latency_ms, scale, seed, write_profile } => {
-                environment::serve_sandbox(port, latency_ms, scale, seed, write_profile).await
+            Command::Sandbox { port, latency_ms, scale, seed, write_profile, dpop_nonce } => {
+                let options = sandbox::SandboxOptions {
+                    port,
+                    latency_ms,
+                    world: sandbox::WorldOptions { seed, scale, ..Default::default() },
+                    require_dpop_nonce: dpop_nonce,
+                    ..Default::default()
+                };
+                environment::serve_sandbox(options, write_profile).await
             }
             Command::Doctor { json } => output::doctor(&app, json).await,
             Command::Patient { nin, user, json } => output::patient(&app, &nin, user, json).await,

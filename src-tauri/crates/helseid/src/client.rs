@@ -301,9 +301,12 @@ impl HelseIdClient {
             leeway: self.config.leeway,
         };
         let user = match validate_id_token(id_token.expose(), &self.jwks(&d, false).await?, &expect) {
-            // An unknown key means HelseID rotated its keys: fetch the jwks once more.
+            // An unknown key means HelseID rotated its keys: fetch discovery and the
+            // jwks once more.
             Err(HelseIdError::InvalidIdToken(why)) if why.contains("not in jwks") => {
-                validate_id_token(id_token.expose(), &self.jwks(&d, true).await?, &expect)?
+                self.discovery.lock().await.take();
+                let fresh = self.discovery().await?;
+                validate_id_token(id_token.expose(), &self.jwks(&fresh, true).await?, &expect)?
             }
             other => other?,
         };
