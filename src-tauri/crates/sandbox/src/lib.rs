@@ -3,6 +3,7 @@
 //! patients. Used by the app (when no deployment profile is given), by the CLI
 //! (`arbeidsflate sandbox`), and by the tests.
 
+mod api_guard;
 mod catalog;
 pub mod fhir_server;
 pub mod fhir_store;
@@ -14,7 +15,7 @@ pub mod world;
 
 use axum::Router;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -77,16 +78,12 @@ impl Sandbox {
         let idp =
             Arc::new(idp::IdpState::new(idp_url.clone(), keys.clone(), clinicians.clone(), options.lifetimes.clone()));
         idp.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
+        let fhir_guard = api_guard::ApiGuard::new(fhir_base.clone(), idp_url.clone(), MUNICIPAL_AUDIENCE, keys, "fhir");
+        fhir_guard.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
         let fhir = Arc::new(fhir_server::FhirState {
             base_url: fhir_url.clone(),
-            issuer: idp_url.clone(),
-            audience: MUNICIPAL_AUDIENCE.into(),
-            keys,
+            guard: fhir_guard,
             store: RwLock::new(world.store),
-            replay: Default::default(),
-            require_dpop_nonce: AtomicBool::new(options.require_dpop_nonce),
-            dpop_nonce: std::sync::Mutex::new(format!("fhir-{}", std::process::id())),
-            requests: Default::default(),
         });
 
         let (stop, stopped) = watch::channel(false);
@@ -100,16 +97,13 @@ impl Sandbox {
     /// Demands DPoP nonces at the token endpoint and the FHIR platform (or stops).
     pub fn require_dpop_nonce(&self, on: bool) {
         self.idp.require_dpop_nonce.store(on, Ordering::Relaxed);
-        self.fhir.require_dpop_nonce.store(on, Ordering::Relaxed);
+        self.fhir.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
     }
 
     /// Issues new DPoP nonces: proofs with the old ones get `use_dpop_nonce`.
     pub fn rotate_dpop_nonces(&self) {
         self.idp.rotate_dpop_nonce();
-        *self.fhir.dpop_nonce.lock().unwrap() = format!(
-            "fhir-{}",
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
-        );
+        self.fhir.guard.rotate_nonce();
     }
 
     /// Rotates the IdP's signing key; `keep_old` keeps the previous key in the jwks.
@@ -124,7 +118,7 @@ impl Sandbox {
 
     /// Requests the FHIR platform has served (authorised or not).
     pub fn fhir_requests(&self) -> u64 {
-        self.fhir.requests.load(Ordering::Relaxed)
+        self.fhir.guard.requests.load(Ordering::Relaxed)
     }
 
     /// Stops both servers.
