@@ -3,6 +3,7 @@
 //! Types here cross the IPC boundary, so each derives `ts_rs::TS`; the generated
 //! TypeScript lives in `ui/src/lib/bindings/` and a test fails when it is stale.
 
+pub mod access;
 pub mod error;
 pub mod news2;
 pub mod nin;
@@ -55,6 +56,7 @@ mod bindings {
         check::<crate::news2::News2Parameter>(&mut stale);
         check::<crate::news2::News2Risk>(&mut stale);
         check::<crate::news2::Spo2Scale>(&mut stale);
+        check::<crate::access::AccessBasis>(&mut stale);
         assert!(
             stale.is_empty(),
             "stale TypeScript bindings (run UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings): {stale:?}"

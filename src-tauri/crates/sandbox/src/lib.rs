@@ -9,6 +9,7 @@ pub mod fhir_server;
 pub mod fhir_store;
 pub mod idp;
 mod keys;
+pub mod kjernejournal;
 pub mod proof_check;
 mod rng;
 pub mod world;
@@ -52,11 +53,14 @@ pub enum SandboxError {
 pub struct Sandbox {
     pub idp_url: String,
     pub fhir_url: String,
+    /// Kjernejournal's critical information API base (`…/api/critical-information/v1`).
+    pub kj_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     stop: watch::Sender<bool>,
     idp: Arc<idp::IdpState>,
     fhir: Arc<fhir_server::FhirState>,
+    kj: Arc<kjernejournal::KjState>,
 }
 
 impl Sandbox {
@@ -67,6 +71,10 @@ impl Sandbox {
         let fhir_port = if options.port == 0 { 0 } else { options.port + 1 };
         let fhir_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, fhir_port)).await?;
         let idp_url = format!("http://{}", idp_listener.local_addr()?);
+        let kj_listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 2 })).await?;
+        let kj_base = format!("http://{}", kj_listener.local_addr()?);
+        let kj_url = format!("{kj_base}{}", kjernejournal::BASE_PATH);
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
 
@@ -78,6 +86,11 @@ impl Sandbox {
         let idp =
             Arc::new(idp::IdpState::new(idp_url.clone(), keys.clone(), clinicians.clone(), options.lifetimes.clone()));
         idp.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
+        let kj_guard = api_guard::ApiGuard::new(kj_base, idp_url.clone(), kjernejournal::AUDIENCE, keys.clone(), "kj");
+        let kj = Arc::new(kjernejournal::KjState {
+            guard: kj_guard,
+            records: kjernejournal::generate(&world.store, options.world.seed),
+        });
         let fhir_guard = api_guard::ApiGuard::new(fhir_base.clone(), idp_url.clone(), MUNICIPAL_AUDIENCE, keys, "fhir");
         fhir_guard.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
         let fhir = Arc::new(fhir_server::FhirState {
@@ -89,21 +102,24 @@ impl Sandbox {
         let (stop, stopped) = watch::channel(false);
         let latency = Duration::from_millis(options.latency_ms);
         serve(idp_listener, with_latency(idp::router(idp.clone()), latency), stopped.clone());
-        serve(fhir_listener, with_latency(fhir_server::router(fhir.clone()), latency), stopped);
+        serve(fhir_listener, with_latency(fhir_server::router(fhir.clone()), latency), stopped.clone());
+        serve(kj_listener, with_latency(kjernejournal::router(kj.clone()), latency), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
-        Ok(Self { idp_url, fhir_url, clinicians, resource_count, stop, idp, fhir })
+        Ok(Self { idp_url, fhir_url, kj_url, clinicians, resource_count, stop, idp, fhir, kj })
     }
 
     /// Demands DPoP nonces at the token endpoint and the FHIR platform (or stops).
     pub fn require_dpop_nonce(&self, on: bool) {
         self.idp.require_dpop_nonce.store(on, Ordering::Relaxed);
         self.fhir.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
+        self.kj.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
     }
 
     /// Issues new DPoP nonces: proofs with the old ones get `use_dpop_nonce`.
     pub fn rotate_dpop_nonces(&self) {
         self.idp.rotate_dpop_nonce();
         self.fhir.guard.rotate_nonce();
+        self.kj.guard.rotate_nonce();
     }
 
     /// Rotates the IdP's signing key; `keep_old` keeps the previous key in the jwks.
@@ -114,6 +130,11 @@ impl Sandbox {
     /// Revokes every refresh token, as an administrator ending all sessions would.
     pub fn revoke_all_sessions(&self) {
         self.idp.revoke_all();
+    }
+
+    /// Kjernejournal's record for a synthetic patient (for tests choosing patients).
+    pub fn kjernejournal_record(&self, nin: &str) -> Option<kjernejournal::KjRecord> {
+        self.kj.records.get(nin).cloned()
     }
 
     /// Requests the FHIR platform has served (authorised or not).

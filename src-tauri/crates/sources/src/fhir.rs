@@ -1,6 +1,7 @@
 //! A FHIR R4 REST client: read and search, following `next` links with a loop guard
 //! and a page cap, turning `OperationOutcome`s into typed errors.
 
+use crate::api::ApiClient;
 use crate::{RequestAuthorizer, SourceError};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -11,10 +12,8 @@ pub const MAX_PAGES: usize = 100;
 
 #[derive(Clone)]
 pub struct FhirClient {
-    http: reqwest::Client,
+    api: ApiClient,
     base: String,
-    audience: String,
-    auth: Arc<dyn RequestAuthorizer>,
 }
 
 /// The resources of a search: matches and `_include`d ones, kept apart.
@@ -39,55 +38,15 @@ impl FhirClient {
         audience: impl Into<String>,
         auth: Arc<dyn RequestAuthorizer>,
     ) -> Self {
-        Self { http, base: base.into().trim_end_matches('/').to_string(), audience: audience.into(), auth }
+        Self { api: ApiClient::new(http, audience, auth), base: base.into().trim_end_matches('/').to_string() }
     }
 
     pub fn base(&self) -> &str {
         &self.base
     }
 
-    /// One GET with DPoP; a `use_dpop_nonce` challenge is answered once with the
-    /// server's nonce and a fresh proof.
     async fn get(&self, url: &str) -> Result<Value, SourceError> {
-        let mut retried = false;
-        let resp = loop {
-            let auth = self.auth.authorize(&self.audience, "GET", url).await?;
-            let mut req = self
-                .http
-                .get(url)
-                .header(reqwest::header::ACCEPT, "application/fhir+json")
-                .header(reqwest::header::AUTHORIZATION, auth.authorization);
-            if let Some(proof) = auth.dpop {
-                req = req.header("DPoP", proof);
-            }
-            let resp = req.send().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
-            if let Some(nonce) = resp.headers().get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
-                self.auth.observe_nonce(url, nonce);
-            }
-            let challenged = resp.status() == reqwest::StatusCode::UNAUTHORIZED
-                && resp
-                    .headers()
-                    .get(reqwest::header::WWW_AUTHENTICATE)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.contains("use_dpop_nonce"));
-            if challenged && !retried {
-                retried = true;
-                continue;
-            }
-            break resp;
-        };
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
-        let json: Result<Value, _> = serde_json::from_slice(&body);
-        if !status.is_success() {
-            let diagnostics = json.ok().and_then(|v| outcome_text(&v)).unwrap_or_default();
-            return Err(match status.as_u16() {
-                401 | 403 => SourceError::NotAuthorised(diagnostics),
-                404 => SourceError::NotFound,
-                _ => SourceError::Http { status: status.as_u16(), diagnostics },
-            });
-        }
-        json.map_err(|e| SourceError::Malformed(format!("not JSON: {e}")))
+        self.api.json(reqwest::Method::GET, url, |r| r.header(reqwest::header::ACCEPT, "application/fhir+json")).await
     }
 
     /// `GET [base]/[type]/[id]`.
@@ -160,16 +119,4 @@ impl FhirClient {
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-fn outcome_text(v: &Value) -> Option<String> {
-    if v["resourceType"] != "OperationOutcome" {
-        return None;
-    }
-    let texts: Vec<&str> = v["issue"]
-        .as_array()?
-        .iter()
-        .filter_map(|i| i["diagnostics"].as_str().or_else(|| i["details"]["text"].as_str()))
-        .collect();
-    Some(texts.join("; "))
 }

@@ -1,7 +1,9 @@
 //! The data sources behind the patient view. Each adapter talks to one service and
 //! normalises what it gets into the domain model, with provenance.
 
+pub mod api;
 pub mod fhir;
+pub mod kjernejournal;
 pub mod municipal;
 pub mod normalize;
 

@@ -1,0 +1,110 @@
+//! One authorised HTTP exchange with an API behind HelseID: a DPoP-bound token and a
+//! fresh proof per request, the server's nonce remembered, one retry on a
+//! `use_dpop_nonce` challenge, and the answer read as JSON with FHIR
+//! `OperationOutcome`s turned into typed errors. Every adapter goes through here.
+
+use crate::{RequestAuthorizer, SourceError};
+use serde_json::Value;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    audience: String,
+    auth: Arc<dyn RequestAuthorizer>,
+}
+
+/// A JSON answer: the status and the body, whatever the status.
+pub struct JsonAnswer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl ApiClient {
+    pub fn new(http: reqwest::Client, audience: impl Into<String>, auth: Arc<dyn RequestAuthorizer>) -> Self {
+        Self { http, audience: audience.into(), auth }
+    }
+
+    /// Sends the request `build` makes (called again for a retry) with auth headers.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, SourceError> {
+        let mut retried = false;
+        loop {
+            let auth = self.auth.authorize(&self.audience, method.as_str(), url).await?;
+            let mut req = build(self.http.request(method.clone(), url))
+                .header(reqwest::header::AUTHORIZATION, auth.authorization);
+            if let Some(proof) = auth.dpop {
+                req = req.header("DPoP", proof);
+            }
+            let resp = req.send().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+            if let Some(nonce) = resp.headers().get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
+                self.auth.observe_nonce(url, nonce);
+            }
+            let challenged = resp.status() == reqwest::StatusCode::UNAUTHORIZED
+                && resp
+                    .headers()
+                    .get(reqwest::header::WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("use_dpop_nonce"));
+            if challenged && !retried {
+                retried = true;
+                continue;
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// Sends and reads JSON; non-success answers become typed errors.
+    pub async fn json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<Value, SourceError> {
+        let answer = self.json_answer(method, url, build).await?;
+        if !(200..300).contains(&answer.status) {
+            let diagnostics = outcome_text(&answer.body).unwrap_or_default();
+            return Err(match answer.status {
+                401 | 403 => SourceError::NotAuthorised(diagnostics),
+                404 => SourceError::NotFound,
+                status => SourceError::Http { status, diagnostics },
+            });
+        }
+        Ok(answer.body)
+    }
+
+    /// Sends and reads JSON, leaving the status to the caller (for services whose
+    /// refusals carry meaning, such as Kjernejournal's reservation).
+    pub async fn json_answer(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<JsonAnswer, SourceError> {
+        let resp = self.send(method, url, build).await?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+        match serde_json::from_slice(&bytes) {
+            Ok(body) => Ok(JsonAnswer { status, body }),
+            Err(_) if !(200..300).contains(&status) => Ok(JsonAnswer { status, body: Value::Null }),
+            Err(e) => Err(SourceError::Malformed(format!("not JSON: {e}"))),
+        }
+    }
+}
+
+/// The diagnostics of a FHIR `OperationOutcome`, joined.
+pub fn outcome_text(v: &Value) -> Option<String> {
+    if v["resourceType"] != "OperationOutcome" {
+        return None;
+    }
+    let texts: Vec<&str> = v["issue"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["diagnostics"].as_str().or_else(|| i["details"]["text"].as_str()))
+        .collect();
+    Some(texts.join("; "))
+}

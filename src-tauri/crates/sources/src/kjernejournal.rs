@@ -1,0 +1,185 @@
+//! Kjernejournal critical information (NHN's FHIR R4 facade). `status` first — it
+//! tells whether the patient has critical information and whether they reserved
+//! against or restricted Kjernejournal — then the resources, with the `nhn-*`
+//! headers. A reservation or restriction is an answer of its own, never "no allergies".
+
+use crate::api::ApiClient;
+use crate::normalize::{concept_text, provenance};
+use crate::{RequestAuthorizer, SourceError};
+use arbeidsflate_model::access::AccessBasis;
+use arbeidsflate_model::nin::NationalId;
+use arbeidsflate_model::view::Allergy;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub const SOURCE_NAME: &str = "Kjernejournal";
+const HP_CATEGORY: &str = "urn:oid:2.16.578.1.12.4.1.1.9060";
+
+/// Who asks and on what basis, for the `nhn-*` headers.
+#[derive(Debug, Clone)]
+pub struct NhnContext {
+    /// `nhn-source-system`: client name and version.
+    pub source_system: String,
+    /// Helsepersonell category, e.g. `SP`.
+    pub user_role: String,
+    pub access_basis: AccessBasis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KjStatus {
+    pub has_critical_information: bool,
+    pub has_active_critical_information: bool,
+    pub last_changed: Option<String>,
+    pub reserved: bool,
+    pub restricted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum KjOutcome {
+    /// The patient has reserved against Kjernejournal: there is no data to show.
+    Reserved,
+    /// The patient restricted access: an elevated access basis is needed.
+    Restricted,
+    NoCriticalInformation,
+    Allergies(Vec<Allergy>),
+}
+
+pub struct Kjernejournal {
+    api: ApiClient,
+    base: String,
+}
+
+/// A random correlation id in UUID v4 form, for `nhn-event-id`.
+fn event_id() -> String {
+    let b: [u8; 16] = rand::random();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
+        (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
+        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
+    )
+}
+
+fn user_role_header(code: &str) -> String {
+    let json = json!({"system": HP_CATEGORY, "code": code}).to_string();
+    url::form_urlencoded::byte_serialize(json.as_bytes()).collect()
+}
+
+impl Kjernejournal {
+    pub fn new(
+        http: reqwest::Client,
+        base: impl Into<String>,
+        audience: &str,
+        auth: Arc<dyn RequestAuthorizer>,
+    ) -> Self {
+        Self { api: ApiClient::new(http, audience, auth), base: base.into().trim_end_matches('/').to_string() }
+    }
+
+    /// `POST …/status`: not audit-logged at NHN, so it may be asked first.
+    pub async fn status(&self, nin: &NationalId, ctx: &NhnContext) -> Result<KjStatus, SourceError> {
+        let url = format!("{}/status", self.base);
+        let body = json!({"nin": nin.as_str()});
+        let v = self
+            .api
+            .json(reqwest::Method::POST, &url, |r| {
+                r.header("nhn-source-system", &ctx.source_system).header("nhn-event-id", event_id()).json(&body)
+            })
+            .await?;
+        let flag = |name: &str| -> Result<bool, SourceError> {
+            v[name].as_bool().ok_or_else(|| SourceError::Malformed(format!("status without {name}")))
+        };
+        Ok(KjStatus {
+            has_critical_information: flag("hasCriticalInformation")?,
+            has_active_critical_information: flag("hasActiveCriticalInformation")?,
+            last_changed: v["lastChangedDateTime"].as_str().map(str::to_string),
+            reserved: v["hasReservation"].as_bool().unwrap_or(false),
+            restricted: v["hasRestriction"].as_bool().unwrap_or(false),
+        })
+    }
+
+    /// Status, then the allergies and intolerances when there is anything to read.
+    pub async fn critical_information(&self, nin: &NationalId, ctx: &NhnContext) -> Result<KjOutcome, SourceError> {
+        let status = self.status(nin, ctx).await?;
+        if status.reserved {
+            return Ok(KjOutcome::Reserved);
+        }
+        if status.restricted && !ctx.access_basis.is_elevated() {
+            return Ok(KjOutcome::Restricted);
+        }
+        if !status.has_critical_information {
+            return Ok(KjOutcome::NoCriticalInformation);
+        }
+        let url = format!("{}/AllergyIntolerance", self.base);
+        let answer = self
+            .api
+            .json_answer(reqwest::Method::GET, &url, |r| {
+                r.header("accept", "application/fhir+json")
+                    .header("nhn-source-system", &ctx.source_system)
+                    .header("nhn-event-id", event_id())
+                    .header("nhn-patient-nin", nin.as_str())
+                    .header("nhn-user-role", user_role_header(&ctx.user_role))
+                    .header("nhn-access-basis", ctx.access_basis.header_value())
+            })
+            .await?;
+        match answer.status {
+            200 => {}
+            403 => {
+                let text = crate::api::outcome_text(&answer.body).unwrap_or_default();
+                return Ok(if text.contains("reserved") { KjOutcome::Reserved } else { KjOutcome::Restricted });
+            }
+            status => {
+                let diagnostics = crate::api::outcome_text(&answer.body).unwrap_or_default();
+                return Err(SourceError::Http { status, diagnostics });
+            }
+        }
+        if answer.body["resourceType"] != "Bundle" {
+            return Err(SourceError::Malformed(format!("expected Bundle, got {}", answer.body["resourceType"])));
+        }
+        let fetched_at = chrono::Utc::now().to_rfc3339();
+        let allergies = answer.body["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| &e["resource"])
+            .filter(|r| r["resourceType"] == "AllergyIntolerance")
+            .filter_map(|r| allergy(r, &fetched_at))
+            .collect();
+        Ok(KjOutcome::Allergies(allergies))
+    }
+}
+
+fn allergy(r: &Value, fetched_at: &str) -> Option<Allergy> {
+    Some(Allergy {
+        substance: concept_text(&r["code"])?,
+        code: r["code"]["coding"][0]["code"].as_str().map(str::to_string),
+        criticality: r["criticality"].as_str().map(str::to_string),
+        reaction: r["reaction"][0]["manifestation"][0]
+            .as_object()
+            .and_then(|_| concept_text(&r["reaction"][0]["manifestation"][0])),
+        recorded: r["recordedDate"].as_str().map(str::to_string),
+        provenance: provenance(SOURCE_NAME, r, fetched_at),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_look_like_uuid_v4_and_differ() {
+        let a = event_id();
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert_ne!(a, event_id());
+    }
+
+    #[test]
+    fn the_user_role_header_is_url_encoded_json() {
+        let h = user_role_header("SP");
+        assert!(!h.contains('{') && !h.contains('"'));
+        let decoded: String = url::form_urlencoded::parse(format!("x={h}").as_bytes()).next().unwrap().1.into_owned();
+        assert_eq!(serde_json::from_str::<Value>(&decoded).unwrap()["code"], "SP");
+    }
+}
