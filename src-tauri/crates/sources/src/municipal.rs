@@ -114,7 +114,7 @@ impl MunicipalPlatform {
                 let mut entry = entry_for(patient, today)?;
                 entry.visit_start = a["start"].as_str().map(str::to_string);
                 entry.visit_end = a["end"].as_str().map(str::to_string);
-                entry.visit_reason = a["description"].as_str().map(str::to_string);
+                entry.visit_reason = a["description"].as_str().map(crate::sanitize::text);
                 entries.push(entry);
             }
             entries.sort_by(|a, b| a.visit_start.cmp(&b.visit_start));
@@ -190,7 +190,7 @@ fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, SourceE
     let banner = normalize::patient_banner(patient, today)?;
     let address = patient["address"][0]["line"][0].as_str().map(|line| {
         let city = patient["address"][0]["city"].as_str().unwrap_or("");
-        format!("{line}, {city}").trim_end_matches(", ").to_string()
+        crate::sanitize::text(format!("{line}, {city}").trim_end_matches(", "))
     });
     Ok(WorklistEntry {
         patient_ref: patient["id"].as_str().unwrap_or_default().to_string(),

@@ -6,7 +6,7 @@ use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, Provenance, V
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::SourceError;
+use crate::{sanitize, SourceError};
 
 pub fn provenance(source: &str, resource: &Value, fetched_at: &str) -> Provenance {
     Provenance {
@@ -22,7 +22,13 @@ pub fn concept_text(c: &Value) -> Option<String> {
         .as_str()
         .or_else(|| c["coding"].as_array()?.iter().find_map(|x| x["display"].as_str()))
         .or_else(|| c["coding"].as_array()?.iter().find_map(|x| x["code"].as_str()))
-        .map(str::to_string)
+        .map(sanitize::text)
+        .filter(|t| !t.is_empty())
+}
+
+/// A display string from the source, made safe.
+fn display(v: &Value) -> Option<String> {
+    v.as_str().map(sanitize::text).filter(|t| !t.is_empty())
 }
 
 fn coding_code(c: &Value, system: &str) -> Option<String> {
@@ -32,14 +38,13 @@ fn coding_code(c: &Value, system: &str) -> Option<String> {
 pub fn human_name(resource: &Value) -> Option<String> {
     let names = resource["name"].as_array()?;
     let name = names.iter().find(|n| n["use"] == "official").or_else(|| names.first())?;
-    if let Some(text) = name["text"].as_str() {
-        return Some(text.to_string());
+    if let Some(text) = display(&name["text"]) {
+        return Some(text);
     }
     let given: Vec<&str> = name["given"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let family = name["family"].as_str().unwrap_or("");
-    let full = format!("{} {family}", given.join(" "));
-    let full = full.trim();
-    (!full.is_empty()).then(|| full.to_string())
+    let full = sanitize::text(&format!("{} {family}", given.join(" ")));
+    (!full.is_empty()).then_some(full)
 }
 
 /// The patient's national identity number as written, from the no-basis identifier systems.
@@ -101,7 +106,7 @@ pub fn medication(r: &Value, source: &str, fetched_at: &str) -> Option<Medicatio
     Some(Medication {
         name,
         atc: coding_code(concept, "http://www.whocc.no/atc"),
-        dosage: r["dosage"][0]["text"].as_str().map(str::to_string),
+        dosage: display(&r["dosage"][0]["text"]),
         status: r["status"].as_str().unwrap_or("unknown").to_string(),
         started: r["effectivePeriod"]["start"].as_str().or_else(|| r["effectiveDateTime"].as_str()).map(str::to_string),
         provenance: provenance(source, r, fetched_at),
@@ -189,6 +194,17 @@ mod tests {
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].kind, VitalKind::SystolicBp);
         assert_eq!(v[1].display, "82");
+    }
+
+    #[test]
+    fn hostile_display_strings_are_neutralised() {
+        let a = json!({"resourceType": "AllergyIntolerance",
+            "code": {"text": "Penicillin\u{202E}ekaf\u{202C}\u{0}"}, "reaction": [{"manifestation": [{"text": "  "}]}]});
+        let allergy = allergy(&a, "s", "t").unwrap();
+        assert_eq!(allergy.substance, "Penicillinekaf");
+        assert_eq!(allergy.reaction, None, "blank text is no reaction");
+        let nameless = json!({"resourceType": "Patient", "name": [{"text": "\u{202E}\u{7}"}]});
+        assert!(patient_banner(&nameless, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).is_err());
     }
 
     #[test]
