@@ -127,14 +127,12 @@ pub fn sniff(bytes: &[u8]) -> SniffedType {
 /// refused, not rendered as whatever it claims to be.
 pub fn content_type_matches(declared: &str, bytes: &[u8]) -> bool {
     let declared = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    match (declared.as_str(), sniff(bytes)) {
-        ("application/pdf", SniffedType::Pdf) => true,
-        ("application/xml" | "text/xml" | "application/hl7-v3+xml" | "application/x-kith+xml", SniffedType::Xml) => {
-            true
-        }
-        ("text/plain", SniffedType::Text) => true,
-        _ => false,
-    }
+    matches!(
+        (declared.as_str(), sniff(bytes)),
+        ("application/pdf", SniffedType::Pdf)
+            | ("application/xml" | "text/xml" | "application/hl7-v3+xml" | "application/x-kith+xml", SniffedType::Xml)
+            | ("text/plain", SniffedType::Text)
+    )
 }
 
 #[cfg(test)]
