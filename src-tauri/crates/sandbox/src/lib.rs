@@ -10,6 +10,7 @@ pub mod fhir_store;
 pub mod idp;
 mod keys;
 pub mod kjernejournal;
+pub mod persontjenesten;
 pub mod proof_check;
 mod rng;
 pub mod world;
@@ -55,12 +56,15 @@ pub struct Sandbox {
     pub fhir_url: String,
     /// Kjernejournal's critical information API base (`…/api/critical-information/v1`).
     pub kj_url: String,
+    /// Persontjenesten's base URL (`…/api/{legal-basis|no-legal-basis}/person/get-by-nin` below it).
+    pub person_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     stop: watch::Sender<bool>,
     idp: Arc<idp::IdpState>,
     fhir: Arc<fhir_server::FhirState>,
     kj: Arc<kjernejournal::KjState>,
+    person: Arc<persontjenesten::PersonState>,
 }
 
 impl Sandbox {
@@ -75,6 +79,9 @@ impl Sandbox {
             TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 2 })).await?;
         let kj_base = format!("http://{}", kj_listener.local_addr()?);
         let kj_url = format!("{kj_base}{}", kjernejournal::BASE_PATH);
+        let person_listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 3 })).await?;
+        let person_url = format!("http://{}", person_listener.local_addr()?);
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
 
@@ -91,6 +98,16 @@ impl Sandbox {
             guard: kj_guard,
             records: kjernejournal::generate(&world.store, options.world.seed),
         });
+        let person = Arc::new(persontjenesten::PersonState {
+            guard: api_guard::ApiGuard::new(
+                person_url.clone(),
+                idp_url.clone(),
+                persontjenesten::AUDIENCE,
+                keys.clone(),
+                "person",
+            ),
+            persons: persontjenesten::generate(&world.store),
+        });
         let fhir_guard = api_guard::ApiGuard::new(fhir_base.clone(), idp_url.clone(), MUNICIPAL_AUDIENCE, keys, "fhir");
         fhir_guard.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
         let fhir = Arc::new(fhir_server::FhirState {
@@ -103,9 +120,10 @@ impl Sandbox {
         let latency = Duration::from_millis(options.latency_ms);
         serve(idp_listener, with_latency(idp::router(idp.clone()), latency), stopped.clone());
         serve(fhir_listener, with_latency(fhir_server::router(fhir.clone()), latency), stopped.clone());
-        serve(kj_listener, with_latency(kjernejournal::router(kj.clone()), latency), stopped);
+        serve(kj_listener, with_latency(kjernejournal::router(kj.clone()), latency), stopped.clone());
+        serve(person_listener, with_latency(persontjenesten::router(person.clone()), latency), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
-        Ok(Self { idp_url, fhir_url, kj_url, clinicians, resource_count, stop, idp, fhir, kj })
+        Ok(Self { idp_url, fhir_url, kj_url, person_url, clinicians, resource_count, stop, idp, fhir, kj, person })
     }
 
     /// Demands DPoP nonces at the token endpoint and the FHIR platform (or stops).
@@ -113,6 +131,7 @@ impl Sandbox {
         self.idp.require_dpop_nonce.store(on, Ordering::Relaxed);
         self.fhir.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
         self.kj.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
+        self.person.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
     }
 
     /// Issues new DPoP nonces: proofs with the old ones get `use_dpop_nonce`.
@@ -120,6 +139,7 @@ impl Sandbox {
         self.idp.rotate_dpop_nonce();
         self.fhir.guard.rotate_nonce();
         self.kj.guard.rotate_nonce();
+        self.person.guard.rotate_nonce();
     }
 
     /// Rotates the IdP's signing key; `keep_old` keeps the previous key in the jwks.
@@ -135,6 +155,11 @@ impl Sandbox {
     /// Kjernejournal's record for a synthetic patient (for tests choosing patients).
     pub fn kjernejournal_record(&self, nin: &str) -> Option<kjernejournal::KjRecord> {
         self.kj.records.get(nin).cloned()
+    }
+
+    /// Persontjenesten's record for a synthetic person.
+    pub fn person_record(&self, nin: &str) -> Option<serde_json::Value> {
+        self.person.persons.get(nin).cloned()
     }
 
     /// Requests the FHIR platform has served (authorised or not).

@@ -6,6 +6,7 @@ pub mod fhir;
 pub mod kjernejournal;
 pub mod municipal;
 pub mod normalize;
+pub mod person;
 pub mod sanitize;
 
 use std::future::Future;

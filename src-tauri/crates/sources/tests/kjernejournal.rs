@@ -3,59 +3,14 @@
 
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
-use helseid::{ClientKeys, HelseIdClient, HelseIdConfig, Session, SigningKey};
-use sandbox::kjernejournal::{KjRecord, AUDIENCE, SCOPE};
+use sandbox::kjernejournal::{KjRecord, AUDIENCE};
 use sandbox::world::{generate, WorldOptions};
 use sandbox::{Sandbox, SandboxOptions};
 use sources::kjernejournal::{KjOutcome, Kjernejournal, NhnContext};
-use sources::{AuthFuture, AuthHeaders, RequestAuthorizer, SourceError};
-use std::sync::Arc;
 use std::time::Duration;
 
-struct Authorizer {
-    client: Arc<HelseIdClient>,
-    session: Arc<Session>,
-}
-
-impl RequestAuthorizer for Authorizer {
-    fn authorize<'a>(&'a self, audience: &'a str, method: &'a str, url: &'a str) -> AuthFuture<'a> {
-        Box::pin(async move {
-            let h = self
-                .client
-                .api_headers(&self.session, audience, None, method, url)
-                .await
-                .map_err(|e| SourceError::NoToken(e.to_string()))?;
-            Ok(AuthHeaders { authorization: h.authorization.expose().to_string(), dpop: Some(h.dpop) })
-        })
-    }
-
-    fn observe_nonce(&self, url: &str, nonce: &str) {
-        self.client.remember_nonce(url, nonce);
-    }
-}
-
-async fn signed_in(sb: &Sandbox) -> Arc<Authorizer> {
-    let http = helseid::http_client(Duration::from_secs(5));
-    let config = HelseIdConfig {
-        issuer: sb.idp_url.clone(),
-        client_id: sandbox::CLIENT_ID.into(),
-        scopes: vec!["openid".into(), "offline_access".into(), sandbox::MUNICIPAL_SCOPE.into(), SCOPE.into()],
-        resources: vec![sandbox::MUNICIPAL_AUDIENCE.into(), AUDIENCE.into()],
-        test_pid: Some(sb.clinicians[0].pid.clone()),
-        sign_in_timeout: Duration::from_secs(5),
-        leeway: Duration::from_secs(30),
-        organisation: None,
-    };
-    let client = HelseIdClient::new(
-        http.clone(),
-        config,
-        ClientKeys { assertion: SigningKey::generate(), dpop: SigningKey::generate() },
-    );
-    let body = serde_json::json!({"client_id": sandbox::CLIENT_ID, "jwk": client.assertion_public_jwk()});
-    http.post(format!("{}/sandbox/register-client", sb.idp_url)).json(&body).send().await.unwrap();
-    let session = client.sign_in(&helseid::FollowRedirects(http)).await.unwrap();
-    Arc::new(Authorizer { client: Arc::new(client), session: Arc::new(session) })
-}
+mod common;
+use common::signed_in;
 
 fn context(basis: AccessBasis) -> NhnContext {
     NhnContext { source_system: "Arbeidsflate-test 0.1".into(), user_role: "SP".into(), access_basis: basis }

@@ -1,0 +1,130 @@
+//! Persontjenesten v3: name, birth, death and address. A protected address
+//! (`Confidential`, `StrictlyConfidential`) is dropped while parsing, so it is never
+//! held, shown, cached, logged, exported or printed: only the fact that it is protected
+//! survives, for the banner.
+
+use crate::api::ApiClient;
+use crate::{sanitize, RequestAuthorizer, SourceError};
+use arbeidsflate_model::nin::NationalId;
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const SOURCE_NAME: &str = "Folkeregisteret (Persontjenesten)";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressProtection {
+    /// `ClientAddress`: a client address is given instead of the home address.
+    ClientAddress,
+    /// Fortrolig adresse.
+    Confidential,
+    /// Strengt fortrolig adresse.
+    StrictlyConfidential,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Address {
+    Shown { text: String },
+    Protected { level: AddressProtection },
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub birth_date: Option<String>,
+    pub death_date: Option<String>,
+    pub gender: Option<String>,
+    pub address: Address,
+}
+
+pub struct PersonLookup {
+    api: ApiClient,
+    base: String,
+}
+
+impl PersonLookup {
+    pub fn new(
+        http: reqwest::Client,
+        base: impl Into<String>,
+        audience: &str,
+        auth: Arc<dyn RequestAuthorizer>,
+    ) -> Self {
+        Self { api: ApiClient::new(http, audience, auth), base: base.into().trim_end_matches('/').to_string() }
+    }
+
+    /// `POST /api/{legal-basis|no-legal-basis}/person/get-by-nin`, the number in the form body.
+    pub async fn get_by_nin(&self, nin: &NationalId, legal_basis: bool) -> Result<Person, SourceError> {
+        let path = if legal_basis { "legal-basis" } else { "no-legal-basis" };
+        let url = format!("{}/api/{path}/person/get-by-nin", self.base);
+        let v = self
+            .api
+            .json(reqwest::Method::POST, &url, |r| r.header("api-version", "3").form(&[("nin", nin.as_str())]))
+            .await?;
+        parse_person(&v)
+    }
+}
+
+pub fn parse_person(v: &Value) -> Result<Person, SourceError> {
+    let first = v["name"]["firstName"].as_str().unwrap_or("");
+    let middle = v["name"]["middleName"].as_str().unwrap_or("");
+    let last =
+        v["name"]["lastName"].as_str().ok_or_else(|| SourceError::Malformed("person without a last name".into()))?;
+    let name = sanitize::text(&[first, middle, last].join(" "));
+    let address = match v["addressProtection"]["protectionLevel"].as_str() {
+        Some("StrictlyConfidential") => Address::Protected { level: AddressProtection::StrictlyConfidential },
+        Some("Confidential") => Address::Protected { level: AddressProtection::Confidential },
+        Some("ClientAddress") => Address::Protected { level: AddressProtection::ClientAddress },
+        Some("Unclassified") | None => {
+            let a = &v["residentialAddress"];
+            match a["addressLine"].as_str() {
+                Some(line) => Address::Shown {
+                    text: sanitize::text(&format!(
+                        "{line}, {} {}",
+                        a["postalCode"].as_str().unwrap_or(""),
+                        a["postalPlace"].as_str().unwrap_or("")
+                    )),
+                },
+                None => Address::Unknown,
+            }
+        }
+        // An unknown level is treated as the strictest: the address is not shown.
+        Some(_) => Address::Protected { level: AddressProtection::StrictlyConfidential },
+    };
+    Ok(Person {
+        name,
+        birth_date: v["dateOfBirth"].as_str().map(sanitize::text),
+        death_date: v["dateOfDeath"].as_str().map(sanitize::text),
+        gender: v["gender"].as_str().map(sanitize::text),
+        address,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_protected_address_never_survives_parsing() {
+        for level in ["StrictlyConfidential", "Confidential", "ClientAddress", "SomethingNew"] {
+            let v = json!({"name": {"firstName": "Kari", "lastName": "Nordby"},
+                "addressProtection": {"protectionLevel": level},
+                "residentialAddress": {"addressLine": "Hemmeligveien 7", "postalCode": "9999", "postalPlace": "SKJULT"}});
+            let p = parse_person(&v).unwrap();
+            assert!(matches!(p.address, Address::Protected { .. }), "{level}");
+            let everything = format!("{p:?} {}", serde_json::to_string(&p).unwrap());
+            assert!(!everything.contains("Hemmelig") && !everything.contains("9999"), "{level}: {everything}");
+        }
+    }
+
+    #[test]
+    fn an_unprotected_address_is_shown() {
+        let v = json!({"name": {"firstName": "Ola", "lastName": "Berg"}, "addressProtection": {"protectionLevel": "Unclassified"},
+            "residentialAddress": {"addressLine": "Storgata 1", "postalCode": "9990", "postalPlace": "SANDVIK"}});
+        assert_eq!(parse_person(&v).unwrap().address, Address::Shown { text: "Storgata 1, 9990 SANDVIK".into() });
+        assert!(parse_person(&json!({"name": {}})).is_err());
+    }
+}
