@@ -13,6 +13,7 @@ pub mod kjernejournal;
 pub mod persontjenesten;
 pub mod proof_check;
 mod rng;
+pub mod sfm;
 pub mod world;
 
 use axum::Router;
@@ -58,6 +59,8 @@ pub struct Sandbox {
     pub kj_url: String,
     /// Persontjenesten's base URL (`…/api/{legal-basis|no-legal-basis}/person/get-by-nin` below it).
     pub person_url: String,
+    /// SFM Basis API (`…/Patient/$getMedication` below it).
+    pub sfm_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     stop: watch::Sender<bool>,
@@ -65,6 +68,7 @@ pub struct Sandbox {
     fhir: Arc<fhir_server::FhirState>,
     kj: Arc<kjernejournal::KjState>,
     person: Arc<persontjenesten::PersonState>,
+    sfm: Arc<sfm::SfmState>,
 }
 
 impl Sandbox {
@@ -82,6 +86,10 @@ impl Sandbox {
         let person_listener =
             TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 3 })).await?;
         let person_url = format!("http://{}", person_listener.local_addr()?);
+        let sfm_listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 4 })).await?;
+        let sfm_origin = format!("http://{}", sfm_listener.local_addr()?);
+        let sfm_url = format!("{sfm_origin}/api/sfm");
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
 
@@ -108,6 +116,12 @@ impl Sandbox {
             ),
             persons: persontjenesten::generate(&world.store),
         });
+        let (lists, rf_failures) = sfm::generate(&world.store, options.world.seed);
+        let sfm = Arc::new(sfm::SfmState {
+            guard: api_guard::ApiGuard::new(sfm_origin, idp_url.clone(), sfm::AUDIENCE, keys.clone(), "sfm"),
+            lists,
+            rf_failures,
+        });
         let fhir_guard = api_guard::ApiGuard::new(fhir_base.clone(), idp_url.clone(), MUNICIPAL_AUDIENCE, keys, "fhir");
         fhir_guard.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
         let fhir = Arc::new(fhir_server::FhirState {
@@ -121,9 +135,24 @@ impl Sandbox {
         serve(idp_listener, with_latency(idp::router(idp.clone()), latency), stopped.clone());
         serve(fhir_listener, with_latency(fhir_server::router(fhir.clone()), latency), stopped.clone());
         serve(kj_listener, with_latency(kjernejournal::router(kj.clone()), latency), stopped.clone());
-        serve(person_listener, with_latency(persontjenesten::router(person.clone()), latency), stopped);
+        serve(person_listener, with_latency(persontjenesten::router(person.clone()), latency), stopped.clone());
+        serve(sfm_listener, with_latency(sfm::router(sfm.clone()), latency), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
-        Ok(Self { idp_url, fhir_url, kj_url, person_url, clinicians, resource_count, stop, idp, fhir, kj, person })
+        Ok(Self {
+            idp_url,
+            fhir_url,
+            kj_url,
+            person_url,
+            sfm_url,
+            clinicians,
+            resource_count,
+            stop,
+            idp,
+            fhir,
+            kj,
+            person,
+            sfm,
+        })
     }
 
     /// Demands DPoP nonces at the token endpoint and the FHIR platform (or stops).
@@ -132,6 +161,7 @@ impl Sandbox {
         self.fhir.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
         self.kj.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
         self.person.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
+        self.sfm.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
     }
 
     /// Issues new DPoP nonces: proofs with the old ones get `use_dpop_nonce`.
@@ -140,6 +170,7 @@ impl Sandbox {
         self.fhir.guard.rotate_nonce();
         self.kj.guard.rotate_nonce();
         self.person.guard.rotate_nonce();
+        self.sfm.guard.rotate_nonce();
     }
 
     /// Rotates the IdP's signing key; `keep_old` keeps the previous key in the jwks.
@@ -160,6 +191,11 @@ impl Sandbox {
     /// Persontjenesten's record for a synthetic person.
     pub fn person_record(&self, nin: &str) -> Option<serde_json::Value> {
         self.person.persons.get(nin).cloned()
+    }
+
+    /// SFM's medication list for a synthetic patient, and whether Reseptformidleren fails for them.
+    pub fn sfm_list(&self, nin: &str) -> (Vec<serde_json::Value>, bool) {
+        (self.sfm.lists.get(nin).cloned().unwrap_or_default(), self.sfm.rf_failures.iter().any(|f| f == nin))
     }
 
     /// Requests the FHIR platform has served (authorised or not).

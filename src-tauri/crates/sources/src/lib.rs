@@ -8,6 +8,7 @@ pub mod municipal;
 pub mod normalize;
 pub mod person;
 pub mod sanitize;
+pub mod sfm;
 
 use std::future::Future;
 use std::pin::Pin;

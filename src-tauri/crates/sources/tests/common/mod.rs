@@ -40,11 +40,13 @@ pub async fn signed_in(sb: &Sandbox) -> Arc<Authorizer> {
             sandbox::MUNICIPAL_SCOPE.into(),
             sandbox::kjernejournal::SCOPE.into(),
             sandbox::persontjenesten::SCOPE.into(),
+            sandbox::sfm::SCOPE.into(),
         ],
         resources: vec![
             sandbox::MUNICIPAL_AUDIENCE.into(),
             sandbox::kjernejournal::AUDIENCE.into(),
             sandbox::persontjenesten::AUDIENCE.into(),
+            sandbox::sfm::AUDIENCE.into(),
         ],
         test_pid: Some(sb.clinicians[0].pid.clone()),
         sign_in_timeout: Duration::from_secs(5),

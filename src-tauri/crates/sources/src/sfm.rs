@@ -1,0 +1,150 @@
+//! The patient's medication list through SFM Basis API: `Patient/$getMedication`.
+//! The current list is the chain heads (statements with no `partOf`); the earlier
+//! links, each `partOf` its head, are history. When each register
+//! was read, and any error code it gave, travels with the list so the UI can say
+//! "Reseptformidleren did not answer" instead of showing a shorter list as complete.
+
+use crate::api::ApiClient;
+use crate::normalize::medication;
+use crate::{RequestAuthorizer, SourceError};
+use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
+use arbeidsflate_model::view::Medication;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub const SOURCE_NAME: &str = "Pasientens legemiddelliste";
+pub const RETRIEVAL_EXTENSION: &str = "http://nhn.no/sfm/fhir/StructureDefinition/retrieval";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retrieval {
+    /// "Kjernejournal" or "Reseptformidleren".
+    pub source: String,
+    pub retrieved_at: Option<String>,
+    pub error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedicationList {
+    /// The chain heads: the current list.
+    pub current: Vec<Medication>,
+    /// Earlier links of the chains (history on demand).
+    pub history: Vec<Medication>,
+    pub retrievals: Vec<Retrieval>,
+}
+
+pub struct Sfm {
+    api: ApiClient,
+    operation_url: String,
+}
+
+impl Sfm {
+    /// `base` is the SFM Basis API base; the operation is `[base]/Patient/$getMedication`.
+    pub fn new(http: reqwest::Client, base: &str, audience: &str, auth: Arc<dyn RequestAuthorizer>) -> Self {
+        Self {
+            api: ApiClient::new(http, audience, auth),
+            operation_url: format!("{}/Patient/$getMedication", base.trim_end_matches('/')),
+        }
+    }
+
+    pub async fn get_medication(&self, nin: &NationalId) -> Result<MedicationList, SourceError> {
+        let params = json!({
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "patient", "valueIdentifier": {"system": SYSTEM_FNR, "value": nin.as_str()}},
+                {"name": "includeHistory", "valueBoolean": true}
+            ]
+        });
+        let bundle = self
+            .api
+            .json(reqwest::Method::POST, &self.operation_url, |r| {
+                r.header("accept", "application/fhir+json")
+                    .header("content-type", "application/fhir+json")
+                    .json(&params)
+            })
+            .await?;
+        parse_list(&bundle)
+    }
+}
+
+pub fn parse_list(bundle: &Value) -> Result<MedicationList, SourceError> {
+    if bundle["resourceType"] != "Bundle" || bundle["type"] != "document" {
+        return Err(SourceError::Malformed("expected a document Bundle".into()));
+    }
+    let resources: Vec<&Value> = bundle["entry"].as_array().into_iter().flatten().map(|e| &e["resource"]).collect();
+    let composition = resources
+        .iter()
+        .find(|r| r["resourceType"] == "Composition")
+        .ok_or_else(|| SourceError::Malformed("the document has no Composition".into()))?;
+    let retrievals = composition["extension"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["url"] == RETRIEVAL_EXTENSION)
+        .map(|e| {
+            let part = |name: &str, key: &str| {
+                e["extension"]
+                    .as_array()?
+                    .iter()
+                    .find(|x| x["url"] == name)
+                    .and_then(|x| x[key].as_str())
+                    .map(str::to_string)
+            };
+            Retrieval {
+                source: part("source", "valueString").unwrap_or_default(),
+                retrieved_at: part("retrievedAt", "valueDateTime"),
+                error_code: part("errorCode", "valueString"),
+            }
+        })
+        .collect();
+    let fetched_at = chrono::Utc::now().to_rfc3339();
+    let statements: Vec<&&Value> = resources.iter().filter(|r| r["resourceType"] == "MedicationStatement").collect();
+    let (mut current, mut history) = (Vec::new(), Vec::new());
+    for s in statements {
+        let Some(m) = medication(s, SOURCE_NAME, &fetched_at) else { continue };
+        let is_head = s["partOf"].as_array().is_none_or(|p| p.is_empty());
+        if is_head && s["status"] != "completed" {
+            current.push(m);
+        } else {
+            history.push(m);
+        }
+    }
+    Ok(MedicationList { current, history, retrievals })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(id: &str, status: &str, part_of: Option<&str>) -> Value {
+        let mut s = json!({"resourceType": "MedicationStatement", "id": id, "status": status,
+            "medicationCodeableConcept": {"text": format!("Legemiddel {id}")}, "dosage": [{"text": "1 x 1"}]});
+        if let Some(h) = part_of {
+            s["partOf"] = json!([{"reference": format!("MedicationStatement/{h}")}]);
+        }
+        s
+    }
+
+    #[test]
+    fn chain_heads_are_the_current_list_and_tails_are_history() {
+        let bundle = json!({"resourceType": "Bundle", "type": "document", "entry": [
+            {"resource": {"resourceType": "Composition", "extension": [
+                {"url": RETRIEVAL_EXTENSION, "extension": [{"url": "source", "valueString": "Reseptformidleren"},
+                    {"url": "retrievedAt", "valueDateTime": "2026-11-22T06:00:00Z"}, {"url": "errorCode", "valueString": "RF-TIMEOUT"}]}]}},
+            {"resource": statement("a", "active", None)},
+            {"resource": statement("a-old", "completed", Some("a"))},
+            {"resource": statement("b", "active", None)}
+        ]});
+        let list = parse_list(&bundle).unwrap();
+        let names: Vec<&str> = list.current.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, vec!["Legemiddel a", "Legemiddel b"]);
+        assert_eq!(list.history.len(), 1);
+        assert_eq!(list.retrievals[0].error_code.as_deref(), Some("RF-TIMEOUT"));
+    }
+
+    #[test]
+    fn anything_but_a_document_is_refused() {
+        assert!(parse_list(&json!({"resourceType": "Bundle", "type": "searchset"})).is_err());
+        assert!(parse_list(&json!({"resourceType": "Bundle", "type": "document", "entry": []})).is_err());
+        assert!(parse_list(&json!({"resourceType": "Patient"})).is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! The medication-list adapter against the sandbox's SFM Basis API.
+
+use arbeidsflate_model::nin::NationalId;
+use sandbox::sfm::AUDIENCE;
+use sandbox::world::{generate, WorldOptions};
+use sandbox::{Sandbox, SandboxOptions};
+use sources::sfm::Sfm;
+use std::time::Duration;
+
+mod common;
+use common::signed_in;
+
+#[tokio::test]
+async fn the_current_list_is_the_chain_heads_and_register_failures_are_reported() {
+    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let auth = signed_in(&sb).await;
+    let sfm = Sfm::new(helseid::http_client(Duration::from_secs(5)), &sb.sfm_url, AUDIENCE, auth);
+    let world = generate(WorldOptions::default());
+    let nins: Vec<String> =
+        world.store.all("Patient").iter().map(|p| p["identifier"][0]["value"].as_str().unwrap().to_string()).collect();
+
+    // A patient with a changed dose (a chain of two) and one whose Reseptformidleren read fails.
+    let chained = nins.iter().find(|n| sb.sfm_list(n).0.iter().any(|m| m["partOf"].is_array())).unwrap();
+    let (statements, _) = sb.sfm_list(chained);
+    let list = sfm.get_medication(&NationalId::parse(chained).unwrap()).await.unwrap();
+    let heads = statements.iter().filter(|m| !m["partOf"].is_array()).count();
+    assert_eq!(list.current.len(), heads);
+    assert_eq!(list.history.len(), statements.len() - heads);
+    assert!(list.current.iter().all(|m| m.status == "active" && m.provenance.source == sources::sfm::SOURCE_NAME));
+
+    let failing = nins.iter().find(|n| sb.sfm_list(n).1).unwrap();
+    let list = sfm.get_medication(&NationalId::parse(failing).unwrap()).await.unwrap();
+    let rf = list.retrievals.iter().find(|r| r.source == "Reseptformidleren").unwrap();
+    assert!(rf.error_code.is_some() && rf.retrieved_at.is_some());
+}
+
+#[tokio::test]
+async fn a_call_without_a_parameters_body_is_refused() {
+    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let auth = signed_in(&sb).await;
+    let url = format!("{}/Patient/$getMedication", sb.sfm_url);
+    let h = auth.client.api_headers(&auth.session, AUDIENCE, None, "POST", &url).await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .header("authorization", h.authorization.expose())
+        .header("dpop", h.dpop)
+        .body("{\"resourceType\":\"Patient\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+}
