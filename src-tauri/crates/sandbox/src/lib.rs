@@ -11,6 +11,7 @@ pub mod idp;
 mod keys;
 pub mod kjernejournal;
 pub mod persontjenesten;
+pub mod pjd;
 pub mod proof_check;
 mod rng;
 pub mod sfm;
@@ -61,6 +62,8 @@ pub struct Sandbox {
     pub person_url: String,
     /// SFM Basis API (`…/Patient/$getMedication` below it).
     pub sfm_url: String,
+    /// Document sharing (MHD): ITI-67 and ITI-68 below it.
+    pub pjd_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     stop: watch::Sender<bool>,
@@ -69,6 +72,7 @@ pub struct Sandbox {
     kj: Arc<kjernejournal::KjState>,
     person: Arc<persontjenesten::PersonState>,
     sfm: Arc<sfm::SfmState>,
+    pjd: Arc<pjd::PjdState>,
 }
 
 impl Sandbox {
@@ -90,6 +94,9 @@ impl Sandbox {
             TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 4 })).await?;
         let sfm_origin = format!("http://{}", sfm_listener.local_addr()?);
         let sfm_url = format!("{sfm_origin}/api/sfm");
+        let pjd_listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 5 })).await?;
+        let pjd_url = format!("http://{}", pjd_listener.local_addr()?);
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
 
@@ -122,6 +129,10 @@ impl Sandbox {
             lists,
             rf_failures,
         });
+        let pjd = Arc::new(pjd::PjdState {
+            guard: api_guard::ApiGuard::new(pjd_url.clone(), idp_url.clone(), pjd::AUDIENCE, keys.clone(), "pjd"),
+            patients: pjd::generate(&world.store, options.world.seed, &pjd_url),
+        });
         let fhir_guard = api_guard::ApiGuard::new(fhir_base.clone(), idp_url.clone(), MUNICIPAL_AUDIENCE, keys, "fhir");
         fhir_guard.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
         let fhir = Arc::new(fhir_server::FhirState {
@@ -136,7 +147,8 @@ impl Sandbox {
         serve(fhir_listener, with_latency(fhir_server::router(fhir.clone()), latency), stopped.clone());
         serve(kj_listener, with_latency(kjernejournal::router(kj.clone()), latency), stopped.clone());
         serve(person_listener, with_latency(persontjenesten::router(person.clone()), latency), stopped.clone());
-        serve(sfm_listener, with_latency(sfm::router(sfm.clone()), latency), stopped);
+        serve(sfm_listener, with_latency(sfm::router(sfm.clone()), latency), stopped.clone());
+        serve(pjd_listener, with_latency(pjd::router(pjd.clone()), latency), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
         Ok(Self {
             idp_url,
@@ -144,6 +156,7 @@ impl Sandbox {
             kj_url,
             person_url,
             sfm_url,
+            pjd_url,
             clinicians,
             resource_count,
             stop,
@@ -152,6 +165,7 @@ impl Sandbox {
             kj,
             person,
             sfm,
+            pjd,
         })
     }
 
@@ -162,6 +176,7 @@ impl Sandbox {
         self.kj.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
         self.person.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
         self.sfm.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
+        self.pjd.guard.require_dpop_nonce.store(on, Ordering::Relaxed);
     }
 
     /// Issues new DPoP nonces: proofs with the old ones get `use_dpop_nonce`.
@@ -171,6 +186,7 @@ impl Sandbox {
         self.kj.guard.rotate_nonce();
         self.person.guard.rotate_nonce();
         self.sfm.guard.rotate_nonce();
+        self.pjd.guard.rotate_nonce();
     }
 
     /// Rotates the IdP's signing key; `keep_old` keeps the previous key in the jwks.
@@ -196,6 +212,11 @@ impl Sandbox {
     /// SFM's medication list for a synthetic patient, and whether Reseptformidleren fails for them.
     pub fn sfm_list(&self, nin: &str) -> (Vec<serde_json::Value>, bool) {
         (self.sfm.lists.get(nin).cloned().unwrap_or_default(), self.sfm.rf_failures.iter().any(|f| f == nin))
+    }
+
+    /// The shared documents of a synthetic patient.
+    pub fn pjd_documents(&self, nin: &str) -> pjd::PatientDocuments {
+        self.pjd.patients.get(nin).cloned().unwrap_or_default()
     }
 
     /// Requests the FHIR platform has served (authorised or not).

@@ -1,6 +1,9 @@
 //! Signing in to the sandbox for the adapter tests: a HelseID session asking for
 //! every sandbox API, and an authoriser that gives adapters its DPoP-bound tokens.
 
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
 use helseid::{ClientKeys, HelseIdClient, HelseIdConfig, Session, SigningKey};
 use sandbox::Sandbox;
 use sources::{AuthFuture, AuthHeaders, RequestAuthorizer, SourceError};
@@ -10,6 +13,29 @@ use std::time::Duration;
 pub struct Authorizer {
     pub client: Arc<HelseIdClient>,
     pub session: Arc<Session>,
+    /// Tokens attested for one patient, for APIs that demand it.
+    pub attestation: Option<helseid::Attestation>,
+}
+
+impl Authorizer {
+    /// The same session, with tokens attested for a nurse treating the patient.
+    pub fn attested(&self) -> Arc<Authorizer> {
+        use helseid::authorization_details::{CarePlace, PurposeDetails, PurposeOfUse};
+        Arc::new(Authorizer {
+            client: self.client.clone(),
+            session: self.session.clone(),
+            attestation: Some(helseid::Attestation {
+                practitioner_category: "SP".into(),
+                legal_entity_orgnr: "999000001".into(),
+                place: CarePlace { point_of_care_orgnr: "999000002".into(), department_id: None },
+                healthcare_service: "KP01".into(),
+                purpose_of_use: PurposeOfUse::Treat,
+                purpose_details: PurposeDetails::Behandler,
+                decision_ref: None,
+                patient_place: None,
+            }),
+        })
+    }
 }
 
 impl RequestAuthorizer for Authorizer {
@@ -17,7 +43,7 @@ impl RequestAuthorizer for Authorizer {
         Box::pin(async move {
             let h = self
                 .client
-                .api_headers(&self.session, audience, None, method, url)
+                .api_headers(&self.session, audience, self.attestation.as_ref(), method, url)
                 .await
                 .map_err(|e| SourceError::NoToken(e.to_string()))?;
             Ok(AuthHeaders { authorization: h.authorization.expose().to_string(), dpop: Some(h.dpop) })
@@ -41,12 +67,15 @@ pub async fn signed_in(sb: &Sandbox) -> Arc<Authorizer> {
             sandbox::kjernejournal::SCOPE.into(),
             sandbox::persontjenesten::SCOPE.into(),
             sandbox::sfm::SCOPE.into(),
+            sandbox::pjd::SCOPES[0].into(),
+            sandbox::pjd::SCOPES[1].into(),
         ],
         resources: vec![
             sandbox::MUNICIPAL_AUDIENCE.into(),
             sandbox::kjernejournal::AUDIENCE.into(),
             sandbox::persontjenesten::AUDIENCE.into(),
             sandbox::sfm::AUDIENCE.into(),
+            sandbox::pjd::AUDIENCE.into(),
         ],
         test_pid: Some(sb.clinicians[0].pid.clone()),
         sign_in_timeout: Duration::from_secs(5),
@@ -61,5 +90,5 @@ pub async fn signed_in(sb: &Sandbox) -> Arc<Authorizer> {
     let body = serde_json::json!({"client_id": sandbox::CLIENT_ID, "jwk": client.assertion_public_jwk()});
     http.post(format!("{}/sandbox/register-client", sb.idp_url)).json(&body).send().await.unwrap();
     let session = client.sign_in(&helseid::FollowRedirects(http)).await.unwrap();
-    Arc::new(Authorizer { client: Arc::new(client), session: Arc::new(session) })
+    Arc::new(Authorizer { client: Arc::new(client), session: Arc::new(session), attestation: None })
 }

@@ -1,0 +1,145 @@
+//! Document sharing (Pasientens journaldokumenter, IHE MHD): ITI-67 search with the
+//! number in a form body, the count of documents the patient has hidden, and ITI-68
+//! retrieval whose bytes must be what the document says it is. Calls need a token
+//! attested for this patient, so the authoriser is given per call.
+
+use crate::api::{outcome_text, ApiClient};
+use crate::normalize::provenance;
+use crate::{sanitize, RequestAuthorizer, SourceError};
+use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
+use arbeidsflate_model::view::Provenance;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const SOURCE_NAME: &str = "Pasientens journaldokumenter";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedDocumentRef {
+    pub title: String,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub content_type: String,
+    /// Safe to fetch (https, or loopback http in the sandbox); `None` if the source
+    /// gave an unsafe URL, and then the document cannot be opened.
+    pub url: Option<String>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentList {
+    pub documents: Vec<SharedDocumentRef>,
+    /// "N documents are hidden by the patient's wish."
+    pub hidden: u32,
+}
+
+pub struct RetrievedDocument {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct DocumentSharing {
+    http: reqwest::Client,
+    base: String,
+    audience: String,
+}
+
+impl DocumentSharing {
+    pub fn new(http: reqwest::Client, base: &str, audience: &str) -> Self {
+        Self { http, base: base.trim_end_matches('/').to_string(), audience: audience.into() }
+    }
+
+    fn api(&self, auth: Arc<dyn RequestAuthorizer>) -> ApiClient {
+        ApiClient::new(self.http.clone(), &self.audience, auth)
+    }
+
+    /// ITI-67: the patient's current documents, newest first.
+    pub async fn search(
+        &self,
+        nin: &NationalId,
+        auth: Arc<dyn RequestAuthorizer>,
+    ) -> Result<DocumentList, SourceError> {
+        let url = format!("{}/R4/fhir/DocumentReference/_search", self.base);
+        let identifier = format!("{SYSTEM_FNR}|{}", nin.as_str());
+        let form =
+            [("patient.identifier", identifier.as_str()), ("status", "current"), ("_count", "50"), ("_sort", "-date")];
+        let resp = self
+            .api(auth)
+            .send(reqwest::Method::POST, &url, |r| r.header("accept", "application/fhir+json").form(&form))
+            .await?;
+        let status = resp.status().as_u16();
+        let hidden = resp
+            .headers()
+            .get("nhn-securitylabel-nors-count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .unwrap_or(0);
+        let bytes = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+        let body: Value =
+            serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(format!("not JSON: {e}")))?;
+        if !(200..300).contains(&status) {
+            let diagnostics = outcome_text(&body).unwrap_or_default();
+            return Err(if status == 401 || status == 403 {
+                SourceError::NotAuthorised(diagnostics)
+            } else {
+                SourceError::Http { status, diagnostics }
+            });
+        }
+        if body["resourceType"] != "Bundle" {
+            return Err(SourceError::Malformed(format!("expected Bundle, got {}", body["resourceType"])));
+        }
+        let fetched_at = chrono::Utc::now().to_rfc3339();
+        let documents = body["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| &e["resource"])
+            .filter(|r| r["resourceType"] == "DocumentReference")
+            .map(|r| {
+                let attachment = &r["content"][0]["attachment"];
+                SharedDocumentRef {
+                    title: r["description"]
+                        .as_str()
+                        .or_else(|| attachment["title"].as_str())
+                        .map(sanitize::text)
+                        .unwrap_or_default(),
+                    date: r["date"].as_str().map(sanitize::text),
+                    author: r["author"][0]["display"].as_str().map(sanitize::text),
+                    content_type: attachment["contentType"].as_str().unwrap_or("application/octet-stream").to_string(),
+                    url: attachment["url"].as_str().and_then(sanitize::attachment_url),
+                    provenance: provenance(SOURCE_NAME, r, &fetched_at),
+                }
+            })
+            .collect();
+        Ok(DocumentList { documents, hidden })
+    }
+
+    /// ITI-68: the document's bytes, refused if they are not what the document declares.
+    pub async fn retrieve(
+        &self,
+        doc: &SharedDocumentRef,
+        nin: &NationalId,
+        auth: Arc<dyn RequestAuthorizer>,
+    ) -> Result<RetrievedDocument, SourceError> {
+        let url = doc
+            .url
+            .as_deref()
+            .ok_or_else(|| SourceError::Malformed("the document's address is not safe to open".into()))?;
+        let resp =
+            self.api(auth).send(reqwest::Method::GET, url, |r| r.header("nhn-patient-nin", nin.as_str())).await?;
+        let status = resp.status().as_u16();
+        let declared =
+            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let bytes = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?.to_vec();
+        if !(200..300).contains(&status) {
+            let diagnostics =
+                serde_json::from_slice(&bytes).ok().and_then(|v: Value| outcome_text(&v)).unwrap_or_default();
+            return Err(SourceError::Http { status, diagnostics });
+        }
+        for claimed in [declared.as_str(), doc.content_type.as_str()] {
+            if !sanitize::content_type_matches(claimed, &bytes) {
+                return Err(SourceError::Malformed(format!("the document claims to be {claimed} but is not")));
+            }
+        }
+        Ok(RetrievedDocument { content_type: doc.content_type.clone(), bytes })
+    }
+}
