@@ -5,6 +5,7 @@
 
 mod cli;
 mod desktop;
+mod environment;
 mod logging;
 
 use clap::Parser;

@@ -1,12 +1,9 @@
 //! The command line: argument parsing and the headless faces of the app.
 
-mod environment;
 mod output;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-
-pub use environment::{resolve_environment, Environment};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -99,7 +96,7 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
                     require_dpop_nonce: dpop_nonce,
                     ..Default::default()
                 };
-                environment::serve_sandbox(options, write_profile).await
+                crate::environment::serve_sandbox(options, write_profile).await
             }
             Command::Doctor { json } => output::doctor(&app, json).await,
             Command::Patient { nin, user, json } => output::patient(&app, &nin, user, json).await,

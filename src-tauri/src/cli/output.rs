@@ -1,7 +1,7 @@
 //! The headless commands that sign in and print what the UI would show.
 
-use super::environment::{clinicians, resolve_environment, Environment};
 use super::AppArgs;
+use crate::environment::{clinicians, resolve_environment, Environment, KEYRING_SERVICE};
 use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::Workspace;
 use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Worklist, WorklistKind};
@@ -35,8 +35,7 @@ pub async fn doctor(app: &AppArgs, json: bool) -> i32 {
             return 1;
         }
     };
-    let report =
-        arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), crate::desktop::KEYRING_SERVICE).await;
+    let report = arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), KEYRING_SERVICE).await;
     if json {
         print_json(&report);
     } else {
@@ -61,7 +60,7 @@ async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(Environment, 
                 .ok_or_else(|| fail("the sandbox has no nursing-home nurse"))?
         }
     };
-    let keys = Arc::new(OsKeyring::new(crate::desktop::KEYRING_SERVICE));
+    let keys = Arc::new(OsKeyring::new(KEYRING_SERVICE));
     let ws = Workspace::with_test_user(env.profile.clone(), keys, Some(pid));
     ws.sign_in_headless().await.map_err(app_error)?;
     Ok((env, ws))

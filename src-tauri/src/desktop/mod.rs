@@ -7,9 +7,6 @@ use crate::cli::AppArgs;
 use arbeidsflate_core::Profile;
 use state::AppState;
 
-/// The OS keyring service name under which Arbeidsflate keeps its secrets.
-pub const KEYRING_SERVICE: &str = "no.arbeidsflate.desktop";
-
 pub fn run(args: AppArgs) -> i32 {
     // A bad profile stops the app before any window opens, naming the field.
     let profile = match args.profile.as_deref().map(Profile::load).transpose() {

@@ -1,7 +1,7 @@
 //! What the window's commands share: the environment, the workspace and the
 //! pending sign-in.
 
-use crate::cli::resolve_environment;
+use crate::environment::{resolve_environment, Environment, KEYRING_SERVICE};
 use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::view::{AppInfo, EnvironmentKind};
@@ -66,12 +66,12 @@ impl AppState {
             .environment
             .get_or_try_init(|| async {
                 let env = match &self.0.profile {
-                    Some(p) => crate::cli::Environment { profile: p.clone(), sandbox: None },
+                    Some(p) => Environment { profile: p.clone(), sandbox: None },
                     None => {
                         resolve_environment(None).await.map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?
                     }
                 };
-                let keys = Arc::new(OsKeyring::new(super::KEYRING_SERVICE));
+                let keys = Arc::new(OsKeyring::new(KEYRING_SERVICE));
                 Ok::<_, AppError>((Arc::new(Workspace::new(env.profile, keys)), env.sandbox))
             })
             .await?;

@@ -95,8 +95,9 @@ fn clock_result(date_header: Option<&str>, leeway: u64) -> Result<String, String
 }
 
 fn keyring_result(service: &str) -> Result<String, String> {
-    let entry = keyring::Entry::new(service, "doctor-probe").map_err(|e| format!("no keyring: {e}"))?;
+    // One probe entry per process, so two doctors running at once cannot disturb each other.
     let probe = format!("probe-{}", std::process::id());
+    let entry = keyring::Entry::new(service, &format!("doctor-{probe}")).map_err(|e| format!("no keyring: {e}"))?;
     entry.set_password(&probe).map_err(|e| format!("cannot write to the keyring: {e}"))?;
     let read = entry.get_password().map_err(|e| format!("cannot read from the keyring: {e}"));
     let _ = entry.delete_credential();

@@ -7,7 +7,9 @@ pub mod access;
 pub mod error;
 pub mod news2;
 pub mod nin;
+pub mod provenance;
 pub mod view;
+pub mod vitals;
 
 pub use error::{AppError, ErrorCode};
 pub use nin::{NationalId, NationalIdKind, NinError};

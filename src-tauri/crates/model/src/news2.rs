@@ -2,7 +2,7 @@
 //! latest vital signs. The score shows the inputs it used and when each was measured,
 //! and says so when an input is missing rather than scoring it as normal.
 
-use crate::view::{VitalKind, VitalSign};
+use crate::vitals::{VitalKind, VitalSign};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -180,7 +180,7 @@ pub fn score(latest: &[VitalSign], scale: Spo2Scale, on_oxygen: Option<bool>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::Provenance;
+    use crate::provenance::Provenance;
 
     fn vital(kind: VitalKind, value: f64) -> VitalSign {
         VitalSign {

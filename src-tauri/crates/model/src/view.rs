@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::provenance::Provenance;
+pub use crate::vitals::{VitalKind, VitalSign};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "ClinicianRole.ts")]
@@ -33,18 +36,6 @@ pub struct Clinician {
     pub role: ClinicianRole,
     /// Ward or home-care district the clinician works in.
     pub unit_name: String,
-}
-
-/// Where an item came from and when.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export_to = "Provenance.ts")]
-pub struct Provenance {
-    /// Human name of the source service, e.g. "Kommunal plattform".
-    pub source: String,
-    /// RFC 3339; when the source last changed the item, if it says.
-    pub last_updated: Option<String>,
-    /// RFC 3339; when we fetched it.
-    pub fetched_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -115,32 +106,6 @@ pub struct Medication {
     pub dosage: Option<String>,
     pub status: String,
     pub started: Option<String>,
-    pub provenance: Provenance,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export_to = "VitalKind.ts")]
-pub enum VitalKind {
-    Pulse,
-    SystolicBp,
-    DiastolicBp,
-    Temperature,
-    Spo2,
-    RespiratoryRate,
-    Consciousness,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export_to = "VitalSign.ts")]
-pub struct VitalSign {
-    pub kind: VitalKind,
-    /// Numeric value; for consciousness, 0 = Alert and 1 = new confusion/voice/pain/unresponsive.
-    pub value: f64,
-    /// Display text, e.g. "A" for ACVPU alert.
-    pub display: String,
-    pub unit: String,
-    pub effective: String,
     pub provenance: Provenance,
 }
 

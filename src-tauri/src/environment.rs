@@ -1,8 +1,12 @@
-//! Which services the app talks to: a deployment profile, or the built-in sandbox.
+//! Which services the app talks to: a deployment profile, or the built-in sandbox;
+//! shared by the desktop app and the command line.
 
 use arbeidsflate_core::Profile;
 use sandbox::{Sandbox, SandboxClinician, SandboxOptions};
 use std::path::{Path, PathBuf};
+
+/// The OS keyring service name under which Arbeidsflate keeps its secrets.
+pub const KEYRING_SERVICE: &str = "no.arbeidsflate.desktop";
 
 pub struct Environment {
     pub profile: Profile,
