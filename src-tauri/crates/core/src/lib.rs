@@ -4,6 +4,7 @@
 pub mod doctor;
 mod errors;
 pub mod keystore;
+pub mod merge;
 pub mod profile;
 pub mod workspace;
 

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod error;
+pub mod merged;
 pub mod news2;
 pub mod nin;
 pub mod provenance;
@@ -59,6 +60,9 @@ mod bindings {
         check::<crate::news2::News2Risk>(&mut stale);
         check::<crate::news2::Spo2Scale>(&mut stale);
         check::<crate::access::AccessBasis>(&mut stale);
+        check::<crate::merged::Disagreement>(&mut stale);
+        check::<crate::merged::MergedAllergy>(&mut stale);
+        check::<crate::merged::MergedMedication>(&mut stale);
         assert!(
             stale.is_empty(),
             "stale TypeScript bindings (run UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings): {stale:?}"
