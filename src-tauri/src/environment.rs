@@ -15,13 +15,34 @@ pub struct Environment {
 }
 
 pub fn sandbox_profile(sb: &Sandbox) -> Profile {
-    Profile::sandbox(
+    use arbeidsflate_core::profile::{NationalSettings, ServiceSettings};
+    let service = |base_url: &str, audience: &str, scope: String| ServiceSettings {
+        base_url: base_url.to_string(),
+        audience: audience.to_string(),
+        scope,
+    };
+    let mut profile = Profile::sandbox(
         &sb.idp_url,
         &sb.fhir_url,
         sandbox::MUNICIPAL_AUDIENCE,
         sandbox::MUNICIPAL_SCOPE,
         sandbox::CLIENT_ID,
-    )
+    );
+    profile.national = NationalSettings {
+        kjernejournal: Some(service(
+            &sb.kj_url,
+            sandbox::kjernejournal::AUDIENCE,
+            sandbox::kjernejournal::SCOPE.into(),
+        )),
+        medication_list: Some(service(&sb.sfm_url, sandbox::sfm::AUDIENCE, sandbox::sfm::SCOPE.into())),
+        documents: Some(service(&sb.pjd_url, sandbox::pjd::AUDIENCE, sandbox::pjd::SCOPES.join(" "))),
+        person: Some(service(
+            &sb.person_url,
+            sandbox::persontjenesten::AUDIENCE,
+            sandbox::persontjenesten::SCOPE.into(),
+        )),
+    };
+    profile
 }
 
 /// Loads the profile, or starts the sandbox when there is none.
@@ -62,6 +83,10 @@ pub async fn serve_sandbox(options: SandboxOptions, write_profile: Option<PathBu
     };
     println!("HelseID (sandbox):   {}", sb.idp_url);
     println!("Municipal FHIR:      {}", sb.fhir_url);
+    println!("Kjernejournal:       {}", sb.kj_url);
+    println!("Medication list:     {}", sb.sfm_url);
+    println!("Document sharing:    {}", sb.pjd_url);
+    println!("Person lookup:       {}", sb.person_url);
     println!("Resources:           {}", sb.resource_count);
     if let Some(path) = write_profile {
         if let Err(e) = std::fs::write(&path, sandbox_profile(&sb).to_toml()) {

@@ -15,8 +15,48 @@ pub struct Profile {
     pub municipal: MunicipalSettings,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation: Option<OrganisationSettings>,
+    /// NHN's national services; each may be left out (then it shows as not configured).
+    #[serde(default)]
+    pub national: NationalSettings,
     #[serde(default)]
     pub session: SessionSettings,
+}
+
+/// One API behind HelseID: where it is, its audience, its scopes (space-separated).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    pub base_url: String,
+    pub audience: String,
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NationalSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kjernejournal: Option<ServiceSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medication_list: Option<ServiceSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<ServiceSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<ServiceSettings>,
+}
+
+impl NationalSettings {
+    /// The configured services with their profile names.
+    pub fn configured(&self) -> Vec<(&'static str, &ServiceSettings)> {
+        [
+            ("kjernejournal", &self.kjernejournal),
+            ("medication_list", &self.medication_list),
+            ("documents", &self.documents),
+            ("person", &self.person),
+        ]
+        .into_iter()
+        .filter_map(|(name, s)| s.as_ref().map(|s| (name, s)))
+        .collect()
+    }
 }
 
 /// The organisation users act for, sent to HelseID with every token call.
@@ -194,6 +234,7 @@ impl Profile {
                 scope: scope.into(),
             },
             organisation: None,
+            national: NationalSettings::default(),
             session: SessionSettings::default(),
         }
     }
@@ -229,6 +270,12 @@ impl Profile {
         self.check_url("municipal.fhir_base_url", &self.municipal.fhir_base_url)?;
         if self.municipal.audience.trim().is_empty() {
             return Err(err("municipal.audience", "must not be empty"));
+        }
+        for (name, service) in self.national.configured() {
+            self.check_url(&format!("national.{name}.base_url"), &service.base_url)?;
+            if service.audience.trim().is_empty() {
+                return Err(err(&format!("national.{name}.audience"), "must not be empty"));
+            }
         }
         if let Some(o) = &self.organisation {
             let orgnr = |v: &str| v.len() == 9 && v.bytes().all(|b| b.is_ascii_digit());
@@ -325,6 +372,22 @@ scope = "sandvik:fhir/api"
         assert!(matches!(p.organisation.unwrap().to_helseid(), helseid::Organisation::SingleTenant { .. }));
         let bad = good.replace("999000002", "12345");
         assert_eq!(Profile::parse(&bad).unwrap_err().field, "organisation.child_orgnr");
+    }
+
+    #[test]
+    fn national_services_are_optional_and_checked_when_given() {
+        let with = format!(
+            "{GOOD}\n[national.kjernejournal]\nbase_url = \"https://test1.critical-information.hit.nhn.no/api/critical-information/v1\"\n\
+             audience = \"nhn:critical-information\"\nscope = \"nhn:critical-information/api\"\n"
+        );
+        let p = Profile::parse(&with).unwrap();
+        assert_eq!(p.national.configured().len(), 1);
+        assert!(Profile::parse(GOOD).unwrap().national.configured().is_empty());
+        let bad = with.replace("https://test1", "ftp://test1");
+        assert_eq!(Profile::parse(&bad).unwrap_err().field, "national.kjernejournal.base_url");
+        let unknown =
+            format!("{GOOD}\n[national.horoscope]\nbase_url = \"https://x\"\naudience = \"a\"\nscope = \"s\"\n");
+        assert!(Profile::parse(&unknown).unwrap_err().to_string().contains("horoscope"));
     }
 
     #[test]

@@ -71,8 +71,24 @@ impl Workspace {
         let config = HelseIdConfig {
             issuer: profile.helseid.issuer.clone(),
             client_id: profile.helseid.client_id.clone(),
-            scopes: profile.helseid.scopes.iter().cloned().chain([profile.municipal.scope.clone()]).collect(),
-            resources: vec![profile.municipal.audience.clone()],
+            // Every API's scopes and audience at sign-in: one login, a token per API after.
+            scopes: profile
+                .helseid
+                .scopes
+                .iter()
+                .cloned()
+                .chain(profile.municipal.scope.split_whitespace().map(str::to_string))
+                .chain(
+                    profile
+                        .national
+                        .configured()
+                        .iter()
+                        .flat_map(|(_, s)| s.scope.split_whitespace().map(str::to_string)),
+                )
+                .collect(),
+            resources: std::iter::once(profile.municipal.audience.clone())
+                .chain(profile.national.configured().iter().map(|(_, s)| s.audience.clone()))
+                .collect(),
             test_pid: test_pid.filter(|_| profile.allows_test_login()),
             sign_in_timeout: Duration::from_secs(profile.helseid.sign_in_timeout_seconds),
             leeway: Duration::from_secs(profile.helseid.clock_skew_seconds),
