@@ -126,7 +126,17 @@ fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
     let report = json_of(&run(&["doctor", "--json", "--profile", profile]));
     assert_eq!(report["ok"], true, "{report:#}");
     let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    for check in ["helseid reachable", "clock skew", "municipal platform reachable", "os keyring", "data directory"] {
+    for check in [
+        "helseid reachable",
+        "clock skew",
+        "municipal platform reachable",
+        "kjernejournal reachable",
+        "medication_list reachable",
+        "documents reachable",
+        "person reachable",
+        "os keyring",
+        "data directory",
+    ] {
         assert!(names.contains(&check), "{check} missing");
     }
     let list = json_of(&run(&["worklist", "--json", "--profile", profile]));

@@ -61,6 +61,14 @@ pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &s
     checks.push(check("municipal platform reachable", endpoint_result(fhir, &metadata).await));
     checks.push(check("municipal platform tls", tls_result(&profile.municipal.fhir_base_url)));
 
+    // The national services answer unauthenticated requests with an error, and that
+    // is enough: it proves the address, the network path and TLS.
+    for (name, service) in profile.national.configured() {
+        let answer = http.get(&service.base_url).send().await;
+        checks.push(check(&format!("{name} reachable"), reachable_result(answer, &service.base_url)));
+        checks.push(check(&format!("{name} tls"), tls_result(&service.base_url)));
+    }
+
     checks.push(check("os keyring", keyring_result(keyring_service)));
     checks.push(check("data directory", data_dir_result(data_dir)));
     Report { ok: checks.iter().all(|c| c.ok), checks }
@@ -70,6 +78,14 @@ async fn endpoint_result(resp: Result<reqwest::Response, reqwest::Error>, url: &
     match resp {
         Ok(r) if r.status().is_success() => Ok(format!("{url} answered {}", r.status())),
         Ok(r) => Err(format!("{url} answered {}", r.status())),
+        Err(e) => Err(format!("{url}: {}", e.without_url())),
+    }
+}
+
+/// Any HTTP answer counts: the service is there, even if it refuses us.
+fn reachable_result(resp: Result<reqwest::Response, reqwest::Error>, url: &str) -> Result<String, String> {
+    match resp {
+        Ok(r) => Ok(format!("{url} answered {}", r.status())),
         Err(e) => Err(format!("{url}: {}", e.without_url())),
     }
 }
