@@ -4,12 +4,12 @@
 //! headers. A reservation or restriction is an answer of its own, never "no allergies".
 
 use crate::api::ApiClient;
-use crate::normalize::{concept_text, provenance};
+use crate::normalize;
 use crate::{RequestAuthorizer, SourceError};
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::view::Allergy;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 
 pub const SOURCE_NAME: &str = "Kjernejournal";
@@ -144,23 +144,10 @@ impl Kjernejournal {
             .flatten()
             .map(|e| &e["resource"])
             .filter(|r| r["resourceType"] == "AllergyIntolerance")
-            .filter_map(|r| allergy(r, &fetched_at))
+            .filter_map(|r| normalize::allergy(r, SOURCE_NAME, &fetched_at))
             .collect();
         Ok(KjOutcome::Allergies(allergies))
     }
-}
-
-fn allergy(r: &Value, fetched_at: &str) -> Option<Allergy> {
-    Some(Allergy {
-        substance: concept_text(&r["code"])?,
-        code: r["code"]["coding"][0]["code"].as_str().map(str::to_string),
-        criticality: r["criticality"].as_str().map(str::to_string),
-        reaction: r["reaction"][0]["manifestation"][0]
-            .as_object()
-            .and_then(|_| concept_text(&r["reaction"][0]["manifestation"][0])),
-        recorded: r["recordedDate"].as_str().map(str::to_string),
-        provenance: provenance(SOURCE_NAME, r, fetched_at),
-    })
 }
 
 #[cfg(test)]
@@ -180,6 +167,6 @@ mod tests {
         let h = user_role_header("SP");
         assert!(!h.contains('{') && !h.contains('"'));
         let decoded: String = url::form_urlencoded::parse(format!("x={h}").as_bytes()).next().unwrap().1.into_owned();
-        assert_eq!(serde_json::from_str::<Value>(&decoded).unwrap()["code"], "SP");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&decoded).unwrap()["code"], "SP");
     }
 }
