@@ -54,6 +54,10 @@ pub enum Command {
         /// Demand DPoP nonces at the token endpoint and the APIs, as HelseID can.
         #[arg(long)]
         dpop_nonce: bool,
+        /// Start a service in a fault: SERVICE=FAULT with SERVICE one of fhir, kjernejournal,
+        /// medication_list, documents, person and FAULT one of slow:MS, 500, malformed, truncated.
+        #[arg(long, value_parser = sandbox::faults::parse_assignment)]
+        fault: Vec<(sandbox::faults::Service, sandbox::faults::Fault)>,
     },
     /// Check the profile, endpoints, TLS, clock skew, the OS keyring and the data directory.
     Doctor {
@@ -88,12 +92,13 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async move {
         match command {
-            Command::Sandbox { port, latency_ms, scale, seed, write_profile, dpop_nonce } => {
+            Command::Sandbox { port, latency_ms, scale, seed, write_profile, dpop_nonce, fault } => {
                 let options = sandbox::SandboxOptions {
                     port,
                     latency_ms,
                     world: sandbox::WorldOptions { seed, scale, ..Default::default() },
                     require_dpop_nonce: dpop_nonce,
+                    faults: fault,
                     ..Default::default()
                 };
                 crate::environment::serve_sandbox(options, write_profile).await

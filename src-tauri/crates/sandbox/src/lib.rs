@@ -5,6 +5,7 @@
 
 mod api_guard;
 mod catalog;
+pub mod faults;
 pub mod fhir_server;
 pub mod fhir_store;
 pub mod idp;
@@ -44,6 +45,8 @@ pub struct SandboxOptions {
     pub lifetimes: TokenLifetimes,
     /// Demand DPoP nonces from the start (HelseID can; tests switch it on and off).
     pub require_dpop_nonce: bool,
+    /// Services that start in a fault (`arbeidsflate sandbox --fault SERVICE=FAULT`).
+    pub faults: Vec<(faults::Service, faults::Fault)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,7 @@ pub struct Sandbox {
     person: Arc<persontjenesten::PersonState>,
     sfm: Arc<sfm::SfmState>,
     pjd: Arc<pjd::PjdState>,
+    switches: std::collections::HashMap<faults::Service, faults::FaultSwitch>,
 }
 
 impl Sandbox {
@@ -143,12 +147,27 @@ impl Sandbox {
 
         let (stop, stopped) = watch::channel(false);
         let latency = Duration::from_millis(options.latency_ms);
+        use faults::Service;
+        let switches: std::collections::HashMap<Service, faults::FaultSwitch> =
+            [Service::Fhir, Service::Kjernejournal, Service::MedicationList, Service::Documents, Service::Person]
+                .into_iter()
+                .map(|service| {
+                    let initial = options.faults.iter().find(|(s, _)| *s == service).map(|(_, f)| *f);
+                    (service, Arc::new(std::sync::RwLock::new(initial)))
+                })
+                .collect();
+        let faulty = |router: Router, service: Service| faults::with_faults(router, switches[&service].clone());
         serve(idp_listener, with_latency(idp::router(idp.clone()), latency), stopped.clone());
-        serve(fhir_listener, with_latency(fhir_server::router(fhir.clone()), latency), stopped.clone());
-        serve(kj_listener, with_latency(kjernejournal::router(kj.clone()), latency), stopped.clone());
-        serve(person_listener, with_latency(persontjenesten::router(person.clone()), latency), stopped.clone());
-        serve(sfm_listener, with_latency(sfm::router(sfm.clone()), latency), stopped.clone());
-        serve(pjd_listener, with_latency(pjd::router(pjd.clone()), latency), stopped);
+        let fhir_router = faulty(fhir_server::router(fhir.clone()), Service::Fhir);
+        serve(fhir_listener, with_latency(fhir_router, latency), stopped.clone());
+        let kj_router = faulty(kjernejournal::router(kj.clone()), Service::Kjernejournal);
+        serve(kj_listener, with_latency(kj_router, latency), stopped.clone());
+        let person_router = faulty(persontjenesten::router(person.clone()), Service::Person);
+        serve(person_listener, with_latency(person_router, latency), stopped.clone());
+        let sfm_router = faulty(sfm::router(sfm.clone()), Service::MedicationList);
+        serve(sfm_listener, with_latency(sfm_router, latency), stopped.clone());
+        let pjd_router = faulty(pjd::router(pjd.clone()), Service::Documents);
+        serve(pjd_listener, with_latency(pjd_router, latency), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
         Ok(Self {
             idp_url,
@@ -166,7 +185,13 @@ impl Sandbox {
             person,
             sfm,
             pjd,
+            switches,
         })
+    }
+
+    /// Switches a service into a fault, or back to normal with `None`.
+    pub fn set_fault(&self, service: faults::Service, fault: Option<faults::Fault>) {
+        *self.switches[&service].write().unwrap() = fault;
     }
 
     /// Demands DPoP nonces at the token endpoint and the FHIR platform (or stops).
