@@ -83,23 +83,18 @@ impl Sandbox {
     /// Generates the world and starts both servers on loopback.
     pub async fn start(options: SandboxOptions) -> Result<Self, SandboxError> {
         let world = world::generate(options.world.clone());
-        let idp_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
-        let fhir_port = if options.port == 0 { 0 } else { options.port + 1 };
-        let fhir_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, fhir_port)).await?;
+        let idp_listener = bind(options.port, 0).await?;
+        let fhir_listener = bind(options.port, 1).await?;
         let idp_url = format!("http://{}", idp_listener.local_addr()?);
-        let kj_listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 2 })).await?;
+        let kj_listener = bind(options.port, 2).await?;
         let kj_base = format!("http://{}", kj_listener.local_addr()?);
         let kj_url = format!("{kj_base}{}", kjernejournal::BASE_PATH);
-        let person_listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 3 })).await?;
+        let person_listener = bind(options.port, 3).await?;
         let person_url = format!("http://{}", person_listener.local_addr()?);
-        let sfm_listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 4 })).await?;
+        let sfm_listener = bind(options.port, 4).await?;
         let sfm_origin = format!("http://{}", sfm_listener.local_addr()?);
         let sfm_url = format!("{sfm_origin}/api/sfm");
-        let pjd_listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, if options.port == 0 { 0 } else { options.port + 5 })).await?;
+        let pjd_listener = bind(options.port, 5).await?;
         let pjd_url = format!("http://{}", pjd_listener.local_addr()?);
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
@@ -229,6 +224,11 @@ impl Sandbox {
         self.kj.records.get(nin).cloned()
     }
 
+    /// The national identity numbers of every synthetic patient, in order.
+    pub fn patient_nins(&self) -> Vec<String> {
+        self.person.persons.keys().cloned().collect()
+    }
+
     /// Persontjenesten's record for a synthetic person.
     pub fn person_record(&self, nin: &str) -> Option<serde_json::Value> {
         self.person.persons.get(nin).cloned()
@@ -259,6 +259,12 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Services sit on consecutive ports from `base` (each ephemeral when `base` is 0).
+async fn bind(base: u16, offset: u16) -> std::io::Result<TcpListener> {
+    let port = if base == 0 { 0 } else { base + offset };
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await
 }
 
 fn with_latency(router: Router, latency: Duration) -> Router {

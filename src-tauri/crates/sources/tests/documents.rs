@@ -2,24 +2,16 @@
 
 use arbeidsflate_model::nin::NationalId;
 use sandbox::pjd::AUDIENCE;
-use sandbox::world::{generate, WorldOptions};
 use sandbox::{Sandbox, SandboxOptions};
 use sources::documents::DocumentSharing;
 use sources::SourceError;
 use std::time::Duration;
 
 mod common;
-use common::signed_in;
+use common::{first_patient, signed_in};
 
 fn nin_where(sb: &Sandbox, pred: impl Fn(&sandbox::pjd::PatientDocuments) -> bool) -> NationalId {
-    generate(WorldOptions::default())
-        .store
-        .all("Patient")
-        .iter()
-        .map(|p| p["identifier"][0]["value"].as_str().unwrap().to_string())
-        .find(|nin| pred(&sb.pjd_documents(nin)))
-        .map(|nin| NationalId::parse(&nin).unwrap())
-        .expect("such a synthetic patient exists")
+    first_patient(sb, |nin| pred(&sb.pjd_documents(nin)))
 }
 
 #[tokio::test]

@@ -4,13 +4,12 @@
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
 use sandbox::kjernejournal::{KjRecord, AUDIENCE};
-use sandbox::world::{generate, WorldOptions};
 use sandbox::{Sandbox, SandboxOptions};
 use sources::kjernejournal::{KjOutcome, Kjernejournal, NhnContext};
 use std::time::Duration;
 
 mod common;
-use common::signed_in;
+use common::{first_patient, signed_in};
 
 fn context(basis: AccessBasis) -> NhnContext {
     NhnContext { source_system: "Arbeidsflate-test 0.1".into(), user_role: "SP".into(), access_basis: basis }
@@ -18,16 +17,9 @@ fn context(basis: AccessBasis) -> NhnContext {
 
 /// Synthetic patients by the shape of their Kjernejournal.
 fn patient_where(sb: &Sandbox, pred: impl Fn(&KjRecord) -> bool) -> (NationalId, KjRecord) {
-    let world = generate(WorldOptions::default());
-    world
-        .store
-        .all("Patient")
-        .iter()
-        .map(|p| p["identifier"][0]["value"].as_str().unwrap().to_string())
-        .find_map(|nin| {
-            sb.kjernejournal_record(&nin).filter(|r| pred(r)).map(|r| (NationalId::parse(&nin).unwrap(), r))
-        })
-        .expect("such a synthetic patient exists")
+    let nin = first_patient(sb, |nin| sb.kjernejournal_record(nin).is_some_and(|r| pred(&r)));
+    let record = sb.kjernejournal_record(nin.as_str()).unwrap();
+    (nin, record)
 }
 
 #[tokio::test]

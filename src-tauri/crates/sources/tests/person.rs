@@ -2,24 +2,15 @@
 
 use arbeidsflate_model::nin::NationalId;
 use sandbox::persontjenesten::{AUDIENCE, SECRET_STREET};
-use sandbox::world::{generate, WorldOptions};
 use sandbox::{Sandbox, SandboxOptions};
 use sources::person::{Address, AddressProtection, PersonLookup};
 use std::time::Duration;
 
 mod common;
-use common::signed_in;
+use common::{first_patient, signed_in};
 
 fn nin_where(sb: &Sandbox, pred: impl Fn(&serde_json::Value) -> bool) -> NationalId {
-    let world = generate(WorldOptions::default());
-    world
-        .store
-        .all("Patient")
-        .iter()
-        .map(|p| p["identifier"][0]["value"].as_str().unwrap().to_string())
-        .find(|nin| sb.person_record(nin).is_some_and(|r| pred(&r)))
-        .map(|nin| NationalId::parse(&nin).unwrap())
-        .expect("such a synthetic person exists")
+    first_patient(sb, |nin| sb.person_record(nin).is_some_and(|r| pred(&r)))
 }
 
 #[tokio::test]

@@ -2,7 +2,6 @@
 
 use arbeidsflate_model::nin::NationalId;
 use sandbox::sfm::AUDIENCE;
-use sandbox::world::{generate, WorldOptions};
 use sandbox::{Sandbox, SandboxOptions};
 use sources::sfm::Sfm;
 use std::time::Duration;
@@ -15,9 +14,7 @@ async fn the_current_list_is_the_chain_heads_and_register_failures_are_reported(
     let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
     let auth = signed_in(&sb).await;
     let sfm = Sfm::new(helseid::http_client(Duration::from_secs(5)), &sb.sfm_url, AUDIENCE, auth);
-    let world = generate(WorldOptions::default());
-    let nins: Vec<String> =
-        world.store.all("Patient").iter().map(|p| p["identifier"][0]["value"].as_str().unwrap().to_string()).collect();
+    let nins = sb.patient_nins();
 
     // A patient with a changed dose (a chain of two) and one whose Reseptformidleren read fails.
     let chained = nins.iter().find(|n| sb.sfm_list(n).0.iter().any(|m| m["partOf"].is_array())).unwrap();

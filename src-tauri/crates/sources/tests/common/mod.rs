@@ -4,6 +4,7 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+use arbeidsflate_model::nin::NationalId;
 use helseid::{ClientKeys, HelseIdClient, HelseIdConfig, Session, SigningKey};
 use sandbox::Sandbox;
 use sources::{AuthFuture, AuthHeaders, RequestAuthorizer, SourceError};
@@ -91,4 +92,10 @@ pub async fn signed_in(sb: &Sandbox) -> Arc<Authorizer> {
     http.post(format!("{}/sandbox/register-client", sb.idp_url)).json(&body).send().await.unwrap();
     let session = client.sign_in(&helseid::FollowRedirects(http)).await.unwrap();
     Arc::new(Authorizer { client: Arc::new(client), session: Arc::new(session), attestation: None })
+}
+
+/// The first synthetic patient for whom `pred` holds (on their national number).
+pub fn first_patient(sb: &Sandbox, pred: impl Fn(&str) -> bool) -> NationalId {
+    let nin = sb.patient_nins().into_iter().find(|nin| pred(nin)).expect("such a synthetic patient exists");
+    NationalId::parse(&nin).unwrap()
 }
