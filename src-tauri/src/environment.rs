@@ -15,12 +15,6 @@ pub struct Environment {
 }
 
 pub fn sandbox_profile(sb: &Sandbox) -> Profile {
-    use arbeidsflate_core::profile::{NationalSettings, ServiceSettings};
-    let service = |base_url: &str, audience: &str, scope: String| ServiceSettings {
-        base_url: base_url.to_string(),
-        audience: audience.to_string(),
-        scope,
-    };
     let mut profile = Profile::sandbox(
         &sb.idp_url,
         &sb.fhir_url,
@@ -28,20 +22,15 @@ pub fn sandbox_profile(sb: &Sandbox) -> Profile {
         sandbox::MUNICIPAL_SCOPE,
         sandbox::CLIENT_ID,
     );
-    profile.national = NationalSettings {
-        kjernejournal: Some(service(
-            &sb.kj_url,
-            sandbox::kjernejournal::AUDIENCE,
-            sandbox::kjernejournal::SCOPE.into(),
-        )),
-        medication_list: Some(service(&sb.sfm_url, sandbox::sfm::AUDIENCE, sandbox::sfm::SCOPE.into())),
-        documents: Some(service(&sb.pjd_url, sandbox::pjd::AUDIENCE, sandbox::pjd::SCOPES.join(" "))),
-        person: Some(service(
-            &sb.person_url,
-            sandbox::persontjenesten::AUDIENCE,
-            sandbox::persontjenesten::SCOPE.into(),
-        )),
-    };
+    for e in sb.national_endpoints() {
+        let settings = arbeidsflate_core::profile::ServiceSettings {
+            base_url: e.base_url,
+            audience: e.audience.into(),
+            scope: e.scope,
+        };
+        let known = profile.national.set(e.service, settings);
+        debug_assert!(known, "the sandbox simulates a service the profile cannot name");
+    }
     profile
 }
 

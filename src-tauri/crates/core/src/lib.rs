@@ -1,6 +1,8 @@
 //! Arbeidsflate's use cases, free of Tauri: the deployment profile, the signed-in
 //! workspace (worklist, patient overview) and the health checks behind `doctor`.
 
+pub mod access;
+pub mod aggregate;
 pub mod doctor;
 mod errors;
 pub mod keystore;

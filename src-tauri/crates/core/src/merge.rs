@@ -106,7 +106,7 @@ mod tests {
     use arbeidsflate_model::provenance::Provenance;
 
     fn prov(source: &str) -> Provenance {
-        Provenance { source: source.into(), last_updated: None, fetched_at: "2026-11-22T06:00:00Z".into() }
+        Provenance::fetched(source, "2026-11-22T06:00:00Z")
     }
 
     fn allergy(source: &str, code: Option<&str>, text: &str, criticality: &str) -> Allergy {

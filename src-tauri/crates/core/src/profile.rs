@@ -45,6 +45,19 @@ pub struct NationalSettings {
 }
 
 impl NationalSettings {
+    /// Sets a service by its profile name; `false` for a name the profile does not have.
+    pub fn set(&mut self, name: &str, settings: ServiceSettings) -> bool {
+        let slot = match name {
+            "kjernejournal" => &mut self.kjernejournal,
+            "medication_list" => &mut self.medication_list,
+            "documents" => &mut self.documents,
+            "person" => &mut self.person,
+            _ => return false,
+        };
+        *slot = Some(settings);
+        true
+    }
+
     /// The configured services with their profile names.
     pub fn configured(&self) -> Vec<(&'static str, &ServiceSettings)> {
         [
@@ -70,6 +83,12 @@ pub struct OrganisationSettings {
     /// A client registered as multi-tenant in HelseID names both.
     #[serde(default)]
     pub multi_tenant: bool,
+    /// The healthcare service (kodeverk 8663) named in the trust framework attestation.
+    #[serde(default = "default_healthcare_service")]
+    pub healthcare_service: String,
+    /// The department's local id (RESH), if the attestation should name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<String>,
 }
 
 impl OrganisationSettings {
@@ -126,11 +145,22 @@ pub struct SessionSettings {
     pub idle_lock_minutes: u32,
     #[serde(default = "default_request_timeout")]
     pub request_timeout_seconds: u64,
+    /// A source of the patient view still working after this shows as slow.
+    #[serde(default = "default_source_slow_after")]
+    pub source_slow_after_ms: u64,
+    /// A source of the patient view that has not answered by this is given up on.
+    #[serde(default = "default_source_deadline")]
+    pub source_deadline_seconds: u64,
 }
 
 impl Default for SessionSettings {
     fn default() -> Self {
-        Self { idle_lock_minutes: default_idle_lock(), request_timeout_seconds: default_request_timeout() }
+        Self {
+            idle_lock_minutes: default_idle_lock(),
+            request_timeout_seconds: default_request_timeout(),
+            source_slow_after_ms: default_source_slow_after(),
+            source_deadline_seconds: default_source_deadline(),
+        }
     }
 }
 
@@ -146,6 +176,9 @@ fn default_scopes() -> Vec<String> {
     .map(String::from)
     .to_vec()
 }
+fn default_healthcare_service() -> String {
+    "KP01".into()
+}
 fn default_clock_skew() -> u64 {
     30
 }
@@ -157,6 +190,12 @@ fn default_idle_lock() -> u32 {
 }
 fn default_request_timeout() -> u64 {
     20
+}
+fn default_source_slow_after() -> u64 {
+    2000
+}
+fn default_source_deadline() -> u64 {
+    15
 }
 
 /// A profile that failed to load, with the field and the reason.
@@ -233,7 +272,14 @@ impl Profile {
                 audience: audience.into(),
                 scope: scope.into(),
             },
-            organisation: None,
+            // Synthetic organisation numbers: the sandbox's nursing-home sub-unit.
+            organisation: Some(OrganisationSettings {
+                parent_orgnr: "999000001".into(),
+                child_orgnr: "999000002".into(),
+                multi_tenant: false,
+                healthcare_service: default_healthcare_service(),
+                department_id: None,
+            }),
             national: NationalSettings::default(),
             session: SessionSettings::default(),
         }
@@ -285,12 +331,23 @@ impl Profile {
             if !orgnr(&o.child_orgnr) {
                 return Err(err("organisation.child_orgnr", "must be a 9-digit organisation number"));
             }
+            if o.healthcare_service.trim().is_empty() {
+                return Err(err("organisation.healthcare_service", "must not be empty"));
+            }
         }
         if !(1..=480).contains(&self.session.idle_lock_minutes) {
             return Err(err("session.idle_lock_minutes", "must be between 1 and 480"));
         }
         if !(1..=300).contains(&self.session.request_timeout_seconds) {
             return Err(err("session.request_timeout_seconds", "must be between 1 and 300"));
+        }
+        if !(1..=120).contains(&self.session.source_deadline_seconds) {
+            return Err(err("session.source_deadline_seconds", "must be between 1 and 120"));
+        }
+        if self.session.source_slow_after_ms == 0
+            || self.session.source_slow_after_ms >= self.session.source_deadline_seconds * 1000
+        {
+            return Err(err("session.source_slow_after_ms", "must be above 0 and below the source deadline"));
         }
         Ok(())
     }

@@ -1,16 +1,25 @@
 //! The clinician's workspace: sign in, the worklist, open a patient. One instance per
 //! running app; the desktop shell and the CLI both drive it.
 
+use crate::access::{self, Decision};
+use crate::aggregate::{self, Concurrency, Deadlines, PartSink, PatientKeys, SourceSet};
 use crate::errors::{from_helseid, from_source};
 use crate::keystore::{load_or_create_keys, SecretStore};
 use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
+use arbeidsflate_model::nin::NationalId;
+use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceStatus};
 use arbeidsflate_model::view::{Clinician, PatientOverview, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use chrono::Local;
+use helseid::Attestation;
 use helseid::{HelseIdClient, HelseIdConfig, Session, UrlOpener};
+use sources::documents::{DocumentSharing, RetrievedDocument, SharedDocumentRef};
+use sources::kjernejournal::{Kjernejournal, NhnContext};
+use sources::person::PersonLookup;
+use sources::sfm::Sfm;
 use sources::{AuthFuture, AuthHeaders, ClinicianContext, FhirClient, MunicipalPlatform, RequestAuthorizer};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OnceCell, RwLock};
@@ -20,8 +29,21 @@ struct SignedIn {
     clinician: Clinician,
     context: ClinicianContext,
     platform: MunicipalPlatform,
-    /// Patients on the current worklist: the care relationship that allows opening them.
-    worklist_refs: RwLock<HashSet<String>>,
+    /// Patients on the current worklist (platform id → number): the care relationship
+    /// that allows opening them.
+    worklist: RwLock<HashMap<String, Option<NationalId>>>,
+    /// The access basis in force per patient (by national identity number or platform
+    /// id) for this session.
+    decisions: RwLock<HashMap<String, Decision>>,
+    /// The patient open in the view, for opening their documents.
+    open: RwLock<Option<OpenPatient>>,
+}
+
+/// What opening a document needs: the listed references and the attested authoriser.
+struct OpenPatient {
+    nin: NationalId,
+    documents: Vec<SharedDocumentRef>,
+    authorizer: Arc<dyn RequestAuthorizer>,
 }
 
 pub struct Workspace {
@@ -41,15 +63,21 @@ pub struct Workspace {
 struct SessionAuthorizer {
     client: Arc<HelseIdClient>,
     session: Arc<Session>,
+    /// The trust framework attestation for one patient, for tokens that carry it.
+    attestation: Option<Attestation>,
 }
 
 impl RequestAuthorizer for SessionAuthorizer {
     fn authorize<'a>(&'a self, audience: &'a str, method: &'a str, url: &'a str) -> AuthFuture<'a> {
         Box::pin(async move {
-            let h = self.client.api_headers(&self.session, audience, None, method, url).await.map_err(|e| match e {
-                helseid::HelseIdError::SessionExpired => sources::SourceError::SessionExpired,
-                other => sources::SourceError::NoToken(other.to_string()),
-            })?;
+            let attestation = self.attestation.as_ref();
+            let h =
+                self.client.api_headers(&self.session, audience, attestation, method, url).await.map_err(
+                    |e| match e {
+                        helseid::HelseIdError::SessionExpired => sources::SourceError::SessionExpired,
+                        other => sources::SourceError::NoToken(other.to_string()),
+                    },
+                )?;
             Ok(AuthHeaders { authorization: h.authorization.expose().to_string(), dpop: Some(h.dpop) })
         })
     }
@@ -161,7 +189,7 @@ impl Workspace {
     async fn sign_in_prompting(&self, opener: &dyn UrlOpener, prompt: Option<&str>) -> Result<Clinician, AppError> {
         let helseid = self.helseid().await?;
         let session = Arc::new(helseid.sign_in_with_prompt(opener, prompt).await.map_err(from_helseid)?);
-        let tokens = Arc::new(SessionAuthorizer { client: helseid, session: session.clone() });
+        let tokens = Arc::new(SessionAuthorizer { client: helseid, session: session.clone(), attestation: None });
         let fhir = FhirClient::new(
             self.http.clone(),
             &self.profile.municipal.fhir_base_url,
@@ -186,7 +214,9 @@ impl Workspace {
             clinician: clinician.clone(),
             context,
             platform,
-            worklist_refs: RwLock::default(),
+            worklist: RwLock::default(),
+            decisions: RwLock::default(),
+            open: RwLock::default(),
         }));
         self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(clinician)
@@ -230,7 +260,8 @@ impl Workspace {
     pub async fn worklist(&self) -> Result<Worklist, AppError> {
         let s = self.current().await?;
         let list = s.platform.worklist(&s.context, Local::now().date_naive()).await.map_err(from_source)?;
-        *s.worklist_refs.write().await = list.entries.iter().map(|e| e.patient_ref.clone()).collect();
+        *s.worklist.write().await =
+            list.entries.iter().map(|e| (e.patient_ref.clone(), NationalId::parse(&e.national_id).ok())).collect();
         tracing::info!(entries = list.entries.len(), "worklist loaded");
         Ok(list)
     }
@@ -239,10 +270,10 @@ impl Workspace {
     /// feature), so they are refused for now.
     pub async fn open_patient(&self, patient_ref: &str) -> Result<PatientOverview, AppError> {
         let s = self.current().await?;
-        if s.worklist_refs.read().await.is_empty() {
+        if s.worklist.read().await.is_empty() {
             self.worklist().await?;
         }
-        if !s.worklist_refs.read().await.contains(patient_ref) {
+        if !s.worklist.read().await.contains_key(patient_ref) {
             return Err(AppError::new(ErrorCode::PatientNotFound, "the patient is not on your worklist"));
         }
         let overview = s.platform.overview(patient_ref, Local::now().date_naive()).await.map_err(from_source)?;
@@ -264,6 +295,145 @@ impl Workspace {
                 AppError::new(ErrorCode::PatientNotFound, "no patient with that number on your worklist")
             })?;
         self.open_patient(&entry.patient_ref).await
+    }
+
+    /// Opens a patient's view from every source, handing its parts to `sink` as the
+    /// sources answer; returns every source's final status. Worklist patients open on
+    /// the care relationship; anyone else needs `access` (emergency with a reason).
+    pub async fn open_patient_view(
+        &self,
+        target: &PatientTarget,
+        access: Option<&AccessRequest>,
+        concurrency: Concurrency,
+        sink: PartSink,
+    ) -> Result<Vec<SourceStatus>, AppError> {
+        let s = self.current().await?;
+        *s.open.write().await = None;
+        if s.worklist.read().await.is_empty() {
+            self.worklist().await?;
+        }
+        let (municipal_id, nin, on_worklist) = self.resolve_target(&s, target).await?;
+        let key = nin.as_ref().map(|n| n.as_str().to_string()).or(municipal_id.clone()).unwrap_or_default();
+        let decision = {
+            let in_force = s.decisions.read().await.get(&key).cloned();
+            access::decide(access, in_force.as_ref(), on_worklist)?
+        };
+        s.decisions.write().await.insert(key.clone(), decision.clone());
+        // Emergency access is logged as such; the reason itself is clinical text and stays out.
+        tracing::info!(
+            basis = decision.grant.basis.header_value(),
+            emergency = decision.grant.emergency,
+            "access basis"
+        );
+
+        let helseid = self.helseid().await?;
+        let attested: Option<Arc<dyn RequestAuthorizer>> =
+            access::attestation(self.profile.organisation.as_ref(), s.clinician.role, &decision).map(|attestation| {
+                Arc::new(SessionAuthorizer {
+                    client: helseid.clone(),
+                    session: s.session.clone(),
+                    attestation: Some(attestation),
+                }) as Arc<dyn RequestAuthorizer>
+            });
+        let plain: Arc<dyn RequestAuthorizer> =
+            Arc::new(SessionAuthorizer { client: helseid, session: s.session.clone(), attestation: None });
+        // Patient-data services get the attested tokens where the profile allows one.
+        let patient_auth = attested.clone().unwrap_or_else(|| plain.clone());
+        let national = &self.profile.national;
+        let http = &self.http;
+        let set = SourceSet {
+            municipal: &s.platform,
+            kjernejournal: national
+                .kjernejournal
+                .as_ref()
+                .map(|c| Kjernejournal::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())),
+            medication_list: national
+                .medication_list
+                .as_ref()
+                .map(|c| Sfm::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())),
+            documents: national
+                .documents
+                .as_ref()
+                .zip(attested.clone())
+                .map(|(c, auth)| (DocumentSharing::new(http.clone(), &c.base_url, &c.audience), auth)),
+            person: national.person.as_ref().map(|c| PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain)),
+        };
+        let keys = PatientKeys {
+            municipal_id: municipal_id.clone(),
+            nin: nin.clone(),
+            nhn: NhnContext {
+                source_system: format!("Arbeidsflate {}", env!("CARGO_PKG_VERSION")),
+                user_role: s.clinician.role.hpr_category().into(),
+                access_basis: decision.grant.basis,
+            },
+            today: Local::now().date_naive(),
+        };
+        sink(OverviewPart::Opened {
+            patient_ref: municipal_id.unwrap_or(key),
+            access: decision.grant.clone(),
+            sources: aggregate::initial_statuses(&set, &keys),
+        });
+        let deadlines = Deadlines {
+            slow_after: Duration::from_millis(self.profile.session.source_slow_after_ms),
+            deadline: Duration::from_secs(self.profile.session.source_deadline_seconds),
+        };
+        let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink).await;
+        if gathered.session_expired {
+            return Err(AppError::new(ErrorCode::SessionExpired, "sign in again"));
+        }
+        if let (Some(nin), Some((_, auth))) = (nin, set.documents) {
+            *s.open.write().await = Some(OpenPatient { nin, documents: gathered.documents, authorizer: auth });
+        }
+        Ok(gathered.statuses)
+    }
+
+    /// The platform id and number of the patient to open, and whether the care
+    /// relationship of the worklist covers them. A number is validated before any lookup.
+    async fn resolve_target(
+        &self,
+        s: &SignedIn,
+        target: &PatientTarget,
+    ) -> Result<(Option<String>, Option<NationalId>, bool), AppError> {
+        match target {
+            PatientTarget::Worklist { patient_ref } => {
+                let Some(nin) = s.worklist.read().await.get(patient_ref).cloned() else {
+                    return Err(AppError::new(ErrorCode::PatientNotFound, "the patient is not on your worklist"));
+                };
+                Ok((Some(patient_ref.clone()), nin, true))
+            }
+            PatientTarget::NationalId { national_id } => {
+                let nin = sources::municipal::parse_national_id(national_id)
+                    .map_err(|e| AppError::new(ErrorCode::InvalidNationalId, e.to_string()))?;
+                let on_list =
+                    s.worklist.read().await.iter().find(|(_, n)| n.as_ref() == Some(&nin)).map(|(r, _)| r.clone());
+                let on_worklist = on_list.is_some();
+                Ok((on_list, Some(nin), on_worklist))
+            }
+        }
+    }
+
+    /// Retrieves a document listed in the open patient's view (ITI-68), checked to be
+    /// what it declares.
+    pub async fn open_document(&self, id: u32) -> Result<(SharedDocumentRef, RetrievedDocument), AppError> {
+        let s = self.current().await?;
+        let open = s.open.read().await;
+        let open = open.as_ref().ok_or_else(|| AppError::new(ErrorCode::PatientNotFound, "no patient is open"))?;
+        let doc = open
+            .documents
+            .get(id as usize)
+            .ok_or_else(|| AppError::new(ErrorCode::DocumentUnavailable, "no such document"))?;
+        let service = self
+            .profile
+            .national
+            .documents
+            .as_ref()
+            .ok_or_else(|| AppError::new(ErrorCode::DocumentUnavailable, "document sharing is not configured"))?;
+        let sharing = DocumentSharing::new(self.http.clone(), &service.base_url, &service.audience);
+        let retrieved = sharing.retrieve(doc, &open.nin, open.authorizer.clone()).await.map_err(|e| match e {
+            sources::SourceError::Malformed(_) => AppError::new(ErrorCode::DocumentUnavailable, e.to_string()),
+            other => from_source(other),
+        })?;
+        Ok((doc.clone(), retrieved))
     }
 
     /// Revokes the session and forgets the user. `opener` shows HelseID's end-session

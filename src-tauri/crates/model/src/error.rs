@@ -28,6 +28,12 @@ pub enum ErrorCode {
     ServiceError,
     /// The patient is not on the worklist or does not exist.
     PatientNotFound,
+    /// The patient is not on the clinician's worklist: a basis must be stated first.
+    AccessBasisRequired,
+    /// Emergency access needs a written reason.
+    AccessReasonRequired,
+    /// The document cannot be opened (unsafe address, or content not as declared).
+    DocumentUnavailable,
     /// A national identity number failed validation.
     InvalidNationalId,
     /// The deployment profile is invalid.

@@ -8,6 +8,8 @@ pub mod error;
 pub mod merged;
 pub mod news2;
 pub mod nin;
+pub mod overview;
+pub mod person;
 pub mod provenance;
 pub mod view;
 pub mod vitals;
@@ -63,6 +65,24 @@ mod bindings {
         check::<crate::merged::Disagreement>(&mut stale);
         check::<crate::merged::MergedAllergy>(&mut stale);
         check::<crate::merged::MergedMedication>(&mut stale);
+        {
+            use crate::overview::*;
+            check::<PatientTarget>(&mut stale);
+            check::<AccessRequest>(&mut stale);
+            check::<AccessGrant>(&mut stale);
+            check::<SourceKind>(&mut stale);
+            check::<SourceFailure>(&mut stale);
+            check::<NotAvailableReason>(&mut stale);
+            check::<SourceState>(&mut stale);
+            check::<SourceStatus>(&mut stale);
+            check::<RegisterRetrieval>(&mut stale);
+            check::<DocumentSummary>(&mut stale);
+            check::<OverviewPart>(&mut stale);
+            check::<OverviewEvent>(&mut stale);
+        }
+        check::<crate::person::AddressProtection>(&mut stale);
+        check::<crate::person::Address>(&mut stale);
+        check::<crate::person::PersonDetails>(&mut stale);
         assert!(
             stale.is_empty(),
             "stale TypeScript bindings (run UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings): {stale:?}"

@@ -189,7 +189,7 @@ mod tests {
             display: value.to_string(),
             unit: String::new(),
             effective: "2026-11-21T08:00:00+01:00".into(),
-            provenance: Provenance { source: "test".into(), last_updated: None, fetched_at: "now".into() },
+            provenance: Provenance::fetched("test", "now"),
         }
     }
 

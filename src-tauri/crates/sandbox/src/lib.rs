@@ -56,6 +56,14 @@ pub enum SandboxError {
 }
 
 /// A running sandbox. Dropping it stops the servers.
+/// One simulated national service: where it is and what HelseID calls it.
+pub struct NationalEndpoint {
+    pub service: &'static str,
+    pub base_url: String,
+    pub audience: &'static str,
+    pub scope: String,
+}
+
 pub struct Sandbox {
     pub idp_url: String,
     pub fhir_url: String,
@@ -222,6 +230,23 @@ impl Sandbox {
     /// Kjernejournal's record for a synthetic patient (for tests choosing patients).
     pub fn kjernejournal_record(&self, nin: &str) -> Option<kjernejournal::KjRecord> {
         self.kj.records.get(nin).cloned()
+    }
+
+    /// The national services it simulates, named as a deployment profile's
+    /// `[national.*]` sections name them.
+    pub fn national_endpoints(&self) -> Vec<NationalEndpoint> {
+        let endpoint = |service, base_url: &str, audience, scope: String| NationalEndpoint {
+            service,
+            base_url: base_url.to_string(),
+            audience,
+            scope,
+        };
+        vec![
+            endpoint("kjernejournal", &self.kj_url, kjernejournal::AUDIENCE, kjernejournal::SCOPE.into()),
+            endpoint("medication_list", &self.sfm_url, sfm::AUDIENCE, sfm::SCOPE.into()),
+            endpoint("documents", &self.pjd_url, pjd::AUDIENCE, pjd::SCOPES.join(" ")),
+            endpoint("person", &self.person_url, persontjenesten::AUDIENCE, persontjenesten::SCOPE.into()),
+        ]
     }
 
     /// The national identity numbers of every synthetic patient, in order.

@@ -37,6 +37,13 @@ pub struct RetrievedDocument {
     pub bytes: Vec<u8>,
 }
 
+/// Says what it is and how big, never the content (clinical text).
+impl std::fmt::Debug for RetrievedDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RetrievedDocument({}, {} bytes)", self.content_type, self.bytes.len())
+    }
+}
+
 pub struct DocumentSharing {
     http: reqwest::Client,
     base: String,

@@ -49,19 +49,6 @@ pub struct Kjernejournal {
     base: String,
 }
 
-/// A random correlation id in UUID v4 form, for `nhn-event-id`.
-fn event_id() -> String {
-    let b: [u8; 16] = rand::random();
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
-        u16::from_be_bytes([b[4], b[5]]),
-        u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
-        (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
-        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
-    )
-}
-
 fn user_role_header(code: &str) -> String {
     let json = json!({"system": HP_CATEGORY, "code": code}).to_string();
     url::form_urlencoded::byte_serialize(json.as_bytes()).collect()
@@ -84,7 +71,9 @@ impl Kjernejournal {
         let v = self
             .api
             .json(reqwest::Method::POST, &url, |r| {
-                r.header("nhn-source-system", &ctx.source_system).header("nhn-event-id", event_id()).json(&body)
+                r.header("nhn-source-system", &ctx.source_system)
+                    .header("nhn-event-id", crate::random_uuid())
+                    .json(&body)
             })
             .await?;
         let flag = |name: &str| -> Result<bool, SourceError> {
@@ -117,7 +106,7 @@ impl Kjernejournal {
             .json_answer(reqwest::Method::GET, &url, |r| {
                 r.header("accept", "application/fhir+json")
                     .header("nhn-source-system", &ctx.source_system)
-                    .header("nhn-event-id", event_id())
+                    .header("nhn-event-id", crate::random_uuid())
                     .header("nhn-patient-nin", nin.as_str())
                     .header("nhn-user-role", user_role_header(&ctx.user_role))
                     .header("nhn-access-basis", ctx.access_basis.header_value())
@@ -153,14 +142,6 @@ impl Kjernejournal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn event_ids_look_like_uuid_v4_and_differ() {
-        let a = event_id();
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "4");
-        assert_ne!(a, event_id());
-    }
 
     #[test]
     fn the_user_role_header_is_url_encoded_json() {

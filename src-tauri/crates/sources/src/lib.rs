@@ -56,3 +56,27 @@ pub enum SourceError {
     #[error("configuration: {0}")]
     Config(String),
 }
+
+/// A random id in UUID v4 form: `nhn-event-id` correlation ids, access decisions.
+pub fn random_uuid() -> String {
+    let b: [u8; 16] = rand::random();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
+        (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
+        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uuids_look_like_v4_and_differ() {
+        let a = super::random_uuid();
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert_ne!(a, super::random_uuid());
+    }
+}

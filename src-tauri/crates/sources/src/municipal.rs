@@ -82,7 +82,7 @@ impl MunicipalPlatform {
     /// Ward residents (nursing homes) or today's visits in time order (home care).
     pub async fn worklist(&self, ctx: &ClinicianContext, today: NaiveDate) -> Result<Worklist, SourceError> {
         let fetched_at = now_rfc3339();
-        let provenance = Provenance { source: SOURCE_NAME.into(), last_updated: None, fetched_at: fetched_at.clone() };
+        let provenance = Provenance::fetched(SOURCE_NAME, fetched_at.clone());
         if ctx.role == ClinicianRole::HomeCareNurse {
             let actor = format!("Practitioner/{}", ctx.practitioner_id);
             let day = today.to_string();
@@ -148,6 +148,13 @@ impl MunicipalPlatform {
         }
         entries.sort_by_key(|e| natural_key(e.room.as_deref()));
         Ok(Worklist { kind: WorklistKind::Ward { ward_name: ctx.unit_name.clone() }, entries, provenance })
+    }
+
+    /// The platform's id for a patient with this number, if it has the patient.
+    pub async fn find_patient(&self, nin: &NationalId) -> Result<Option<String>, SourceError> {
+        let ident = format!("{}|{}", nin.kind().fhir_system(), nin.as_str());
+        let found = self.fhir.search_first_page("Patient", &[("identifier", &ident), ("_count", "1")]).await?;
+        Ok(found.matches.first().and_then(|p| p["id"].as_str()).map(str::to_string))
     }
 
     /// Banner, active allergies, active medications and the latest of each vital sign.

@@ -11,9 +11,32 @@ use crate::{sanitize, SourceError};
 pub fn provenance(source: &str, resource: &Value, fetched_at: &str) -> Provenance {
     Provenance {
         source: source.to_string(),
-        last_updated: resource["meta"]["lastUpdated"].as_str().map(str::to_string),
+        author: author(resource),
+        recorded: ["recordedDate", "dateAsserted", "authoredOn", "date", "issued"]
+            .iter()
+            .find_map(|k| resource[*k].as_str())
+            .map(sanitize::text),
+        last_updated: resource["meta"]["lastUpdated"].as_str().map(sanitize::text),
         fetched_at: fetched_at.to_string(),
     }
+}
+
+/// Who recorded the resource: the reference's display, or a contained
+/// PractitionerRole/Practitioner/Organization's name (Kjernejournal's recorder).
+fn author(resource: &Value) -> Option<String> {
+    let reference = ["recorder", "asserter", "informationSource", "author", "performer"]
+        .iter()
+        .map(|k| if resource[*k].is_array() { &resource[*k][0] } else { &resource[*k] })
+        .find(|r| r.is_object())?;
+    if let Some(d) = display(&reference["display"]) {
+        return Some(d);
+    }
+    let id = reference["reference"].as_str()?.strip_prefix('#')?;
+    let contained = resource["contained"].as_array()?.iter().find(|c| c["id"] == id)?;
+    human_name(contained)
+        .or_else(|| display(&contained["name"]))
+        .or_else(|| display(&contained["practitioner"]["display"]))
+        .or_else(|| display(&contained["organization"]["display"]))
 }
 
 /// The text of a CodeableConcept: `text`, else the first coding's display, else its code.

@@ -6,39 +6,14 @@
 use crate::api::ApiClient;
 use crate::{sanitize, RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::NationalId;
-use serde::Serialize;
+pub use arbeidsflate_model::person::{Address, AddressProtection, PersonDetails};
+use arbeidsflate_model::provenance::Provenance;
 use serde_json::Value;
 use std::sync::Arc;
 
 pub const SOURCE_NAME: &str = "Folkeregisteret (Persontjenesten)";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AddressProtection {
-    /// `ClientAddress`: a client address is given instead of the home address.
-    ClientAddress,
-    /// Fortrolig adresse.
-    Confidential,
-    /// Strengt fortrolig adresse.
-    StrictlyConfidential,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Address {
-    Shown { text: String },
-    Protected { level: AddressProtection },
-    Unknown,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Person {
-    pub name: String,
-    pub birth_date: Option<String>,
-    pub death_date: Option<String>,
-    pub gender: Option<String>,
-    pub address: Address,
-}
+pub type Person = PersonDetails;
 
 pub struct PersonLookup {
     api: ApiClient,
@@ -99,6 +74,7 @@ pub fn parse_person(v: &Value) -> Result<Person, SourceError> {
         death_date: v["dateOfDeath"].as_str().map(sanitize::text),
         gender: v["gender"].as_str().map(sanitize::text),
         address,
+        provenance: Provenance::fetched(SOURCE_NAME, chrono::Utc::now().to_rfc3339()),
     })
 }
 

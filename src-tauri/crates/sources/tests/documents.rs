@@ -51,6 +51,6 @@ async fn a_document_is_retrieved_only_when_its_bytes_are_what_it_claims() {
     });
     let list = pjd.search(&liar, auth.clone()).await.unwrap();
     let fake = list.documents.iter().find(|d| d.content_type == "application/pdf").unwrap();
-    let e = pjd.retrieve(fake, &liar, auth).await.err().expect("a lying document is refused");
+    let e = pjd.retrieve(fake, &liar, auth).await.expect_err("a lying document is refused");
     assert!(matches!(e, SourceError::Malformed(ref why) if why.contains("claims")), "{e}");
 }

@@ -9,6 +9,14 @@ export type Provenance = {
  */
 source: string, 
 /**
+ * Who recorded it (person or organisation), where the source says.
+ */
+author: string | null, 
+/**
+ * RFC 3339 or a date; when it was recorded or asserted, where the source says.
+ */
+recorded: string | null, 
+/**
  * RFC 3339; when the source last changed the item, if it says.
  */
 last_updated: string | null, 

@@ -1,0 +1,379 @@
+//! Gathers one patient's view from every source at once. Each source has its own
+//! deadline; its answer is turned into parts (merged with what other sources said)
+//! and handed to the sink as it arrives, with a status per source, so a slow or
+//! failing service never holds back or removes the others' data.
+
+use arbeidsflate_model::merged::{MergedAllergy, MergedMedication};
+use arbeidsflate_model::nin::NationalId;
+use arbeidsflate_model::overview::{
+    DocumentSummary, NotAvailableReason, OverviewPart, RegisterRetrieval, SourceFailure, SourceKind, SourceState,
+    SourceStatus,
+};
+use arbeidsflate_model::person::PersonDetails;
+use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, PatientOverview};
+use chrono::{NaiveDate, Utc};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use sources::documents::{DocumentList, DocumentSharing, SharedDocumentRef};
+use sources::kjernejournal::{KjOutcome, Kjernejournal, NhnContext};
+use sources::person::PersonLookup;
+use sources::sfm::{MedicationList, Sfm};
+use sources::{MunicipalPlatform, RequestAuthorizer, SourceError};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Receives the view's parts in the order they are ready.
+pub type PartSink = Arc<dyn Fn(OverviewPart) + Send + Sync>;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// A source still working after this is shown as slow.
+    pub slow_after: Duration,
+    /// A source that has not answered by this is given up on (timed out).
+    pub deadline: Duration,
+}
+
+/// Whether sources are asked together (the app) or one after another (the
+/// benchmark's baseline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+    Parallel,
+    Serial,
+}
+
+/// The adapters for one opening; `None` where the profile has no such service.
+pub struct SourceSet<'a> {
+    pub municipal: &'a MunicipalPlatform,
+    pub kjernejournal: Option<Kjernejournal>,
+    pub medication_list: Option<Sfm>,
+    /// With the authoriser whose tokens carry this patient's attestation.
+    pub documents: Option<(DocumentSharing, Arc<dyn RequestAuthorizer>)>,
+    pub person: Option<PersonLookup>,
+}
+
+/// Who the patient is to each source.
+pub struct PatientKeys {
+    /// The platform's logical id; `None` when the platform must be searched by number.
+    pub municipal_id: Option<String>,
+    pub nin: Option<NationalId>,
+    pub nhn: NhnContext,
+    pub today: NaiveDate,
+}
+
+/// What the gathering leaves behind for the workspace.
+pub struct Gathered {
+    pub statuses: Vec<SourceStatus>,
+    /// The shared documents listed, by their `DocumentSummary::id` (the index).
+    pub documents: Vec<SharedDocumentRef>,
+    pub session_expired: bool,
+}
+
+enum Answer {
+    Municipal(Result<Option<PatientOverview>, SourceError>),
+    Kjernejournal(Result<KjOutcome, SourceError>),
+    MedicationList(Result<MedicationList, SourceError>),
+    Documents(Result<DocumentList, SourceError>),
+    Person(Result<PersonDetails, SourceError>),
+}
+
+type AnswerFuture<'a> = Pin<Box<dyn Future<Output = (SourceKind, Option<Answer>, Duration)> + Send + 'a>>;
+
+pub fn source_name(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Municipal => sources::municipal::SOURCE_NAME,
+        SourceKind::Kjernejournal => sources::kjernejournal::SOURCE_NAME,
+        SourceKind::MedicationList => sources::sfm::SOURCE_NAME,
+        SourceKind::Documents => sources::documents::SOURCE_NAME,
+        SourceKind::Person => sources::person::SOURCE_NAME,
+    }
+}
+
+fn status(kind: SourceKind, state: SourceState) -> SourceStatus {
+    SourceStatus {
+        source: kind,
+        name: source_name(kind).into(),
+        state,
+        fetched_at: None,
+        elapsed_ms: None,
+        detail: None,
+    }
+}
+
+/// The sources' statuses before anything is asked.
+pub fn initial_statuses(set: &SourceSet<'_>, keys: &PatientKeys) -> Vec<SourceStatus> {
+    SourceKind::ALL
+        .iter()
+        .map(|&kind| {
+            let configured = match kind {
+                SourceKind::Municipal => true,
+                SourceKind::Kjernejournal => set.kjernejournal.is_some(),
+                SourceKind::MedicationList => set.medication_list.is_some(),
+                SourceKind::Documents => set.documents.is_some(),
+                SourceKind::Person => set.person.is_some(),
+            };
+            let state = match (configured, kind == SourceKind::Municipal || keys.nin.is_some()) {
+                (false, _) => SourceState::NotConfigured,
+                // Without a valid number the national services cannot be asked.
+                (true, false) => SourceState::NotAvailable { reason: NotAvailableReason::NotRegistered },
+                (true, true) => SourceState::Waiting,
+            };
+            status(kind, state)
+        })
+        .collect()
+}
+
+/// Asks every configured source, hands parts to `sink` as answers arrive, and
+/// returns when every source has answered or passed its deadline.
+pub async fn gather(
+    set: &SourceSet<'_>,
+    keys: &PatientKeys,
+    deadlines: Deadlines,
+    concurrency: Concurrency,
+    sink: PartSink,
+) -> Gathered {
+    let mut statuses = initial_statuses(set, keys);
+    let mut view = Assembled::default();
+    let started = Instant::now();
+    let asked: Vec<AnswerFuture<'_>> = statuses
+        .iter()
+        .filter(|s| s.state == SourceState::Waiting)
+        .map(|s| ask(set, keys, s.source, deadlines.deadline))
+        .collect();
+    match concurrency {
+        Concurrency::Parallel => {
+            let mut pending: FuturesUnordered<AnswerFuture<'_>> = asked.into_iter().collect();
+            let slow = tokio::time::sleep(deadlines.slow_after);
+            tokio::pin!(slow);
+            let mut slow_marked = false;
+            loop {
+                tokio::select! {
+                    next = pending.next() => match next {
+                        Some((kind, answer, elapsed)) => {
+                            view.receive(kind, answer, elapsed, &mut statuses, keys, &sink)
+                        }
+                        None => break,
+                    },
+                    _ = &mut slow, if !slow_marked => {
+                        slow_marked = true;
+                        for s in statuses.iter_mut().filter(|s| s.state == SourceState::Waiting) {
+                            s.state = SourceState::Slow;
+                            sink(OverviewPart::Status { status: s.clone() });
+                        }
+                    }
+                }
+            }
+        }
+        Concurrency::Serial => {
+            for future in asked {
+                let (kind, answer, elapsed) = future.await;
+                view.receive(kind, answer, elapsed, &mut statuses, keys, &sink);
+            }
+        }
+    }
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "patient view gathered");
+    Gathered { statuses, documents: view.documents, session_expired: view.session_expired }
+}
+
+/// One source's request, bounded by the deadline (`None` answer = timed out).
+fn ask<'a>(set: &'a SourceSet<'a>, keys: &'a PatientKeys, kind: SourceKind, deadline: Duration) -> AnswerFuture<'a> {
+    Box::pin(async move {
+        let started = Instant::now();
+        let work: Pin<Box<dyn Future<Output = Answer> + Send + 'a>> = match kind {
+            SourceKind::Municipal => Box::pin(async move { Answer::Municipal(municipal(set.municipal, keys).await) }),
+            SourceKind::Kjernejournal => Box::pin(async move {
+                let (kj, nin) = (set.kjernejournal.as_ref().expect("asked only when configured"), nin(keys));
+                Answer::Kjernejournal(kj.critical_information(nin, &keys.nhn).await)
+            }),
+            SourceKind::MedicationList => Box::pin(async move {
+                let sfm = set.medication_list.as_ref().expect("asked only when configured");
+                Answer::MedicationList(sfm.get_medication(nin(keys)).await)
+            }),
+            SourceKind::Documents => Box::pin(async move {
+                let (docs, auth) = set.documents.as_ref().expect("asked only when configured");
+                Answer::Documents(docs.search(nin(keys), auth.clone()).await)
+            }),
+            SourceKind::Person => Box::pin(async move {
+                let person = set.person.as_ref().expect("asked only when configured");
+                Answer::Person(person.get_by_nin(nin(keys), true).await)
+            }),
+        };
+        let answer = tokio::time::timeout(deadline, work).await.ok();
+        (kind, answer, started.elapsed())
+    })
+}
+
+fn nin(keys: &PatientKeys) -> &NationalId {
+    keys.nin.as_ref().expect("national services are asked only with a valid number")
+}
+
+/// The platform's part: found by id, or searched by number (`None`: not registered).
+async fn municipal(platform: &MunicipalPlatform, keys: &PatientKeys) -> Result<Option<PatientOverview>, SourceError> {
+    let id = match (&keys.municipal_id, &keys.nin) {
+        (Some(id), _) => id.clone(),
+        (None, Some(nin)) => match platform.find_patient(nin).await? {
+            Some(id) => id,
+            None => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    match platform.overview(&id, keys.today).await {
+        Err(SourceError::NotFound) => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+fn failure(e: &SourceError) -> SourceFailure {
+    match e {
+        SourceError::Unreachable(_) => SourceFailure::Unreachable,
+        SourceError::NotAuthorised(_) | SourceError::NoToken(_) => SourceFailure::Refused,
+        SourceError::SessionExpired => SourceFailure::SessionExpired,
+        SourceError::Malformed(_) | SourceError::InvalidInput(_) => SourceFailure::Malformed,
+        SourceError::NotFound | SourceError::Http { .. } | SourceError::Config(_) => SourceFailure::ServiceError,
+    }
+}
+
+/// The parts so far, kept per source so each answer re-merges the lists.
+#[derive(Default)]
+struct Assembled {
+    municipal_allergies: Vec<Allergy>,
+    kj_allergies: Vec<Allergy>,
+    municipal_medications: Vec<Medication>,
+    list_medications: Vec<Medication>,
+    retrievals: Vec<RegisterRetrieval>,
+    banner_from_platform: bool,
+    documents: Vec<SharedDocumentRef>,
+    session_expired: bool,
+}
+
+impl Assembled {
+    fn receive(
+        &mut self,
+        kind: SourceKind,
+        answer: Option<Answer>,
+        elapsed: Duration,
+        statuses: &mut [SourceStatus],
+        keys: &PatientKeys,
+        sink: &PartSink,
+    ) {
+        let state = match answer {
+            None => SourceState::Failed { reason: SourceFailure::TimedOut },
+            Some(answer) => match self.apply(answer, keys, sink) {
+                Ok(state) => state,
+                Err(e) => {
+                    self.session_expired |= matches!(e, SourceError::SessionExpired);
+                    let reason = failure(&e);
+                    tracing::warn!(source = ?kind, ?reason, "source failed");
+                    let s = statuses.iter_mut().find(|s| s.source == kind).expect("every source has a status");
+                    s.detail = Some(sources::sanitize::text(&e.to_string()));
+                    SourceState::Failed { reason }
+                }
+            },
+        };
+        let s = statuses.iter_mut().find(|s| s.source == kind).expect("every source has a status");
+        s.state = state;
+        s.elapsed_ms = Some(elapsed.as_millis().min(u32::MAX as u128) as u32);
+        s.fetched_at = Some(Utc::now().to_rfc3339());
+        sink(OverviewPart::Status { status: s.clone() });
+    }
+
+    /// Turns an answer into parts; the source's new state, or its error.
+    fn apply(&mut self, answer: Answer, keys: &PatientKeys, sink: &PartSink) -> Result<SourceState, SourceError> {
+        match answer {
+            Answer::Municipal(r) => {
+                let Some(o) = r? else {
+                    return Ok(SourceState::NotAvailable { reason: NotAvailableReason::NotRegistered });
+                };
+                self.banner_from_platform = true;
+                sink(OverviewPart::Banner { banner: o.banner });
+                sink(OverviewPart::Vitals { latest: o.latest_vitals, news2: o.news2 });
+                self.municipal_allergies = o.allergies;
+                self.municipal_medications = o.medications;
+                self.send_allergies(sink);
+                self.send_medications(sink);
+            }
+            Answer::Kjernejournal(r) => match r? {
+                KjOutcome::Reserved => {
+                    return Ok(SourceState::NotAvailable { reason: NotAvailableReason::Reserved });
+                }
+                KjOutcome::Restricted => {
+                    return Ok(SourceState::NotAvailable { reason: NotAvailableReason::Restricted });
+                }
+                KjOutcome::NoCriticalInformation => {}
+                KjOutcome::Allergies(list) => {
+                    self.kj_allergies = list;
+                    self.send_allergies(sink);
+                }
+            },
+            Answer::MedicationList(r) => {
+                let list = r?;
+                self.list_medications = list.current;
+                self.retrievals = list
+                    .retrievals
+                    .into_iter()
+                    .map(|r| RegisterRetrieval {
+                        register: sources::sanitize::text(&r.source),
+                        retrieved_at: r.retrieved_at.as_deref().map(sources::sanitize::text),
+                        error_code: r.error_code.as_deref().map(sources::sanitize::text),
+                    })
+                    .collect();
+                self.send_medications(sink);
+            }
+            Answer::Documents(r) => {
+                let list = r?;
+                let items = list
+                    .documents
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| DocumentSummary {
+                        id: i as u32,
+                        title: d.title.clone(),
+                        date: d.date.clone(),
+                        author: d.author.clone(),
+                        content_type: d.content_type.clone(),
+                        can_open: d.url.is_some(),
+                        provenance: d.provenance.clone(),
+                    })
+                    .collect();
+                self.documents = list.documents;
+                sink(OverviewPart::Documents { items, hidden: list.hidden });
+            }
+            Answer::Person(r) => {
+                let person = r?;
+                if !self.banner_from_platform {
+                    if let Some(banner) = banner_from_register(&person, keys) {
+                        sink(OverviewPart::Banner { banner });
+                    }
+                }
+                sink(OverviewPart::Person { person });
+            }
+        }
+        Ok(SourceState::Fresh)
+    }
+
+    fn send_allergies(&self, sink: &PartSink) {
+        let items: Vec<MergedAllergy> =
+            crate::merge::allergies(&[self.municipal_allergies.clone(), self.kj_allergies.clone()]);
+        sink(OverviewPart::Allergies { items });
+    }
+
+    fn send_medications(&self, sink: &PartSink) {
+        let items: Vec<MergedMedication> =
+            crate::merge::medications(&[self.municipal_medications.clone(), self.list_medications.clone()]);
+        sink(OverviewPart::Medications { items, retrievals: self.retrievals.clone() });
+    }
+}
+
+/// A banner from the population register, for a patient the platform does not know.
+fn banner_from_register(person: &PersonDetails, keys: &PatientKeys) -> Option<PatientBanner> {
+    let nin = keys.nin.as_ref()?;
+    Some(PatientBanner {
+        name: person.name.clone(),
+        national_id: nin.formatted(),
+        national_id_valid: true,
+        synthetic: nin.is_synthetic(),
+        birth_date: person.birth_date.clone(),
+        age: Some(nin.age_on(keys.today)),
+        gender: person.gender.clone(),
+    })
+}

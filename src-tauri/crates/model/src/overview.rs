@@ -1,0 +1,202 @@
+//! The patient view as it arrives: one part per source answer, each source with a
+//! status, so the UI shows what it has while slower sources are still working.
+
+use crate::access::AccessBasis;
+use crate::merged::{MergedAllergy, MergedMedication};
+use crate::news2::News2;
+use crate::person::PersonDetails;
+use crate::provenance::Provenance;
+use crate::view::PatientBanner;
+use crate::vitals::VitalSign;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Which patient to open: one from the worklist, or anyone by national identity number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export_to = "PatientTarget.ts")]
+pub enum PatientTarget {
+    Worklist { patient_ref: String },
+    NationalId { national_id: String },
+}
+
+/// The basis the clinician states for looking the patient up.
+#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
+#[ts(export_to = "AccessRequest.ts")]
+pub struct AccessRequest {
+    pub basis: AccessBasis,
+    /// Required for emergency access; written to the access log.
+    pub reason: Option<String>,
+}
+
+/// The basis in force for the open patient, shown in the view while it is used.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "AccessGrant.ts")]
+pub struct AccessGrant {
+    pub basis: AccessBasis,
+    /// Break the glass: the view is marked for as long as this grant is used.
+    pub emergency: bool,
+    /// True when the basis is the care relationship of the clinician's own worklist.
+    pub from_worklist: bool,
+    pub reason: Option<String>,
+    /// RFC 3339.
+    pub granted_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "SourceKind.ts")]
+pub enum SourceKind {
+    Municipal,
+    Kjernejournal,
+    MedicationList,
+    Documents,
+    Person,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 5] = [
+        SourceKind::Municipal,
+        SourceKind::Kjernejournal,
+        SourceKind::MedicationList,
+        SourceKind::Documents,
+        SourceKind::Person,
+    ];
+}
+
+/// Why a source gave nothing, in words the UI can translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "SourceFailure.ts")]
+pub enum SourceFailure {
+    /// No answer before the source's deadline.
+    TimedOut,
+    Unreachable,
+    /// The service refused the request (token, attestation or basis).
+    Refused,
+    /// The service answered with an error.
+    ServiceError,
+    /// The answer could not be read.
+    Malformed,
+    /// The sign-in must be renewed.
+    SessionExpired,
+}
+
+/// Why a source has nothing for this patient, though it works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "NotAvailableReason.ts")]
+pub enum NotAvailableReason {
+    /// The patient has reserved against Kjernejournal: there is none — not "no allergies".
+    Reserved,
+    /// The patient restricted access: an elevated basis opens it.
+    Restricted,
+    /// The municipal platform has no record of this patient.
+    NotRegistered,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[ts(export_to = "SourceState.ts")]
+pub enum SourceState {
+    Waiting,
+    /// Still waiting, past the point where an answer was expected.
+    Slow,
+    Fresh,
+    Failed {
+        reason: SourceFailure,
+    },
+    NotAvailable {
+        reason: NotAvailableReason,
+    },
+    NotConfigured,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "SourceStatus.ts")]
+pub struct SourceStatus {
+    pub source: SourceKind,
+    /// The service's name, e.g. "Kjernejournal".
+    pub name: String,
+    pub state: SourceState,
+    /// RFC 3339; when the answer arrived.
+    pub fetched_at: Option<String>,
+    /// Milliseconds from asking to the answer (or to the deadline).
+    pub elapsed_ms: Option<u32>,
+    /// The service's own words on a failure, made safe; for support, not translated.
+    pub detail: Option<String>,
+}
+
+/// When a register behind the medication list was read, and what it said went wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "RegisterRetrieval.ts")]
+pub struct RegisterRetrieval {
+    /// "Kjernejournal" or "Reseptformidleren".
+    pub register: String,
+    pub retrieved_at: Option<String>,
+    pub error_code: Option<String>,
+}
+
+/// A shared document as listed; opened by `id` through the backend, never by URL.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "DocumentSummary.ts")]
+pub struct DocumentSummary {
+    pub id: u32,
+    pub title: String,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub content_type: String,
+    /// False when the source gave an address that is not safe to fetch.
+    pub can_open: bool,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "part", rename_all = "snake_case")]
+#[ts(export_to = "OverviewPart.ts")]
+pub enum OverviewPart {
+    /// First: the basis in force and every source's starting status.
+    Opened {
+        patient_ref: String,
+        access: AccessGrant,
+        sources: Vec<SourceStatus>,
+    },
+    Status {
+        status: SourceStatus,
+    },
+    Banner {
+        banner: PatientBanner,
+    },
+    Person {
+        person: PersonDetails,
+    },
+    /// Every source's allergies so far, merged.
+    Allergies {
+        items: Vec<MergedAllergy>,
+    },
+    /// Every source's current medications so far, merged, with the registers' retrievals.
+    Medications {
+        items: Vec<MergedMedication>,
+        retrievals: Vec<RegisterRetrieval>,
+    },
+    Vitals {
+        latest: Vec<VitalSign>,
+        news2: News2,
+    },
+    Documents {
+        items: Vec<DocumentSummary>,
+        hidden: u32,
+    },
+}
+
+/// One part as sent to the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "OverviewEvent.ts")]
+pub struct OverviewEvent {
+    /// 0, 1, 2… within one opening.
+    pub seq: u32,
+    /// Unix milliseconds when the part left the backend, to measure time to screen.
+    #[ts(type = "number")]
+    pub emitted_at_ms: u64,
+    pub part: OverviewPart,
+}
