@@ -1,6 +1,7 @@
 //! An in-memory FHIR R4 resource store with the subset of search a municipal platform
-//! offers: token, reference, string and date parameters, `_sort`, `_count`/`_offset`
-//! paging with `next` links, and `_include`.
+//! offers: token, reference, string and date parameters (`_lastUpdated` among them),
+//! `_sort`, `_count`/`_offset` paging with `next` links, `_include`, `_revinclude` and
+//! `_elements`. Writes (versions, preconditions, transactions) are in `fhir_write`.
 //!
 //! Unknown search parameters are refused (like `Prefer: handling=strict`) so a client
 //! that relies on a parameter the platform does not offer fails here first.
@@ -12,7 +13,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub const DEFAULT_PAGE: usize = 50;
 pub const MAX_PAGE: usize = 1000;
 
-#[derive(Default)]
+// Clone: a transaction works on a copy that replaces the store only when every entry succeeds.
+#[derive(Default, Clone)]
 pub struct FhirStore {
     by_type: BTreeMap<String, Vec<Value>>,
     index: HashMap<(String, String), usize>,
@@ -80,6 +82,9 @@ fn parameter(rtype: &str, name: &str) -> Option<(Kind, &'static [&'static str])>
     })
 }
 
+/// The `meta.tag` a server puts on resources it returns only in part (`_elements`).
+pub const SUBSETTED: (&str, &str) = ("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED");
+
 pub const RESOURCE_TYPES: &[&str] = &[
     "Patient",
     "Practitioner",
@@ -103,7 +108,19 @@ impl FhirStore {
         let id = resource["id"].as_str().expect("id").to_string();
         let list = self.by_type.entry(rtype.clone()).or_default();
         match self.index.get(&(rtype.clone(), id.clone())) {
-            Some(&i) => list[i] = resource,
+            Some(&i) => {
+                // A new version may name another patient: move it in the patient index.
+                let (old, new) = (patient_of(&list[i]).map(str::to_string), patient_of(&resource).map(str::to_string));
+                if old != new {
+                    if let Some(positions) = old.and_then(|p| self.by_patient.get_mut(&(rtype.clone(), p))) {
+                        positions.retain(|&x| x != i);
+                    }
+                    if let Some(p) = new {
+                        self.by_patient.entry((rtype.clone(), p)).or_default().push(i);
+                    }
+                }
+                list[i] = resource;
+            }
             None => {
                 if let Some(p) = patient_of(&resource) {
                     self.by_patient.entry((rtype.clone(), p.to_string())).or_default().push(list.len());
@@ -121,6 +138,11 @@ impl FhirStore {
 
     pub fn all(&self, rtype: &str) -> &[Value] {
         self.by_type.get(rtype).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every resource, type by type.
+    pub fn resources(&self) -> impl Iterator<Item = &Value> {
+        self.by_type.values().flatten()
     }
 
     pub fn count(&self) -> usize {
@@ -142,41 +164,60 @@ impl FhirStore {
     /// Runs a search and returns a `searchset` Bundle. `base` is the server's base URL,
     /// used for `fullUrl`s and paging links.
     pub fn search(&self, rtype: &str, query: &[(String, String)], base: &str) -> Result<Value, SearchError> {
-        if !RESOURCE_TYPES.contains(&rtype) {
-            return Err(SearchError::UnknownType(rtype.into()));
-        }
-        let mut count = DEFAULT_PAGE;
-        let mut offset = 0usize;
-        let mut sort: Option<(String, bool)> = None;
-        let mut includes = Vec::new();
-        let mut filters = Vec::new();
-        for (name, value) in query {
-            match name.as_str() {
-                "_count" => {
-                    count = value.parse::<usize>().map_err(|_| SearchError::BadValue(name.clone()))?.min(MAX_PAGE)
-                }
-                "_offset" => offset = value.parse().map_err(|_| SearchError::BadValue(name.clone()))?,
-                "_sort" => {
-                    let (desc, key) = value.strip_prefix('-').map(|k| (true, k)).unwrap_or((false, value.as_str()));
-                    match parameter(rtype, key) {
-                        Some((Kind::Date, _)) => sort = Some((key.to_string(), desc)),
-                        _ => return Err(SearchError::BadValue("_sort".into())),
-                    }
-                }
-                "_include" => includes.push(value.clone()),
-                "_total" | "_format" => {}
-                _ => {
-                    let (kind, paths) =
-                        parameter(rtype, name).ok_or_else(|| SearchError::UnknownParameter(name.clone()))?;
-                    filters.push((kind, paths, name.as_str(), value.as_str()));
-                }
-            }
-        }
+        let q = Query::parse(rtype, query)?;
+        let matches = self.matching(rtype, query, &q)?;
+        let total = matches.len();
+        let page: Vec<&Value> = matches.into_iter().skip(q.offset).take(q.count).collect();
+        let mut entries: Vec<Value> = page
+            .iter()
+            .map(|r| {
+                let r = match &q.elements {
+                    Some(keep) => subset(r, keep),
+                    None => (*r).clone(),
+                };
+                json!({"fullUrl": full_url(base, &r), "resource": r, "search": {"mode": "match"}})
+            })
+            .collect();
+        let mut seen: HashSet<String> = page.iter().map(|r| reference_to(r)).collect();
+        let extra = [self.included(&page, &q.includes), self.revincluded(&page, &q.revincludes)];
+        entries.extend(
+            extra
+                .into_iter()
+                .flatten()
+                .filter(|r| seen.insert(reference_to(r)))
+                .map(|r| json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "include"}})),
+        );
 
+        let own_query: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "_offset").cloned().collect();
+        let link = |off: usize| {
+            let mut s = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &own_query {
+                s.append_pair(k, v);
+            }
+            s.append_pair("_offset", &off.to_string());
+            format!("{base}/{rtype}?{}", s.finish())
+        };
+        let mut links = vec![json!({"relation": "self", "url": link(q.offset)})];
+        if q.offset + q.count < total {
+            links.push(json!({"relation": "next", "url": link(q.offset + q.count)}));
+        }
+        Ok(json!({
+            "resourceType": "Bundle", "type": "searchset", "total": total,
+            "link": links, "entry": entries
+        }))
+    }
+
+    /// Every resource of `rtype` matching the query's filters, sorted as it asks, ignoring
+    /// paging (conditional writes use this to count matches).
+    pub fn find(&self, rtype: &str, query: &[(String, String)]) -> Result<Vec<&Value>, SearchError> {
+        self.matching(rtype, query, &Query::parse(rtype, query)?)
+    }
+
+    fn matching(&self, rtype: &str, query: &[(String, String)], q: &Query) -> Result<Vec<&Value>, SearchError> {
         let mut matches: Vec<&Value> = Vec::new();
         for r in self.candidates(rtype, query) {
             let mut ok = true;
-            for (kind, paths, name, value) in &filters {
+            for (kind, paths, name, value) in &q.filters {
                 if !matches_filter(r, *kind, paths, value).map_err(|_| SearchError::BadValue(name.to_string()))? {
                     ok = false;
                     break;
@@ -186,43 +227,26 @@ impl FhirStore {
                 matches.push(r);
             }
         }
-        if let Some((key, desc)) = &sort {
-            let (_, paths) = parameter(rtype, key).expect("checked above");
+        if let Some((key, desc)) = &q.sort {
+            let (_, paths) = parameter(rtype, key).expect("checked when parsed");
             matches.sort_by_key(|r| first_value(r, paths).and_then(|v| instant(&v)).unwrap_or(i64::MIN));
             if *desc {
                 matches.reverse();
             }
         }
+        Ok(matches)
+    }
 
-        let total = matches.len();
-        let page: Vec<&Value> = matches.into_iter().skip(offset).take(count).collect();
-        let mut entries: Vec<Value> = page
-            .iter()
-            .map(|r| json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "match"}}))
-            .collect();
-        entries.extend(
-            self.included(rtype, &page, &includes)?
-                .into_iter()
-                .map(|r| json!({"fullUrl": full_url(base, r), "resource": r, "search": {"mode": "include"}})),
-        );
-
-        let own_query: Vec<(String, String)> = query.iter().filter(|(k, _)| k != "_offset").cloned().collect();
-        let link = |off: usize| {
-            let mut q = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &own_query {
-                q.append_pair(k, v);
+    /// A fresh id for a new resource of `rtype`.
+    pub fn new_id(&self, rtype: &str) -> String {
+        let mut n = self.all(rtype).len() + 1;
+        loop {
+            let id = format!("ny-{n}");
+            if self.get(rtype, &id).is_none() {
+                return id;
             }
-            q.append_pair("_offset", &off.to_string());
-            format!("{base}/{rtype}?{}", q.finish())
-        };
-        let mut links = vec![json!({"relation": "self", "url": link(offset)})];
-        if offset + count < total {
-            links.push(json!({"relation": "next", "url": link(offset + count)}));
+            n += 1;
         }
-        Ok(json!({
-            "resourceType": "Bundle", "type": "searchset", "total": total,
-            "link": links, "entry": entries
-        }))
     }
 
     /// The resources a search must look at: one patient's, when the query names a
@@ -242,36 +266,140 @@ impl FhirStore {
         }
     }
 
-    fn included<'a>(
-        &'a self,
-        rtype: &str,
-        page: &[&Value],
-        includes: &[String],
-    ) -> Result<Vec<&'a Value>, SearchError> {
-        let mut seen = HashSet::new();
+    /// `_include=Source:param`: the resources the page's resources refer to.
+    fn included<'a>(&'a self, page: &[&Value], includes: &[&'static [&'static str]]) -> Vec<&'a Value> {
         let mut out = Vec::new();
-        for inc in includes {
-            let (src, param) = inc.split_once(':').ok_or_else(|| SearchError::BadValue("_include".into()))?;
-            if src != rtype {
-                return Err(SearchError::BadValue("_include".into()));
-            }
-            let Some((Kind::Reference, paths)) = parameter(rtype, param) else {
-                return Err(SearchError::BadValue("_include".into()));
-            };
+        for paths in includes {
             for r in page {
                 for reference in values_at(r, paths) {
-                    let Some(s) = reference.as_str() else { continue };
-                    let Some((t, id)) = s.split_once('/') else { continue };
-                    if seen.insert(s.to_string()) {
-                        if let Some(target) = self.get(t, id) {
-                            out.push(target);
-                        }
+                    let Some((t, id)) = reference.as_str().and_then(|s| s.split_once('/')) else { continue };
+                    if let Some(target) = self.get(t, id) {
+                        out.push(target);
                     }
                 }
             }
         }
-        Ok(out)
+        out
     }
+
+    /// `_revinclude=Source:param`: the resources of type Source whose `param` refers to
+    /// one of the page's resources.
+    fn revincluded<'a>(&'a self, page: &[&Value], revincludes: &[(&'static [&'static str], String)]) -> Vec<&'a Value> {
+        let targets: HashSet<String> = page.iter().map(|r| reference_to(r)).collect();
+        let mut out = Vec::new();
+        for (paths, source) in revincludes {
+            for r in self.all(source) {
+                if values_at(r, paths).iter().filter_map(|v| v.as_str()).any(|s| targets.contains(s)) {
+                    out.push(r);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A search query taken apart: paging, sorting, what to include, which elements, and
+/// the filters. Anything this platform does not offer is refused here.
+struct Query<'q> {
+    count: usize,
+    offset: usize,
+    sort: Option<(String, bool)>,
+    /// Reference paths in the searched type.
+    includes: Vec<&'static [&'static str]>,
+    /// (reference paths in the source type, the source type)
+    revincludes: Vec<(&'static [&'static str], String)>,
+    elements: Option<Vec<String>>,
+    filters: Vec<(Kind, &'static [&'static str], &'q str, &'q str)>,
+}
+
+impl<'q> Query<'q> {
+    fn parse(rtype: &str, query: &'q [(String, String)]) -> Result<Self, SearchError> {
+        if !RESOURCE_TYPES.contains(&rtype) {
+            return Err(SearchError::UnknownType(rtype.into()));
+        }
+        let mut q = Query {
+            count: DEFAULT_PAGE,
+            offset: 0,
+            sort: None,
+            includes: Vec::new(),
+            revincludes: Vec::new(),
+            elements: None,
+            filters: Vec::new(),
+        };
+        for (name, value) in query {
+            let bad = || SearchError::BadValue(name.clone());
+            match name.as_str() {
+                "_count" => q.count = value.parse::<usize>().map_err(|_| bad())?.min(MAX_PAGE),
+                "_offset" => q.offset = value.parse().map_err(|_| bad())?,
+                "_sort" => {
+                    let (desc, key) = value.strip_prefix('-').map(|k| (true, k)).unwrap_or((false, value.as_str()));
+                    match parameter(rtype, key) {
+                        Some((Kind::Date, _)) => q.sort = Some((key.to_string(), desc)),
+                        _ => return Err(bad()),
+                    }
+                }
+                "_include" => {
+                    let (src, param) = value.split_once(':').ok_or_else(bad)?;
+                    match parameter(rtype, param) {
+                        Some((Kind::Reference, paths)) if src == rtype => q.includes.push(paths),
+                        _ => return Err(bad()),
+                    }
+                }
+                "_revinclude" => {
+                    let (src, param) = value.split_once(':').ok_or_else(bad)?;
+                    match parameter(src, param) {
+                        Some((Kind::Reference, paths)) if RESOURCE_TYPES.contains(&src) => {
+                            q.revincludes.push((paths, src.to_string()))
+                        }
+                        _ => return Err(bad()),
+                    }
+                }
+                "_elements" => {
+                    let names: Vec<String> = value.split(',').map(|e| e.trim().to_string()).collect();
+                    let element_name = |e: &String| {
+                        e.starts_with(|c: char| c.is_ascii_lowercase()) && e.chars().all(|c| c.is_ascii_alphanumeric())
+                    };
+                    if !names.iter().all(element_name) {
+                        return Err(bad());
+                    }
+                    q.elements = Some(names);
+                }
+                "_total" | "_format" => {}
+                _ => {
+                    let (kind, paths) =
+                        parameter(rtype, name).ok_or_else(|| SearchError::UnknownParameter(name.clone()))?;
+                    q.filters.push((kind, paths, name.as_str(), value.as_str()));
+                }
+            }
+        }
+        Ok(q)
+    }
+}
+
+/// `_elements`: only the listed top-level elements (and what every resource needs),
+/// tagged SUBSETTED so no one mistakes it for the whole resource.
+fn subset(r: &Value, keep: &[String]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (k, v) in r.as_object().into_iter().flatten() {
+        if matches!(k.as_str(), "resourceType" | "id" | "meta") || keep.iter().any(|e| e == k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    let tag = json!({"system": SUBSETTED.0, "code": SUBSETTED.1});
+    if let Some(meta) = out.entry("meta").or_insert_with(|| json!({})).as_object_mut() {
+        match meta.entry("tag").or_insert_with(|| json!([])).as_array_mut() {
+            Some(tags) => tags.push(tag),
+            None => {
+                meta.insert("tag".into(), json!([tag]));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// `Type/id` of a resource.
+fn reference_to(r: &Value) -> String {
+    format!("{}/{}", r["resourceType"].as_str().unwrap_or(""), r["id"].as_str().unwrap_or(""))
 }
 
 fn full_url(base: &str, r: &Value) -> String {
@@ -441,6 +569,24 @@ mod tests {
             b["entry"].as_array().unwrap().iter().filter(|e| e["search"]["mode"] == "include").collect();
         assert_eq!(included.len(), 1);
         assert_eq!(included[0]["resource"]["id"], "p1");
+    }
+
+    #[test]
+    fn revinclude_adds_referring_resources_and_elements_subsets_matches() {
+        let s = store();
+        let b = s
+            .search("Patient", &q(&[("_revinclude", "Observation:subject"), ("_elements", "gender")]), "http://x")
+            .unwrap();
+        let entries = b["entry"].as_array().unwrap();
+        assert_eq!(entries.iter().filter(|e| e["search"]["mode"] == "include").count(), 7);
+        let p = &entries[0]["resource"];
+        assert!(p.get("identifier").is_none());
+        assert_eq!(p["meta"]["tag"][0]["code"], "SUBSETTED");
+        assert!(entries[1]["resource"].get("code").is_some(), "included resources are whole");
+        for bad in ["Observation:code", "Spaceship:subject", "Observation"] {
+            assert!(s.search("Patient", &q(&[("_revinclude", bad)]), "http://x").is_err(), "{bad}");
+        }
+        assert!(s.search("Patient", &q(&[("_elements", "name.family")]), "http://x").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod catalog;
 pub mod faults;
 pub mod fhir_server;
 pub mod fhir_store;
+pub mod fhir_write;
 pub mod idp;
 mod keys;
 pub mod kjernejournal;
@@ -267,6 +268,11 @@ impl Sandbox {
     /// The shared documents of a synthetic patient.
     pub fn pjd_documents(&self, nin: &str) -> pjd::PatientDocuments {
         self.pjd.patients.get(nin).cloned().unwrap_or_default()
+    }
+
+    /// Every resource on the FHIR platform, as it stands (for loading them into another server).
+    pub fn fhir_resources(&self) -> Vec<serde_json::Value> {
+        self.fhir.store.read().unwrap().resources().cloned().collect()
     }
 
     /// Requests the FHIR platform has served (authorised or not).
