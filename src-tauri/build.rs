@@ -9,6 +9,7 @@ fn main() {
         "current_clinician",
         "worklist",
         "open_patient",
+        "open_document",
         "sign_out",
     ])))
     .expect("tauri build script");

@@ -7,6 +7,7 @@ use arbeidsflate_tests::{
     app_binary, complete_browser_sign_in, files_containing, install_crypto, TauriDriver, TempDir,
 };
 use fantoccini::{Client, ClientBuilder, Locator};
+use sandbox::kjernejournal;
 use sandbox::world::{generate, World, WorldOptions};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -49,6 +50,33 @@ async fn texts_of(client: &Client, css: &str) -> Vec<String> {
         out.push(e.text().await.unwrap());
     }
     out
+}
+
+async fn attrs_of(client: &Client, css: &str, attr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(e.attr(attr).await.unwrap().unwrap_or_default());
+    }
+    out
+}
+
+/// The national identity number of a synthetic patient who is not in `ward`.
+fn stranger_to(world: &World, ward: &str) -> String {
+    let residents: Vec<&str> = world
+        .store
+        .all("Encounter")
+        .iter()
+        .filter(|e| e["location"][0]["location"]["reference"] == ward)
+        .filter_map(|e| e["subject"]["reference"].as_str())
+        .collect();
+    world
+        .store
+        .all("Patient")
+        .iter()
+        .find(|p| !residents.contains(&format!("Patient/{}", p["id"].as_str().unwrap()).as_str()))
+        .and_then(|p| p["identifier"][0]["value"].as_str())
+        .expect("a patient outside the ward")
+        .to_string()
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -124,16 +152,58 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
                 "allergy {a} not on screen: {shown_allergies:?}"
             );
         }
-        assert_eq!(shown_allergies.len(), allergies.len());
+        // Items the platform does not have came from a national service, and say so.
+        let kj = kjernejournal::generate(&world.store, WorldOptions::default().seed);
+        let record = &kj[nin];
+        for s in shown_allergies.iter().filter(|s| !allergies.iter().any(|a| s.contains(a.as_str()))) {
+            assert!(s.contains("Kjernejournal"), "an allergy from nowhere: {s:?}");
+        }
+        if record.reserved {
+            let notice = wait("[data-testid=source-notice][data-source=kjernejournal]").await;
+            assert_eq!(notice.attr("data-reason").await.unwrap().as_deref(), Some("reserved"));
+        } else if !record.restricted && !record.allergies.is_empty() {
+            assert!(shown_allergies.iter().any(|s| s.contains("Kjernejournal")), "{shown_allergies:?}");
+        }
         let shown_meds = texts_of(&client, "[data-testid=medication-item]").await;
         for m in &medications {
             assert!(shown_meds.iter().any(|s| s.contains(m.as_str())), "medication {m} not on screen: {shown_meds:?}");
         }
-        assert_eq!(shown_meds.len(), medications.len());
+        for s in shown_meds.iter().filter(|s| !medications.iter().any(|m| s.contains(m.as_str()))) {
+            assert!(s.contains("Pasientens legemiddelliste"), "a medication from nowhere: {s:?}");
+        }
+        // Every source has answered (or said why not) once the screen is complete.
+        let states = attrs_of(&client, "[data-testid=source-status]", "data-state").await;
+        assert_eq!(states.len(), 5, "{states:?}");
+        assert!(states.iter().all(|s| s != "waiting" && s != "slow"), "{states:?}");
+        assert_eq!(
+            wait("[data-testid=access-basis]").await.attr("data-basis").await.unwrap().as_deref(),
+            Some("unntak")
+        );
         assert!(texts_of(&client, "[data-testid=vital-item]").await.len() >= 7);
         let news2 = wait("[data-testid=news2-total]").await.text().await.unwrap();
         assert!(news2.starts_with("NEWS2 ") && news2[6..].trim().parse::<u8>().is_ok(), "{news2:?}");
         std::fs::write(screenshot_dir().join("patient-overview.png"), client.screenshot().await.unwrap()).unwrap();
+
+        // Someone off the worklist: the basis is asked for, emergency access needs a
+        // reason and stays marked on the view.
+        wait("[data-testid=back-to-worklist]").await.click().await.unwrap();
+        wait("body[data-screen=worklist]").await;
+        let stranger = stranger_to(&world, NURSE_WARD);
+        wait("[data-testid=lookup-nin]").await.send_keys(&stranger).await.unwrap();
+        wait("[data-testid=lookup-submit]").await.click().await.unwrap();
+        wait("body[data-screen=access]").await;
+        wait("[data-testid=access-basis-akutt]").await.click().await.unwrap();
+        wait("[data-testid=access-reason]").await.send_keys("Funnet bevisstløs i fellesstua").await.unwrap();
+        wait("[data-testid=access-confirm]").await.click().await.unwrap();
+        wait("body[data-screen=patient]").await;
+        let marker = wait("[data-testid=emergency-access]").await.text().await.unwrap();
+        assert!(marker.contains("NØDTILGANG") && marker.contains("bevisstløs"), "{marker:?}");
+        std::fs::write(screenshot_dir().join("emergency-access.png"), client.screenshot().await.unwrap()).unwrap();
+        wait("[data-testid=back-to-worklist]").await.click().await.unwrap();
+        wait("body[data-screen=worklist]").await;
+        let css = format!("[data-testid=worklist-row][data-patient-ref=\"{patient_ref}\"] [data-testid=open-patient]");
+        client.find(Locator::Css(&css)).await.expect("the resident's row").click().await.unwrap();
+        wait("body[data-screen=patient]").await;
 
         // Left alone, the screen locks and every trace of the patient leaves the page.
         client

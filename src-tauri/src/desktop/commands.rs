@@ -2,8 +2,14 @@
 //! sees tokens, keys or raw HTTP; it gets typed views and `AppError`s.
 
 use super::state::AppState;
-use arbeidsflate_model::view::{AppInfo, Clinician, PatientOverview, Worklist};
+use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewEvent, PatientTarget, SourceStatus};
+use arbeidsflate_model::view::{AppInfo, Clinician, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tauri::ipc::Channel;
 use tauri::State;
 
 /// The first call the page makes: it also starts the environment (the sandbox, when
@@ -62,9 +68,41 @@ pub async fn worklist(state: State<'_, AppState>) -> Result<Worklist, AppError> 
     state.workspace().await?.worklist().await
 }
 
+/// Opens a patient: the view's parts arrive on `on_part` as the sources answer; the
+/// command ends with every source's final status. Anyone off the worklist needs
+/// `access` (`access_basis_required` says so).
 #[tauri::command]
-pub async fn open_patient(state: State<'_, AppState>, patient_ref: String) -> Result<PatientOverview, AppError> {
-    state.workspace().await?.open_patient(&patient_ref).await
+pub async fn open_patient(
+    state: State<'_, AppState>,
+    target: PatientTarget,
+    access: Option<AccessRequest>,
+    on_part: Channel<OverviewEvent>,
+) -> Result<Vec<SourceStatus>, AppError> {
+    let seq = AtomicU32::new(0);
+    let sink: PartSink = Arc::new(move |part| {
+        let emitted_at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let event = OverviewEvent { seq: seq.fetch_add(1, Ordering::Relaxed), emitted_at_ms, part };
+        // The page may have moved on (another patient, the lock); its channel is gone then.
+        let _ = on_part.send(event);
+    });
+    state.workspace().await?.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await
+}
+
+/// Opens a listed document of the open patient: text for the app, or (PDF) the
+/// system viewer.
+#[tauri::command]
+pub async fn open_document(state: State<'_, AppState>, id: u32) -> Result<DocumentView, AppError> {
+    let (view, file) = state.workspace().await?.open_document(id).await?;
+    if let Some(path) = file {
+        let url = url::Url::from_file_path(&path)
+            .map_err(|_| AppError::new(ErrorCode::Internal, "the document's file has no URL"))?;
+        state
+            .opener()
+            .open(url.as_str())
+            .await
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not open the viewer: {e}")))?;
+    }
+    Ok(view)
 }
 
 #[tauri::command]

@@ -35,6 +35,7 @@ pub fn run(args: AppArgs) -> i32 {
             commands::current_clinician,
             commands::worklist,
             commands::open_patient,
+            commands::open_document,
             commands::sign_out,
         ])
         .run(tauri::generate_context!());

@@ -5,12 +5,16 @@
  * Every function rejects with an `AppError`; anything the backend sends that is not
  * an `AppError` is wrapped as code "internal".
  */
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import type { AppError } from './bindings/AppError';
 import type { AppInfo } from './bindings/AppInfo';
 import type { Clinician } from './bindings/Clinician';
 import type { ErrorCode } from './bindings/ErrorCode';
-import type { PatientOverview } from './bindings/PatientOverview';
+import type { AccessRequest } from './bindings/AccessRequest';
+import type { DocumentView } from './bindings/DocumentView';
+import type { OverviewEvent } from './bindings/OverviewEvent';
+import type { PatientTarget } from './bindings/PatientTarget';
+import type { SourceStatus } from './bindings/SourceStatus';
 import type { Worklist } from './bindings/Worklist';
 
 /** Every ErrorCode (the Record type makes the compiler flag a missing one). */
@@ -86,7 +90,22 @@ export const api = {
   cancelSignIn: (): Promise<void> => call('cancel_sign_in'),
   currentClinician: (): Promise<Clinician | null> => call('current_clinician'),
   worklist: (): Promise<Worklist> => call('worklist'),
-  openPatient: (patientRef: string): Promise<PatientOverview> => call('open_patient', { patientRef }),
+  /**
+   * Opens a patient. The view's parts arrive through `onEvent` as each source answers;
+   * the promise resolves with every source's final status. Rejects with
+   * `access_basis_required` for anyone off the worklist unless `access` is given.
+   */
+  openPatient: (
+    target: PatientTarget,
+    access: AccessRequest | null,
+    onEvent: (event: OverviewEvent) => void,
+  ): Promise<SourceStatus[]> => {
+    const onPart = new Channel<OverviewEvent>();
+    onPart.onmessage = onEvent;
+    return call('open_patient', { target, access, onPart });
+  },
+  /** Opens a listed document of the open patient: text, or the system's PDF viewer. */
+  openDocument: (id: number): Promise<DocumentView> => call('open_document', { id }),
   /** Tells the backend the screen is locked; data commands answer `locked` until `signIn(true)`. */
   lockSession: (): Promise<void> => call('lock_session'),
   signOut: (): Promise<void> => call('sign_out'),

@@ -8,6 +8,7 @@ mod errors;
 pub mod keystore;
 pub mod merge;
 pub mod profile;
+pub mod viewer_files;
 pub mod workspace;
 
 pub use profile::{Profile, ProfileError};

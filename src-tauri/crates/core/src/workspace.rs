@@ -8,7 +8,7 @@ use crate::keystore::{load_or_create_keys, SecretStore};
 use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
 use arbeidsflate_model::nin::NationalId;
-use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceStatus};
+use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewPart, PatientTarget, SourceStatus};
 use arbeidsflate_model::view::{Clinician, PatientOverview, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use chrono::Local;
@@ -209,6 +209,9 @@ impl Workspace {
             role: context.role,
             unit_name: context.unit_name.clone(),
         };
+        if self.clinician().await.is_some_and(|c| c.hpr_number != clinician.hpr_number) {
+            crate::viewer_files::wipe();
+        }
         *self.signed_in.write().await = Some(Arc::new(SignedIn {
             session,
             clinician: clinician.clone(),
@@ -412,9 +415,24 @@ impl Workspace {
         }
     }
 
+    /// Opens a document listed in the open patient's view: structured documents as
+    /// text for the app, PDFs as a private file for the system viewer (returned).
+    pub async fn open_document(&self, id: u32) -> Result<(DocumentView, Option<std::path::PathBuf>), AppError> {
+        let (doc, retrieved) = self.retrieve_document(id).await?;
+        if retrieved.content_type.contains("pdf") {
+            let path = crate::viewer_files::store(&retrieved.bytes, "pdf")
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not hand the document over: {e}")))?;
+            let view = DocumentView::External { title: doc.title, content_type: retrieved.content_type };
+            return Ok((view, Some(path)));
+        }
+        let (title, sections) = sources::cda::sections(&retrieved.bytes)
+            .map_err(|e| AppError::new(ErrorCode::DocumentUnavailable, e.to_string()))?;
+        Ok((DocumentView::Text { title: title.unwrap_or(doc.title), sections }, None))
+    }
+
     /// Retrieves a document listed in the open patient's view (ITI-68), checked to be
     /// what it declares.
-    pub async fn open_document(&self, id: u32) -> Result<(SharedDocumentRef, RetrievedDocument), AppError> {
+    pub async fn retrieve_document(&self, id: u32) -> Result<(SharedDocumentRef, RetrievedDocument), AppError> {
         let s = self.current().await?;
         let open = s.open.read().await;
         let open = open.as_ref().ok_or_else(|| AppError::new(ErrorCode::PatientNotFound, "no patient is open"))?;
@@ -439,6 +457,7 @@ impl Workspace {
     /// Revokes the session and forgets the user. `opener` shows HelseID's end-session
     /// page so the browser session ends too.
     pub async fn sign_out(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
+        crate::viewer_files::wipe();
         let Some(s) = self.signed_in.write().await.take() else { return Ok(()) };
         let Ok(s) = Arc::try_unwrap(s) else {
             tracing::warn!("sign-out while a request is running; its tokens are dropped when it ends");

@@ -9,8 +9,8 @@ use arbeidsflate_core::profile::ServiceSettings;
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::overview::{
-    AccessRequest, NotAvailableReason, OverviewPart, PatientTarget, SourceFailure, SourceKind, SourceState,
-    SourceStatus,
+    AccessRequest, DocumentView, NotAvailableReason, OverviewPart, PatientTarget, SourceFailure, SourceKind,
+    SourceState, SourceStatus,
 };
 use arbeidsflate_model::person::Address;
 use arbeidsflate_model::view::{ClinicianRole, WorklistEntry};
@@ -332,8 +332,23 @@ async fn hidden_documents_are_counted_and_a_listed_document_opens() {
     assert_eq!(hidden, expected.hidden);
     assert_eq!(items.len(), expected.documents.len());
     let first = items.iter().find(|d| d.can_open).unwrap();
-    let (doc, retrieved) = ws.open_document(first.id).await.unwrap();
+    let (doc, retrieved) = ws.retrieve_document(first.id).await.unwrap();
     assert_eq!(doc.title, first.title);
     assert!(!retrieved.bytes.is_empty());
     assert_eq!(ws.open_document(9999).await.unwrap_err().code, ErrorCode::DocumentUnavailable);
+    // A structured document is shown as text; a PDF goes to the viewer as a private file.
+    for d in items.iter().filter(|d| d.can_open) {
+        match ws.open_document(d.id).await {
+            Ok((DocumentView::Text { sections, .. }, None)) => {
+                assert!(sections.iter().any(|s| !s.paragraphs.is_empty()), "{sections:?}")
+            }
+            Ok((DocumentView::External { content_type, .. }, Some(path))) => {
+                assert!(content_type.contains("pdf"));
+                assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF"));
+            }
+            // The sandbox's lying documents (HTML declared as PDF) are refused.
+            Err(e) => assert_eq!(e.code, ErrorCode::DocumentUnavailable),
+            Ok(other) => panic!("{other:?}"),
+        }
+    }
 }

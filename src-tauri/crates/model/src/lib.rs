@@ -79,6 +79,8 @@ mod bindings {
             check::<DocumentSummary>(&mut stale);
             check::<OverviewPart>(&mut stale);
             check::<OverviewEvent>(&mut stale);
+            check::<DocumentSection>(&mut stale);
+            check::<DocumentView>(&mut stale);
         }
         check::<crate::person::AddressProtection>(&mut stale);
         check::<crate::person::Address>(&mut stale);

@@ -200,3 +200,21 @@ pub struct OverviewEvent {
     pub emitted_at_ms: u64,
     pub part: OverviewPart,
 }
+
+/// A section of a structured document (CDA), as plain text.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "DocumentSection.ts")]
+pub struct DocumentSection {
+    pub title: Option<String>,
+    pub paragraphs: Vec<String>,
+}
+
+/// An opened shared document: structured ones are shown in the app as text; PDFs go
+/// to the system's viewer (the webview shows no embedded content).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export_to = "DocumentView.ts")]
+pub enum DocumentView {
+    Text { title: String, sections: Vec<DocumentSection> },
+    External { title: String, content_type: String },
+}

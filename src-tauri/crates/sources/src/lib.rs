@@ -2,6 +2,7 @@
 //! normalises what it gets into the domain model, with provenance.
 
 pub mod api;
+pub mod cda;
 pub mod documents;
 pub mod fhir;
 pub mod kjernejournal;

@@ -1,8 +1,14 @@
+import type { AccessBasis } from '../bindings/AccessBasis';
+import type { AddressProtection } from '../bindings/AddressProtection';
 import type { ClinicianRole } from '../bindings/ClinicianRole';
+import type { Disagreement } from '../bindings/Disagreement';
 import type { EnvironmentKind } from '../bindings/EnvironmentKind';
 import type { ErrorCode } from '../bindings/ErrorCode';
 import type { News2Parameter } from '../bindings/News2Parameter';
 import type { News2Risk } from '../bindings/News2Risk';
+import type { NotAvailableReason } from '../bindings/NotAvailableReason';
+import type { SourceFailure } from '../bindings/SourceFailure';
+import type { SourceState } from '../bindings/SourceState';
 import type { VitalKind } from '../bindings/VitalKind';
 
 /** Keys the catalogue must have for every value of the generated enums. */
@@ -13,7 +19,15 @@ type RequiredKeys =
   | `vital.${VitalKind}`
   | `news2.risk.${News2Risk}`
   | `news2.param.${News2Parameter}`
-  | `unit.${Exclude<VitalKind, 'consciousness'>}`;
+  | `unit.${Exclude<VitalKind, 'consciousness'>}`
+  | `source_state.${Exclude<SourceState['state'], 'failed' | 'not_available'>}`
+  | `source_failure.${SourceFailure}`
+  | `source_unavailable.${NotAvailableReason}`
+  | `source_notice.${NotAvailableReason}`
+  | `access.basis.${AccessBasis}`
+  | `access.hint.${AccessBasis}`
+  | `person.protected.${AddressProtection}`
+  | `disagreement.${Disagreement['kind']}`;
 
 /** Norwegian bokmål: the default and the source of truth for the set of keys. */
 export const nb = {
@@ -84,14 +98,14 @@ export const nb = {
   'gender.unknown': 'Ukjent kjønn',
 
   'allergies.heading': 'Allergier',
-  'allergies.empty': 'Ingen allergier registrert i kommunal plattform',
+  'allergies.empty': 'Ingen allergier registrert i kildene som har svart',
   'allergies.reaction': 'Reaksjon: {reaction}',
   'allergies.criticality.high': 'Høy kritikalitet',
   'allergies.criticality.low': 'Lav kritikalitet',
   'allergies.criticality.unable_to_assess': 'Kritikalitet ikke vurdert',
 
   'medications.heading': 'Legemidler',
-  'medications.empty': 'Ingen legemidler registrert i kommunal plattform',
+  'medications.empty': 'Ingen legemidler registrert i kildene som har svart',
   'medications.since': 'Fra {date}',
   'medications.status.active': 'Aktiv',
   'medications.status.completed': 'Avsluttet',
@@ -135,6 +149,77 @@ export const nb = {
   'unit.diastolic_bp': 'mmHg',
   'unit.pulse': 'slag/min',
   'unit.temperature': '°C',
+
+  'provenance.sources': 'Kilder',
+  'provenance.author': 'Registrert av {author}',
+  'provenance.recorded': 'Registrert {date}',
+  'provenance.updated': 'Sist endret {date}',
+  'provenance.fetched_at': 'Hentet {date}',
+  'disagreement.dosage': 'Ulik dosering',
+  'disagreement.status': 'Ulik status',
+  'disagreement.criticality': 'Ulik kritikalitet',
+  'disagreement.detail': '{source}: «{value}» – {other_source}: «{other_value}»',
+  'source_notice.reserved': '{source}: Pasienten har reservert seg mot kjernejournal. Det finnes ingen opplysninger herfra – det betyr ikke at pasienten ikke har allergier.',
+  'source_notice.restricted': '{source}: Pasienten har sperret opplysninger. De kan bare åpnes med forhøyet tilgangsgrunnlag.',
+  'source_notice.not_registered': '{source}: Pasienten er ikke registrert her.',
+  'source_notice.failed': '{source} svarte ikke. Listen under kan derfor være ufullstendig.',
+  'source_notice.waiting': 'Venter på {source} …',
+  'medications.register_failed': '{register} svarte ikke (feilkode {code}). Listen kan være ufullstendig.',
+  'medications.register_read': '{register} lest {date}',
+  'sources.heading': 'Kilder for pasientoversikten',
+  'sources.fetched': 'hentet {time}',
+  'source_state.waiting': 'Henter …',
+  'source_state.slow': 'Treg – venter fortsatt',
+  'source_state.fresh': 'Oppdatert',
+  'source_state.not_configured': 'Ikke satt opp',
+  'source_failure.timed_out': 'Svarte ikke i tide',
+  'source_failure.unreachable': 'Utilgjengelig',
+  'source_failure.refused': 'Avviste forespørselen',
+  'source_failure.service_error': 'Feil i tjenesten',
+  'source_failure.malformed': 'Uleselig svar',
+  'source_failure.session_expired': 'Innloggingen er utløpt',
+  'source_unavailable.reserved': 'Reservert',
+  'source_unavailable.restricted': 'Sperret',
+  'source_unavailable.not_registered': 'Ikke registrert',
+  'access.heading': 'Grunnlag for oppslag',
+  'access.heading_elevated': 'Forhøyet tilgang',
+  'access.intro': 'Pasienten er ikke på arbeidslisten din. Oppgi grunnlaget for å slå opp pasienten. Oppslaget logges.',
+  'access.intro_elevated': 'Pasienten har sperret opplysninger. Oppgi grunnlaget for å åpne dem. Oppslaget logges.',
+  'access.basis': 'Tilgangsgrunnlag',
+  'access.basis.unntak': 'Behandlingsrelasjon',
+  'access.basis.samtykke': 'Samtykke fra pasienten',
+  'access.basis.akutt': 'Nødtilgang',
+  'access.basis.forhoyet_samtykke': 'Forhøyet samtykke',
+  'access.basis.forhoyet_akutt': 'Forhøyet nødtilgang',
+  'access.hint.unntak': 'Du yter helsehjelp til pasienten.',
+  'access.hint.samtykke': 'Pasienten har samtykket til oppslaget.',
+  'access.hint.akutt': 'Akutt helsehjelp der samtykke ikke kan innhentes. Krever begrunnelse.',
+  'access.hint.forhoyet_samtykke': 'Pasienten har samtykket til at sperrede opplysninger åpnes.',
+  'access.hint.forhoyet_akutt': 'Akutt helsehjelp krever sperrede opplysninger. Krever begrunnelse.',
+  'access.reason': 'Begrunnelse',
+  'access.reason_hint': 'Skriv hvorfor nødtilgang er nødvendig. Begrunnelsen lagres i tilgangsloggen.',
+  'access.confirm': 'Slå opp',
+  'access.cancel': 'Avbryt',
+  'access.elevate': 'Åpne med forhøyet tilgang',
+  'access.emergency_marker': 'NØDTILGANG',
+  'access.since': 'fra {time}',
+  'access.reason_shown': 'Begrunnelse: {reason}',
+  'access.from_worklist': 'Tilgang: behandlingsrelasjon (arbeidslisten)',
+  'documents.heading': 'Dokumenter',
+  'documents.hidden': '{count} dokument(er) er skjult etter pasientens ønske.',
+  'documents.empty': 'Ingen delte dokumenter.',
+  'documents.open': 'Åpne',
+  'documents.unsafe': 'Dokumentet har en usikker adresse og kan ikke åpnes.',
+  'documents.external': 'Dokumentet er åpnet i PDF-visningen på maskinen.',
+  'documents.close': 'Lukk',
+  'person.protected.client_address': 'Klientadresse',
+  'person.protected.confidential': 'Fortrolig adresse – vises ikke',
+  'person.protected.strictly_confidential': 'Strengt fortrolig adresse – vises ikke',
+  'person.deceased': 'Død {date}',
+  'lookup.label': 'Slå opp pasient',
+  'lookup.button': 'Slå opp',
+  'lookup.hint': 'Fødselsnummer (11 siffer)',
+  'vitals.loading': 'Henter vitale parametre …',
 
   'common.retry': 'Prøv igjen',
   'common.technical_detail': 'Teknisk detalj',

@@ -1,0 +1,95 @@
+/**
+ * The patient view assembled from the backend's parts. Each part replaces its slice;
+ * nothing here merges or judges clinical content (the backend did that), so the UI
+ * shows exactly what the sources said, source by source.
+ */
+import type { AccessGrant } from './bindings/AccessGrant';
+import type { DocumentSummary } from './bindings/DocumentSummary';
+import type { MergedAllergy } from './bindings/MergedAllergy';
+import type { MergedMedication } from './bindings/MergedMedication';
+import type { News2 } from './bindings/News2';
+import type { OverviewEvent } from './bindings/OverviewEvent';
+import type { PatientBanner } from './bindings/PatientBanner';
+import type { PersonDetails } from './bindings/PersonDetails';
+import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
+import type { SourceKind } from './bindings/SourceKind';
+import type { SourceStatus } from './bindings/SourceStatus';
+import type { VitalSign } from './bindings/VitalSign';
+
+export interface PatientView {
+  patientRef: string | null;
+  access: AccessGrant | null;
+  sources: SourceStatus[];
+  banner: PatientBanner | null;
+  person: PersonDetails | null;
+  allergies: MergedAllergy[];
+  medications: MergedMedication[];
+  retrievals: RegisterRetrieval[];
+  vitals: { latest: VitalSign[]; news2: News2 } | null;
+  documents: { items: DocumentSummary[]; hidden: number } | null;
+  /** When each source's last status left the backend (Unix ms), for time-to-screen. */
+  emittedAt: Partial<Record<SourceKind, number>>;
+}
+
+export function emptyView(): PatientView {
+  return {
+    patientRef: null,
+    access: null,
+    sources: [],
+    banner: null,
+    person: null,
+    allergies: [],
+    medications: [],
+    retrievals: [],
+    vitals: null,
+    documents: null,
+    emittedAt: {},
+  };
+}
+
+/** Applies one part to the view, in place (the view is a Svelte state proxy). */
+export function applyEvent(view: PatientView, event: OverviewEvent): void {
+  const part = event.part;
+  switch (part.part) {
+    case 'opened':
+      view.patientRef = part.patient_ref;
+      view.access = part.access;
+      view.sources = part.sources;
+      break;
+    case 'status': {
+      const i = view.sources.findIndex((s) => s.source === part.status.source);
+      if (i >= 0) view.sources[i] = part.status;
+      else view.sources.push(part.status);
+      view.emittedAt[part.status.source] = event.emitted_at_ms;
+      break;
+    }
+    case 'banner':
+      view.banner = part.banner;
+      break;
+    case 'person':
+      view.person = part.person;
+      break;
+    case 'allergies':
+      view.allergies = part.items;
+      break;
+    case 'medications':
+      view.medications = part.items;
+      view.retrievals = part.retrievals;
+      break;
+    case 'vitals':
+      view.vitals = { latest: part.latest, news2: part.news2 };
+      break;
+    case 'documents':
+      view.documents = { items: part.items, hidden: part.hidden };
+      break;
+  }
+}
+
+export function sourceStatus(view: PatientView, kind: SourceKind): SourceStatus | undefined {
+  return view.sources.find((s) => s.source === kind);
+}
+
+/** Whether the source is still to answer. */
+export function isPending(status: SourceStatus | undefined): boolean {
+  return status?.state.state === 'waiting' || status?.state.state === 'slow';
+}
