@@ -14,7 +14,7 @@ use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, PatientOvervi
 use chrono::{NaiveDate, Utc};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use sources::documents::{DocumentList, DocumentSharing, SharedDocumentRef};
-use sources::kjernejournal::{KjOutcome, Kjernejournal, NhnContext};
+use sources::kjernejournal::{KjOutcome, KjStatus, Kjernejournal, NhnContext};
 use sources::person::PersonLookup;
 use sources::sfm::{MedicationList, Sfm};
 use sources::{MunicipalPlatform, RequestAuthorizer, SourceError};
@@ -59,6 +59,8 @@ pub struct PatientKeys {
     pub nin: Option<NationalId>,
     pub nhn: NhnContext,
     pub today: NaiveDate,
+    /// Kjernejournal's status from just before, when it can stand in for asking again.
+    pub critical_status: Option<KjStatus>,
 }
 
 /// What the gathering leaves behind for the workspace.
@@ -183,7 +185,9 @@ fn ask<'a>(set: &'a SourceSet<'a>, keys: &'a PatientKeys, kind: SourceKind, dead
             SourceKind::Municipal => Box::pin(async move { Answer::Municipal(municipal(set.municipal, keys).await) }),
             SourceKind::Kjernejournal => Box::pin(async move {
                 let (kj, nin) = (set.kjernejournal.as_ref().expect("asked only when configured"), nin(keys));
-                Answer::Kjernejournal(kj.critical_information(nin, &keys.nhn).await)
+                Answer::Kjernejournal(
+                    kj.critical_information_after(nin, &keys.nhn, keys.critical_status.as_ref()).await,
+                )
             }),
             SourceKind::MedicationList => Box::pin(async move {
                 let sfm = set.medication_list.as_ref().expect("asked only when configured");

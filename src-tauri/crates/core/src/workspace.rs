@@ -7,21 +7,22 @@ use crate::errors::{from_helseid, from_source};
 use crate::keystore::{load_or_create_keys, SecretStore};
 use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
+use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewPart, PatientTarget, SourceStatus};
-use arbeidsflate_model::view::{Clinician, PatientOverview, Worklist};
+use arbeidsflate_model::view::{Clinician, ClinicianRole, PatientOverview, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use chrono::Local;
 use helseid::Attestation;
 use helseid::{HelseIdClient, HelseIdConfig, Session, UrlOpener};
 use sources::documents::{DocumentSharing, RetrievedDocument, SharedDocumentRef};
-use sources::kjernejournal::{Kjernejournal, NhnContext};
+use sources::kjernejournal::{KjStatus, Kjernejournal, NhnContext};
 use sources::person::PersonLookup;
 use sources::sfm::Sfm;
 use sources::{AuthFuture, AuthHeaders, ClinicianContext, FhirClient, MunicipalPlatform, RequestAuthorizer};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, RwLock};
 
 struct SignedIn {
@@ -37,7 +38,15 @@ struct SignedIn {
     decisions: RwLock<HashMap<String, Decision>>,
     /// The patient open in the view, for opening their documents.
     open: RwLock<Option<OpenPatient>>,
+    /// Kjernejournal's status per worklist patient, asked while the worklist loads so
+    /// opening a patient needs one round trip there instead of two.
+    critical_status: Arc<std::sync::Mutex<HashMap<NationalId, (Instant, KjStatus)>>>,
 }
+
+/// How long a prefetched Kjernejournal status stands in for asking again.
+const CRITICAL_STATUS_FRESH: Duration = Duration::from_secs(300);
+/// Status lookups in flight at once while the worklist loads.
+const CRITICAL_STATUS_CONCURRENCY: usize = 4;
 
 /// What opening a document needs: the listed references and the attested authoriser.
 struct OpenPatient {
@@ -220,6 +229,7 @@ impl Workspace {
             worklist: RwLock::default(),
             decisions: RwLock::default(),
             open: RwLock::default(),
+            critical_status: Arc::default(),
         }));
         self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(clinician)
@@ -266,7 +276,68 @@ impl Workspace {
         *s.worklist.write().await =
             list.entries.iter().map(|e| (e.patient_ref.clone(), NationalId::parse(&e.national_id).ok())).collect();
         tracing::info!(entries = list.entries.len(), "worklist loaded");
+        self.prefetch_critical_status(&s).await;
         Ok(list)
+    }
+
+    /// Asks Kjernejournal's status for the worklist's patients in the background (the
+    /// status call is not audit-logged and exists to be asked first). Patients whose
+    /// status is fresh are skipped.
+    async fn prefetch_critical_status(&self, s: &Arc<SignedIn>) {
+        let (Some(settings), Ok(helseid)) = (self.profile.national.kjernejournal.clone(), self.helseid().await) else {
+            return;
+        };
+        let on_worklist: Vec<NationalId> = s.worklist.read().await.values().flatten().cloned().collect();
+        let nins: Vec<NationalId> = {
+            let cache = s.critical_status.lock().unwrap();
+            on_worklist
+                .into_iter()
+                .filter(|n| cache.get(n).is_none_or(|(at, _)| at.elapsed() > CRITICAL_STATUS_FRESH))
+                .collect()
+        };
+        if nins.is_empty() {
+            return;
+        }
+        let auth = Arc::new(SessionAuthorizer { client: helseid, session: s.session.clone(), attestation: None });
+        let kj = Kjernejournal::new(self.http.clone(), &settings.base_url, &settings.audience, auth);
+        let ctx = self.nhn_context(s.clinician.role, AccessBasis::Unntak);
+        let cache = s.critical_status.clone();
+        tokio::spawn(async move {
+            use futures_util::stream::StreamExt;
+            let mut asked = futures_util::stream::iter(nins)
+                .map(|nin| {
+                    let (kj, ctx) = (&kj, &ctx);
+                    async move { (kj.status(&nin, ctx).await, nin) }
+                })
+                .buffer_unordered(CRITICAL_STATUS_CONCURRENCY);
+            while let Some((status, nin)) = asked.next().await {
+                match status {
+                    Ok(status) => {
+                        cache.lock().unwrap().insert(nin, (Instant::now(), status));
+                    }
+                    // Opening the patient asks again; the service's words may name the patient.
+                    Err(_) => tracing::debug!("critical information status not prefetched"),
+                }
+            }
+        });
+    }
+
+    fn nhn_context(&self, role: ClinicianRole, access_basis: AccessBasis) -> NhnContext {
+        NhnContext {
+            source_system: format!("Arbeidsflate {}", env!("CARGO_PKG_VERSION")),
+            user_role: role.hpr_category().into(),
+            access_basis,
+        }
+    }
+
+    /// A prefetched status that may stand in for asking: fresh, and one that leads to
+    /// the data call anyway (the service enforces reservation and restriction there).
+    /// "No critical information" is always asked again, so new information is never missed.
+    fn usable_critical_status(s: &SignedIn, nin: Option<&NationalId>) -> Option<KjStatus> {
+        let cache = s.critical_status.lock().unwrap();
+        let (at, status) = cache.get(nin?)?;
+        let leads_to_data = status.has_critical_information && !status.reserved && !status.restricted;
+        (at.elapsed() < CRITICAL_STATUS_FRESH && leads_to_data).then(|| status.clone())
     }
 
     /// Opens a patient from the worklist. Anyone else needs an access basis (a later
@@ -364,12 +435,9 @@ impl Workspace {
         let keys = PatientKeys {
             municipal_id: municipal_id.clone(),
             nin: nin.clone(),
-            nhn: NhnContext {
-                source_system: format!("Arbeidsflate {}", env!("CARGO_PKG_VERSION")),
-                user_role: s.clinician.role.hpr_category().into(),
-                access_basis: decision.grant.basis,
-            },
+            nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
             today: Local::now().date_naive(),
+            critical_status: Self::usable_critical_status(&s, nin.as_ref()),
         };
         sink(OverviewPart::Opened {
             patient_ref: municipal_id.unwrap_or(key),

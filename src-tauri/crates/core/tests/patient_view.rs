@@ -352,3 +352,35 @@ async fn hidden_documents_are_counted_and_a_listed_document_opens() {
         }
     }
 }
+
+#[tokio::test]
+async fn kjernejournal_status_asked_with_the_worklist_saves_a_round_trip_but_never_hides_news() {
+    let Setup { sb, ws, entries } = signed_in().await;
+    let with_info = entries
+        .iter()
+        .find(|e| {
+            sb.kjernejournal_record(&nin_of(e)).is_some_and(|r| !r.reserved && !r.restricted && !r.allergies.is_empty())
+        })
+        .unwrap();
+    // The statuses are asked in the background while the worklist loads.
+    let expected = entries.len() as u64;
+    let mut waited = 0;
+    while sb.kjernejournal_requests() < expected && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let before = sb.kjernejournal_requests();
+    let (r, parts) = open(&ws, worklist(with_info), None).await;
+    assert_eq!(state_of(&r.unwrap(), SourceKind::Kjernejournal), SourceState::Fresh);
+    assert_eq!(sb.kjernejournal_requests() - before, 1, "the data call only; the status was known");
+    assert!(allergies(&parts).iter().any(|m| m.sources.iter().any(|s| s.source == "Kjernejournal")));
+
+    // A patient whose status said "nothing there" is asked again: new information shows.
+    if let Some(without) =
+        entries.iter().find(|e| sb.kjernejournal_record(&nin_of(e)).is_some_and(|r| r.allergies.is_empty()))
+    {
+        let before = sb.kjernejournal_requests();
+        open(&ws, worklist(without), None).await.0.unwrap();
+        assert!(sb.kjernejournal_requests() - before >= 1);
+    }
+}

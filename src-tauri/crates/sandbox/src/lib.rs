@@ -275,6 +275,11 @@ impl Sandbox {
         self.fhir.store.read().unwrap().resources().cloned().collect()
     }
 
+    /// Requests Kjernejournal has served (authorised or not).
+    pub fn kjernejournal_requests(&self) -> u64 {
+        self.kj.guard.requests.load(Ordering::Relaxed)
+    }
+
     /// Requests the FHIR platform has served (authorised or not).
     pub fn fhir_requests(&self) -> u64 {
         self.fhir.guard.requests.load(Ordering::Relaxed)

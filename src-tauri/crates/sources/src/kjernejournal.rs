@@ -90,7 +90,23 @@ impl Kjernejournal {
 
     /// Status, then the allergies and intolerances when there is anything to read.
     pub async fn critical_information(&self, nin: &NationalId, ctx: &NhnContext) -> Result<KjOutcome, SourceError> {
-        let status = self.status(nin, ctx).await?;
+        self.critical_information_after(nin, ctx, None).await
+    }
+
+    /// As `critical_information`, with a status asked shortly before (e.g. while the
+    /// worklist loaded) instead of asking again. The service still enforces reservation
+    /// and restriction on the data call, so a status that has since changed cannot
+    /// show what the patient has closed.
+    pub async fn critical_information_after(
+        &self,
+        nin: &NationalId,
+        ctx: &NhnContext,
+        known: Option<&KjStatus>,
+    ) -> Result<KjOutcome, SourceError> {
+        let status = match known {
+            Some(s) => s.clone(),
+            None => self.status(nin, ctx).await?,
+        };
         if status.reserved {
             return Ok(KjOutcome::Reserved);
         }

@@ -1,0 +1,112 @@
+//! The patient view with every source slowed to L ms per answer: all sources asked at
+//! once (the app) against one after another (the baseline), in the same run, on the
+//! same patient, after one warm-up opening (tokens for the patient already issued).
+//!   cargo run --release -p arbeidsflate-core --example overview_latency -- [runs] [L-ms]
+
+use arbeidsflate_core::aggregate::Concurrency;
+use arbeidsflate_core::keystore::EphemeralStore;
+use arbeidsflate_core::profile::ServiceSettings;
+use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_model::overview::{OverviewPart, PatientTarget, SourceKind, SourceState};
+use arbeidsflate_model::view::ClinicianRole;
+use sandbox::faults::{Fault, Service};
+use sandbox::{Sandbox, SandboxOptions};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (v[0], v[v.len() / 2], v[v.len() - 1])
+}
+
+/// Opens the patient; the time to the last part, and when each source's final status came.
+async fn open(ws: &Workspace, target: &PatientTarget, concurrency: Concurrency) -> (f64, HashMap<SourceKind, f64>) {
+    let started = Instant::now();
+    let seen: Arc<Mutex<HashMap<SourceKind, f64>>> = Arc::default();
+    let sink_seen = seen.clone();
+    let statuses = ws
+        .open_patient_view(
+            target,
+            None,
+            concurrency,
+            Arc::new(move |part| {
+                if let OverviewPart::Status { status } = part {
+                    if !matches!(status.state, SourceState::Waiting | SourceState::Slow) {
+                        sink_seen.lock().unwrap().insert(status.source, started.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
+            }),
+        )
+        .await
+        .expect("the patient opens");
+    let total = started.elapsed().as_secs_f64() * 1000.0;
+    assert!(statuses.iter().all(|s| !matches!(s.state, SourceState::Failed { .. })), "{statuses:?}");
+    let seen = seen.lock().unwrap().clone();
+    (total, seen)
+}
+
+#[tokio::main]
+async fn main() {
+    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);
+    let latency: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(200);
+    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let mut profile = Profile::sandbox(
+        &sb.idp_url,
+        &sb.fhir_url,
+        sandbox::MUNICIPAL_AUDIENCE,
+        sandbox::MUNICIPAL_SCOPE,
+        sandbox::CLIENT_ID,
+    );
+    for e in sb.national_endpoints() {
+        profile
+            .national
+            .set(e.service, ServiceSettings { base_url: e.base_url, audience: e.audience.into(), scope: e.scope });
+    }
+    let pid = sb.clinicians.iter().find(|c| c.role == ClinicianRole::NursingHomeNurse).unwrap().pid.clone();
+    let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid));
+    ws.sign_in_headless().await.unwrap();
+    let entries = ws.worklist().await.unwrap().entries;
+    // A patient every source has data for: Kjernejournal neither reserved nor restricted.
+    let entry = entries
+        .iter()
+        .find(|e| {
+            sb.kjernejournal_record(&e.national_id.replace(' ', ""))
+                .is_some_and(|r| !r.reserved && !r.restricted && !r.allergies.is_empty())
+        })
+        .expect("a patient with critical information");
+    let target = PatientTarget::Worklist { patient_ref: entry.patient_ref.clone() };
+    // Let the worklist's Kjernejournal status lookups finish, as they would while the
+    // nurse reads the list, then open once so the patient's attested tokens exist.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    open(&ws, &target, Concurrency::Parallel).await;
+
+    for service in [Service::Fhir, Service::Kjernejournal, Service::MedicationList, Service::Documents, Service::Person]
+    {
+        sb.set_fault(service, Some(Fault::Slow(latency)));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (mut parallel, mut serial) = (Vec::new(), Vec::new());
+    let mut per_source: HashMap<SourceKind, Vec<f64>> = HashMap::new();
+    for _ in 0..runs {
+        let (total, seen) = open(&ws, &target, Concurrency::Parallel).await;
+        parallel.push(total);
+        for (k, v) in seen {
+            per_source.entry(k).or_default().push(v);
+        }
+        serial.push(open(&ws, &target, Concurrency::Serial).await.0);
+    }
+    let (pmin, pmed, pmax) = median(parallel);
+    let (smin, smed, smax) = median(serial);
+    println!("every source slowed to L = {latency} ms per answer, {runs} runs each, same patient");
+    println!("parallel (the app):   median {pmed:7.1} ms  (min {pmin:.1}, max {pmax:.1})");
+    println!("serial (baseline):    median {smed:7.1} ms  (min {smin:.1}, max {smax:.1})");
+    println!("parallel / serial:    {:.2}", pmed / smed);
+    println!("parallel − L:         {:.1} ms (target ≤ 60)", pmed - latency as f64);
+    let mut kinds: Vec<_> = per_source.into_iter().collect();
+    kinds.sort_by_key(|(k, _)| format!("{k:?}"));
+    for (kind, v) in kinds {
+        let (_, med, _) = median(v);
+        println!("  {kind:?} answered after {med:7.1} ms (median, parallel)");
+    }
+}
