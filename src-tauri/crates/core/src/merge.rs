@@ -5,6 +5,7 @@
 
 use arbeidsflate_model::merged::{Disagreement, MergedAllergy, MergedMedication};
 use arbeidsflate_model::view::{Allergy, Medication};
+use std::collections::HashMap;
 
 /// Lower case, letters and digits only, single spaces: "PENICILLIN " ≈ "penicillin".
 fn normalised(text: &str) -> String {
@@ -17,12 +18,12 @@ fn normalised(text: &str) -> String {
         .join(" ")
 }
 
-fn same(code_a: Option<&str>, text_a: &str, code_b: Option<&str>, text_b: &str) -> bool {
-    match (code_a, code_b) {
-        (Some(a), Some(b)) => a == b,
-        // Text decides only when neither side is coded.
-        (None, None) => normalised(text_a) == normalised(text_b),
-        _ => false,
+/// What makes two items the same: the code when there is one, else the normalised
+/// text (so a coded item never matches an uncoded one on words alone).
+fn identity(code: Option<&str>, text: &str) -> String {
+    match code {
+        Some(c) => format!("code:{c}"),
+        None => format!("text:{}", normalised(text)),
     }
 }
 
@@ -36,11 +37,9 @@ fn differs(a: Option<&str>, b: Option<&str>) -> bool {
 /// Merges allergy lists, each already from one source, in the order given.
 pub fn allergies(lists: &[Vec<Allergy>]) -> Vec<MergedAllergy> {
     let mut merged: Vec<MergedAllergy> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for a in lists.iter().flatten() {
-        let existing = merged
-            .iter_mut()
-            .find(|m| same(m.allergy.code.as_deref(), &m.allergy.substance, a.code.as_deref(), &a.substance));
-        match existing {
+        match index.get(&identity(a.code.as_deref(), &a.substance)).map(|&i| &mut merged[i]) {
             Some(m) => {
                 if differs(m.allergy.criticality.as_deref(), a.criticality.as_deref()) {
                     m.disagreements.push(Disagreement::Criticality {
@@ -52,11 +51,14 @@ pub fn allergies(lists: &[Vec<Allergy>]) -> Vec<MergedAllergy> {
                 }
                 m.sources.push(a.provenance.clone());
             }
-            None => merged.push(MergedAllergy {
-                allergy: a.clone(),
-                sources: vec![a.provenance.clone()],
-                disagreements: vec![],
-            }),
+            None => {
+                index.insert(identity(a.code.as_deref(), &a.substance), merged.len());
+                merged.push(MergedAllergy {
+                    allergy: a.clone(),
+                    sources: vec![a.provenance.clone()],
+                    disagreements: vec![],
+                })
+            }
         }
     }
     merged
@@ -65,11 +67,9 @@ pub fn allergies(lists: &[Vec<Allergy>]) -> Vec<MergedAllergy> {
 /// Merges medication lists, each already from one source, in the order given.
 pub fn medications(lists: &[Vec<Medication>]) -> Vec<MergedMedication> {
     let mut merged: Vec<MergedMedication> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for m in lists.iter().flatten() {
-        let existing = merged
-            .iter_mut()
-            .find(|x| same(x.medication.atc.as_deref(), &x.medication.name, m.atc.as_deref(), &m.name));
-        match existing {
+        match index.get(&identity(m.atc.as_deref(), &m.name)).map(|&i| &mut merged[i]) {
             Some(x) => {
                 let (source, other_source) = (x.medication.provenance.source.clone(), m.provenance.source.clone());
                 if differs(x.medication.dosage.as_deref(), m.dosage.as_deref()) {
@@ -90,11 +90,14 @@ pub fn medications(lists: &[Vec<Medication>]) -> Vec<MergedMedication> {
                 }
                 x.sources.push(m.provenance.clone());
             }
-            None => merged.push(MergedMedication {
-                medication: m.clone(),
-                sources: vec![m.provenance.clone()],
-                disagreements: vec![],
-            }),
+            None => {
+                index.insert(identity(m.atc.as_deref(), &m.name), merged.len());
+                merged.push(MergedMedication {
+                    medication: m.clone(),
+                    sources: vec![m.provenance.clone()],
+                    disagreements: vec![],
+                })
+            }
         }
     }
     merged

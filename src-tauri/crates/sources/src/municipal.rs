@@ -222,7 +222,7 @@ fn natural_key(s: Option<&str>) -> (String, u32) {
 }
 
 /// Vitals arrive newest first; keep the first of each kind, in NEWS2 order.
-fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
+pub fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
     let order = [
         VitalKind::RespiratoryRate,
         VitalKind::Spo2,
