@@ -2,10 +2,36 @@
 //! fresh proof per request, the server's nonce remembered, one retry on a
 //! `use_dpop_nonce` challenge, and the answer read as JSON with FHIR
 //! `OperationOutcome`s turned into typed errors. Every adapter goes through here.
+//! Answers are read with a size cap ([`read_limited`]).
 
 use crate::{RequestAuthorizer, SourceError};
 use serde_json::Value;
 use std::sync::Arc;
+
+/// The largest answer read from any source. The biggest legitimate answers are a
+/// search page (at most a few hundred resources) and a shared document (scanned PDFs
+/// of a few MB); 20 MiB leaves ample room for those while a broken or hostile server
+/// cannot make the app hold hundreds of MB (several sources answer at once).
+pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
+
+/// Reads a body chunk by chunk, refusing it as soon as it passes [`MAX_BODY_BYTES`]
+/// (at once when `Content-Length` already says so), so an oversized answer is never
+/// held whole.
+pub async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, SourceError> {
+    let too_large = || SourceError::Malformed(format!("the answer is larger than {} MiB", MAX_BODY_BYTES >> 20));
+    let declared = resp.content_length();
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 #[derive(Clone)]
 pub struct ApiClient {
@@ -87,7 +113,7 @@ impl ApiClient {
     ) -> Result<JsonAnswer, SourceError> {
         let resp = self.send(method, url, build).await?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+        let bytes = read_limited(resp).await?;
         match serde_json::from_slice(&bytes) {
             Ok(body) => Ok(JsonAnswer { status, body }),
             Err(_) if !(200..300).contains(&status) => Ok(JsonAnswer { status, body: Value::Null }),

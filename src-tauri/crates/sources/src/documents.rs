@@ -3,7 +3,7 @@
 //! retrieval whose bytes must be what the document says it is. Calls need a token
 //! attested for this patient, so the authoriser is given per call.
 
-use crate::api::{outcome_text, ApiClient};
+use crate::api::{outcome_text, read_limited, ApiClient};
 use crate::normalize::provenance;
 use crate::{sanitize, RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
@@ -80,7 +80,7 @@ impl DocumentSharing {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u32>().ok())
             .unwrap_or(0);
-        let bytes = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+        let bytes = read_limited(resp).await?;
         let body: Value =
             serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(format!("not JSON: {e}")))?;
         if !(200..300).contains(&status) {
@@ -136,7 +136,7 @@ impl DocumentSharing {
         let status = resp.status().as_u16();
         let declared =
             resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let bytes = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?.to_vec();
+        let bytes = read_limited(resp).await?;
         if !(200..300).contains(&status) {
             let diagnostics =
                 serde_json::from_slice(&bytes).ok().and_then(|v: Value| outcome_text(&v)).unwrap_or_default();

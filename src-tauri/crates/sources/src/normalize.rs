@@ -15,8 +15,8 @@ pub fn provenance(source: &str, resource: &Value, fetched_at: &str) -> Provenanc
         recorded: ["recordedDate", "dateAsserted", "authoredOn", "date", "issued"]
             .iter()
             .find_map(|k| resource[*k].as_str())
-            .map(sanitize::text),
-        last_updated: resource["meta"]["lastUpdated"].as_str().map(sanitize::text),
+            .and_then(fhir_date_time),
+        last_updated: resource["meta"]["lastUpdated"].as_str().and_then(fhir_date_time),
         fetched_at: fetched_at.to_string(),
     }
 }
@@ -37,6 +37,31 @@ fn author(resource: &Value) -> Option<String> {
         .or_else(|| display(&contained["name"]))
         .or_else(|| display(&contained["practitioner"]["display"]))
         .or_else(|| display(&contained["organization"]["display"]))
+}
+
+/// A FHIR `date`, `dateTime` or `instant` as the source wrote it, if it is one: `YYYY`,
+/// `YYYY-MM`, `YYYY-MM-DD`, or a date-time with seconds and a zone. Anything else
+/// (`"yesterday"`, `"1940-13-45"`) is not trusted: it is dropped rather than shown,
+/// sorted on or used for an age.
+pub fn fhir_date_time(s: &str) -> Option<String> {
+    let date_time = s.as_bytes().get(10) == Some(&b'T') && chrono::DateTime::parse_from_rfc3339(s).is_ok();
+    let valid = date_time || fhir_date(s).is_some();
+    valid.then(|| s.to_string())
+}
+
+/// A FHIR `date` (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`), as its first day when partial.
+fn fhir_date(s: &str) -> Option<NaiveDate> {
+    // The shape first: chrono alone would accept signs, short years and single digits.
+    let shape_ok = s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !shape_ok || ![4, 7, 10].contains(&s.len()) {
+        return None;
+    }
+    let full = match s.len() {
+        4 => format!("{s}-01-01"),
+        7 => format!("{s}-01"),
+        _ => s.to_string(),
+    };
+    NaiveDate::parse_from_str(&full, "%Y-%m-%d").ok()
 }
 
 /// The text of a CodeableConcept: `text`, else the first coding's display, else its code.
@@ -87,14 +112,16 @@ pub fn patient_banner(patient: &Value, today: NaiveDate) -> Result<PatientBanner
     let name = human_name(patient).ok_or_else(|| SourceError::Malformed("Patient without a name".into()))?;
     let raw = national_id_text(patient).unwrap_or_default();
     let parsed = NationalId::parse(&raw);
-    let birth_date = patient["birthDate"].as_str().map(str::to_string);
+    // A birth date that is no date is dropped, not shown or used for an age.
+    let birth_date = patient["birthDate"].as_str().filter(|b| fhir_date(b).is_some()).map(str::to_string);
     let (national_id, valid, synthetic, age) = match &parsed {
         Ok(n) => (n.formatted(), true, n.is_synthetic(), Some(n.age_on(today))),
         Err(_) => {
             let age = birth_date
                 .as_deref()
                 .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok())
-                .map(|b| today.years_since(b).unwrap_or(0));
+                // A birth date after today gives no age, not 0.
+                .and_then(|b| today.years_since(b));
             (raw, false, false, age)
         }
     };
@@ -118,7 +145,7 @@ pub fn allergy(r: &Value, source: &str, fetched_at: &str) -> Option<Allergy> {
         reaction: r["reaction"][0]["manifestation"][0]
             .as_object()
             .and_then(|_| concept_text(&r["reaction"][0]["manifestation"][0])),
-        recorded: r["recordedDate"].as_str().map(str::to_string),
+        recorded: r["recordedDate"].as_str().and_then(fhir_date_time),
         provenance: provenance(source, r, fetched_at),
     })
 }
@@ -131,14 +158,19 @@ pub fn medication(r: &Value, source: &str, fetched_at: &str) -> Option<Medicatio
         atc: coding_code(concept, "http://www.whocc.no/atc"),
         dosage: display(&r["dosage"][0]["text"]),
         status: r["status"].as_str().unwrap_or("unknown").to_string(),
-        started: r["effectivePeriod"]["start"].as_str().or_else(|| r["effectiveDateTime"].as_str()).map(str::to_string),
+        started: r["effectivePeriod"]["start"]
+            .as_str()
+            .or_else(|| r["effectiveDateTime"].as_str())
+            .and_then(fhir_date_time),
         provenance: provenance(source, r, fetched_at),
     })
 }
 
-/// One Observation → zero or more vital signs (a blood-pressure panel gives two).
+/// One Observation → zero or more vital signs (a blood-pressure panel gives two). A
+/// measurement whose time is not a valid date-time is left out: NEWS2 must not use a
+/// value of unknown age as the latest.
 pub fn vital_signs(r: &Value, source: &str, fetched_at: &str) -> Vec<VitalSign> {
-    let Some(effective) = r["effectiveDateTime"].as_str() else { return Vec::new() };
+    let Some(effective) = r["effectiveDateTime"].as_str().and_then(fhir_date_time) else { return Vec::new() };
     let code = coding_code(&r["code"], "http://loinc.org").unwrap_or_default();
     let make = |kind: VitalKind, q: &Value| -> Option<VitalSign> {
         let value = q["value"].as_f64()?;
@@ -204,6 +236,25 @@ mod tests {
         assert!(!b.national_id_valid);
         assert_eq!(b.age, Some(86));
         assert_eq!(b.name, "Ola Test");
+    }
+
+    #[test]
+    fn dates_that_are_no_dates_are_not_trusted() {
+        for good in ["1940", "1940-05", "1940-05-17", "2026-11-20T10:00:00+01:00", "2026-11-20T09:00:00.123Z"] {
+            assert_eq!(fhir_date_time(good).as_deref(), Some(good));
+        }
+        for bad in ["yesterday", "1940-13-45", "1940-02-30", "+1940", "40-05-17", "1940-5-17", "2026-11-20T10:00", ""] {
+            assert_eq!(fhir_date_time(bad), None, "{bad}");
+        }
+        let today = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+        let banner = |birth: &str| {
+            let p = json!({"resourceType": "Patient", "name": [{"text": "Ola Test"}], "birthDate": birth});
+            patient_banner(&p, today).unwrap()
+        };
+        let impossible = banner("1940-13-45");
+        assert_eq!((impossible.birth_date, impossible.age), (None, None));
+        assert_eq!(banner("2090-01-01").age, None, "born after today: no age rather than 0");
+        assert_eq!(banner("1940-05-17").age, Some(85));
     }
 
     #[test]
