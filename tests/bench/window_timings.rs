@@ -1,6 +1,7 @@
 //! Measures the real window under Xvfb, N runs (default 10), and prints medians:
 //!   - process start → sign-in screen interactive,
-//!   - click on a resident → patient overview rendered,
+//!   - click on a resident → patient overview rendered (every source answered),
+//!   - per source: its answer leaving the backend → its part in the page, and → the next frame,
 //!   - resident memory of all the app's processes with one patient open.
 //!
 //! Run through the desktop session, against a built app:
@@ -52,11 +53,24 @@ fn app_pid(binary: &std::path::Path) -> Option<u32> {
     best
 }
 
-const PAGE_TIMER: &str = "window.__timing = {};
+/// Click → overview complete, and per source: from the moment its answer left the
+/// backend (`data-emitted-at`, Unix ms) to the page showing it (the DOM updated) and
+/// to the next frame.
+const PAGE_TIMER: &str = "window.__timing = { dom: {}, frame: {} };
 document.addEventListener('click', () => { window.__timing.click = performance.now(); }, { capture: true, once: true });
 new MutationObserver(() => {
   if (document.body.dataset.screen === 'patient' && !window.__timing.done) { window.__timing.done = performance.now(); }
-}).observe(document.body, { attributes: true });";
+}).observe(document.body, { attributes: true });
+new MutationObserver(() => {
+  for (const el of document.querySelectorAll('[data-testid=source-status]')) {
+    const source = el.dataset.source, emitted = Number(el.dataset.emittedAt);
+    const final = !['waiting', 'slow'].includes(el.dataset.state);
+    if (final && emitted && window.__timing.dom[source] === undefined) {
+      window.__timing.dom[source] = Date.now() - emitted;
+      requestAnimationFrame(() => { window.__timing.frame[source] = Date.now() - emitted; });
+    }
+  }
+}).observe(document.body, { attributes: true, childList: true, subtree: true });";
 
 #[tokio::main]
 async fn main() {
@@ -64,6 +78,7 @@ async fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);
     let binary = std::fs::canonicalize(app_binary()).unwrap();
     let (mut to_sign_in, mut to_overview, mut rss, mut pss) = (vec![], vec![], vec![], vec![]);
+    let (mut answer_to_dom, mut answer_to_frame) = (vec![], vec![]);
     for run in 0..runs {
         let tmp = TempDir::new("timings");
         let url_file = tmp.path().join("authorize-url");
@@ -100,6 +115,12 @@ async fn main() {
         client.wait().at_most(wait).every(poll).for_element(Locator::Css("body[data-screen=patient]")).await.unwrap();
         let ms = client.execute("return window.__timing.done - window.__timing.click;", vec![]).await.unwrap();
         to_overview.push(ms.as_f64().expect("page timing"));
+        let per_source = client.execute("return window.__timing;", vec![]).await.unwrap();
+        let values = |key: &str| -> Vec<f64> {
+            per_source[key].as_object().into_iter().flat_map(|o| o.values()).filter_map(|v| v.as_f64()).collect()
+        };
+        answer_to_dom.extend(values("dom"));
+        answer_to_frame.extend(values("frame"));
 
         if let Some(pid) = app_pid(&binary) {
             let (r, p) = memory_of_tree(pid);
@@ -121,6 +142,8 @@ async fn main() {
     println!("binary: {}  runs: {runs}", binary.display());
     line("process start → sign-in screen interactive", "ms", to_sign_in);
     line("click → patient overview rendered", "ms", to_overview);
+    line("a source's answer → its part in the page", "ms", answer_to_dom);
+    line("a source's answer → the next frame", "ms", answer_to_frame);
     line("memory, all app processes, RSS", "MiB", rss);
     line("memory, all app processes, PSS", "MiB", pss);
 }

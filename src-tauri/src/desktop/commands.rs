@@ -79,9 +79,9 @@ pub async fn open_patient(
     on_part: Channel<OverviewEvent>,
 ) -> Result<Vec<SourceStatus>, AppError> {
     let seq = AtomicU32::new(0);
-    let sink: PartSink = Arc::new(move |part| {
+    let sink: PartSink = Arc::new(move |parts| {
         let emitted_at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-        let event = OverviewEvent { seq: seq.fetch_add(1, Ordering::Relaxed), emitted_at_ms, part };
+        let event = OverviewEvent { seq: seq.fetch_add(1, Ordering::Relaxed), emitted_at_ms, parts };
         // The page may have moved on (another patient, the lock); its channel is gone then.
         let _ = on_part.send(event);
     });

@@ -9,6 +9,7 @@ import type { MergedAllergy } from './bindings/MergedAllergy';
 import type { MergedMedication } from './bindings/MergedMedication';
 import type { News2 } from './bindings/News2';
 import type { OverviewEvent } from './bindings/OverviewEvent';
+import type { OverviewPart } from './bindings/OverviewPart';
 import type { PatientBanner } from './bindings/PatientBanner';
 import type { PersonDetails } from './bindings/PersonDetails';
 import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
@@ -47,9 +48,12 @@ export function emptyView(): PatientView {
   };
 }
 
-/** Applies one part to the view, in place (the view is a Svelte state proxy). */
+/** Applies one source's answer to the view, in place (the view is a Svelte state proxy). */
 export function applyEvent(view: PatientView, event: OverviewEvent): void {
-  const part = event.part;
+  for (const part of event.parts) applyPart(view, part, event.emitted_at_ms);
+}
+
+function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): void {
   switch (part.part) {
     case 'opened':
       view.patientRef = part.patient_ref;
@@ -60,7 +64,7 @@ export function applyEvent(view: PatientView, event: OverviewEvent): void {
       const i = view.sources.findIndex((s) => s.source === part.status.source);
       if (i >= 0) view.sources[i] = part.status;
       else view.sources.push(part.status);
-      view.emittedAt[part.status.source] = event.emitted_at_ms;
+      view.emittedAt[part.status.source] = emittedAt;
       break;
     }
     case 'banner':

@@ -23,8 +23,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Receives the view's parts in the order they are ready.
-pub type PartSink = Arc<dyn Fn(OverviewPart) + Send + Sync>;
+/// Receives the view's parts in the order they are ready: each call carries one
+/// source's answer (its parts, then its status), so the UI updates once per answer.
+pub type PartSink = Arc<dyn Fn(Vec<OverviewPart>) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Deadlines {
@@ -158,9 +159,13 @@ pub async fn gather(
                     },
                     _ = &mut slow, if !slow_marked => {
                         slow_marked = true;
+                        let mut parts = Vec::new();
                         for s in statuses.iter_mut().filter(|s| s.state == SourceState::Waiting) {
                             s.state = SourceState::Slow;
-                            sink(OverviewPart::Status { status: s.clone() });
+                            parts.push(OverviewPart::Status { status: s.clone() });
+                        }
+                        if !parts.is_empty() {
+                            sink(parts);
                         }
                     }
                 }
@@ -260,9 +265,10 @@ impl Assembled {
         keys: &PatientKeys,
         sink: &PartSink,
     ) {
+        let mut parts = Vec::new();
         let state = match answer {
             None => SourceState::Failed { reason: SourceFailure::TimedOut },
-            Some(answer) => match self.apply(answer, keys, sink) {
+            Some(answer) => match self.apply(answer, keys, &mut parts) {
                 Ok(state) => state,
                 Err(e) => {
                     self.session_expired |= matches!(e, SourceError::SessionExpired);
@@ -278,23 +284,29 @@ impl Assembled {
         s.state = state;
         s.elapsed_ms = Some(elapsed.as_millis().min(u32::MAX as u128) as u32);
         s.fetched_at = Some(Utc::now().to_rfc3339());
-        sink(OverviewPart::Status { status: s.clone() });
+        parts.push(OverviewPart::Status { status: s.clone() });
+        sink(parts);
     }
 
     /// Turns an answer into parts; the source's new state, or its error.
-    fn apply(&mut self, answer: Answer, keys: &PatientKeys, sink: &PartSink) -> Result<SourceState, SourceError> {
+    fn apply(
+        &mut self,
+        answer: Answer,
+        keys: &PatientKeys,
+        parts: &mut Vec<OverviewPart>,
+    ) -> Result<SourceState, SourceError> {
         match answer {
             Answer::Municipal(r) => {
                 let Some(o) = r? else {
                     return Ok(SourceState::NotAvailable { reason: NotAvailableReason::NotRegistered });
                 };
                 self.banner_from_platform = true;
-                sink(OverviewPart::Banner { banner: o.banner });
-                sink(OverviewPart::Vitals { latest: o.latest_vitals, news2: o.news2 });
+                parts.push(OverviewPart::Banner { banner: o.banner });
+                parts.push(OverviewPart::Vitals { latest: o.latest_vitals, news2: o.news2 });
                 self.municipal_allergies = o.allergies;
                 self.municipal_medications = o.medications;
-                self.send_allergies(sink);
-                self.send_medications(sink);
+                parts.push(self.allergies_part());
+                parts.push(self.medications_part());
             }
             Answer::Kjernejournal(r) => match r? {
                 KjOutcome::Reserved => {
@@ -306,7 +318,7 @@ impl Assembled {
                 KjOutcome::NoCriticalInformation => {}
                 KjOutcome::Allergies(list) => {
                     self.kj_allergies = list;
-                    self.send_allergies(sink);
+                    parts.push(self.allergies_part());
                 }
             },
             Answer::MedicationList(r) => {
@@ -321,7 +333,7 @@ impl Assembled {
                         error_code: r.error_code.as_deref().map(sources::sanitize::text),
                     })
                     .collect();
-                self.send_medications(sink);
+                parts.push(self.medications_part());
             }
             Answer::Documents(r) => {
                 let list = r?;
@@ -340,31 +352,31 @@ impl Assembled {
                     })
                     .collect();
                 self.documents = list.documents;
-                sink(OverviewPart::Documents { items, hidden: list.hidden });
+                parts.push(OverviewPart::Documents { items, hidden: list.hidden });
             }
             Answer::Person(r) => {
                 let person = r?;
                 if !self.banner_from_platform {
                     if let Some(banner) = banner_from_register(&person, keys) {
-                        sink(OverviewPart::Banner { banner });
+                        parts.push(OverviewPart::Banner { banner });
                     }
                 }
-                sink(OverviewPart::Person { person });
+                parts.push(OverviewPart::Person { person });
             }
         }
         Ok(SourceState::Fresh)
     }
 
-    fn send_allergies(&self, sink: &PartSink) {
+    fn allergies_part(&self) -> OverviewPart {
         let items: Vec<MergedAllergy> =
             crate::merge::allergies(&[self.municipal_allergies.clone(), self.kj_allergies.clone()]);
-        sink(OverviewPart::Allergies { items });
+        OverviewPart::Allergies { items }
     }
 
-    fn send_medications(&self, sink: &PartSink) {
+    fn medications_part(&self) -> OverviewPart {
         let items: Vec<MergedMedication> =
             crate::merge::medications(&[self.municipal_medications.clone(), self.list_medications.clone()]);
-        sink(OverviewPart::Medications { items, retrievals: self.retrievals.clone() });
+        OverviewPart::Medications { items, retrievals: self.retrievals.clone() }
     }
 }
 

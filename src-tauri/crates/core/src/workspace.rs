@@ -439,11 +439,11 @@ impl Workspace {
             today: Local::now().date_naive(),
             critical_status: Self::usable_critical_status(&s, nin.as_ref()),
         };
-        sink(OverviewPart::Opened {
+        sink(vec![OverviewPart::Opened {
             patient_ref: municipal_id.unwrap_or(key),
             access: decision.grant.clone(),
             sources: aggregate::initial_statuses(&set, &keys),
-        });
+        }]);
         let deadlines = Deadlines {
             slow_after: Duration::from_millis(self.profile.session.source_slow_after_ms),
             deadline: Duration::from_secs(self.profile.session.source_deadline_seconds),

@@ -141,7 +141,7 @@ async fn open(
 ) -> (Vec<SourceStatus>, Vec<OverviewPart>) {
     let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
     let sink = parts.clone();
-    let sink = Arc::new(move |p| sink.lock().unwrap().push(p));
+    let sink = Arc::new(move |p| sink.lock().unwrap().extend(p));
     let statuses = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await.unwrap();
     let parts = parts.lock().unwrap().clone();
     (statuses, parts)
@@ -282,7 +282,7 @@ async fn a_number_failing_its_check_digits_reaches_no_national_service() {
             &PatientTarget::NationalId { national_id: bad },
             consent.as_ref(),
             Concurrency::Parallel,
-            Arc::new(move |p| sink.lock().unwrap().push(p)),
+            Arc::new(move |p| sink.lock().unwrap().extend(p)),
         )
         .await;
     assert_eq!(result.unwrap_err().code, ErrorCode::InvalidNationalId);

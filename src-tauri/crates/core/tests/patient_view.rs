@@ -69,7 +69,7 @@ async fn open(
             &target,
             access.as_ref(),
             Concurrency::Parallel,
-            Arc::new(move |p| sink.lock().unwrap().push(p)),
+            Arc::new(move |p| sink.lock().unwrap().extend(p)),
         )
         .await;
     let parts = parts.lock().unwrap().clone();

@@ -189,16 +189,16 @@ pub enum OverviewPart {
     },
 }
 
-/// One part as sent to the UI.
+/// One source's answer as sent to the UI: its parts, its status last.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export_to = "OverviewEvent.ts")]
 pub struct OverviewEvent {
     /// 0, 1, 2… within one opening.
     pub seq: u32,
-    /// Unix milliseconds when the part left the backend, to measure time to screen.
+    /// Unix milliseconds when the answer left the backend, to measure time to screen.
     #[ts(type = "number")]
     pub emitted_at_ms: u64,
-    pub part: OverviewPart,
+    pub parts: Vec<OverviewPart>,
 }
 
 /// A section of a structured document (CDA), as plain text.

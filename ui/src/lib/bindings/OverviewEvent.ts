@@ -2,7 +2,7 @@
 import type { OverviewPart } from "./OverviewPart";
 
 /**
- * One part as sent to the UI.
+ * One source's answer as sent to the UI: its parts, its status last.
  */
 export type OverviewEvent = { 
 /**
@@ -10,6 +10,6 @@ export type OverviewEvent = {
  */
 seq: number, 
 /**
- * Unix milliseconds when the part left the backend, to measure time to screen.
+ * Unix milliseconds when the answer left the backend, to measure time to screen.
  */
-emitted_at_ms: number, part: OverviewPart, };
+emitted_at_ms: number, parts: Array<OverviewPart>, };
