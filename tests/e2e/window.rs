@@ -171,6 +171,14 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         for s in shown_meds.iter().filter(|s| !medications.iter().any(|m| s.contains(m.as_str()))) {
             assert!(s.contains("Pasientens legemiddelliste"), "a medication from nowhere: {s:?}");
         }
+        // The platform's problem list, as the synthetic world holds it.
+        let conditions = world
+            .store
+            .all("Condition")
+            .iter()
+            .filter(|c| c["subject"]["reference"] == format!("Patient/{patient_ref}").as_str())
+            .count();
+        assert_eq!(texts_of(&client, "[data-testid=condition-item]").await.len(), conditions);
         // Every source has answered (or said why not) once the screen is complete.
         let states = attrs_of(&client, "[data-testid=source-status]", "data-state").await;
         assert_eq!(states.len(), 5, "{states:?}");

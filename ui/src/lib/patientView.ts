@@ -4,6 +4,9 @@
  * shows exactly what the sources said, source by source.
  */
 import type { AccessGrant } from './bindings/AccessGrant';
+import type { CareActivity } from './bindings/CareActivity';
+import type { CareTask } from './bindings/CareTask';
+import type { Condition } from './bindings/Condition';
 import type { DocumentSummary } from './bindings/DocumentSummary';
 import type { MergedAllergy } from './bindings/MergedAllergy';
 import type { MergedMedication } from './bindings/MergedMedication';
@@ -27,6 +30,7 @@ export interface PatientView {
   medications: MergedMedication[];
   retrievals: RegisterRetrieval[];
   vitals: { latest: VitalSign[]; news2: News2 } | null;
+  care: { conditions: Condition[]; activities: CareActivity[]; tasks: CareTask[] } | null;
   documents: { items: DocumentSummary[]; hidden: number } | null;
   /** When each source's last status left the backend (Unix ms), for time-to-screen. */
   emittedAt: Partial<Record<SourceKind, number>>;
@@ -43,6 +47,7 @@ export function emptyView(): PatientView {
     medications: [],
     retrievals: [],
     vitals: null,
+    care: null,
     documents: null,
     emittedAt: {},
   };
@@ -82,6 +87,9 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
       break;
     case 'vitals':
       view.vitals = { latest: part.latest, news2: part.news2 };
+      break;
+    case 'care':
+      view.care = { conditions: part.conditions, activities: part.activities, tasks: part.tasks };
       break;
     case 'documents':
       view.documents = { items: part.items, hidden: part.hidden };

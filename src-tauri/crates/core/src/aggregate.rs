@@ -303,6 +303,11 @@ impl Assembled {
                 self.banner_from_platform = true;
                 parts.push(OverviewPart::Banner { banner: o.banner });
                 parts.push(OverviewPart::Vitals { latest: o.latest_vitals, news2: o.news2 });
+                parts.push(OverviewPart::Care {
+                    conditions: o.conditions,
+                    activities: o.care_activities,
+                    tasks: o.tasks,
+                });
                 self.municipal_allergies = o.allergies;
                 self.municipal_medications = o.medications;
                 parts.push(self.allergies_part());

@@ -53,6 +53,7 @@ struct OpenPatient {
     nin: NationalId,
     documents: Vec<SharedDocumentRef>,
     authorizer: Arc<dyn RequestAuthorizer>,
+    nhn: NhnContext,
 }
 
 pub struct Workspace {
@@ -415,6 +416,7 @@ impl Workspace {
         let patient_auth = attested.clone().unwrap_or_else(|| plain.clone());
         let national = &self.profile.national;
         let http = &self.http;
+        let nhn = self.nhn_context(s.clinician.role, decision.grant.basis);
         let set = SourceSet {
             municipal: &s.platform,
             kjernejournal: national
@@ -424,18 +426,19 @@ impl Workspace {
             medication_list: national
                 .medication_list
                 .as_ref()
-                .map(|c| Sfm::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())),
-            documents: national
-                .documents
+                .map(|c| Sfm::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone()).with_nhn(nhn.clone())),
+            documents: national.documents.as_ref().zip(attested.clone()).map(|(c, auth)| {
+                (DocumentSharing::new(http.clone(), &c.base_url, &c.audience).with_nhn(nhn.clone()), auth)
+            }),
+            person: national
+                .person
                 .as_ref()
-                .zip(attested.clone())
-                .map(|(c, auth)| (DocumentSharing::new(http.clone(), &c.base_url, &c.audience), auth)),
-            person: national.person.as_ref().map(|c| PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain)),
+                .map(|c| PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain).with_nhn(nhn.clone())),
         };
         let keys = PatientKeys {
             municipal_id: municipal_id.clone(),
             nin: nin.clone(),
-            nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
+            nhn: nhn.clone(),
             today: Local::now().date_naive(),
             critical_status: Self::usable_critical_status(&s, nin.as_ref()),
         };
@@ -453,7 +456,7 @@ impl Workspace {
             return Err(AppError::new(ErrorCode::SessionExpired, "sign in again"));
         }
         if let (Some(nin), Some((_, auth))) = (nin, set.documents) {
-            *s.open.write().await = Some(OpenPatient { nin, documents: gathered.documents, authorizer: auth });
+            *s.open.write().await = Some(OpenPatient { nin, documents: gathered.documents, authorizer: auth, nhn });
         }
         Ok(gathered.statuses)
     }
@@ -514,7 +517,8 @@ impl Workspace {
             .documents
             .as_ref()
             .ok_or_else(|| AppError::new(ErrorCode::DocumentUnavailable, "document sharing is not configured"))?;
-        let sharing = DocumentSharing::new(self.http.clone(), &service.base_url, &service.audience);
+        let sharing =
+            DocumentSharing::new(self.http.clone(), &service.base_url, &service.audience).with_nhn(open.nhn.clone());
         let retrieved = sharing.retrieve(doc, &open.nin, open.authorizer.clone()).await.map_err(|e| match e {
             sources::SourceError::Malformed(_) => AppError::new(ErrorCode::DocumentUnavailable, e.to_string()),
             other => from_source(other),

@@ -56,6 +56,9 @@ mod bindings {
         check::<VitalKind>(&mut stale);
         check::<VitalSign>(&mut stale);
         check::<PatientOverview>(&mut stale);
+        check::<Condition>(&mut stale);
+        check::<CareActivity>(&mut stale);
+        check::<CareTask>(&mut stale);
         check::<crate::news2::News2>(&mut stale);
         check::<crate::news2::News2Input>(&mut stale);
         check::<crate::news2::News2Parameter>(&mut stale);

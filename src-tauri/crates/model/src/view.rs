@@ -109,6 +109,38 @@ pub struct Medication {
     pub provenance: Provenance,
 }
 
+/// An active problem or diagnosis.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "Condition.ts")]
+pub struct Condition {
+    pub text: String,
+    /// ICD-10, ICPC-2 or SNOMED CT code where the source gives one.
+    pub code: Option<String>,
+    pub onset: Option<String>,
+    pub provenance: Provenance,
+}
+
+/// One activity of an active care plan (tiltaksplan).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "CareActivity.ts")]
+pub struct CareActivity {
+    pub plan: String,
+    pub description: String,
+    pub status: Option<String>,
+    pub provenance: Provenance,
+}
+
+/// An open task for the patient (e.g. today's medication round).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "CareTask.ts")]
+pub struct CareTask {
+    pub description: String,
+    pub status: String,
+    /// RFC 3339; when it is to be done.
+    pub due: Option<String>,
+    pub provenance: Provenance,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export_to = "PatientOverview.ts")]
 pub struct PatientOverview {
@@ -120,6 +152,9 @@ pub struct PatientOverview {
     pub latest_vitals: Vec<VitalSign>,
     /// NEWS2 from those latest values, with its inputs and what is missing.
     pub news2: crate::news2::News2,
+    pub conditions: Vec<Condition>,
+    pub care_activities: Vec<CareActivity>,
+    pub tasks: Vec<CareTask>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -115,13 +115,8 @@ fn bad_request(text: &str) -> Response {
 
 /// The headers every newer NHN API wants; the error names the first one missing or wrong.
 fn check_nhn_headers(headers: &HeaderMap, with_patient: bool) -> Result<Option<(String, AccessBasis)>, String> {
+    crate::nhn_headers::require_correlation(headers)?;
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
-    if get("nhn-source-system").is_none() {
-        return Err("nhn-source-system is required".into());
-    }
-    if get("nhn-event-id").is_none_or(|id| id.len() < 16) {
-        return Err("nhn-event-id must be a correlation UUID".into());
-    }
     if !with_patient {
         return Ok(None);
     }

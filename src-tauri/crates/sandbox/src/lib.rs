@@ -12,6 +12,7 @@ pub mod fhir_write;
 pub mod idp;
 mod keys;
 pub mod kjernejournal;
+mod nhn_headers;
 pub mod persontjenesten;
 pub mod pjd;
 pub mod proof_check;

@@ -119,6 +119,9 @@ async fn search(
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
+    if let Err(why) = crate::nhn_headers::require_correlation(&headers) {
+        return outcome(StatusCode::BAD_REQUEST, "required", &why);
+    }
     if !attested(&claims) {
         return outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required");
     }
@@ -157,6 +160,9 @@ async fn retrieve(
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
+    if let Err(why) = crate::nhn_headers::require_correlation(&headers) {
+        return outcome(StatusCode::BAD_REQUEST, "required", &why);
+    }
     if !attested(&claims) {
         return outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required");
     }

@@ -4,6 +4,7 @@
 //! attested for this patient, so the authoriser is given per call.
 
 use crate::api::{outcome_text, read_limited, ApiClient};
+use crate::nhn::{self, NhnContext};
 use crate::normalize::provenance;
 use crate::{sanitize, RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
@@ -48,11 +49,18 @@ pub struct DocumentSharing {
     http: reqwest::Client,
     base: String,
     audience: String,
+    nhn: Option<NhnContext>,
 }
 
 impl DocumentSharing {
     pub fn new(http: reqwest::Client, base: &str, audience: &str) -> Self {
-        Self { http, base: base.trim_end_matches('/').to_string(), audience: audience.into() }
+        Self { http, base: base.trim_end_matches('/').to_string(), audience: audience.into(), nhn: None }
+    }
+
+    /// Who asks and on what basis, sent as the `nhn-*` headers on every call.
+    pub fn with_nhn(mut self, ctx: NhnContext) -> Self {
+        self.nhn = Some(ctx);
+        self
     }
 
     fn api(&self, auth: Arc<dyn RequestAuthorizer>) -> ApiClient {
@@ -71,7 +79,9 @@ impl DocumentSharing {
             [("patient.identifier", identifier.as_str()), ("status", "current"), ("_count", "50"), ("_sort", "-date")];
         let resp = self
             .api(auth)
-            .send(reqwest::Method::POST, &url, |r| r.header("accept", "application/fhir+json").form(&form))
+            .send(reqwest::Method::POST, &url, |r| {
+                nhn::headers(r, self.nhn.as_ref()).header("accept", "application/fhir+json").form(&form)
+            })
             .await?;
         let status = resp.status().as_u16();
         let hidden = resp
@@ -131,8 +141,12 @@ impl DocumentSharing {
             .url
             .as_deref()
             .ok_or_else(|| SourceError::Malformed("the document's address is not safe to open".into()))?;
-        let resp =
-            self.api(auth).send(reqwest::Method::GET, url, |r| r.header("nhn-patient-nin", nin.as_str())).await?;
+        let resp = self
+            .api(auth)
+            .send(reqwest::Method::GET, url, |r| {
+                nhn::headers(r, self.nhn.as_ref()).header("nhn-patient-nin", nin.as_str())
+            })
+            .await?;
         let status = resp.status().as_u16();
         let declared =
             resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();

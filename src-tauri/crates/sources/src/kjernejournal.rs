@@ -4,26 +4,15 @@
 //! headers. A reservation or restriction is an answer of its own, never "no allergies".
 
 use crate::api::ApiClient;
+pub use crate::nhn::NhnContext;
 use crate::normalize;
 use crate::{RequestAuthorizer, SourceError};
-use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::view::Allergy;
 use serde_json::json;
 use std::sync::Arc;
 
 pub const SOURCE_NAME: &str = "Kjernejournal";
-const HP_CATEGORY: &str = "urn:oid:2.16.578.1.12.4.1.1.9060";
-
-/// Who asks and on what basis, for the `nhn-*` headers.
-#[derive(Debug, Clone)]
-pub struct NhnContext {
-    /// `nhn-source-system`: client name and version.
-    pub source_system: String,
-    /// Helsepersonell category, e.g. `SP`.
-    pub user_role: String,
-    pub access_basis: AccessBasis,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct KjStatus {
@@ -49,11 +38,6 @@ pub struct Kjernejournal {
     base: String,
 }
 
-fn user_role_header(code: &str) -> String {
-    let json = json!({"system": HP_CATEGORY, "code": code}).to_string();
-    url::form_urlencoded::byte_serialize(json.as_bytes()).collect()
-}
-
 impl Kjernejournal {
     pub fn new(
         http: reqwest::Client,
@@ -68,14 +52,7 @@ impl Kjernejournal {
     pub async fn status(&self, nin: &NationalId, ctx: &NhnContext) -> Result<KjStatus, SourceError> {
         let url = format!("{}/status", self.base);
         let body = json!({"nin": nin.as_str()});
-        let v = self
-            .api
-            .json(reqwest::Method::POST, &url, |r| {
-                r.header("nhn-source-system", &ctx.source_system)
-                    .header("nhn-event-id", crate::random_uuid())
-                    .json(&body)
-            })
-            .await?;
+        let v = self.api.json(reqwest::Method::POST, &url, |r| ctx.correlation(r).json(&body)).await?;
         let flag = |name: &str| -> Result<bool, SourceError> {
             v[name].as_bool().ok_or_else(|| SourceError::Malformed(format!("status without {name}")))
         };
@@ -120,12 +97,7 @@ impl Kjernejournal {
         let answer = self
             .api
             .json_answer(reqwest::Method::GET, &url, |r| {
-                r.header("accept", "application/fhir+json")
-                    .header("nhn-source-system", &ctx.source_system)
-                    .header("nhn-event-id", crate::random_uuid())
-                    .header("nhn-patient-nin", nin.as_str())
-                    .header("nhn-user-role", user_role_header(&ctx.user_role))
-                    .header("nhn-access-basis", ctx.access_basis.header_value())
+                ctx.apply(r).header("accept", "application/fhir+json").header("nhn-patient-nin", nin.as_str())
             })
             .await?;
         match answer.status {
@@ -152,18 +124,5 @@ impl Kjernejournal {
             .filter_map(|r| normalize::allergy(r, SOURCE_NAME, &fetched_at))
             .collect();
         Ok(KjOutcome::Allergies(allergies))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_user_role_header_is_url_encoded_json() {
-        let h = user_role_header("SP");
-        assert!(!h.contains('{') && !h.contains('"'));
-        let decoded: String = url::form_urlencoded::parse(format!("x={h}").as_bytes()).next().unwrap().1.into_owned();
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&decoded).unwrap()["code"], "SP");
     }
 }

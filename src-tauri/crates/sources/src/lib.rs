@@ -7,6 +7,7 @@ pub mod documents;
 pub mod fhir;
 pub mod kjernejournal;
 pub mod municipal;
+pub mod nhn;
 pub mod normalize;
 pub mod person;
 pub mod sanitize;

@@ -157,31 +157,38 @@ impl MunicipalPlatform {
         Ok(found.matches.first().and_then(|p| p["id"].as_str()).map(str::to_string))
     }
 
-    /// Banner, active allergies, active medications and the latest of each vital sign.
+    /// Banner, active allergies, active medications, the latest of each vital sign, the
+    /// problem list, care plan activities and open tasks: seven searches in one round trip.
     pub async fn overview(&self, patient_id: &str, today: NaiveDate) -> Result<PatientOverview, SourceError> {
         let reference = format!("Patient/{patient_id}");
-        let allergy_q = [("patient", reference.as_str()), ("clinical-status", "active")];
-        let med_q = [("patient", reference.as_str()), ("status", "active")];
-        let vital_q =
-            [("patient", reference.as_str()), ("category", "vital-signs"), ("_sort", "-date"), ("_count", "30")];
-        let (patient, allergies, meds, vitals) = tokio::join!(
+        let patient_ref = reference.as_str();
+        let allergy_q = [("patient", patient_ref), ("clinical-status", "active")];
+        let med_q = [("patient", patient_ref), ("status", "active")];
+        let vital_q = [("patient", patient_ref), ("category", "vital-signs"), ("_sort", "-date"), ("_count", "30")];
+        let condition_q = [("patient", patient_ref), ("clinical-status", "active")];
+        let plan_q = [("patient", patient_ref), ("status", "active")];
+        let task_q = [("patient", patient_ref), ("status", "requested,accepted,in-progress")];
+        let (patient, allergies, meds, vitals, conditions, plans, tasks) = tokio::join!(
             self.fhir.read("Patient", patient_id),
             self.fhir.search("AllergyIntolerance", &allergy_q),
             self.fhir.search("MedicationStatement", &med_q),
             self.fhir.search_first_page("Observation", &vital_q),
+            self.fhir.search("Condition", &condition_q),
+            self.fhir.search("CarePlan", &plan_q),
+            self.fhir.search("Task", &task_q),
         );
         let fetched_at = now_rfc3339();
+        let at = fetched_at.as_str();
         let patient = patient?;
         let banner = normalize::patient_banner(&patient, today)?;
-        let allergies =
-            allergies?.matches.iter().filter_map(|r| normalize::allergy(r, SOURCE_NAME, &fetched_at)).collect();
-        let medications =
-            meds?.matches.iter().filter_map(|r| normalize::medication(r, SOURCE_NAME, &fetched_at)).collect();
-        let latest_vitals = latest_per_kind(
-            vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, &fetched_at)).collect(),
-        );
+        let allergies = allergies?.matches.iter().filter_map(|r| normalize::allergy(r, SOURCE_NAME, at)).collect();
+        let medications = meds?.matches.iter().filter_map(|r| normalize::medication(r, SOURCE_NAME, at)).collect();
+        let latest_vitals =
+            latest_per_kind(vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, at)).collect());
         // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
         let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
+        let mut tasks: Vec<_> = tasks?.matches.iter().filter_map(|r| normalize::task(r, SOURCE_NAME, at)).collect();
+        tasks.sort_by(|a, b| a.due.cmp(&b.due));
         Ok(PatientOverview {
             patient_ref: patient_id.to_string(),
             banner,
@@ -189,6 +196,13 @@ impl MunicipalPlatform {
             medications,
             latest_vitals,
             news2,
+            conditions: conditions?.matches.iter().filter_map(|r| normalize::condition(r, SOURCE_NAME, at)).collect(),
+            care_activities: plans?
+                .matches
+                .iter()
+                .flat_map(|r| normalize::care_activities(r, SOURCE_NAME, at))
+                .collect(),
+            tasks,
         })
     }
 }

@@ -2,7 +2,9 @@
 //! strict about what the view cannot do without.
 
 use arbeidsflate_model::nin::{NationalId, SYSTEM_DNR, SYSTEM_FNR, SYSTEM_HNR};
-use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, Provenance, VitalKind, VitalSign};
+use arbeidsflate_model::view::{
+    Allergy, CareActivity, CareTask, Condition, Medication, PatientBanner, Provenance, VitalKind, VitalSign,
+};
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -162,6 +164,44 @@ pub fn medication(r: &Value, source: &str, fetched_at: &str) -> Option<Medicatio
             .as_str()
             .or_else(|| r["effectiveDateTime"].as_str())
             .and_then(fhir_date_time),
+        provenance: provenance(source, r, fetched_at),
+    })
+}
+
+pub fn condition(r: &Value, source: &str, fetched_at: &str) -> Option<Condition> {
+    Some(Condition {
+        text: concept_text(&r["code"])?,
+        code: r["code"]["coding"][0]["code"].as_str().map(sanitize::text),
+        onset: r["onsetDateTime"].as_str().and_then(fhir_date_time),
+        provenance: provenance(source, r, fetched_at),
+    })
+}
+
+/// A care plan's activities that are not finished, each named with the plan's title.
+pub fn care_activities(plan: &Value, source: &str, fetched_at: &str) -> Vec<CareActivity> {
+    let title = display(&plan["title"]).unwrap_or_default();
+    plan["activity"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| &a["detail"])
+        .filter(|d| !matches!(d["status"].as_str(), Some("completed" | "cancelled" | "entered-in-error")))
+        .filter_map(|d| {
+            Some(CareActivity {
+                plan: title.clone(),
+                description: display(&d["description"]).or_else(|| concept_text(&d["code"]))?,
+                status: d["status"].as_str().map(sanitize::text),
+                provenance: provenance(source, plan, fetched_at),
+            })
+        })
+        .collect()
+}
+
+pub fn task(r: &Value, source: &str, fetched_at: &str) -> Option<CareTask> {
+    Some(CareTask {
+        description: display(&r["description"]).or_else(|| concept_text(&r["code"]))?,
+        status: r["status"].as_str().map(sanitize::text).unwrap_or_else(|| "unknown".into()),
+        due: r["executionPeriod"]["start"].as_str().and_then(fhir_date_time),
         provenance: provenance(source, r, fetched_at),
     })
 }

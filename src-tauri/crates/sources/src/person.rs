@@ -4,6 +4,7 @@
 //! survives, for the banner.
 
 use crate::api::ApiClient;
+use crate::nhn::{self, NhnContext};
 use crate::{sanitize, RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::NationalId;
 pub use arbeidsflate_model::person::{Address, AddressProtection, PersonDetails};
@@ -18,6 +19,7 @@ pub type Person = PersonDetails;
 pub struct PersonLookup {
     api: ApiClient,
     base: String,
+    nhn: Option<NhnContext>,
 }
 
 impl PersonLookup {
@@ -27,7 +29,17 @@ impl PersonLookup {
         audience: &str,
         auth: Arc<dyn RequestAuthorizer>,
     ) -> Self {
-        Self { api: ApiClient::new(http, audience, auth), base: base.into().trim_end_matches('/').to_string() }
+        Self {
+            api: ApiClient::new(http, audience, auth),
+            base: base.into().trim_end_matches('/').to_string(),
+            nhn: None,
+        }
+    }
+
+    /// Who asks and on what basis, sent as the `nhn-*` headers on every call.
+    pub fn with_nhn(mut self, ctx: NhnContext) -> Self {
+        self.nhn = Some(ctx);
+        self
     }
 
     /// `POST /api/{legal-basis|no-legal-basis}/person/get-by-nin`, the number in the form body.
@@ -36,7 +48,9 @@ impl PersonLookup {
         let url = format!("{}/api/{path}/person/get-by-nin", self.base);
         let v = self
             .api
-            .json(reqwest::Method::POST, &url, |r| r.header("api-version", "3").form(&[("nin", nin.as_str())]))
+            .json(reqwest::Method::POST, &url, |r| {
+                nhn::headers(r, self.nhn.as_ref()).header("api-version", "3").form(&[("nin", nin.as_str())])
+            })
             .await?;
         parse_person(&v)
     }

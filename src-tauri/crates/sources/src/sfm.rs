@@ -5,6 +5,7 @@
 //! "Reseptformidleren did not answer" instead of showing a shorter list as complete.
 
 use crate::api::ApiClient;
+use crate::nhn::{self, NhnContext};
 use crate::normalize::medication;
 use crate::{RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
@@ -35,6 +36,7 @@ pub struct MedicationList {
 pub struct Sfm {
     api: ApiClient,
     operation_url: String,
+    nhn: Option<NhnContext>,
 }
 
 impl Sfm {
@@ -43,7 +45,14 @@ impl Sfm {
         Self {
             api: ApiClient::new(http, audience, auth),
             operation_url: format!("{}/Patient/$getMedication", base.trim_end_matches('/')),
+            nhn: None,
         }
+    }
+
+    /// Who asks and on what basis, sent as the `nhn-*` headers on every call.
+    pub fn with_nhn(mut self, ctx: NhnContext) -> Self {
+        self.nhn = Some(ctx);
+        self
     }
 
     pub async fn get_medication(&self, nin: &NationalId) -> Result<MedicationList, SourceError> {
@@ -57,7 +66,8 @@ impl Sfm {
         let bundle = self
             .api
             .json(reqwest::Method::POST, &self.operation_url, |r| {
-                r.header("accept", "application/fhir+json")
+                nhn::headers(r, self.nhn.as_ref())
+                    .header("accept", "application/fhir+json")
                     .header("content-type", "application/fhir+json")
                     .json(&params)
             })

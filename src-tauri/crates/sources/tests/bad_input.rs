@@ -218,6 +218,8 @@ fn platform_answer(asked: &Asked) -> Response {
                 "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
                 "valueQuantity": {"value": 72, "unit": "/min"}}}
         ]))),
+        // The problem list, care plans and tasks: nothing for this patient.
+        p if ["/Condition", "/CarePlan", "/Task"].iter().any(|t| p.ends_with(t)) => fhir_json(searchset(json!([]))),
         _ => raw("text/plain", "nothing here"),
     }
 }

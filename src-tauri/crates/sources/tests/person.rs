@@ -48,6 +48,8 @@ async fn the_number_travels_in_the_body_and_bad_calls_are_refused() {
         .post(&url)
         .header("authorization", h.authorization.expose())
         .header("dpop", h.dpop)
+        .header("nhn-source-system", "test 1.0")
+        .header("nhn-event-id", sources::random_uuid())
         .form(&[("nin", "12345678901")])
         .send()
         .await

@@ -192,6 +192,15 @@ export const en: Catalogue = {
   'lookup.hint': 'National identity number (11 digits)',
   'vitals.loading': 'Fetching vital signs …',
 
+  'care.heading': 'Care and follow-up',
+  'care.tasks': 'Tasks',
+  'care.tasks_empty': 'No open tasks.',
+  'care.conditions': 'Problem list',
+  'care.conditions_empty': 'No active conditions recorded.',
+  'care.activities': 'Care plan',
+  'care.activities_empty': 'No active care activities.',
+  'care.since': 'Since {date}',
+
   'common.retry': 'Try again',
   'common.technical_detail': 'Technical detail',
 

@@ -221,6 +221,15 @@ export const nb = {
   'lookup.hint': 'Fødselsnummer (11 siffer)',
   'vitals.loading': 'Henter vitale parametre …',
 
+  'care.heading': 'Pleie og oppfølging',
+  'care.tasks': 'Oppgaver',
+  'care.tasks_empty': 'Ingen åpne oppgaver.',
+  'care.conditions': 'Problemliste',
+  'care.conditions_empty': 'Ingen aktive diagnoser registrert.',
+  'care.activities': 'Tiltaksplan',
+  'care.activities_empty': 'Ingen aktive tiltak.',
+  'care.since': 'Fra {date}',
+
   'common.retry': 'Prøv igjen',
   'common.technical_detail': 'Teknisk detalj',
 
