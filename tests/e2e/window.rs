@@ -179,6 +179,16 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
             .filter(|c| c["subject"]["reference"] == format!("Patient/{patient_ref}").as_str())
             .count();
         assert_eq!(texts_of(&client, "[data-testid=condition-item]").await.len(), conditions);
+        let flags: Vec<String> = world
+            .store
+            .all("Flag")
+            .iter()
+            .filter(|f| f["subject"]["reference"] == format!("Patient/{patient_ref}").as_str())
+            .map(|f| f["code"]["text"].as_str().unwrap().to_string())
+            .collect();
+        let shown_flags = texts_of(&client, "[data-testid=patient-warning]").await;
+        assert_eq!(shown_flags.len(), flags.len(), "{shown_flags:?}");
+        assert!(flags.iter().all(|f| shown_flags.iter().any(|s| s.contains(f.as_str()))));
         // Every source has answered (or said why not) once the screen is complete.
         let states = attrs_of(&client, "[data-testid=source-status]", "data-state").await;
         assert_eq!(states.len(), 5, "{states:?}");

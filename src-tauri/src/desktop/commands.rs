@@ -58,9 +58,15 @@ pub fn cancel_sign_in(state: State<'_, AppState>) {
     state.set_pending_sign_in(None);
 }
 
+/// Who is signed in. Answers at once while the environment is still starting (the
+/// sandbox generates its world then): nobody can be signed in yet, and the sign-in
+/// screen should not wait for it.
 #[tauri::command]
 pub async fn current_clinician(state: State<'_, AppState>) -> Result<Option<Clinician>, AppError> {
-    Ok(state.workspace().await?.clinician().await)
+    match state.started_workspace() {
+        Some(ws) => Ok(ws.clinician().await),
+        None => Ok(None),
+    }
 }
 
 #[tauri::command]

@@ -78,6 +78,11 @@ impl AppState {
         Ok(ws.clone())
     }
 
+    /// The workspace if the environment has started; nobody can be signed in before.
+    pub fn started_workspace(&self) -> Option<Arc<Workspace>> {
+        self.0.environment.get().map(|(ws, _)| ws.clone())
+    }
+
     /// Starts the environment in the background, once.
     pub fn warm_up(&self) {
         if self.0.environment.initialized() {

@@ -14,6 +14,7 @@ import type { News2 } from './bindings/News2';
 import type { OverviewEvent } from './bindings/OverviewEvent';
 import type { OverviewPart } from './bindings/OverviewPart';
 import type { PatientBanner } from './bindings/PatientBanner';
+import type { PatientWarning } from './bindings/PatientWarning';
 import type { PersonDetails } from './bindings/PersonDetails';
 import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
 import type { SourceKind } from './bindings/SourceKind';
@@ -26,6 +27,7 @@ export interface PatientView {
   sources: SourceStatus[];
   banner: PatientBanner | null;
   person: PersonDetails | null;
+  warnings: PatientWarning[];
   allergies: MergedAllergy[];
   medications: MergedMedication[];
   retrievals: RegisterRetrieval[];
@@ -43,6 +45,7 @@ export function emptyView(): PatientView {
     sources: [],
     banner: null,
     person: null,
+    warnings: [],
     allergies: [],
     medications: [],
     retrievals: [],
@@ -87,6 +90,9 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
       break;
     case 'vitals':
       view.vitals = { latest: part.latest, news2: part.news2 };
+      break;
+    case 'warnings':
+      view.warnings = part.items;
       break;
     case 'care':
       view.care = { conditions: part.conditions, activities: part.activities, tasks: part.tasks };

@@ -302,6 +302,7 @@ impl Assembled {
                 };
                 self.banner_from_platform = true;
                 parts.push(OverviewPart::Banner { banner: o.banner });
+                parts.push(OverviewPart::Warnings { items: o.warnings });
                 parts.push(OverviewPart::Vitals { latest: o.latest_vitals, news2: o.news2 });
                 parts.push(OverviewPart::Care {
                     conditions: o.conditions,

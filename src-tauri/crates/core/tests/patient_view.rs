@@ -384,3 +384,30 @@ async fn kjernejournal_status_asked_with_the_worklist_saves_a_round_trip_but_nev
         assert!(sb.kjernejournal_requests() - before >= 1);
     }
 }
+
+#[tokio::test]
+async fn the_platforms_warnings_and_care_details_arrive_with_its_answer() {
+    let Setup { sb, ws, entries } = signed_in().await;
+    let resources = sb.fhir_resources();
+    let flags_of = |patient_ref: &str| -> Vec<String> {
+        resources
+            .iter()
+            .filter(|r| r["resourceType"] == "Flag" && r["subject"]["reference"] == format!("Patient/{patient_ref}"))
+            .map(|r| r["code"]["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let entry = entries.iter().find(|e| !flags_of(&e.patient_ref).is_empty()).expect("a patient with a warning");
+    let (r, parts) = open(&ws, worklist(entry), None).await;
+    r.unwrap();
+    let shown: Vec<String> = parts
+        .iter()
+        .find_map(|p| match p {
+            OverviewPart::Warnings { items } => Some(items.iter().map(|w| w.text.clone()).collect()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(shown, flags_of(&entry.patient_ref));
+    let care = parts.iter().find(|p| matches!(p, OverviewPart::Care { .. })).unwrap();
+    let OverviewPart::Care { conditions, activities, .. } = care else { unreachable!() };
+    assert!(!conditions.is_empty() && !activities.is_empty());
+}

@@ -49,8 +49,8 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     let first = &list.entries[0];
     let requests_before = sb.fhir_requests();
     let overview = ws.open_patient(&first.patient_ref).await.unwrap();
-    // Seven API calls, one HTTP request each: the latest vitals come from one page.
-    assert_eq!(sb.fhir_requests() - requests_before, 7);
+    // Eight API calls, one HTTP request each: the latest vitals come from one page.
+    assert_eq!(sb.fhir_requests() - requests_before, 8);
     assert!(!overview.conditions.is_empty() && !overview.care_activities.is_empty());
     assert_eq!(overview.banner.name, first.name);
     assert!(overview.banner.national_id_valid && overview.banner.synthetic);

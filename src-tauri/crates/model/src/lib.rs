@@ -57,6 +57,7 @@ mod bindings {
         check::<VitalSign>(&mut stale);
         check::<PatientOverview>(&mut stale);
         check::<Condition>(&mut stale);
+        check::<PatientWarning>(&mut stale);
         check::<CareActivity>(&mut stale);
         check::<CareTask>(&mut stale);
         check::<crate::news2::News2>(&mut stale);

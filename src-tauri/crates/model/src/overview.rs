@@ -6,7 +6,7 @@ use crate::merged::{MergedAllergy, MergedMedication};
 use crate::news2::News2;
 use crate::person::PersonDetails;
 use crate::provenance::Provenance;
-use crate::view::{CareActivity, CareTask, Condition, PatientBanner};
+use crate::view::{CareActivity, CareTask, Condition, PatientBanner, PatientWarning};
 use crate::vitals::VitalSign;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -182,6 +182,10 @@ pub enum OverviewPart {
     Vitals {
         latest: Vec<VitalSign>,
         news2: News2,
+    },
+    /// Active warnings (FHIR Flag), shown with the banner.
+    Warnings {
+        items: Vec<PatientWarning>,
     },
     /// The platform's problem list, care plan activities and open tasks.
     Care {

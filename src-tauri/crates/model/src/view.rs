@@ -109,6 +109,18 @@ pub struct Medication {
     pub provenance: Provenance,
 }
 
+/// A warning staff must see at once (FHIR Flag): fall risk, swallowing problems,
+/// infection control.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "PatientWarning.ts")]
+pub struct PatientWarning {
+    pub text: String,
+    /// `safety`, `clinical`, `behavioral`, … as the source categorises it.
+    pub category: Option<String>,
+    pub since: Option<String>,
+    pub provenance: Provenance,
+}
+
 /// An active problem or diagnosis.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export_to = "Condition.ts")]
@@ -152,6 +164,7 @@ pub struct PatientOverview {
     pub latest_vitals: Vec<VitalSign>,
     /// NEWS2 from those latest values, with its inputs and what is missing.
     pub news2: crate::news2::News2,
+    pub warnings: Vec<PatientWarning>,
     pub conditions: Vec<Condition>,
     pub care_activities: Vec<CareActivity>,
     pub tasks: Vec<CareTask>,

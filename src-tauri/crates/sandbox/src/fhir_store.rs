@@ -76,6 +76,8 @@ fn parameter(rtype: &str, name: &str) -> Option<(Kind, &'static [&'static str])>
         ("Observation", "code") => (Token, &["code.coding"]),
         ("Observation", "date") => (Date, &["effectiveDateTime"]),
         ("Task", "patient" | "subject") => (Reference, &["for.reference"]),
+        ("Flag", "patient" | "subject") => (Reference, &["subject.reference"]),
+        ("Flag", "status") => (Token, &["status"]),
         ("Task", "owner") => (Reference, &["owner.reference"]),
         ("DocumentReference", "date") => (Date, &["date"]),
         _ => return None,
@@ -100,6 +102,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "CarePlan",
     "Task",
     "DocumentReference",
+    "Flag",
 ];
 
 impl FhirStore {

@@ -244,6 +244,31 @@ impl Generator<'_> {
         }));
     }
 
+    /// Warnings the staff must see at once (Flag). Chosen by the patient's number, not
+    /// drawn from the generator, so adding them left the rest of the world unchanged.
+    fn flags(&mut self, patient_id: &str) {
+        let seq: i64 = patient_id.trim_start_matches("pas-").parse().unwrap_or(0);
+        let warnings = [
+            (4, 1, "safety", "Fallrisiko – bruk sengehest og sklisikre sokker"),
+            (6, 2, "clinical", "Svelgvansker – moset kost og fortykket drikke"),
+            (9, 5, "clinical", "Kontaktsmitte (MRSA) – bruk smittefrakk og hansker"),
+        ];
+        for (i, (every, at, category, text)) in warnings.into_iter().enumerate() {
+            if seq % every != at {
+                continue;
+            }
+            let start = (self.options.today - Duration::days(30 + seq)).to_string();
+            self.store.insert(json!({
+                "resourceType": "Flag", "id": format!("varsel-{patient_id}-{i}"), "status": "active",
+                "meta": {"versionId": "1", "lastUpdated": format!("{start}T09:00:00+01:00")},
+                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/flag-category", "code": category}]}],
+                "code": {"text": text},
+                "subject": {"reference": format!("Patient/{patient_id}")},
+                "period": {"start": start}
+            }));
+        }
+    }
+
     fn clinical_record(&mut self, patient_id: &str, nursing_home: bool) {
         let subject = json!({"reference": format!("Patient/{patient_id}")});
         let n_cond = self.rng.range(2, 5) as usize;
@@ -285,6 +310,7 @@ impl Generator<'_> {
             }));
         }
         self.vital_series(patient_id, nursing_home);
+        self.flags(patient_id);
         let activities: Vec<Value> = self
             .rng
             .sample(CARE_ACTIVITIES, 3)

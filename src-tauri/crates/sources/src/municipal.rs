@@ -158,7 +158,7 @@ impl MunicipalPlatform {
     }
 
     /// Banner, active allergies, active medications, the latest of each vital sign, the
-    /// problem list, care plan activities and open tasks: seven searches in one round trip.
+    /// problem list, care plan activities, open tasks and warnings: eight searches in one round trip.
     pub async fn overview(&self, patient_id: &str, today: NaiveDate) -> Result<PatientOverview, SourceError> {
         let reference = format!("Patient/{patient_id}");
         let patient_ref = reference.as_str();
@@ -168,7 +168,8 @@ impl MunicipalPlatform {
         let condition_q = [("patient", patient_ref), ("clinical-status", "active")];
         let plan_q = [("patient", patient_ref), ("status", "active")];
         let task_q = [("patient", patient_ref), ("status", "requested,accepted,in-progress")];
-        let (patient, allergies, meds, vitals, conditions, plans, tasks) = tokio::join!(
+        let flag_q = [("patient", patient_ref), ("status", "active")];
+        let (patient, allergies, meds, vitals, conditions, plans, tasks, flags) = tokio::join!(
             self.fhir.read("Patient", patient_id),
             self.fhir.search("AllergyIntolerance", &allergy_q),
             self.fhir.search("MedicationStatement", &med_q),
@@ -176,6 +177,7 @@ impl MunicipalPlatform {
             self.fhir.search("Condition", &condition_q),
             self.fhir.search("CarePlan", &plan_q),
             self.fhir.search("Task", &task_q),
+            self.fhir.search("Flag", &flag_q),
         );
         let fetched_at = now_rfc3339();
         let at = fetched_at.as_str();
@@ -196,6 +198,7 @@ impl MunicipalPlatform {
             medications,
             latest_vitals,
             news2,
+            warnings: flags?.matches.iter().filter_map(|r| normalize::warning(r, SOURCE_NAME, at)).collect(),
             conditions: conditions?.matches.iter().filter_map(|r| normalize::condition(r, SOURCE_NAME, at)).collect(),
             care_activities: plans?
                 .matches

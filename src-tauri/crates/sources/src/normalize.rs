@@ -3,7 +3,8 @@
 
 use arbeidsflate_model::nin::{NationalId, SYSTEM_DNR, SYSTEM_FNR, SYSTEM_HNR};
 use arbeidsflate_model::view::{
-    Allergy, CareActivity, CareTask, Condition, Medication, PatientBanner, Provenance, VitalKind, VitalSign,
+    Allergy, CareActivity, CareTask, Condition, Medication, PatientBanner, PatientWarning, Provenance, VitalKind,
+    VitalSign,
 };
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -164,6 +165,15 @@ pub fn medication(r: &Value, source: &str, fetched_at: &str) -> Option<Medicatio
             .as_str()
             .or_else(|| r["effectiveDateTime"].as_str())
             .and_then(fhir_date_time),
+        provenance: provenance(source, r, fetched_at),
+    })
+}
+
+pub fn warning(r: &Value, source: &str, fetched_at: &str) -> Option<PatientWarning> {
+    Some(PatientWarning {
+        text: concept_text(&r["code"])?,
+        category: r["category"][0]["coding"][0]["code"].as_str().map(sanitize::text),
+        since: r["period"]["start"].as_str().and_then(fhir_date_time),
         provenance: provenance(source, r, fetched_at),
     })
 }

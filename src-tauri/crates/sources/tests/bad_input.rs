@@ -219,7 +219,9 @@ fn platform_answer(asked: &Asked) -> Response {
                 "valueQuantity": {"value": 72, "unit": "/min"}}}
         ]))),
         // The problem list, care plans and tasks: nothing for this patient.
-        p if ["/Condition", "/CarePlan", "/Task"].iter().any(|t| p.ends_with(t)) => fhir_json(searchset(json!([]))),
+        p if ["/Condition", "/CarePlan", "/Task", "/Flag"].iter().any(|t| p.ends_with(t)) => {
+            fhir_json(searchset(json!([])))
+        }
         _ => raw("text/plain", "nothing here"),
     }
 }

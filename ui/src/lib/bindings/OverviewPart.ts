@@ -8,9 +8,10 @@ import type { MergedAllergy } from "./MergedAllergy";
 import type { MergedMedication } from "./MergedMedication";
 import type { News2 } from "./News2";
 import type { PatientBanner } from "./PatientBanner";
+import type { PatientWarning } from "./PatientWarning";
 import type { PersonDetails } from "./PersonDetails";
 import type { RegisterRetrieval } from "./RegisterRetrieval";
 import type { SourceStatus } from "./SourceStatus";
 import type { VitalSign } from "./VitalSign";
 
-export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };
+export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };

@@ -6,6 +6,7 @@ import type { Condition } from "./Condition";
 import type { Medication } from "./Medication";
 import type { News2 } from "./News2";
 import type { PatientBanner } from "./PatientBanner";
+import type { PatientWarning } from "./PatientWarning";
 import type { VitalSign } from "./VitalSign";
 
 export type PatientOverview = { patient_ref: string, banner: PatientBanner, allergies: Array<Allergy>, medications: Array<Medication>, 
@@ -16,4 +17,4 @@ latest_vitals: Array<VitalSign>,
 /**
  * NEWS2 from those latest values, with its inputs and what is missing.
  */
-news2: News2, conditions: Array<Condition>, care_activities: Array<CareActivity>, tasks: Array<CareTask>, };
+news2: News2, warnings: Array<PatientWarning>, conditions: Array<Condition>, care_activities: Array<CareActivity>, tasks: Array<CareTask>, };

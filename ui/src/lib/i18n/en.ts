@@ -201,6 +201,8 @@ export const en: Catalogue = {
   'care.activities_empty': 'No active care activities.',
   'care.since': 'Since {date}',
 
+  'warnings.heading': 'Warnings',
+
   'common.retry': 'Try again',
   'common.technical_detail': 'Technical detail',
 

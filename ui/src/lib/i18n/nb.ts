@@ -230,6 +230,8 @@ export const nb = {
   'care.activities_empty': 'Ingen aktive tiltak.',
   'care.since': 'Fra {date}',
 
+  'warnings.heading': 'Varsler',
+
   'common.retry': 'Prøv igjen',
   'common.technical_detail': 'Teknisk detalj',
 
