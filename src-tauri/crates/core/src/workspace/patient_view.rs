@@ -1,0 +1,192 @@
+//! Opening a patient: the access basis, the attested adapters for this patient, the
+//! parts as the sources answer, and the documents listed in the open view.
+
+use super::{SessionAuthorizer, SignedIn, Workspace};
+use crate::access;
+use crate::aggregate::{self, Concurrency, Deadlines, PartSink, PatientKeys, SourceSet};
+use crate::errors::from_source;
+use arbeidsflate_model::access::AccessBasis;
+use arbeidsflate_model::nin::NationalId;
+use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewPart, PatientTarget, SourceStatus};
+use arbeidsflate_model::view::ClinicianRole;
+use arbeidsflate_model::{AppError, ErrorCode};
+use chrono::Local;
+use sources::documents::{DocumentSharing, RetrievedDocument, SharedDocumentRef};
+use sources::kjernejournal::{Kjernejournal, NhnContext};
+use sources::person::PersonLookup;
+use sources::sfm::Sfm;
+use sources::RequestAuthorizer;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What opening a document needs: the listed references and the attested authoriser.
+pub(super) struct OpenPatient {
+    nin: NationalId,
+    documents: Vec<SharedDocumentRef>,
+    authorizer: Arc<dyn RequestAuthorizer>,
+    nhn: NhnContext,
+}
+
+impl Workspace {
+    pub(super) fn nhn_context(&self, role: ClinicianRole, access_basis: AccessBasis) -> NhnContext {
+        NhnContext {
+            source_system: format!("Arbeidsflate {}", env!("CARGO_PKG_VERSION")),
+            user_role: role.hpr_category().into(),
+            access_basis,
+        }
+    }
+
+    /// Opens a patient's view from every source, handing its parts to `sink` as the
+    /// sources answer; returns every source's final status. Worklist patients open on
+    /// the care relationship; anyone else needs `access` (emergency with a reason).
+    pub async fn open_patient_view(
+        &self,
+        target: &PatientTarget,
+        access: Option<&AccessRequest>,
+        concurrency: Concurrency,
+        sink: PartSink,
+    ) -> Result<Vec<SourceStatus>, AppError> {
+        let s = self.current().await?;
+        *s.open.write().await = None;
+        if s.worklist.read().await.is_empty() {
+            self.worklist().await?;
+        }
+        let (municipal_id, nin, on_worklist) = self.resolve_target(&s, target).await?;
+        let key = nin.as_ref().map(|n| n.as_str().to_string()).or(municipal_id.clone()).unwrap_or_default();
+        let decision = {
+            let in_force = s.decisions.read().await.get(&key).cloned();
+            access::decide(access, in_force.as_ref(), on_worklist)?
+        };
+        s.decisions.write().await.insert(key.clone(), decision.clone());
+        // Emergency access is logged as such; the reason itself is clinical text and stays out.
+        tracing::info!(
+            basis = decision.grant.basis.header_value(),
+            emergency = decision.grant.emergency,
+            "access basis"
+        );
+
+        let helseid = self.helseid().await?;
+        let attested: Option<Arc<dyn RequestAuthorizer>> =
+            access::attestation(self.profile.organisation.as_ref(), s.clinician.role, &decision).map(|attestation| {
+                Arc::new(SessionAuthorizer {
+                    client: helseid.clone(),
+                    session: s.session.clone(),
+                    attestation: Some(attestation),
+                }) as Arc<dyn RequestAuthorizer>
+            });
+        let plain: Arc<dyn RequestAuthorizer> =
+            Arc::new(SessionAuthorizer { client: helseid, session: s.session.clone(), attestation: None });
+        // Patient-data services get the attested tokens where the profile allows one.
+        let patient_auth = attested.clone().unwrap_or_else(|| plain.clone());
+        let national = &self.profile.national;
+        let http = &self.http;
+        let nhn = self.nhn_context(s.clinician.role, decision.grant.basis);
+        let set = SourceSet {
+            municipal: &s.platform,
+            kjernejournal: national
+                .kjernejournal
+                .as_ref()
+                .map(|c| Kjernejournal::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())),
+            medication_list: national
+                .medication_list
+                .as_ref()
+                .map(|c| Sfm::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone()).with_nhn(nhn.clone())),
+            documents: national.documents.as_ref().zip(attested.clone()).map(|(c, auth)| {
+                (DocumentSharing::new(http.clone(), &c.base_url, &c.audience).with_nhn(nhn.clone()), auth)
+            }),
+            person: national
+                .person
+                .as_ref()
+                .map(|c| PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain).with_nhn(nhn.clone())),
+        };
+        let keys = PatientKeys {
+            municipal_id: municipal_id.clone(),
+            nin: nin.clone(),
+            nhn: nhn.clone(),
+            today: Local::now().date_naive(),
+            critical_status: Self::usable_critical_status(&s, nin.as_ref()),
+        };
+        sink(vec![OverviewPart::Opened {
+            patient_ref: municipal_id.unwrap_or(key),
+            access: decision.grant.clone(),
+            sources: aggregate::initial_statuses(&set, &keys),
+        }]);
+        let deadlines = Deadlines {
+            slow_after: Duration::from_millis(self.profile.session.source_slow_after_ms),
+            deadline: Duration::from_secs(self.profile.session.source_deadline_seconds),
+        };
+        let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink).await;
+        if gathered.session_expired {
+            return Err(AppError::new(ErrorCode::SessionExpired, "sign in again"));
+        }
+        if let (Some(nin), Some((_, auth))) = (nin, set.documents) {
+            *s.open.write().await = Some(OpenPatient { nin, documents: gathered.documents, authorizer: auth, nhn });
+        }
+        Ok(gathered.statuses)
+    }
+
+    /// The platform id and number of the patient to open, and whether the care
+    /// relationship of the worklist covers them. A number is validated before any lookup.
+    async fn resolve_target(
+        &self,
+        s: &SignedIn,
+        target: &PatientTarget,
+    ) -> Result<(Option<String>, Option<NationalId>, bool), AppError> {
+        match target {
+            PatientTarget::Worklist { patient_ref } => {
+                let Some(nin) = s.worklist.read().await.get(patient_ref).cloned() else {
+                    return Err(AppError::new(ErrorCode::PatientNotFound, "the patient is not on your worklist"));
+                };
+                Ok((Some(patient_ref.clone()), nin, true))
+            }
+            PatientTarget::NationalId { national_id } => {
+                let nin = sources::municipal::parse_national_id(national_id)
+                    .map_err(|e| AppError::new(ErrorCode::InvalidNationalId, e.to_string()))?;
+                let on_list =
+                    s.worklist.read().await.iter().find(|(_, n)| n.as_ref() == Some(&nin)).map(|(r, _)| r.clone());
+                let on_worklist = on_list.is_some();
+                Ok((on_list, Some(nin), on_worklist))
+            }
+        }
+    }
+
+    /// Opens a document listed in the open patient's view: structured documents as
+    /// text for the app, PDFs as a private file for the system viewer (returned).
+    pub async fn open_document(&self, id: u32) -> Result<(DocumentView, Option<std::path::PathBuf>), AppError> {
+        let (doc, retrieved) = self.retrieve_document(id).await?;
+        if retrieved.content_type.contains("pdf") {
+            let path = crate::viewer_files::store(&retrieved.bytes, "pdf")
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not hand the document over: {e}")))?;
+            let view = DocumentView::External { title: doc.title, content_type: retrieved.content_type };
+            return Ok((view, Some(path)));
+        }
+        let (title, sections) = sources::cda::sections(&retrieved.bytes)
+            .map_err(|e| AppError::new(ErrorCode::DocumentUnavailable, e.to_string()))?;
+        Ok((DocumentView::Text { title: title.unwrap_or(doc.title), sections }, None))
+    }
+
+    /// Retrieves a document listed in the open patient's view (ITI-68), checked to be
+    /// what it declares.
+    pub async fn retrieve_document(&self, id: u32) -> Result<(SharedDocumentRef, RetrievedDocument), AppError> {
+        let s = self.current().await?;
+        let open = s.open.read().await;
+        let open = open.as_ref().ok_or_else(|| AppError::new(ErrorCode::PatientNotFound, "no patient is open"))?;
+        let doc = open
+            .documents
+            .get(id as usize)
+            .ok_or_else(|| AppError::new(ErrorCode::DocumentUnavailable, "no such document"))?;
+        let service = self
+            .profile
+            .national
+            .documents
+            .as_ref()
+            .ok_or_else(|| AppError::new(ErrorCode::DocumentUnavailable, "document sharing is not configured"))?;
+        let sharing =
+            DocumentSharing::new(self.http.clone(), &service.base_url, &service.audience).with_nhn(open.nhn.clone());
+        let retrieved = sharing.retrieve(doc, &open.nin, open.authorizer.clone()).await.map_err(|e| match e {
+            sources::SourceError::Malformed(_) => AppError::new(ErrorCode::DocumentUnavailable, e.to_string()),
+            other => from_source(other),
+        })?;
+        Ok((doc.clone(), retrieved))
+    }
+}
