@@ -93,6 +93,41 @@ fn worklist_and_patient_print_what_the_platform_holds() {
 }
 
 #[test]
+fn view_opens_a_patient_from_every_source_and_asks_for_a_basis_off_the_worklist() {
+    let list = json_of(&run(&["worklist", "--json"]));
+    let on_list: Vec<String> = list["worklist"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["national_id"].as_str().unwrap().replace(' ', ""))
+        .collect();
+    let view = json_of(&run(&["view", &on_list[0], "--json"]));
+    assert_eq!(view["parts"][0]["part"], "opened");
+    assert_eq!(view["parts"][0]["access"]["basis"], "unntak");
+    let states: Vec<&str> =
+        view["sources"].as_array().unwrap().iter().map(|s| s["state"]["state"].as_str().unwrap()).collect();
+    assert_eq!(states.len(), 5);
+    assert!(states.iter().all(|s| *s != "waiting" && *s != "slow"), "{states:?}");
+
+    let world = generate(WorldOptions::default());
+    let stranger = world
+        .store
+        .all("Patient")
+        .iter()
+        .map(|p| p["identifier"][0]["value"].as_str().unwrap().to_string())
+        .find(|n| !on_list.contains(n))
+        .unwrap();
+    let refused = run(&["view", &stranger]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--basis"));
+    let no_reason = run(&["view", &stranger, "--basis", "akutt"]);
+    assert!(String::from_utf8_lossy(&no_reason.stderr).contains("reason"), "{no_reason:?}");
+    let emergency =
+        json_of(&run(&["view", &stranger, "--basis", "akutt", "--reason", "Falt i gangen, bevisstløs", "--json"]));
+    assert_eq!(emergency["parts"][0]["access"]["emergency"], true);
+}
+
+#[test]
 fn a_bad_national_number_is_a_clear_error() {
     let out = run(&["patient", "12345678901"]);
     assert!(!out.status.success());

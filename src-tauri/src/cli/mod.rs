@@ -1,6 +1,7 @@
 //! The command line: argument parsing and the headless faces of the app.
 
 mod output;
+mod view;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -64,13 +65,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Sign in as a test user and print the patient overview the UI would show.
+    /// Sign in as a test user and print the municipal platform's overview of a worklist patient.
     Patient {
         /// The patient's national identity number.
         nin: String,
         /// The synthetic clinician's pid (default: the first nursing-home nurse).
         #[arg(long)]
         user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in as a test user and open a patient from every source, as the window does:
+    /// the parts are printed as the sources answer.
+    View {
+        /// The patient's national identity number.
+        nin: String,
+        #[arg(long)]
+        user: Option<String>,
+        /// The access basis for a patient off the worklist: unntak, samtykke, akutt,
+        /// forhoyet_samtykke or forhoyet_akutt.
+        #[arg(long, value_parser = view::parse_basis)]
+        basis: Option<arbeidsflate_model::access::AccessBasis>,
+        /// The written reason emergency access needs.
+        #[arg(long)]
+        reason: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -105,6 +123,7 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             }
             Command::Doctor { json } => output::doctor(&app, json).await,
             Command::Patient { nin, user, json } => output::patient(&app, &nin, user, json).await,
+            Command::View { nin, user, basis, reason, json } => view::view(&app, &nin, user, basis, reason, json).await,
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,
         }

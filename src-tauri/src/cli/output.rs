@@ -8,16 +8,16 @@ use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Workli
 use arbeidsflate_model::AppError;
 use std::sync::Arc;
 
-fn fail(message: impl std::fmt::Display) -> i32 {
+pub(super) fn fail(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
     1
 }
 
-fn print_json<T: serde::Serialize>(value: &T) {
+pub(super) fn print_json<T: serde::Serialize>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).expect("views serialise"));
 }
 
-fn app_error(e: AppError) -> i32 {
+pub(super) fn app_error(e: AppError) -> i32 {
     fail(format!("{} ({:?})", e.detail, e.code))
 }
 
@@ -45,7 +45,7 @@ pub async fn doctor(app: &AppArgs, json: bool) -> i32 {
 }
 
 /// Resolves the environment and signs in as the chosen (or default) test user.
-async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(Environment, Workspace), i32> {
+pub(super) async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(Environment, Workspace), i32> {
     let env = resolve_environment(app.profile.as_deref()).await.map_err(fail)?;
     if !env.profile.allows_test_login() {
         return Err(fail("headless sign-in is only for sandbox and test profiles"));

@@ -1,0 +1,87 @@
+//! `arbeidsflate view`: the patient view the window shows, from every source, printed
+//! as the sources answer (or as JSON once all have), for supplier tests and support.
+
+use super::output::{app_error, fail, print_json, signed_in};
+use super::AppArgs;
+use arbeidsflate_core::aggregate::Concurrency;
+use arbeidsflate_model::access::AccessBasis;
+use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceState};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// `unntak`, `samtykke`, `akutt`, `forhoyet_samtykke`, `forhoyet_akutt`.
+pub fn parse_basis(value: &str) -> Result<AccessBasis, String> {
+    AccessBasis::from_header_value(&value.to_uppercase())
+        .ok_or_else(|| format!("expected unntak, samtykke, akutt, forhoyet_samtykke or forhoyet_akutt, got `{value}`"))
+}
+
+pub async fn view(
+    app: &AppArgs,
+    nin: &str,
+    user: Option<String>,
+    basis: Option<AccessBasis>,
+    reason: Option<String>,
+    json: bool,
+) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if let Err(e) = ws.worklist().await {
+        return app_error(e);
+    }
+    let access = basis.map(|basis| AccessRequest { basis, reason });
+    let target = PatientTarget::NationalId { national_id: nin.to_string() };
+    let started = Instant::now();
+    let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
+    let collected = parts.clone();
+    let sink = Arc::new(move |batch: Vec<OverviewPart>| {
+        if !json {
+            let ms = started.elapsed().as_millis();
+            for part in &batch {
+                if let Some(line) = describe(part) {
+                    println!("[{ms:>5} ms] {line}");
+                }
+            }
+        }
+        collected.lock().unwrap().extend(batch);
+    });
+    match ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await {
+        Ok(statuses) if json => {
+            print_json(&serde_json::json!({"parts": *parts.lock().unwrap(), "sources": statuses}));
+            0
+        }
+        Ok(statuses) => {
+            let failed = statuses.iter().filter(|s| matches!(s.state, SourceState::Failed { .. })).count();
+            println!("{} of {} sources failed", failed, statuses.len());
+            0
+        }
+        Err(e) if e.code == arbeidsflate_model::ErrorCode::AccessBasisRequired => {
+            fail(format!("{} (state one with --basis; emergency access also needs --reason)", e.detail))
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+/// One line per part, without clinical detail beyond counts and the banner's name.
+fn describe(part: &OverviewPart) -> Option<String> {
+    Some(match part {
+        OverviewPart::Opened { access, .. } => format!(
+            "opened on {}{}",
+            access.basis.header_value(),
+            if access.emergency { " (EMERGENCY ACCESS)" } else { "" }
+        ),
+        OverviewPart::Status { status } => {
+            let state = serde_json::to_value(&status.state).ok()?;
+            let reason = state.get("reason").and_then(|r| r.as_str()).map(|r| format!(": {r}")).unwrap_or_default();
+            format!("{}: {}{reason}", status.name, state["state"].as_str()?)
+        }
+        OverviewPart::Banner { banner } => format!("patient {} ({})", banner.name, banner.national_id),
+        OverviewPart::Allergies { items } => format!("allergies: {} (merged)", items.len()),
+        OverviewPart::Medications { items, .. } => format!("medications: {} (merged)", items.len()),
+        OverviewPart::Vitals { news2, .. } => format!("NEWS2 {}", news2.total),
+        OverviewPart::Documents { items, hidden } => format!("documents: {} ({} hidden)", items.len(), hidden),
+        OverviewPart::Warnings { items } => format!("warnings: {}", items.len()),
+        OverviewPart::Person { .. } | OverviewPart::Care { .. } => return None,
+    })
+}
