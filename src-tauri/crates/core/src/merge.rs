@@ -1,5 +1,6 @@
 //! Shows an allergy or a medication present in several sources once, with all its
-//! sources. Items match on their code (SNOMED CT for allergens, ATC for medications)
+//! sources. Items match on their code (SNOMED CT for allergens; for medications any
+//! coding they share: ATC, the Norwegian medication codes)
 //! and fall back to normalised text only when neither side has a code; what the
 //! sources then say differently (dose, status, criticality) is flagged.
 
@@ -69,8 +70,18 @@ pub fn medications(lists: &[Vec<Medication>]) -> Vec<MergedMedication> {
     let mut merged: Vec<MergedMedication> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for m in lists.iter().flatten() {
-        match index.get(&identity(m.atc.as_deref(), &m.name)).map(|&i| &mut merged[i]) {
-            Some(x) => {
+        let keys: Vec<String> = if m.codes.is_empty() {
+            vec![identity(None, &m.name)]
+        } else {
+            m.codes.iter().map(|c| identity(Some(c), &m.name)).collect()
+        };
+        match keys.iter().find_map(|k| index.get(k).copied()) {
+            Some(i) => {
+                let x = &mut merged[i];
+                // Codes only this source gave now lead to the same row.
+                for k in &keys {
+                    index.entry(k.clone()).or_insert(i);
+                }
                 let (source, other_source) = (x.medication.provenance.source.clone(), m.provenance.source.clone());
                 if differs(x.medication.dosage.as_deref(), m.dosage.as_deref()) {
                     x.disagreements.push(Disagreement::Dosage {
@@ -91,7 +102,9 @@ pub fn medications(lists: &[Vec<Medication>]) -> Vec<MergedMedication> {
                 x.sources.push(m.provenance.clone());
             }
             None => {
-                index.insert(identity(m.atc.as_deref(), &m.name), merged.len());
+                for k in keys {
+                    index.insert(k, merged.len());
+                }
                 merged.push(MergedMedication {
                     medication: m.clone(),
                     sources: vec![m.provenance.clone()],
@@ -127,6 +140,7 @@ mod tests {
         Medication {
             name: name.into(),
             atc: atc.map(str::to_string),
+            codes: atc.map(|a| format!("http://www.whocc.no/atc|{a}")).into_iter().collect(),
             dosage: Some(dose.into()),
             status: status.into(),
             started: None,
@@ -214,5 +228,19 @@ mod tests {
         let a = vec![medication("A", Some("N02BE01"), "Paracetamol", "2 tabletter morgen og kveld", "active")];
         let b = vec![medication("B", Some("N02BE01"), "PARACETAMOL", "2 tabletter, morgen og kveld.", "active")];
         assert!(medications(&[a, b])[0].disagreements.is_empty());
+    }
+
+    #[test]
+    fn a_norwegian_medication_code_shared_without_atc_is_the_same_medication() {
+        const FEST: &str = "http://ehelse.no/fhir/CodeSystem/FEST";
+        let mut municipal = medication("Kommunal plattform", None, "Marevan 2,5 mg", "etter INR", "active");
+        municipal.codes = vec![format!("{FEST}|ID_1234")];
+        let mut list = medication("Pasientens legemiddelliste", Some("B01AA03"), "Warfarin", "etter INR", "active");
+        list.codes.push(format!("{FEST}|ID_1234"));
+        let mut other = medication("Pasientens legemiddelliste", None, "Marevan 2,5 mg", "etter INR", "active");
+        other.codes = vec![format!("{FEST}|ID_9999")];
+        let merged = medications(&[vec![municipal], vec![list, other]]);
+        assert_eq!(merged.len(), 2, "same FEST code merges; another code does not, whatever the name");
+        assert_eq!(merged[0].sources.len(), 2);
     }
 }

@@ -103,6 +103,9 @@ pub struct Medication {
     pub name: String,
     /// ATC code where the source gives one.
     pub atc: Option<String>,
+    /// Every coding the source gives, as `system|code` (ATC, the Norwegian medication
+    /// codes from FEST, …): items sharing any of them are the same medication.
+    pub codes: Vec<String>,
     pub dosage: Option<String>,
     pub status: String,
     pub started: Option<String>,

@@ -159,6 +159,13 @@ pub fn medication(r: &Value, source: &str, fetched_at: &str) -> Option<Medicatio
     Some(Medication {
         name,
         atc: coding_code(concept, "http://www.whocc.no/atc"),
+        codes: concept["coding"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some(format!("{}|{}", c["system"].as_str()?, c["code"].as_str()?)))
+            .map(|c| sanitize::text(&c))
+            .collect(),
         dosage: display(&r["dosage"][0]["text"]),
         status: r["status"].as_str().unwrap_or("unknown").to_string(),
         started: r["effectivePeriod"]["start"]

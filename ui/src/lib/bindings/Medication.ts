@@ -5,4 +5,9 @@ export type Medication = { name: string,
 /**
  * ATC code where the source gives one.
  */
-atc: string | null, dosage: string | null, status: string, started: string | null, provenance: Provenance, };
+atc: string | null, 
+/**
+ * Every coding the source gives, as `system|code` (ATC, the Norwegian medication
+ * codes from FEST, …): items sharing any of them are the same medication.
+ */
+codes: Array<string>, dosage: string | null, status: string, started: string | null, provenance: Provenance, };
