@@ -258,7 +258,7 @@ impl FhirClient {
             .await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+        let bytes = crate::api::read_limited(resp).await?;
         let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
             None
         } else {

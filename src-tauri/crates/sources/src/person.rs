@@ -84,8 +84,8 @@ pub fn parse_person(v: &Value) -> Result<Person, SourceError> {
     };
     Ok(Person {
         name,
-        birth_date: v["dateOfBirth"].as_str().map(sanitize::text),
-        death_date: v["dateOfDeath"].as_str().map(sanitize::text),
+        birth_date: v["dateOfBirth"].as_str().and_then(crate::normalize::fhir_date_time),
+        death_date: v["dateOfDeath"].as_str().and_then(crate::normalize::fhir_date_time),
         gender: v["gender"].as_str().map(sanitize::text),
         address,
         provenance: Provenance::fetched(SOURCE_NAME, chrono::Utc::now().to_rfc3339()),
@@ -108,6 +108,18 @@ mod tests {
             let everything = format!("{p:?} {}", serde_json::to_string(&p).unwrap());
             assert!(!everything.contains("Hemmelig") && !everything.contains("9999"), "{level}: {everything}");
         }
+    }
+
+    #[test]
+    fn dates_that_are_no_dates_are_not_shown() {
+        let v = json!({"name": {"firstName": "Ola", "lastName": "Berg"}, "dateOfBirth": "1940-13-45", "dateOfDeath": "i går"});
+        let p = parse_person(&v).unwrap();
+        assert_eq!((p.birth_date, p.death_date), (None, None));
+        let v = json!({"name": {"lastName": "Berg"}, "dateOfBirth": "1940-02-29", "dateOfDeath": "2026-10-30"});
+        let p = parse_person(&v).unwrap();
+        assert_eq!((p.birth_date.as_deref(), p.death_date.as_deref()), (Some("1940-02-29"), Some("2026-10-30")));
+        let not_leap = json!({"name": {"lastName": "Berg"}, "dateOfBirth": "1941-02-29"});
+        assert_eq!(parse_person(&not_leap).unwrap().birth_date, None);
     }
 
     #[test]
