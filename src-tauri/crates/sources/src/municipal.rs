@@ -185,8 +185,8 @@ impl MunicipalPlatform {
         let banner = normalize::patient_banner(&patient, today)?;
         let allergies = allergies?.matches.iter().filter_map(|r| normalize::allergy(r, SOURCE_NAME, at)).collect();
         let medications = meds?.matches.iter().filter_map(|r| normalize::medication(r, SOURCE_NAME, at)).collect();
-        let latest_vitals =
-            latest_per_kind(vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, at)).collect());
+        let measured = vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, at)).collect();
+        let latest_vitals = latest_per_kind(not_in_future(measured, Utc::now()));
         // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
         let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
         let mut tasks: Vec<_> = tasks?.matches.iter().filter_map(|r| normalize::task(r, SOURCE_NAME, at)).collect();
@@ -238,6 +238,16 @@ fn natural_key(s: Option<&str>) -> (String, u32) {
     (prefix, digits.parse().unwrap_or(0))
 }
 
+/// Drops measurements dated later than `now` (beyond a few minutes of clock skew): a
+/// clock or data-entry error must not pass for the latest value and drive NEWS2.
+pub fn not_in_future(vitals: Vec<VitalSign>, now: chrono::DateTime<Utc>) -> Vec<VitalSign> {
+    let limit = now + chrono::Duration::minutes(5);
+    vitals
+        .into_iter()
+        .filter(|v| chrono::DateTime::parse_from_rfc3339(&v.effective).map_or(true, |t| t <= limit))
+        .collect()
+}
+
 /// Vitals arrive newest first; keep the first of each kind, in NEWS2 order.
 pub fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
     let order = [
@@ -262,4 +272,33 @@ pub fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
 /// Validates a typed national identity number before any lookup.
 pub fn parse_national_id(input: &str) -> Result<NationalId, SourceError> {
     NationalId::parse(input).map_err(|e| SourceError::InvalidInput(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pulse(effective: &str, value: f64) -> VitalSign {
+        VitalSign {
+            kind: VitalKind::Pulse,
+            value,
+            display: value.to_string(),
+            unit: "/min".into(),
+            effective: effective.into(),
+            provenance: Provenance::fetched(SOURCE_NAME, "2026-11-22T08:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn a_measurement_dated_in_the_future_is_not_the_latest() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00Z").unwrap().with_timezone(&Utc);
+        let vitals = vec![
+            pulse("2999-01-01T00:00:00Z", 180.0),
+            pulse("2026-11-22T08:03:00Z", 90.0),
+            pulse("2026-11-21T08:00:00Z", 70.0),
+        ];
+        let latest = latest_per_kind(not_in_future(vitals, now));
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].value, 90.0, "within the clock-skew allowance, the recent one counts");
+    }
 }
