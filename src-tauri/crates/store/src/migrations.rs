@@ -1,0 +1,19 @@
+//! Schema migrations, one SQL file each in `migrations/`, applied in order inside a
+//! transaction; `PRAGMA user_version` records how far a database has come.
+
+use rusqlite::Connection;
+
+/// Every migration in order; the schema version is the number applied.
+pub const MIGRATIONS: &[(&str, &str)] = &[("0001_cache", include_str!("../migrations/0001_cache.sql"))];
+
+pub fn apply(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))? as usize;
+    for (version, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;
+        tx.commit()?;
+        tracing::info!(migration = name, "local database migrated");
+    }
+    Ok(())
+}

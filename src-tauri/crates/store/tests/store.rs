@@ -1,0 +1,131 @@
+//! The encrypted store on disk: created, reopened, unreadable without its key,
+//! recreated (and said so) when the key no longer fits, wiped without any key.
+
+use arbeidsflate_store::{user_dir, MasterKey, Opened, Store};
+use std::path::PathBuf;
+
+/// A synthetic person (month + 80, valid check digits) and a name to look for on disk.
+const PID: &str = "13814006675";
+const NAME: &str = "Syntetisk Testesen";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("arbeidsflate-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn put_name(store: &Store) {
+    store
+        .connection()
+        .execute(
+            "INSERT INTO patient_part (patient_key, part, json, fetched_at) VALUES (?1, 'banner', ?2, '2026-11-22T07:00:00Z')",
+            [PID, &format!("{{\"name\": \"{NAME}\"}}")],
+        )
+        .unwrap();
+}
+
+fn count(store: &Store) -> i64 {
+    store.connection().query_row("SELECT count(*) FROM patient_part", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn the_database_is_created_reopened_and_migrated_to_the_latest_schema() {
+    let data = temp_dir("reopen");
+    let master = MasterKey::generate();
+    let (store, opened) = Store::open(&data, PID, &master).unwrap();
+    assert_eq!(opened, Opened::Created);
+    assert_eq!(store.schema_version().unwrap() as usize, 1);
+    put_name(&store);
+    drop(store);
+    let (store, opened) = Store::open(&data, PID, &master).unwrap();
+    assert_eq!(opened, Opened::Existing);
+    assert_eq!(count(&store), 1);
+    std::fs::remove_dir_all(&data).unwrap();
+}
+
+#[test]
+fn nothing_on_disk_is_readable_and_no_path_names_the_user() {
+    let data = temp_dir("plaintext");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    put_name(&store);
+    store.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    put_name_again_in_wal(&store);
+    let dir = store.directory().to_path_buf();
+    assert_eq!(dir, user_dir(&data, PID));
+    for entry in walk(&data) {
+        let path = entry.display().to_string();
+        assert!(!path.contains(PID), "a path names the user: {path}");
+        let bytes = std::fs::read(&entry).unwrap();
+        for needle in [NAME.as_bytes(), PID.as_bytes(), b"SQLite format 3".as_slice(), b"patient_part".as_slice()] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{path} holds {:?} in clear",
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+    std::fs::remove_dir_all(&data).unwrap();
+}
+
+fn put_name_again_in_wal(store: &Store) {
+    store
+        .connection()
+        .execute("UPDATE patient_part SET json = ?1", [format!("{{\"name\": \"{NAME} (endret)\"}}")])
+        .unwrap();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn another_master_key_recreates_the_cache_and_says_so() {
+    let data = temp_dir("wrong-key");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    put_name(&store);
+    drop(store);
+    let (store, opened) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    assert!(matches!(opened, Opened::Recreated { .. }), "{opened:?}");
+    assert_eq!(count(&store), 0, "the old cache is gone, not half-read");
+    std::fs::remove_dir_all(&data).unwrap();
+}
+
+#[test]
+fn a_damaged_database_file_is_recreated() {
+    let data = temp_dir("corrupt");
+    let master = MasterKey::generate();
+    let (store, _) = Store::open(&data, PID, &master).unwrap();
+    put_name(&store);
+    store.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    let db = store.directory().join("cache.db");
+    drop(store);
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in bytes.iter_mut().take(64) {
+        *b ^= 0xff;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    let (_, opened) = Store::open(&data, PID, &master).unwrap();
+    assert!(matches!(opened, Opened::Recreated { .. }), "{opened:?}");
+    std::fs::remove_dir_all(&data).unwrap();
+}
+
+#[test]
+fn wipe_removes_everything_of_the_user_without_any_key() {
+    let data = temp_dir("wipe");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    put_name(&store);
+    drop(store);
+    Store::wipe(&data, PID).unwrap();
+    assert!(!user_dir(&data, PID).exists());
+    Store::wipe(&data, PID).unwrap();
+    std::fs::remove_dir_all(&data).unwrap();
+}
