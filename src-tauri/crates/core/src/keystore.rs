@@ -3,6 +3,7 @@
 //! data: without a keyring the app refuses to sign in rather than fall back.
 
 use arbeidsflate_model::{AppError, ErrorCode};
+use arbeidsflate_store::MasterKey;
 use helseid::{ClientKeys, Secret, SigningKey};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -59,6 +60,26 @@ impl SecretStore for EphemeralStore {
     }
 }
 
+/// The master key that wraps the user's local database key, from the keyring; made at
+/// the user's first use. A value that is not a key (damaged entry) is replaced, which
+/// means the cache is recreated: it only ever held what can be fetched again. No
+/// keyring → an error, never a key in a file.
+pub fn load_or_create_master_key(store: &dyn SecretStore, user_pid: &str) -> Result<MasterKey, AppError> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let name = format!("cache-master-key:{}", arbeidsflate_store::user_tag(user_pid));
+    if let Some(stored) = store.get(&name)? {
+        let bytes = engine.decode(stored.expose()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+        if let Some(bytes) = bytes {
+            return Ok(MasterKey::from_bytes(bytes));
+        }
+        tracing::warn!("the cache master key in the keyring is damaged; a new one is made");
+    }
+    let key = MasterKey::generate();
+    store.set(&name, &Secret::new(engine.encode(key.to_bytes())))?;
+    Ok(key)
+}
+
 /// Loads the client's assertion and DPoP keys, generating and storing them at first
 /// start. `installed_entry` names a keyring entry where IT installed the assertion key
 /// (a private JWK); then that key is used and never generated.
@@ -99,6 +120,22 @@ pub fn load_or_create_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_master_key_is_made_once_per_user_and_a_damaged_one_replaced() {
+        let store = EphemeralStore::default();
+        let (a, b) = ("13814006675", "01918049866");
+        let first = load_or_create_master_key(&store, a).unwrap().to_bytes();
+        assert_eq!(load_or_create_master_key(&store, a).unwrap().to_bytes(), first);
+        assert_ne!(load_or_create_master_key(&store, b).unwrap().to_bytes(), first);
+        // The entry's name does not reveal the user.
+        let name = format!("cache-master-key:{}", arbeidsflate_store::user_tag(a));
+        assert!(!name.contains(a));
+        store.set(&name, &Secret::new("not a key")).unwrap();
+        let replaced = load_or_create_master_key(&store, a).unwrap().to_bytes();
+        assert_ne!(replaced, first);
+        assert_eq!(load_or_create_master_key(&store, a).unwrap().to_bytes(), replaced);
+    }
 
     #[test]
     fn keys_are_created_once_and_reused() {

@@ -43,9 +43,13 @@ pub struct Store {
 /// The user's directory under `data_dir`, named by a hash of the user's pid, so the
 /// national identity number never appears in a path.
 pub fn user_dir(data_dir: &Path, user_pid: &str) -> PathBuf {
+    data_dir.join("users").join(user_tag(user_pid))
+}
+
+/// A stable name for the user that does not reveal the pid: for paths and keyring entries.
+pub fn user_tag(user_pid: &str) -> String {
     let digest = Sha256::digest(format!("arbeidsflate-user:{user_pid}").as_bytes());
-    let name: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    data_dir.join("users").join(name)
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 const DATABASE: &str = "cache.db";
