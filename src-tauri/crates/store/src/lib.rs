@@ -4,9 +4,11 @@
 //! that no longer opens the database means the cache is recreated, and the caller is
 //! told so it can tell the user.
 
+mod access_log;
 mod envelope;
 mod migrations;
 
+pub use access_log::Verification;
 pub use envelope::MasterKey;
 
 use rusqlite::Connection;

@@ -129,3 +129,31 @@ fn wipe_removes_everything_of_the_user_without_any_key() {
     Store::wipe(&data, PID).unwrap();
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+#[test]
+fn the_access_log_is_a_chain_that_shows_an_edit_or_a_removal() {
+    let data = temp_dir("audit");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    let entry = |n: u32| format!("{{\"patient\": \"{PID}\", \"basis\": \"UNNTAK\", \"n\": {n}}}");
+    let seqs: Vec<i64> =
+        (0..4).map(|n| store.append_access(&format!("2026-11-22T07:0{n}:00Z"), &entry(n)).unwrap()).collect();
+    let ok = store.verify_access_log().unwrap();
+    assert_eq!((ok.entries, ok.first_broken), (4, None));
+
+    // Editing an entry's content breaks the chain at that entry.
+    store
+        .connection()
+        .execute("UPDATE access_log SET entry = replace(entry, 'UNNTAK', 'AKUTT') WHERE seq = ?1", [seqs[1]])
+        .unwrap();
+    assert_eq!(store.verify_access_log().unwrap().first_broken, Some(seqs[1]));
+    store
+        .connection()
+        .execute("UPDATE access_log SET entry = replace(entry, 'AKUTT', 'UNNTAK') WHERE seq = ?1", [seqs[1]])
+        .unwrap();
+    assert_eq!(store.verify_access_log().unwrap().first_broken, None, "restored, the chain holds again");
+
+    // Removing an entry breaks it at the one after.
+    store.connection().execute("DELETE FROM access_log WHERE seq = ?1", [seqs[2]]).unwrap();
+    assert_eq!(store.verify_access_log().unwrap().first_broken, Some(seqs[3]));
+    std::fs::remove_dir_all(&data).unwrap();
+}
