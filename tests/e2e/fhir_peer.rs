@@ -18,8 +18,13 @@
 //! roll back, so a refused transaction may leave earlier entries applied).
 
 use serde_json::{json, Value};
+// The sources crate's test support: the scenarios run against the sandbox there.
+#[path = "../../src-tauri/crates/sources/tests/common/mod.rs"]
+mod common;
+
+use common::{update_then_stale_update, TestBearer};
 use sources::fhir::{is_version_conflict, Disposition, FhirClient};
-use sources::{AuthFuture, AuthHeaders, RequestAuthorizer, SourceError};
+use sources::SourceError;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -61,16 +66,6 @@ fn start_peer() -> Peer {
         }
     };
     Peer { child, base }
-}
-
-/// The peer does no authentication; the client still sends what it is given.
-struct TestBearer;
-
-impl RequestAuthorizer for TestBearer {
-    fn authorize<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> AuthFuture<'a> {
-        Box::pin(async { Ok(AuthHeaders { authorization: "Bearer test".into(), dpop: None }) })
-    }
-    fn observe_nonce(&self, _: &str, _: &str) {}
 }
 
 /// The peer, loaded with every resource of a fresh sandbox (ids kept, so references
@@ -173,22 +168,7 @@ async fn conditional_create_versioned_update_and_last_updated_on_the_peer() {
 
     // Versions here are opaque strings, not counters.
     let id = of_type(&resources, "Patient").next().unwrap()["id"].as_str().unwrap().to_string();
-    let current = fhir.read("Patient", &id).await.unwrap();
-    let version = current["meta"]["versionId"].as_str().unwrap().to_string();
-    let mut edited = current.clone();
-    edited["telecom"] = json!([{"system": "phone", "value": "+4799999999"}]);
-    let updated = fhir.update(&edited, &version).await.unwrap();
-    assert_eq!(updated.disposition, Disposition::Updated);
-    let new_version = updated.version.clone().unwrap();
-    assert_ne!(new_version, version);
-
-    let mut stale = current.clone();
-    stale["gender"] = json!("unknown");
-    let err = fhir.update(&stale, &version).await.unwrap_err();
-    assert!(is_version_conflict(&err), "{err:?}");
-    let now = fhir.read("Patient", &id).await.unwrap();
-    assert_eq!(now["meta"]["versionId"], new_version.as_str());
-    assert_eq!(now["gender"], current["gender"], "the stale write changed nothing");
+    update_then_stale_update(&fhir, &id).await;
     assert!(matches!(fhir.read("Patient", "no-such-patient").await, Err(SourceError::NotFound)));
 }
 

@@ -3,14 +3,16 @@
 //! same patient, after one warm-up opening (tokens for the patient already issued).
 //!   cargo run --release -p arbeidsflate-core --example overview_latency -- [runs] [L-ms]
 
+// The patient-view tests' sign-in against the sandbox, so the benchmark opens patients the same way.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use arbeidsflate_core::aggregate::Concurrency;
-use arbeidsflate_core::keystore::EphemeralStore;
-use arbeidsflate_core::profile::ServiceSettings;
-use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_core::Workspace;
 use arbeidsflate_model::overview::{OverviewPart, PatientTarget, SourceKind, SourceState};
 use arbeidsflate_model::view::ClinicianRole;
+use common::{signed_in_as, Setup};
 use sandbox::faults::{Fault, Service};
-use sandbox::{Sandbox, SandboxOptions};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -52,23 +54,7 @@ async fn open(ws: &Workspace, target: &PatientTarget, concurrency: Concurrency) 
 async fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);
     let latency: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(200);
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
-    let mut profile = Profile::sandbox(
-        &sb.idp_url,
-        &sb.fhir_url,
-        sandbox::MUNICIPAL_AUDIENCE,
-        sandbox::MUNICIPAL_SCOPE,
-        sandbox::CLIENT_ID,
-    );
-    for e in sb.national_endpoints() {
-        profile
-            .national
-            .set(e.service, ServiceSettings { base_url: e.base_url, audience: e.audience.into(), scope: e.scope });
-    }
-    let pid = sb.clinicians.iter().find(|c| c.role == ClinicianRole::NursingHomeNurse).unwrap().pid.clone();
-    let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid));
-    ws.sign_in_headless().await.unwrap();
-    let entries = ws.worklist().await.unwrap().entries;
+    let Setup { sb, ws, entries } = signed_in_as(ClinicianRole::NursingHomeNurse, |_| {}).await;
     // A patient every source has data for: Kjernejournal neither reserved nor restricted.
     let entry = entries
         .iter()

@@ -266,7 +266,8 @@ impl Assembled {
         sink: &PartSink,
     ) {
         let mut parts = Vec::new();
-        let state = match answer {
+        let s = statuses.iter_mut().find(|s| s.source == kind).expect("every source has a status");
+        s.state = match answer {
             None => SourceState::Failed { reason: SourceFailure::TimedOut },
             Some(answer) => match self.apply(answer, keys, &mut parts) {
                 Ok(state) => state,
@@ -274,14 +275,11 @@ impl Assembled {
                     self.session_expired |= matches!(e, SourceError::SessionExpired);
                     let reason = failure(&e);
                     tracing::warn!(source = ?kind, ?reason, "source failed");
-                    let s = statuses.iter_mut().find(|s| s.source == kind).expect("every source has a status");
                     s.detail = Some(sources::sanitize::text(&e.to_string()));
                     SourceState::Failed { reason }
                 }
             },
         };
-        let s = statuses.iter_mut().find(|s| s.source == kind).expect("every source has a status");
-        s.state = state;
         s.elapsed_ms = Some(elapsed.as_millis().min(u32::MAX as u128) as u32);
         s.fetched_at = Some(Utc::now().to_rfc3339());
         parts.push(OverviewPart::Status { status: s.clone() });
@@ -374,14 +372,13 @@ impl Assembled {
     }
 
     fn allergies_part(&self) -> OverviewPart {
-        let items: Vec<MergedAllergy> =
-            crate::merge::allergies(&[self.municipal_allergies.clone(), self.kj_allergies.clone()]);
+        let items: Vec<MergedAllergy> = crate::merge::allergies(&[&self.municipal_allergies, &self.kj_allergies]);
         OverviewPart::Allergies { items }
     }
 
     fn medications_part(&self) -> OverviewPart {
         let items: Vec<MergedMedication> =
-            crate::merge::medications(&[self.municipal_medications.clone(), self.list_medications.clone()]);
+            crate::merge::medications(&[&self.municipal_medications, &self.list_medications]);
         OverviewPart::Medications { items, retrievals: self.retrievals.clone() }
     }
 }

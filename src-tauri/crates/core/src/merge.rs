@@ -36,10 +36,10 @@ fn differs(a: Option<&str>, b: Option<&str>) -> bool {
 }
 
 /// Merges allergy lists, each already from one source, in the order given.
-pub fn allergies(lists: &[Vec<Allergy>]) -> Vec<MergedAllergy> {
+pub fn allergies<L: AsRef<[Allergy]>>(lists: &[L]) -> Vec<MergedAllergy> {
     let mut merged: Vec<MergedAllergy> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for a in lists.iter().flatten() {
+    for a in lists.iter().flat_map(AsRef::as_ref) {
         match index.get(&identity(a.code.as_deref(), &a.substance)).map(|&i| &mut merged[i]) {
             Some(m) => {
                 if differs(m.allergy.criticality.as_deref(), a.criticality.as_deref()) {
@@ -66,10 +66,10 @@ pub fn allergies(lists: &[Vec<Allergy>]) -> Vec<MergedAllergy> {
 }
 
 /// Merges medication lists, each already from one source, in the order given.
-pub fn medications(lists: &[Vec<Medication>]) -> Vec<MergedMedication> {
+pub fn medications<L: AsRef<[Medication]>>(lists: &[L]) -> Vec<MergedMedication> {
     let mut merged: Vec<MergedMedication> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for m in lists.iter().flatten() {
+    for m in lists.iter().flat_map(AsRef::as_ref) {
         let keys: Vec<String> = if m.codes.is_empty() {
             vec![identity(None, &m.name)]
         } else {

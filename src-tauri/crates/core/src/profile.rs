@@ -45,17 +45,20 @@ pub struct NationalSettings {
 }
 
 impl NationalSettings {
+    /// A service's slot by its profile name; `None` for a name the profile does not have.
+    pub fn service_mut(&mut self, name: &str) -> Option<&mut Option<ServiceSettings>> {
+        match name {
+            "kjernejournal" => Some(&mut self.kjernejournal),
+            "medication_list" => Some(&mut self.medication_list),
+            "documents" => Some(&mut self.documents),
+            "person" => Some(&mut self.person),
+            _ => None,
+        }
+    }
+
     /// Sets a service by its profile name; `false` for a name the profile does not have.
     pub fn set(&mut self, name: &str, settings: ServiceSettings) -> bool {
-        let slot = match name {
-            "kjernejournal" => &mut self.kjernejournal,
-            "medication_list" => &mut self.medication_list,
-            "documents" => &mut self.documents,
-            "person" => &mut self.person,
-            _ => return false,
-        };
-        *slot = Some(settings);
-        true
+        self.service_mut(name).map(|slot| *slot = Some(settings)).is_some()
     }
 
     /// The configured services with their profile names.

@@ -4,19 +4,19 @@
 //! every other source stays fresh with its parts; nothing panics. The sandbox's own
 //! fault switches are exercised in `patient_view.rs`.
 
-use arbeidsflate_core::aggregate::Concurrency;
-use arbeidsflate_core::keystore::EphemeralStore;
-use arbeidsflate_core::profile::ServiceSettings;
+mod common;
+
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::overview::{
     AccessRequest, OverviewPart, PatientTarget, SourceFailure, SourceKind, SourceState, SourceStatus,
 };
-use arbeidsflate_model::view::{ClinicianRole, WorklistEntry};
+use arbeidsflate_model::view::WorklistEntry;
 use arbeidsflate_model::ErrorCode;
-use sandbox::{Sandbox, SandboxOptions};
+use common::{nin_of, open, signed_in_with, worklist, Setup};
+use sandbox::Sandbox;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -94,61 +94,16 @@ async fn hostile(how: Misbehaviour) -> Hostile {
     Hostile { url, requests }
 }
 
-struct Setup {
-    sb: Sandbox,
-    ws: Workspace,
-    entries: Vec<WorklistEntry>,
-}
-
-/// Signs in against the sandbox with `edit` applied to the profile (as `patient_view.rs`).
-async fn signed_in_with(edit: impl FnOnce(&mut Profile)) -> Setup {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
-    let mut profile = Profile::sandbox(
-        &sb.idp_url,
-        &sb.fhir_url,
-        sandbox::MUNICIPAL_AUDIENCE,
-        sandbox::MUNICIPAL_SCOPE,
-        sandbox::CLIENT_ID,
-    );
-    for e in sb.national_endpoints() {
-        let settings = ServiceSettings { base_url: e.base_url, audience: e.audience.into(), scope: e.scope };
-        assert!(profile.national.set(e.service, settings));
-    }
-    edit(&mut profile);
-    let pid = sb.clinicians.iter().find(|c| c.role == ClinicianRole::HomeCareNurse).unwrap().pid.clone();
-    let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid));
-    ws.sign_in_headless().await.unwrap();
-    let entries = ws.worklist().await.unwrap().entries;
-    Setup { sb, ws, entries }
-}
-
 /// Points one national service (by its profile name) at `url`, keeping its audience.
 fn point(profile: &mut Profile, service: &str, url: &str) {
-    let settings = match service {
-        "kjernejournal" => &mut profile.national.kjernejournal,
-        "medication_list" => &mut profile.national.medication_list,
-        "documents" => &mut profile.national.documents,
-        "person" => &mut profile.national.person,
-        other => panic!("no national service {other}"),
-    };
+    let settings = profile.national.service_mut(service).unwrap_or_else(|| panic!("no national service {service}"));
     settings.as_mut().expect("configured").base_url = url.to_string();
 }
 
-async fn open(
-    ws: &Workspace,
-    target: PatientTarget,
-    access: Option<AccessRequest>,
-) -> (Vec<SourceStatus>, Vec<OverviewPart>) {
-    let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
-    let sink = parts.clone();
-    let sink = Arc::new(move |p| sink.lock().unwrap().extend(p));
-    let statuses = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await.unwrap();
-    let parts = parts.lock().unwrap().clone();
-    (statuses, parts)
-}
-
-fn nin_of(entry: &WorklistEntry) -> String {
-    entry.national_id.replace(' ', "")
+/// Opens a patient, which must succeed; every source's status and every part.
+async fn open_ok(ws: &Workspace, target: PatientTarget) -> (Vec<SourceStatus>, Vec<OverviewPart>) {
+    let (result, parts) = open(ws, target, None).await;
+    (result.unwrap(), parts)
 }
 
 /// A worklist patient every source has something for, so a missing part means a lost one.
@@ -217,8 +172,7 @@ async fn one_hostile_national_service_fails_alone_with_a_reason() {
         let server = hostile(how).await;
         let Setup { sb, ws, entries } = signed_in_with(|p| point(p, service, &server.url)).await;
         let entry = full_patient(&sb, &entries);
-        let (statuses, parts) =
-            open(&ws, PatientTarget::Worklist { patient_ref: entry.patient_ref.clone() }, None).await;
+        let (statuses, parts) = open_ok(&ws, worklist(entry)).await;
         assert!(server.requests.load(Ordering::SeqCst) > 0, "{service} was asked");
         let failed = status_of(&statuses, kind);
         assert_eq!(failed.state, SourceState::Failed { reason: SourceFailure::Malformed }, "{service} {how:?}");
@@ -240,7 +194,7 @@ async fn a_service_that_never_answers_is_given_up_at_its_deadline() {
     .await;
     let entry = full_patient(&sb, &entries);
     let started = Instant::now();
-    let (statuses, parts) = open(&ws, PatientTarget::Worklist { patient_ref: entry.patient_ref.clone() }, None).await;
+    let (statuses, parts) = open_ok(&ws, worklist(entry)).await;
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "the deadline, not the server, decides: {:?}",
@@ -275,18 +229,9 @@ async fn a_number_failing_its_check_digits_reaches_no_national_service() {
     let check = bad.pop().unwrap();
     bad.push(if check == '9' { '0' } else { (check as u8 + 1) as char });
     let consent = Some(AccessRequest { basis: AccessBasis::Samtykke, reason: None });
-    let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
-    let sink = parts.clone();
-    let result = ws
-        .open_patient_view(
-            &PatientTarget::NationalId { national_id: bad },
-            consent.as_ref(),
-            Concurrency::Parallel,
-            Arc::new(move |p| sink.lock().unwrap().extend(p)),
-        )
-        .await;
+    let (result, parts) = open(&ws, PatientTarget::NationalId { national_id: bad }, consent).await;
     assert_eq!(result.unwrap_err().code, ErrorCode::InvalidNationalId);
-    assert!(parts.lock().unwrap().is_empty());
+    assert!(parts.is_empty());
     assert_eq!(server.requests.load(Ordering::SeqCst), asked_before, "no national service was asked");
     assert_eq!(sb.fhir_requests(), fhir_before, "nor the platform");
 }

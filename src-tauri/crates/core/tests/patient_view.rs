@@ -3,90 +3,17 @@
 //! where the worklist does not cover the patient, and a failing source keeps the
 //! others' data.
 
-use arbeidsflate_core::aggregate::Concurrency;
-use arbeidsflate_core::keystore::EphemeralStore;
-use arbeidsflate_core::profile::ServiceSettings;
-use arbeidsflate_core::{Profile, Workspace};
+mod common;
+
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::overview::{
     AccessRequest, DocumentView, NotAvailableReason, OverviewPart, PatientTarget, SourceFailure, SourceKind,
-    SourceState, SourceStatus,
+    SourceState,
 };
 use arbeidsflate_model::person::Address;
-use arbeidsflate_model::view::{ClinicianRole, WorklistEntry};
 use arbeidsflate_model::ErrorCode;
+use common::{nin_of, open, signed_in, signed_in_with, state_of, worklist, Setup};
 use sandbox::faults::{Fault, Service};
-use sandbox::{Sandbox, SandboxOptions};
-use std::sync::{Arc, Mutex};
-
-struct Setup {
-    sb: Sandbox,
-    ws: Workspace,
-    entries: Vec<WorklistEntry>,
-}
-
-fn profile_for(sb: &Sandbox) -> Profile {
-    let mut profile = Profile::sandbox(
-        &sb.idp_url,
-        &sb.fhir_url,
-        sandbox::MUNICIPAL_AUDIENCE,
-        sandbox::MUNICIPAL_SCOPE,
-        sandbox::CLIENT_ID,
-    );
-    for e in sb.national_endpoints() {
-        let settings = ServiceSettings { base_url: e.base_url, audience: e.audience.into(), scope: e.scope };
-        assert!(profile.national.set(e.service, settings));
-    }
-    profile
-}
-
-async fn signed_in_with(edit: impl FnOnce(&mut Profile)) -> Setup {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
-    let mut profile = profile_for(&sb);
-    edit(&mut profile);
-    let pid = sb.clinicians.iter().find(|c| c.role == ClinicianRole::HomeCareNurse).unwrap().pid.clone();
-    let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid));
-    ws.sign_in_headless().await.unwrap();
-    let entries = ws.worklist().await.unwrap().entries;
-    Setup { sb, ws, entries }
-}
-
-async fn signed_in() -> Setup {
-    signed_in_with(|_| {}).await
-}
-
-type Parts = Arc<Mutex<Vec<OverviewPart>>>;
-
-async fn open(
-    ws: &Workspace,
-    target: PatientTarget,
-    access: Option<AccessRequest>,
-) -> (Result<Vec<SourceStatus>, arbeidsflate_model::AppError>, Vec<OverviewPart>) {
-    let parts: Parts = Arc::default();
-    let sink = parts.clone();
-    let result = ws
-        .open_patient_view(
-            &target,
-            access.as_ref(),
-            Concurrency::Parallel,
-            Arc::new(move |p| sink.lock().unwrap().extend(p)),
-        )
-        .await;
-    let parts = parts.lock().unwrap().clone();
-    (result, parts)
-}
-
-fn worklist(entry: &WorklistEntry) -> PatientTarget {
-    PatientTarget::Worklist { patient_ref: entry.patient_ref.clone() }
-}
-
-fn nin_of(entry: &WorklistEntry) -> String {
-    entry.national_id.replace(' ', "")
-}
-
-fn state_of(statuses: &[SourceStatus], kind: SourceKind) -> SourceState {
-    statuses.iter().find(|s| s.source == kind).unwrap().state.clone()
-}
 
 fn allergies(parts: &[OverviewPart]) -> Vec<arbeidsflate_model::merged::MergedAllergy> {
     parts

@@ -1,6 +1,8 @@
 //! The correlation headers NHN's newer APIs refuse calls without.
 
-use axum::http::HeaderMap;
+use crate::api_guard::outcome;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 /// `nhn-source-system` and an `nhn-event-id` that looks like a UUID; the error names
 /// the first one missing or wrong.
@@ -13,4 +15,9 @@ pub fn require_correlation(headers: &HeaderMap) -> Result<(), String> {
         return Err("nhn-event-id must be a correlation UUID".into());
     }
     Ok(())
+}
+
+/// The service's answer when `require_correlation` fails (400 with an OperationOutcome).
+pub fn refusal_without_correlation(headers: &HeaderMap) -> Option<Response> {
+    require_correlation(headers).err().map(|why| outcome(StatusCode::BAD_REQUEST, "required", &why))
 }

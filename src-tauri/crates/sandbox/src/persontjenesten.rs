@@ -78,8 +78,8 @@ async fn get_by_nin(
     if let Err(r) = s.guard.check("POST", &format!("/api/{basis}/person/get-by-nin"), &headers) {
         return r.into_response();
     }
-    if let Err(why) = crate::nhn_headers::require_correlation(&headers) {
-        return outcome(StatusCode::BAD_REQUEST, "required", &why);
+    if let Some(r) = crate::nhn_headers::refusal_without_correlation(&headers) {
+        return r;
     }
     if basis != "legal-basis" && basis != "no-legal-basis" {
         return outcome(StatusCode::NOT_FOUND, "not-found", "use legal-basis or no-legal-basis");

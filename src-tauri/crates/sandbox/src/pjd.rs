@@ -103,11 +103,21 @@ pub fn router(state: Arc<PjdState>) -> Router {
     Router::new().route(SEARCH_PATH, post(search)).route(RETRIEVE_PATH, get(retrieve)).with_state(state)
 }
 
-/// The attestation is mandatory for this API: the access token must carry one.
-fn attested(claims: &Value) -> bool {
-    claims["authorization_details"]
+/// What every call must bring: a DPoP-bound token for this API carrying the trust
+/// framework attestation (mandatory here), and the `nhn-*` correlation headers.
+/// The service's answer when a call lacks any of it; `None` lets the call through.
+fn refusal(s: &PjdState, method: &str, path: &str, headers: &HeaderMap) -> Option<Response> {
+    let claims = match s.guard.check(method, path, headers) {
+        Ok(c) => c,
+        Err(r) => return Some(r.into_response()),
+    };
+    if let Some(r) = crate::nhn_headers::refusal_without_correlation(headers) {
+        return Some(r);
+    }
+    let attested = claims["authorization_details"]
         .as_array()
-        .is_some_and(|d| d.iter().any(|x| x["type"] == "nhn:tillitsrammeverk:parameters"))
+        .is_some_and(|d| d.iter().any(|x| x["type"] == "nhn:tillitsrammeverk:parameters"));
+    (!attested).then(|| outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required"))
 }
 
 async fn search(
@@ -115,15 +125,8 @@ async fn search(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let claims = match s.guard.check("POST", SEARCH_PATH, &headers) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
-    if let Err(why) = crate::nhn_headers::require_correlation(&headers) {
-        return outcome(StatusCode::BAD_REQUEST, "required", &why);
-    }
-    if !attested(&claims) {
-        return outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required");
+    if let Some(r) = refusal(&s, "POST", SEARCH_PATH, &headers) {
+        return r;
     }
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let nin = get("patient.identifier").map(|v| v.rsplit('|').next().unwrap_or(v)).unwrap_or_default();
@@ -156,15 +159,8 @@ async fn retrieve(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let claims = match s.guard.check("GET", RETRIEVE_PATH, &headers) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
-    if let Err(why) = crate::nhn_headers::require_correlation(&headers) {
-        return outcome(StatusCode::BAD_REQUEST, "required", &why);
-    }
-    if !attested(&claims) {
-        return outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required");
+    if let Some(r) = refusal(&s, "GET", RETRIEVE_PATH, &headers) {
+        return r;
     }
     let Some(nin) = headers.get("nhn-patient-nin").and_then(|v| v.to_str().ok()) else {
         return outcome(StatusCode::BAD_REQUEST, "required", "nhn-patient-nin is required");

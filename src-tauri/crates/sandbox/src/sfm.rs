@@ -107,8 +107,8 @@ async fn get_medication(State(s): State<Arc<SfmState>>, headers: HeaderMap, body
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
-    if let Err(why) = crate::nhn_headers::require_correlation(&headers) {
-        return outcome(StatusCode::BAD_REQUEST, "required", &why);
+    if let Some(r) = crate::nhn_headers::refusal_without_correlation(&headers) {
+        return r;
     }
     if claims[crate::idp::SECURITY_LEVEL_CLAIM] != "4" || claims[crate::idp::ASSURANCE_LEVEL_CLAIM] != "high" {
         return outcome(StatusCode::FORBIDDEN, "security", "SFM needs security level 4 and assurance high");

@@ -93,12 +93,7 @@ impl ApiClient {
     ) -> Result<Value, SourceError> {
         let answer = self.json_answer(method, url, build).await?;
         if !(200..300).contains(&answer.status) {
-            let diagnostics = outcome_text(&answer.body).unwrap_or_default();
-            return Err(match answer.status {
-                401 | 403 => SourceError::NotAuthorised(diagnostics),
-                404 => SourceError::NotFound,
-                status => SourceError::Http { status, diagnostics },
-            });
+            return Err(status_error(answer.status, &answer.body));
         }
         Ok(answer.body)
     }
@@ -114,11 +109,27 @@ impl ApiClient {
         let resp = self.send(method, url, build).await?;
         let status = resp.status().as_u16();
         let bytes = read_limited(resp).await?;
-        match serde_json::from_slice(&bytes) {
-            Ok(body) => Ok(JsonAnswer { status, body }),
-            Err(_) if !(200..300).contains(&status) => Ok(JsonAnswer { status, body: Value::Null }),
-            Err(e) => Err(SourceError::Malformed(format!("not JSON: {e}"))),
-        }
+        Ok(JsonAnswer { status, body: parse_body(status, &bytes)? })
+    }
+}
+
+/// An answer's body as JSON. A refusal may carry anything, or nothing (`Null` then);
+/// a success must be JSON.
+pub fn parse_body(status: u16, bytes: &[u8]) -> Result<Value, SourceError> {
+    match serde_json::from_slice(bytes) {
+        Ok(body) => Ok(body),
+        Err(_) if !(200..300).contains(&status) => Ok(Value::Null),
+        Err(e) => Err(SourceError::Malformed(format!("not JSON: {e}"))),
+    }
+}
+
+/// The typed error for a non-success answer, with its `OperationOutcome`'s words.
+pub fn status_error(status: u16, body: &Value) -> SourceError {
+    let diagnostics = outcome_text(body).unwrap_or_default();
+    match status {
+        401 | 403 => SourceError::NotAuthorised(diagnostics),
+        404 => SourceError::NotFound,
+        status => SourceError::Http { status, diagnostics },
     }
 }
 

@@ -3,7 +3,7 @@
 //! retrieval whose bytes must be what the document says it is. Calls need a token
 //! attested for this patient, so the authoriser is given per call.
 
-use crate::api::{outcome_text, read_limited, ApiClient};
+use crate::api::{outcome_text, parse_body, read_limited, status_error, ApiClient};
 use crate::nhn::{self, NhnContext};
 use crate::normalize::provenance;
 use crate::{sanitize, RequestAuthorizer, SourceError};
@@ -90,16 +90,9 @@ impl DocumentSharing {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u32>().ok())
             .unwrap_or(0);
-        let bytes = read_limited(resp).await?;
-        let body: Value =
-            serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(format!("not JSON: {e}")))?;
+        let body = parse_body(status, &read_limited(resp).await?)?;
         if !(200..300).contains(&status) {
-            let diagnostics = outcome_text(&body).unwrap_or_default();
-            return Err(if status == 401 || status == 403 {
-                SourceError::NotAuthorised(diagnostics)
-            } else {
-                SourceError::Http { status, diagnostics }
-            });
+            return Err(status_error(status, &body));
         }
         if body["resourceType"] != "Bundle" {
             return Err(SourceError::Malformed(format!("expected Bundle, got {}", body["resourceType"])));

@@ -3,7 +3,7 @@
 //! create, versioned update and transactions, turning `OperationOutcome`s into typed
 //! errors.
 
-use crate::api::{outcome_text, ApiClient};
+use crate::api::{outcome_text, parse_body, status_error, ApiClient};
 use crate::{RequestAuthorizer, SourceError};
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, ETAG, LOCATION};
 use serde_json::Value;
@@ -259,25 +259,12 @@ impl FhirClient {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes = crate::api::read_limited(resp).await?;
-        let parsed: Option<Value> = if bytes.iter().all(u8::is_ascii_whitespace) {
-            None
-        } else {
-            match serde_json::from_slice(&bytes) {
-                Ok(v) => Some(v),
-                Err(_) if !(200..300).contains(&status) => None,
-                Err(e) => return Err(SourceError::Malformed(format!("not JSON: {e}"))),
-            }
-        };
+        // Writes may be answered with headers only.
+        let parsed = if bytes.iter().all(u8::is_ascii_whitespace) { Value::Null } else { parse_body(status, &bytes)? };
         if !(200..300).contains(&status) {
-            // The same mapping as `ApiClient::json`, which cannot give us the headers.
-            let diagnostics = parsed.as_ref().and_then(outcome_text).unwrap_or_default();
-            return Err(match status {
-                401 | 403 => SourceError::NotAuthorised(diagnostics),
-                404 => SourceError::NotFound,
-                status => SourceError::Http { status, diagnostics },
-            });
+            return Err(status_error(status, &parsed));
         }
-        Ok((status, headers, parsed))
+        Ok((status, headers, (!parsed.is_null()).then_some(parsed)))
     }
 }
 

@@ -21,7 +21,7 @@ pub struct NhnContext {
 impl NhnContext {
     /// `nhn-source-system` and a fresh `nhn-event-id`: for every call.
     pub fn correlation(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        r.header("nhn-source-system", &self.source_system).header("nhn-event-id", crate::random_uuid())
+        correlate(r, &self.source_system)
     }
 
     /// Every `nhn-*` header but the patient's number: for calls that read patient data.
@@ -37,10 +37,12 @@ impl NhnContext {
 pub fn headers(r: reqwest::RequestBuilder, ctx: Option<&NhnContext>) -> reqwest::RequestBuilder {
     match ctx {
         Some(ctx) => ctx.apply(r),
-        None => r
-            .header("nhn-source-system", concat!("Arbeidsflate ", env!("CARGO_PKG_VERSION")))
-            .header("nhn-event-id", crate::random_uuid()),
+        None => correlate(r, concat!("Arbeidsflate ", env!("CARGO_PKG_VERSION"))),
     }
+}
+
+fn correlate(r: reqwest::RequestBuilder, source_system: &str) -> reqwest::RequestBuilder {
+    r.header("nhn-source-system", source_system).header("nhn-event-id", crate::random_uuid())
 }
 
 /// URL-encoded JSON naming the helsepersonell category.

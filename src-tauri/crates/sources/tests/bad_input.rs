@@ -18,20 +18,13 @@ use sources::documents::DocumentSharing;
 use sources::kjernejournal::{KjOutcome, Kjernejournal, NhnContext};
 use sources::person::PersonLookup;
 use sources::sfm::Sfm;
-use sources::{sanitize, AuthFuture, AuthHeaders, FhirClient, MunicipalPlatform, RequestAuthorizer, SourceError};
+use sources::{sanitize, FhirClient, MunicipalPlatform, RequestAuthorizer, SourceError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A bearer token and no DPoP: the hostile server checks nothing.
-struct TestAuth;
-
-impl RequestAuthorizer for TestAuth {
-    fn authorize<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> AuthFuture<'a> {
-        Box::pin(async { Ok(AuthHeaders { authorization: "Bearer test".into(), dpop: None }) })
-    }
-    fn observe_nonce(&self, _: &str, _: &str) {}
-}
+mod common;
+use common::TestBearer as TestAuth;
 
 /// A running hostile server: its base URL, how many requests it got and how many body
 /// bytes its oversized answers produced.

@@ -6,13 +6,13 @@
 use sandbox::{Sandbox, SandboxOptions};
 use serde_json::{json, Value};
 use sources::fhir::{is_version_conflict, Disposition, FhirClient, MAX_PAGES};
-use sources::{AuthFuture, AuthHeaders, RequestAuthorizer, SourceError};
+use sources::SourceError;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 mod common;
-use common::signed_in;
+use common::{signed_in, update_then_stale_update, TestBearer};
 
 async fn sandbox_client() -> (Sandbox, FhirClient) {
     let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
@@ -129,26 +129,8 @@ async fn versioned_update_succeeds_once_and_a_stale_version_is_a_typed_conflict(
     let (_sb, fhir) = sandbox_client().await;
     let found = fhir.search_first_page("Patient", &[("_count", "1")]).await.unwrap();
     let id = found.matches[0]["id"].as_str().unwrap().to_string();
-    let current = fhir.read("Patient", &id).await.unwrap();
-    let version = current["meta"]["versionId"].as_str().unwrap().to_string();
-
-    let mut edited = current.clone();
-    edited["telecom"] = json!([{"system": "phone", "value": "+4799999999"}]);
-    let updated = fhir.update(&edited, &version).await.unwrap();
-    assert_eq!(updated.disposition, Disposition::Updated);
-    let new_version = updated.version.clone().unwrap();
-    assert_ne!(new_version, version);
-
-    let mut stale = current.clone();
-    stale["gender"] = json!("unknown");
-    let err = fhir.update(&stale, &version).await.unwrap_err();
-    assert!(is_version_conflict(&err), "{err:?}");
+    let (_, _, err) = update_then_stale_update(&fhir, &id).await;
     assert!(err.to_string().contains("version"), "the server's diagnostics reach the error: {err}");
-
-    let now = fhir.read("Patient", &id).await.unwrap();
-    assert_eq!(now["meta"]["versionId"], new_version.as_str());
-    assert_eq!(now["telecom"][0]["value"], "+4799999999");
-    assert_eq!(now["gender"], current["gender"], "the stale write changed nothing");
 }
 
 #[tokio::test]
@@ -202,16 +184,6 @@ async fn operation_outcomes_become_typed_errors() {
     assert!(matches!(err, SourceError::Http { status: 400, .. }), "{err:?}");
     let not_a_resource = json!({"resourceType": "Spaceship"});
     assert!(matches!(fhir.create_conditional(&not_a_resource, "_id=x").await, Err(SourceError::InvalidInput(_))));
-}
-
-/// Authorises nothing: for servers that do no auth.
-struct NoAuth;
-
-impl RequestAuthorizer for NoAuth {
-    fn authorize<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> AuthFuture<'a> {
-        Box::pin(async { Ok(AuthHeaders { authorization: "Bearer test".into(), dpop: None }) })
-    }
-    fn observe_nonce(&self, _: &str, _: &str) {}
 }
 
 /// A server that answers by the first path segment: `loop` (a `next` link back to an
@@ -283,7 +255,7 @@ async fn a_hostile_server_cannot_make_the_client_loop_or_accept_odd_answers() {
             helseid::http_client(Duration::from_secs(5)),
             format!("{origin}/{path}"),
             "peer",
-            Arc::new(NoAuth),
+            Arc::new(TestBearer),
         )
     };
 

@@ -7,6 +7,8 @@
 use arbeidsflate_model::nin::NationalId;
 use helseid::{ClientKeys, HelseIdClient, HelseIdConfig, Session, SigningKey};
 use sandbox::Sandbox;
+use serde_json::{json, Value};
+use sources::fhir::{is_version_conflict, Disposition, FhirClient};
 use sources::{AuthFuture, AuthHeaders, RequestAuthorizer, SourceError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,4 +100,40 @@ pub async fn signed_in(sb: &Sandbox) -> Arc<Authorizer> {
 pub fn first_patient(sb: &Sandbox, pred: impl Fn(&str) -> bool) -> NationalId {
     let nin = sb.patient_nins().into_iter().find(|nin| pred(nin)).expect("such a synthetic patient exists");
     NationalId::parse(&nin).unwrap()
+}
+
+/// A bearer token and no DPoP, for servers that check nothing (hostile test servers,
+/// the independent FHIR peer).
+pub struct TestBearer;
+
+impl RequestAuthorizer for TestBearer {
+    fn authorize<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> AuthFuture<'a> {
+        Box::pin(async { Ok(AuthHeaders { authorization: "Bearer test".into(), dpop: None }) })
+    }
+    fn observe_nonce(&self, _: &str, _: &str) {}
+}
+
+/// The versioned-update scenario run against the sandbox and the peer: an update with
+/// the current version succeeds with a new one; a second update with the now stale
+/// version is a typed conflict and changes nothing. Returns the patient as it was, the
+/// new version and the conflict.
+pub async fn update_then_stale_update(fhir: &FhirClient, id: &str) -> (Value, String, SourceError) {
+    let current = fhir.read("Patient", id).await.unwrap();
+    let version = current["meta"]["versionId"].as_str().unwrap().to_string();
+    let mut edited = current.clone();
+    edited["telecom"] = json!([{"system": "phone", "value": "+4799999999"}]);
+    let updated = fhir.update(&edited, &version).await.unwrap();
+    assert_eq!(updated.disposition, Disposition::Updated);
+    let new_version = updated.version.clone().unwrap();
+    assert_ne!(new_version, version);
+
+    let mut stale = current.clone();
+    stale["gender"] = json!("unknown");
+    let err = fhir.update(&stale, &version).await.unwrap_err();
+    assert!(is_version_conflict(&err), "{err:?}");
+    let now = fhir.read("Patient", id).await.unwrap();
+    assert_eq!(now["meta"]["versionId"], new_version.as_str());
+    assert_eq!(now["telecom"][0]["value"], "+4799999999");
+    assert_eq!(now["gender"], current["gender"], "the stale write changed nothing");
+    (current, new_version, err)
 }

@@ -1,0 +1,92 @@
+//! Signing a workspace in against the sandbox with every national simulator, and
+//! opening patients with their parts collected: shared by the patient-view tests and
+//! the overview latency example.
+
+// Each user of this module uses a different part of it.
+#![allow(dead_code)]
+
+use arbeidsflate_core::aggregate::Concurrency;
+use arbeidsflate_core::keystore::EphemeralStore;
+use arbeidsflate_core::profile::ServiceSettings;
+use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceKind, SourceState, SourceStatus};
+use arbeidsflate_model::view::{ClinicianRole, WorklistEntry};
+use arbeidsflate_model::AppError;
+use sandbox::{Sandbox, SandboxOptions};
+use std::sync::{Arc, Mutex};
+
+pub struct Setup {
+    pub sb: Sandbox,
+    pub ws: Workspace,
+    pub entries: Vec<WorklistEntry>,
+}
+
+/// The sandbox's profile with every national service it simulates.
+pub fn profile_for(sb: &Sandbox) -> Profile {
+    let mut profile = Profile::sandbox(
+        &sb.idp_url,
+        &sb.fhir_url,
+        sandbox::MUNICIPAL_AUDIENCE,
+        sandbox::MUNICIPAL_SCOPE,
+        sandbox::CLIENT_ID,
+    );
+    for e in sb.national_endpoints() {
+        let settings = ServiceSettings { base_url: e.base_url, audience: e.audience.into(), scope: e.scope };
+        assert!(profile.national.set(e.service, settings));
+    }
+    profile
+}
+
+/// Signs in as the first clinician in `role`, with `edit` applied to the profile, and
+/// loads the worklist.
+pub async fn signed_in_as(role: ClinicianRole, edit: impl FnOnce(&mut Profile)) -> Setup {
+    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let mut profile = profile_for(&sb);
+    edit(&mut profile);
+    let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
+    let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid));
+    ws.sign_in_headless().await.unwrap();
+    let entries = ws.worklist().await.unwrap().entries;
+    Setup { sb, ws, entries }
+}
+
+/// The home-care nurse, with `edit` applied to the profile.
+pub async fn signed_in_with(edit: impl FnOnce(&mut Profile)) -> Setup {
+    signed_in_as(ClinicianRole::HomeCareNurse, edit).await
+}
+
+pub async fn signed_in() -> Setup {
+    signed_in_with(|_| {}).await
+}
+
+/// Opens a patient in parallel; the result and every part in the order they came.
+pub async fn open(
+    ws: &Workspace,
+    target: PatientTarget,
+    access: Option<AccessRequest>,
+) -> (Result<Vec<SourceStatus>, AppError>, Vec<OverviewPart>) {
+    let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
+    let sink = parts.clone();
+    let result = ws
+        .open_patient_view(
+            &target,
+            access.as_ref(),
+            Concurrency::Parallel,
+            Arc::new(move |p| sink.lock().unwrap().extend(p)),
+        )
+        .await;
+    let parts = parts.lock().unwrap().clone();
+    (result, parts)
+}
+
+pub fn worklist(entry: &WorklistEntry) -> PatientTarget {
+    PatientTarget::Worklist { patient_ref: entry.patient_ref.clone() }
+}
+
+pub fn nin_of(entry: &WorklistEntry) -> String {
+    entry.national_id.replace(' ', "")
+}
+
+pub fn state_of(statuses: &[SourceStatus], kind: SourceKind) -> SourceState {
+    statuses.iter().find(|s| s.source == kind).unwrap().state.clone()
+}
