@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 #[path = "../../src-tauri/crates/sources/tests/common/mod.rs"]
 mod common;
 
-use common::{update_then_stale_update, TestBearer};
+use common::{transaction_with_a_reference, update_then_stale_update, TestBearer};
 use sources::fhir::{is_version_conflict, Disposition, FhirClient};
 use sources::SourceError;
 use std::collections::BTreeSet;
@@ -175,20 +175,7 @@ async fn conditional_create_versioned_update_and_last_updated_on_the_peer() {
 #[tokio::test]
 async fn transactions_on_the_peer() {
     let (_peer, fhir, resources) = loaded_peer().await;
-    let bundle = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"fullUrl": "urn:uuid:0b9c4a52-1d7e-4f55-9a51-3a3c7f1f0a01",
-         "resource": {"resourceType": "Patient", "identifier": [{"system": "urn:test", "value": "tx-1"}]},
-         "request": {"method": "POST", "url": "Patient"}},
-        {"resource": {"resourceType": "AllergyIntolerance", "code": {"text": "Penicillin"},
-                      "patient": {"reference": "urn:uuid:0b9c4a52-1d7e-4f55-9a51-3a3c7f1f0a01"}},
-         "request": {"method": "POST", "url": "AllergyIntolerance"}}
-    ]});
-    let entries = fhir.transaction(&bundle).await.unwrap();
-    assert_eq!(entries.iter().map(|e| e.status).collect::<Vec<_>>(), vec![201, 201]);
-    let patient_id = entries[0].resource.as_ref().unwrap()["id"].as_str().unwrap().to_string();
-    let allergy_id = entries[1].resource.as_ref().unwrap()["id"].as_str().unwrap().to_string();
-    let allergy = fhir.read("AllergyIntolerance", &allergy_id).await.unwrap();
-    assert_eq!(allergy["patient"]["reference"], format!("Patient/{patient_id}"), "urn:uuid rewritten");
+    transaction_with_a_reference(&fhir).await;
 
     // A stale version refuses the whole transaction with 412, a typed conflict.
     let existing = of_type(&resources, "Patient").next().unwrap()["id"].as_str().unwrap().to_string();

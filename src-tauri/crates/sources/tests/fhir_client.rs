@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod common;
-use common::{signed_in, update_then_stale_update, TestBearer};
+use common::{signed_in, transaction_with_a_reference, update_then_stale_update, TestBearer};
 
 async fn sandbox_client() -> (Sandbox, FhirClient) {
     let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
@@ -137,22 +137,9 @@ async fn versioned_update_succeeds_once_and_a_stale_version_is_a_typed_conflict(
 async fn a_transaction_applies_every_entry_or_none() {
     let (sb, fhir) = sandbox_client().await;
     let count = sb.resource_count;
-    let bundle = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"fullUrl": "urn:uuid:0b9c4a52-1d7e-4f55-9a51-3a3c7f1f0a01",
-         "resource": {"resourceType": "Patient", "identifier": [{"system": "urn:test", "value": "tx-1"}]},
-         "request": {"method": "POST", "url": "Patient"}},
-        {"resource": {"resourceType": "AllergyIntolerance", "code": {"text": "Penicillin"},
-                      "patient": {"reference": "urn:uuid:0b9c4a52-1d7e-4f55-9a51-3a3c7f1f0a01"}},
-         "request": {"method": "POST", "url": "AllergyIntolerance"}}
-    ]});
-    let entries = fhir.transaction(&bundle).await.unwrap();
-    assert_eq!(entries.iter().map(|e| e.status).collect::<Vec<_>>(), vec![201, 201]);
-    let patient_id = entries[0].resource.as_ref().unwrap()["id"].as_str().unwrap().to_string();
+    let (entries, patient_id) = transaction_with_a_reference(&fhir).await;
     assert!(entries[0].location.as_deref().unwrap().starts_with(&format!("Patient/{patient_id}")));
     assert_eq!(entries[0].etag.as_deref(), Some("W/\"1\""));
-    let allergy_id = entries[1].resource.as_ref().unwrap()["id"].as_str().unwrap();
-    let allergy = fhir.read("AllergyIntolerance", allergy_id).await.unwrap();
-    assert_eq!(allergy["patient"]["reference"], format!("Patient/{patient_id}"), "urn:uuid rewritten");
     assert_eq!(sb.fhir_resources().len(), count + 2);
 
     // The second entry fails (stale version): the first must not be applied either.

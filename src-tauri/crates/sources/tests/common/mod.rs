@@ -8,7 +8,7 @@ use arbeidsflate_model::nin::NationalId;
 use helseid::{ClientKeys, HelseIdClient, HelseIdConfig, Session, SigningKey};
 use sandbox::Sandbox;
 use serde_json::{json, Value};
-use sources::fhir::{is_version_conflict, Disposition, FhirClient};
+use sources::fhir::{is_version_conflict, Disposition, FhirClient, TransactionEntry};
 use sources::{AuthFuture, AuthHeaders, RequestAuthorizer, SourceError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,4 +136,25 @@ pub async fn update_then_stale_update(fhir: &FhirClient, id: &str) -> (Value, St
     assert_eq!(now["telecom"][0]["value"], "+4799999999");
     assert_eq!(now["gender"], current["gender"], "the stale write changed nothing");
     (current, new_version, err)
+}
+
+/// The transaction scenario run against the sandbox and the peer: a new Patient and an
+/// allergy that refers to it by `urn:uuid`, both created, the reference rewritten to
+/// the Patient's new id. Returns the entries and the Patient's id.
+pub async fn transaction_with_a_reference(fhir: &FhirClient) -> (Vec<TransactionEntry>, String) {
+    let bundle = json!({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:0b9c4a52-1d7e-4f55-9a51-3a3c7f1f0a01",
+         "resource": {"resourceType": "Patient", "identifier": [{"system": "urn:test", "value": "tx-1"}]},
+         "request": {"method": "POST", "url": "Patient"}},
+        {"resource": {"resourceType": "AllergyIntolerance", "code": {"text": "Penicillin"},
+                      "patient": {"reference": "urn:uuid:0b9c4a52-1d7e-4f55-9a51-3a3c7f1f0a01"}},
+         "request": {"method": "POST", "url": "AllergyIntolerance"}}
+    ]});
+    let entries = fhir.transaction(&bundle).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.status).collect::<Vec<_>>(), vec![201, 201]);
+    let patient_id = entries[0].resource.as_ref().unwrap()["id"].as_str().unwrap().to_string();
+    let allergy_id = entries[1].resource.as_ref().unwrap()["id"].as_str().unwrap();
+    let allergy = fhir.read("AllergyIntolerance", allergy_id).await.unwrap();
+    assert_eq!(allergy["patient"]["reference"], format!("Patient/{patient_id}"), "urn:uuid rewritten");
+    (entries, patient_id)
 }
