@@ -19,6 +19,29 @@ fn link(prev_hash: &str, at: &str, entry: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Appends inside the caller's transaction, so the entry and the data it concerns
+/// are stored together or not at all.
+pub(crate) fn append_in(tx: &rusqlite::Transaction<'_>, at: &str, entry: &str) -> Result<i64, StoreError> {
+    let prev: Option<String> =
+        tx.query_row("SELECT hash FROM access_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).optional()?;
+    let prev = prev.unwrap_or_else(|| GENESIS.to_string());
+    let hash = link(&prev, at, entry);
+    tx.execute(
+        "INSERT INTO access_log (at, entry, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)",
+        [at, entry, &prev, &hash],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// A stored access log entry; its hash names it (the shipped AuditEvent's id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedAccess {
+    pub seq: i64,
+    pub at: String,
+    pub entry: String,
+    pub hash: String,
+}
+
 /// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
@@ -31,17 +54,34 @@ impl Store {
     /// Appends an entry (JSON, the caller's shape) at `at` (RFC 3339, UTC); its sequence number.
     pub fn append_access(&self, at: &str, entry: &str) -> Result<i64, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
-        let prev: Option<String> =
-            tx.query_row("SELECT hash FROM access_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).optional()?;
-        let prev = prev.unwrap_or_else(|| GENESIS.to_string());
-        let hash = link(&prev, at, entry);
-        tx.execute(
-            "INSERT INTO access_log (at, entry, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)",
-            [at, entry, &prev, &hash],
-        )?;
-        let seq = tx.last_insert_rowid();
+        let seq = append_in(&tx, at, entry)?;
         tx.commit()?;
         Ok(seq)
+    }
+
+    /// Entries not yet shipped to the platform, oldest first, at most `limit`.
+    pub fn unshipped_access(&self, limit: usize) -> Result<Vec<LoggedAccess>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, at, entry, hash FROM access_log WHERE shipped = 0 ORDER BY seq LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(LoggedAccess { seq: r.get(0)?, at: r.get(1)?, entry: r.get(2)?, hash: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The platform confirmed it holds the entry.
+    pub fn mark_shipped(&self, seq: i64) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE access_log SET shipped = 1 WHERE seq = ?1", [seq])?;
+        Ok(())
+    }
+
+    /// Every entry, oldest first (for `audit` listings).
+    pub fn access_entries(&self) -> Result<Vec<LoggedAccess>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT seq, at, entry, hash FROM access_log ORDER BY seq")?;
+        let rows = stmt
+            .query_map([], |r| Ok(LoggedAccess { seq: r.get(0)?, at: r.get(1)?, entry: r.get(2)?, hash: r.get(3)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Walks the chain from the start; an edited, removed or reordered entry breaks it.

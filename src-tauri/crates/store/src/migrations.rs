@@ -4,11 +4,20 @@
 use rusqlite::Connection;
 
 /// Every migration in order; the schema version is the number applied.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_cache", include_str!("../migrations/0001_cache.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_cache", include_str!("../migrations/0001_cache.sql")),
+    ("0002_offline", include_str!("../migrations/0002_offline.sql")),
+];
 
 pub fn apply(conn: &Connection) -> Result<(), rusqlite::Error> {
+    apply_up_to(conn, MIGRATIONS.len())
+}
+
+/// Applies the migrations up to `target` (a schema version): for tests that start
+/// from a database an earlier release left behind.
+pub fn apply_up_to(conn: &Connection, target: usize) -> Result<(), rusqlite::Error> {
     let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))? as usize;
-    for (version, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (version, (name, sql)) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))?;

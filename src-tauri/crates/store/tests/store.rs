@@ -34,7 +34,7 @@ fn the_database_is_created_reopened_and_migrated_to_the_latest_schema() {
     let master = MasterKey::generate();
     let (store, opened) = Store::open(&data, PID, &master).unwrap();
     assert_eq!(opened, Opened::Created);
-    assert_eq!(store.schema_version().unwrap() as usize, 1);
+    assert_eq!(store.schema_version().unwrap() as usize, arbeidsflate_store::MIGRATIONS.len());
     put_name(&store);
     drop(store);
     let (store, opened) = Store::open(&data, PID, &master).unwrap();
