@@ -119,12 +119,40 @@ impl FhirClient {
         params: &[(&str, &str)],
         max_pages: usize,
     ) -> Result<SearchResult, SourceError> {
+        let mut result = SearchResult::default();
+        self.each_page(rtype, params, max_pages, |page| {
+            result.matches.extend(page.matches);
+            result.included.extend(page.included);
+            result.skipped += page.skipped;
+            Ok(())
+        })
+        .await?;
+        Ok(result)
+    }
+
+    /// Like `search`, but hands each page to `on_page` as it arrives instead of
+    /// collecting them: memory stays at one page however many there are.
+    pub async fn search_each_page(
+        &self,
+        rtype: &str,
+        params: &[(&str, &str)],
+        on_page: impl FnMut(SearchResult) -> Result<(), SourceError>,
+    ) -> Result<(), SourceError> {
+        self.each_page(rtype, params, MAX_PAGES, on_page).await
+    }
+
+    async fn each_page(
+        &self,
+        rtype: &str,
+        params: &[(&str, &str)],
+        max_pages: usize,
+        mut on_page: impl FnMut(SearchResult) -> Result<(), SourceError>,
+    ) -> Result<(), SourceError> {
         let mut url =
             url::Url::parse(&format!("{}/{rtype}", self.base)).map_err(|e| SourceError::Config(e.to_string()))?;
         url.query_pairs_mut().extend_pairs(params);
         let mut next = Some(url.to_string());
         let mut seen = HashSet::new();
-        let mut result = SearchResult::default();
         while let Some(page_url) = next.take() {
             if !seen.insert(page_url.clone()) {
                 return Err(SourceError::Malformed("the server's next link loops".into()));
@@ -137,10 +165,11 @@ impl FhirClient {
             }
             let bundle = self.get(&page_url).await?;
             expect_type(&bundle, "Bundle")?;
+            let mut page = SearchResult::default();
             for entry in bundle["entry"].as_array().into_iter().flatten() {
                 let resource = &entry["resource"];
                 let Some(t) = resource["resourceType"].as_str().filter(|t| is_r4_type(t)) else {
-                    result.skipped += 1;
+                    page.skipped += 1;
                     continue;
                 };
                 // Warnings about the search itself, not data.
@@ -149,9 +178,9 @@ impl FhirClient {
                 }
                 // Servers that give no search mode (it is optional) still mark matches by type.
                 if entry["search"]["mode"] != "include" && t == rtype {
-                    result.matches.push(resource.clone());
+                    page.matches.push(resource.clone());
                 } else {
-                    result.included.push(resource.clone());
+                    page.included.push(resource.clone());
                 }
             }
             next = bundle["link"]
@@ -161,8 +190,9 @@ impl FhirClient {
                 .find(|l| l["relation"] == "next")
                 .and_then(|l| l["url"].as_str())
                 .map(str::to_string);
+            on_page(page)?;
         }
-        Ok(result)
+        Ok(())
     }
 
     /// Conditional create: `POST [base]/[type]` with `If-None-Exist: <query>`. The server
@@ -187,6 +217,19 @@ impl FhirClient {
         let if_match = format!("W/\"{if_match_version}\"");
         let (status, headers, body) =
             self.exchange(reqwest::Method::PUT, &url, Some(resource), &[("If-Match", if_match)]).await?;
+        let disposition = if status == 201 { Disposition::Created } else { Disposition::Updated };
+        written(disposition, rtype, &headers, body)
+    }
+
+    /// `PUT [base]/[type]/[id]` without `If-Match`: creates the resource under the
+    /// client's id, or stores the same content again. For records whose id the client
+    /// derives from their content (the access log's AuditEvents), so sending twice
+    /// stores one.
+    pub async fn put(&self, resource: &Value) -> Result<Written, SourceError> {
+        let rtype = resource_type(resource)?;
+        let id = resource["id"].as_str().ok_or_else(|| SourceError::InvalidInput("a PUT needs the id".into()))?;
+        let url = format!("{}/{rtype}/{}", self.base, urlencode(id));
+        let (status, headers, body) = self.exchange(reqwest::Method::PUT, &url, Some(resource), &[]).await?;
         let disposition = if status == 201 { Disposition::Created } else { Disposition::Updated };
         written(disposition, rtype, &headers, body)
     }

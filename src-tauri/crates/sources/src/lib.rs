@@ -10,6 +10,7 @@ pub mod municipal;
 pub mod nhn;
 pub mod normalize;
 pub mod person;
+pub mod record;
 pub mod sanitize;
 pub mod sfm;
 

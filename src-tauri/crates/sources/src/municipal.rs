@@ -3,8 +3,8 @@
 
 use crate::fhir::FhirClient;
 use crate::normalize;
+use crate::record::{build_overview, PatientRecord};
 use crate::SourceError;
-use arbeidsflate_model::news2;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_HPR};
 use arbeidsflate_model::view::{
     ClinicianRole, PatientOverview, Provenance, VitalKind, VitalSign, Worklist, WorklistEntry, WorklistKind,
@@ -179,34 +179,23 @@ impl MunicipalPlatform {
             self.fhir.search("Task", &task_q),
             self.fhir.search("Flag", &flag_q),
         );
-        let fetched_at = now_rfc3339();
-        let at = fetched_at.as_str();
-        let patient = patient?;
-        let banner = normalize::patient_banner(&patient, today)?;
-        let allergies = allergies?.matches.iter().filter_map(|r| normalize::allergy(r, SOURCE_NAME, at)).collect();
-        let medications = meds?.matches.iter().filter_map(|r| normalize::medication(r, SOURCE_NAME, at)).collect();
-        let measured = vitals?.matches.iter().flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, at)).collect();
-        let latest_vitals = latest_per_kind(not_in_future(measured, Utc::now()));
-        // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
-        let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
-        let mut tasks: Vec<_> = tasks?.matches.iter().filter_map(|r| normalize::task(r, SOURCE_NAME, at)).collect();
-        tasks.sort_by(|a, b| a.due.cmp(&b.due));
-        Ok(PatientOverview {
-            patient_ref: patient_id.to_string(),
-            banner,
-            allergies,
-            medications,
-            latest_vitals,
-            news2,
-            warnings: flags?.matches.iter().filter_map(|r| normalize::warning(r, SOURCE_NAME, at)).collect(),
-            conditions: conditions?.matches.iter().filter_map(|r| normalize::condition(r, SOURCE_NAME, at)).collect(),
-            care_activities: plans?
-                .matches
-                .iter()
-                .flat_map(|r| normalize::care_activities(r, SOURCE_NAME, at))
-                .collect(),
-            tasks,
-        })
+        let record = PatientRecord {
+            patient: patient?,
+            allergies: allergies?.matches,
+            medications: meds?.matches,
+            vitals: vitals?.matches,
+            conditions: conditions?.matches,
+            care_plans: plans?.matches,
+            tasks: tasks?.matches,
+            flags: flags?.matches,
+        };
+        build_overview(patient_id, &record, &now_rfc3339(), today, Utc::now())
+    }
+
+    /// The FHIR client underneath, for syncing records into the offline cache and
+    /// sending queued writes.
+    pub fn fhir(&self) -> &FhirClient {
+        &self.fhir
     }
 }
 

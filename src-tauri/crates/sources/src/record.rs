@@ -1,0 +1,228 @@
+//! The raw record behind a patient's overview on the municipal platform: what the
+//! overview is built from, fetched whole or changed-since page by page (for the offline
+//! cache), and built into the overview the same way online and from the cache.
+
+use crate::fhir::FhirClient;
+use crate::municipal::{latest_per_kind, not_in_future, SOURCE_NAME};
+use crate::normalize;
+use crate::SourceError;
+use arbeidsflate_model::news2;
+use arbeidsflate_model::view::PatientOverview;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+
+/// The resource types of a patient's record besides `Patient`, with the search
+/// parameter that names the patient and any filter the overview always applies.
+pub const RECORD_SEARCHES: &[(&str, &[(&str, &str)])] = &[
+    ("AllergyIntolerance", &[]),
+    ("MedicationStatement", &[]),
+    ("Observation", &[("category", "vital-signs")]),
+    ("Condition", &[]),
+    ("CarePlan", &[]),
+    ("Task", &[]),
+    ("Flag", &[]),
+];
+
+/// One patient's resources, as the server has them (the overview picks what is current).
+#[derive(Debug, Default, Clone)]
+pub struct PatientRecord {
+    pub patient: Value,
+    pub allergies: Vec<Value>,
+    pub medications: Vec<Value>,
+    /// Vital-sign Observations, any order.
+    pub vitals: Vec<Value>,
+    pub conditions: Vec<Value>,
+    pub care_plans: Vec<Value>,
+    pub tasks: Vec<Value>,
+    pub flags: Vec<Value>,
+}
+
+impl PatientRecord {
+    /// Files a resource under its type; other types are ignored.
+    pub fn add(&mut self, r: Value) {
+        let list = match r["resourceType"].as_str() {
+            Some("Patient") => {
+                self.patient = r;
+                return;
+            }
+            Some("AllergyIntolerance") => &mut self.allergies,
+            Some("MedicationStatement") => &mut self.medications,
+            Some("Observation") => &mut self.vitals,
+            Some("Condition") => &mut self.conditions,
+            Some("CarePlan") => &mut self.care_plans,
+            Some("Task") => &mut self.tasks,
+            Some("Flag") => &mut self.flags,
+            _ => return,
+        };
+        list.push(r);
+    }
+}
+
+fn clinically_active(r: &Value) -> bool {
+    r["clinicalStatus"]["coding"].as_array().into_iter().flatten().any(|c| c["code"] == "active")
+}
+
+fn status_in(r: &Value, statuses: &[&str]) -> bool {
+    r["status"].as_str().is_some_and(|s| statuses.contains(&s))
+}
+
+/// Whether the server marked a resource as recorded in error: the cache drops it.
+pub fn entered_in_error(r: &Value) -> bool {
+    r["status"] == "entered-in-error"
+        || r["verificationStatus"]["coding"].as_array().into_iter().flatten().any(|c| c["code"] == "entered-in-error")
+}
+
+/// The overview from a record: active allergies, medications, conditions, care plans
+/// and warnings, open tasks, the latest of each vital sign (none from the future) and NEWS2.
+pub fn build_overview(
+    patient_id: &str,
+    record: &PatientRecord,
+    fetched_at: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<PatientOverview, SourceError> {
+    let at = fetched_at;
+    let banner = normalize::patient_banner(&record.patient, today)?;
+    let measured = record
+        .vitals
+        .iter()
+        .filter(|r| !entered_in_error(r))
+        .flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, at))
+        .collect::<Vec<_>>();
+    let mut measured = not_in_future(measured, now);
+    measured.sort_by(|a, b| b.effective.cmp(&a.effective));
+    let latest_vitals = latest_per_kind(measured);
+    // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
+    let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
+    let mut tasks: Vec<_> = record
+        .tasks
+        .iter()
+        .filter(|r| status_in(r, &["requested", "accepted", "in-progress"]))
+        .filter_map(|r| normalize::task(r, SOURCE_NAME, at))
+        .collect();
+    tasks.sort_by(|a, b| a.due.cmp(&b.due));
+    Ok(PatientOverview {
+        patient_ref: patient_id.to_string(),
+        banner,
+        allergies: record
+            .allergies
+            .iter()
+            .filter(|r| clinically_active(r))
+            .filter_map(|r| normalize::allergy(r, SOURCE_NAME, at))
+            .collect(),
+        medications: record
+            .medications
+            .iter()
+            .filter(|r| status_in(r, &["active"]))
+            .filter_map(|r| normalize::medication(r, SOURCE_NAME, at))
+            .collect(),
+        latest_vitals,
+        news2,
+        warnings: record
+            .flags
+            .iter()
+            .filter(|r| status_in(r, &["active"]))
+            .filter_map(|r| normalize::warning(r, SOURCE_NAME, at))
+            .collect(),
+        conditions: record
+            .conditions
+            .iter()
+            .filter(|r| clinically_active(r))
+            .filter_map(|r| normalize::condition(r, SOURCE_NAME, at))
+            .collect(),
+        care_activities: record
+            .care_plans
+            .iter()
+            .filter(|r| status_in(r, &["active"]))
+            .flat_map(|r| normalize::care_activities(r, SOURCE_NAME, at))
+            .collect(),
+        tasks,
+    })
+}
+
+/// What one sync of a patient's record brought.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RecordSync {
+    pub resources: usize,
+    pub pages: usize,
+    /// The newest `meta.lastUpdated` seen: the next sync asks for changes since.
+    pub watermark: Option<String>,
+}
+
+/// Fetches a patient's record, or only what changed since `since` (a server time),
+/// handing each page to `on_page` as it arrives so memory holds one page at a time.
+pub async fn sync_record(
+    fhir: &FhirClient,
+    patient_id: &str,
+    since: Option<&str>,
+    page_size: usize,
+    mut on_page: impl FnMut(Vec<Value>) -> Result<(), SourceError>,
+) -> Result<RecordSync, SourceError> {
+    let mut out = RecordSync::default();
+    let mut note = |page: Vec<Value>, out: &mut RecordSync| -> Result<(), SourceError> {
+        for r in &page {
+            if let Some(t) = r["meta"]["lastUpdated"].as_str() {
+                if out.watermark.as_deref().is_none_or(|w| newer(t, w)) {
+                    out.watermark = Some(t.to_string());
+                }
+            }
+        }
+        out.resources += page.len();
+        out.pages += 1;
+        on_page(page)
+    };
+    // The patient itself always: one resource, and proof the patient is still there.
+    note(vec![fhir.read("Patient", patient_id).await?], &mut out)?;
+    let reference = format!("Patient/{patient_id}");
+    let count = page_size.to_string();
+    let changed_since = since.map(|s| format!("ge{s}"));
+    for (rtype, filters) in RECORD_SEARCHES {
+        let mut params: Vec<(&str, &str)> = vec![("patient", reference.as_str()), ("_count", count.as_str())];
+        params.extend_from_slice(filters);
+        if let Some(s) = &changed_since {
+            params.push(("_lastUpdated", s));
+        }
+        let mut failed = None;
+        fhir.search_each_page(rtype, &params, |page| {
+            if failed.is_none() {
+                if let Err(e) = note(page.matches, &mut out) {
+                    failed = Some(e);
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
+    Ok(out)
+}
+
+/// The ids the server holds now of a patient's resources of one type: what the cache
+/// has beyond them was deleted on the server.
+pub async fn current_ids(
+    fhir: &FhirClient,
+    patient_id: &str,
+    rtype: &str,
+    filters: &[(&str, &str)],
+) -> Result<Vec<String>, SourceError> {
+    let reference = format!("Patient/{patient_id}");
+    let mut params: Vec<(&str, &str)> = vec![("patient", reference.as_str()), ("_elements", "id"), ("_count", "500")];
+    params.extend_from_slice(filters);
+    let mut ids = Vec::new();
+    fhir.search_each_page(rtype, &params, |page| {
+        ids.extend(page.matches.iter().filter_map(|r| r["id"].as_str()).map(str::to_string));
+        Ok(())
+    })
+    .await?;
+    Ok(ids)
+}
+
+/// Whether RFC 3339 time `a` is later than `b` (unreadable times compare as text).
+fn newer(a: &str, b: &str) -> bool {
+    match (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => a > b,
+    }
+}
