@@ -34,6 +34,11 @@ const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   invalid_national_id: true,
   invalid_profile: true,
   keyring_unavailable: true,
+  not_cached: true,
+  offline_unavailable: true,
+  unsent_writes: true,
+  invalid_input: true,
+  already_running: true,
   internal: true,
 };
 

@@ -40,6 +40,16 @@ pub enum ErrorCode {
     InvalidProfile,
     /// The OS keyring is missing or locked.
     KeyringUnavailable,
+    /// Offline, and the patient is not in the offline cache (only the worklist is).
+    NotCached,
+    /// There is no offline cache this session (the detail says why).
+    OfflineUnavailable,
+    /// This would lose writes not yet sent: the user must confirm first.
+    UnsentWrites,
+    /// A value entered is not accepted (the detail says which).
+    InvalidInput,
+    /// Arbeidsflate is already running for this data directory.
+    AlreadyRunning,
     /// Anything else; the detail says what.
     Internal,
 }

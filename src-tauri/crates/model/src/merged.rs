@@ -4,11 +4,11 @@
 
 use crate::provenance::Provenance;
 use crate::view::{Allergy, Medication};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// What two sources say differently about the same item.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export_to = "Disagreement.ts")]
 pub enum Disagreement {
@@ -17,7 +17,7 @@ pub enum Disagreement {
     Criticality { source: String, value: String, other_source: String, other_value: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "MergedAllergy.ts")]
 pub struct MergedAllergy {
     /// As the first source that has it says it.
@@ -27,7 +27,7 @@ pub struct MergedAllergy {
     pub disagreements: Vec<Disagreement>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "MergedMedication.ts")]
 pub struct MergedMedication {
     pub medication: Medication,

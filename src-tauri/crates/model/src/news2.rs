@@ -3,12 +3,12 @@
 //! and says so when an input is missing rather than scoring it as normal.
 
 use crate::vitals::{VitalKind, VitalSign};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Which SpO2 scale applies. Scale 2 is for patients with confirmed hypercapnic
 /// respiratory failure, chosen by a clinician — never guessed from a diagnosis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "Spo2Scale.ts")]
 pub enum Spo2Scale {
@@ -16,7 +16,7 @@ pub enum Spo2Scale {
     Scale2,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "News2Risk.ts")]
 pub enum News2Risk {
@@ -30,7 +30,7 @@ pub enum News2Risk {
     High,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "News2Parameter.ts")]
 pub enum News2Parameter {
@@ -43,7 +43,7 @@ pub enum News2Parameter {
     Temperature,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "News2Input.ts")]
 pub struct News2Input {
     pub parameter: News2Parameter,
@@ -53,7 +53,7 @@ pub struct News2Input {
     pub measured_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "News2.ts")]
 pub struct News2 {
     /// Sum of the points of the inputs present.

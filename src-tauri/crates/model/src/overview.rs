@@ -30,7 +30,7 @@ pub struct AccessRequest {
 }
 
 /// The basis in force for the open patient, shown in the view while it is used.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "AccessGrant.ts")]
 pub struct AccessGrant {
     pub basis: AccessBasis,
@@ -65,7 +65,7 @@ impl SourceKind {
 }
 
 /// Why a source gave nothing, in words the UI can translate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "SourceFailure.ts")]
 pub enum SourceFailure {
@@ -83,7 +83,7 @@ pub enum SourceFailure {
 }
 
 /// Why a source has nothing for this patient, though it works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "NotAvailableReason.ts")]
 pub enum NotAvailableReason {
@@ -93,9 +93,11 @@ pub enum NotAvailableReason {
     Restricted,
     /// The municipal platform has no record of this patient.
     NotRegistered,
+    /// Offline, and the cache holds nothing from this source for the patient.
+    NotCached,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 #[ts(export_to = "SourceState.ts")]
 pub enum SourceState {
@@ -103,6 +105,8 @@ pub enum SourceState {
     /// Still waiting, past the point where an answer was expected.
     Slow,
     Fresh,
+    /// From the offline cache; `fetched_at` says when the source answered.
+    Cached,
     Failed {
         reason: SourceFailure,
     },
@@ -112,7 +116,7 @@ pub enum SourceState {
     NotConfigured,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "SourceStatus.ts")]
 pub struct SourceStatus {
     pub source: SourceKind,
@@ -128,7 +132,7 @@ pub struct SourceStatus {
 }
 
 /// When a register behind the medication list was read, and what it said went wrong.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "RegisterRetrieval.ts")]
 pub struct RegisterRetrieval {
     /// "Kjernejournal" or "Reseptformidleren".
@@ -138,7 +142,7 @@ pub struct RegisterRetrieval {
 }
 
 /// A shared document as listed; opened by `id` through the backend, never by URL.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "DocumentSummary.ts")]
 pub struct DocumentSummary {
     pub id: u32,
@@ -151,7 +155,7 @@ pub struct DocumentSummary {
     pub provenance: Provenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "part", rename_all = "snake_case")]
 #[ts(export_to = "OverviewPart.ts")]
 pub enum OverviewPart {
@@ -200,7 +204,7 @@ pub enum OverviewPart {
 }
 
 /// One source's answer as sent to the UI: its parts, its status last.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "OverviewEvent.ts")]
 pub struct OverviewEvent {
     /// 0, 1, 2… within one opening.
@@ -212,7 +216,7 @@ pub struct OverviewEvent {
 }
 
 /// A section of a structured document (CDA), as plain text.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "DocumentSection.ts")]
 pub struct DocumentSection {
     pub title: Option<String>,
@@ -221,7 +225,7 @@ pub struct DocumentSection {
 
 /// An opened shared document: structured ones are shown in the app as text; PDFs go
 /// to the system's viewer (the webview shows no embedded content).
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export_to = "DocumentView.ts")]
 pub enum DocumentView {

@@ -1,10 +1,10 @@
 //! The person as the population register knows them. A protected address never gets
 //! here: only the fact that it is protected does.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "AddressProtection.ts")]
 pub enum AddressProtection {
@@ -16,7 +16,7 @@ pub enum AddressProtection {
     StrictlyConfidential,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export_to = "Address.ts")]
 pub enum Address {
@@ -25,7 +25,7 @@ pub enum Address {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "PersonDetails.ts")]
 pub struct PersonDetails {
     pub name: String,

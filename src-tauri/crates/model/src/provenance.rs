@@ -1,10 +1,10 @@
 //! Where an item came from and how fresh it is: carried by every clinical item.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Where an item came from and when.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Provenance.ts")]
 pub struct Provenance {
     /// Human name of the source service, e.g. "Kommunal plattform".

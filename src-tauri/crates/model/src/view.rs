@@ -28,7 +28,7 @@ impl ClinicianRole {
 
 /// The signed-in user as the UI shows them. The national identity number stays in
 /// the backend.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Clinician.ts")]
 pub struct Clinician {
     pub name: String,
@@ -38,7 +38,7 @@ pub struct Clinician {
     pub unit_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export_to = "WorklistKind.ts")]
 pub enum WorklistKind {
@@ -46,7 +46,7 @@ pub enum WorklistKind {
     Route { date: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "WorklistEntry.ts")]
 pub struct WorklistEntry {
     /// Opaque handle for `open_patient`; the platform's logical id.
@@ -64,7 +64,7 @@ pub struct WorklistEntry {
     pub address: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Worklist.ts")]
 pub struct Worklist {
     pub kind: WorklistKind,
@@ -72,7 +72,7 @@ pub struct Worklist {
     pub provenance: Provenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "PatientBanner.ts")]
 pub struct PatientBanner {
     pub name: String,
@@ -86,7 +86,7 @@ pub struct PatientBanner {
     pub gender: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Allergy.ts")]
 pub struct Allergy {
     pub substance: String,
@@ -97,7 +97,7 @@ pub struct Allergy {
     pub provenance: Provenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Medication.ts")]
 pub struct Medication {
     pub name: String,
@@ -114,7 +114,7 @@ pub struct Medication {
 
 /// A warning staff must see at once (FHIR Flag): fall risk, swallowing problems,
 /// infection control.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "PatientWarning.ts")]
 pub struct PatientWarning {
     pub text: String,
@@ -125,7 +125,7 @@ pub struct PatientWarning {
 }
 
 /// An active problem or diagnosis.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Condition.ts")]
 pub struct Condition {
     pub text: String,
@@ -136,7 +136,7 @@ pub struct Condition {
 }
 
 /// One activity of an active care plan (tiltaksplan).
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "CareActivity.ts")]
 pub struct CareActivity {
     pub plan: String,
@@ -146,7 +146,7 @@ pub struct CareActivity {
 }
 
 /// An open task for the patient (e.g. today's medication round).
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "CareTask.ts")]
 pub struct CareTask {
     pub description: String,
@@ -156,7 +156,7 @@ pub struct CareTask {
     pub provenance: Provenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "PatientOverview.ts")]
 pub struct PatientOverview {
     pub patient_ref: String,
@@ -183,7 +183,7 @@ pub enum EnvironmentKind {
 }
 
 /// What the UI needs to know about the running app before sign-in.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "AppInfo.ts")]
 pub struct AppInfo {
     pub version: String,

@@ -1,10 +1,10 @@
 //! Vital signs as the views and the NEWS2 score use them.
 
 use crate::provenance::Provenance;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "VitalKind.ts")]
 pub enum VitalKind {
@@ -17,7 +17,7 @@ pub enum VitalKind {
     Consciousness,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "VitalSign.ts")]
 pub struct VitalSign {
     pub kind: VitalKind,

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 pub const SOURCE_NAME: &str = "Pasientens journaldokumenter";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SharedDocumentRef {
     pub title: String,
     pub date: Option<String>,
@@ -26,7 +26,7 @@ pub struct SharedDocumentRef {
     pub provenance: Provenance,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DocumentList {
     pub documents: Vec<SharedDocumentRef>,
     /// "N documents are hidden by the patient's wish."

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 pub const SOURCE_NAME: &str = "Kjernejournal";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KjStatus {
     pub has_critical_information: bool,
     pub has_active_critical_information: bool,
@@ -23,7 +23,7 @@ pub struct KjStatus {
     pub restricted: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum KjOutcome {
     /// The patient has reserved against Kjernejournal: there is no data to show.
     Reserved,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub const SOURCE_NAME: &str = "Pasientens legemiddelliste";
 pub const RETRIEVAL_EXTENSION: &str = "http://nhn.no/sfm/fhir/StructureDefinition/retrieval";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Retrieval {
     /// "Kjernejournal" or "Reseptformidleren".
     pub source: String,
@@ -24,7 +24,7 @@ pub struct Retrieval {
     pub error_code: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MedicationList {
     /// The chain heads: the current list.
     pub current: Vec<Medication>,

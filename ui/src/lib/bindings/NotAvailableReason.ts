@@ -3,4 +3,4 @@
 /**
  * Why a source has nothing for this patient, though it works.
  */
-export type NotAvailableReason = "reserved" | "restricted" | "not_registered";
+export type NotAvailableReason = "reserved" | "restricted" | "not_registered" | "not_cached";

@@ -2,4 +2,4 @@
 import type { NotAvailableReason } from "./NotAvailableReason";
 import type { SourceFailure } from "./SourceFailure";
 
-export type SourceState = { "state": "waiting" } | { "state": "slow" } | { "state": "fresh" } | { "state": "failed", reason: SourceFailure, } | { "state": "not_available", reason: NotAvailableReason, } | { "state": "not_configured" };
+export type SourceState = { "state": "waiting" } | { "state": "slow" } | { "state": "fresh" } | { "state": "cached" } | { "state": "failed", reason: SourceFailure, } | { "state": "not_available", reason: NotAvailableReason, } | { "state": "not_configured" };
