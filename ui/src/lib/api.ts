@@ -39,6 +39,7 @@ const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   unsent_writes: true,
   invalid_input: true,
   already_running: true,
+  disk_full: true,
   internal: true,
 };
 

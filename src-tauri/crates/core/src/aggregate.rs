@@ -72,12 +72,49 @@ pub struct Gathered {
     pub session_expired: bool,
 }
 
-enum Answer {
+pub(crate) enum Answer {
     Municipal(Result<Option<PatientOverview>, SourceError>),
     Kjernejournal(Result<KjOutcome, SourceError>),
     MedicationList(Result<MedicationList, SourceError>),
     Documents(Result<DocumentList, SourceError>),
     Person(Result<PersonDetails, SourceError>),
+}
+
+/// A national source's answer as the offline cache keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) enum CachedAnswer {
+    Kjernejournal(KjOutcome),
+    MedicationList(MedicationList),
+    Documents(DocumentList),
+    Person(PersonDetails),
+}
+
+impl Answer {
+    /// The answer to keep for offline use: a national source's successful answer.
+    pub(crate) fn to_cached(&self) -> Option<CachedAnswer> {
+        Some(match self {
+            Answer::Kjernejournal(Ok(a)) => CachedAnswer::Kjernejournal(a.clone()),
+            Answer::MedicationList(Ok(a)) => CachedAnswer::MedicationList(a.clone()),
+            Answer::Documents(Ok(a)) => CachedAnswer::Documents(a.clone()),
+            Answer::Person(Ok(a)) => CachedAnswer::Person(a.clone()),
+            _ => return None,
+        })
+    }
+}
+
+impl From<CachedAnswer> for Answer {
+    fn from(c: CachedAnswer) -> Self {
+        match c {
+            CachedAnswer::Kjernejournal(a) => Answer::Kjernejournal(Ok(a)),
+            CachedAnswer::MedicationList(a) => Answer::MedicationList(Ok(a)),
+            // Offline, nothing can be retrieved: the list shows what there is, none opens.
+            CachedAnswer::Documents(mut a) => {
+                a.documents.iter_mut().for_each(|d| d.url = None);
+                Answer::Documents(Ok(a))
+            }
+            CachedAnswer::Person(a) => Answer::Person(Ok(a)),
+        }
+    }
 }
 
 type AnswerFuture<'a> = Pin<Box<dyn Future<Output = (SourceKind, Option<Answer>, Duration)> + Send + 'a>>;
@@ -182,8 +219,66 @@ pub async fn gather(
     Gathered { statuses, documents: view.documents, session_expired: view.session_expired }
 }
 
+/// Builds the view from answers kept offline, through the same merging as online:
+/// each source still waiting in `statuses` gets its kept answer (marked cached, with
+/// the time it was fetched) or, with none kept, "not cached".
+pub(crate) fn replay(
+    mut statuses: Vec<SourceStatus>,
+    mut answers: Vec<(SourceKind, Answer, String)>,
+    keys: &PatientKeys,
+    sink: PartSink,
+) -> Vec<SourceStatus> {
+    let mut view = Assembled::default();
+    let waiting: Vec<SourceKind> =
+        statuses.iter().filter(|s| s.state == SourceState::Waiting).map(|s| s.source).collect();
+    for kind in waiting {
+        let kept = answers.iter().position(|(k, _, _)| *k == kind).map(|i| answers.swap_remove(i));
+        let Some((_, answer, fetched_at)) = kept else {
+            let s = statuses.iter_mut().find(|s| s.source == kind).expect("every source has a status");
+            s.state = SourceState::NotAvailable { reason: NotAvailableReason::NotCached };
+            sink(vec![OverviewPart::Status { status: s.clone() }]);
+            continue;
+        };
+        view.receive(kind, Some(answer), Duration::ZERO, &mut statuses, keys, &sink_cached(&sink, &fetched_at));
+        let s = statuses.iter_mut().find(|s| s.source == kind).expect("every source has a status");
+        if s.state == SourceState::Fresh {
+            s.state = SourceState::Cached;
+        }
+        s.fetched_at = Some(fetched_at);
+        s.elapsed_ms = None;
+    }
+    statuses
+}
+
+/// Passes parts on, with a source's status rewritten as cached (at `fetched_at`).
+fn sink_cached(sink: &PartSink, fetched_at: &str) -> PartSink {
+    let (sink, fetched_at) = (sink.clone(), fetched_at.to_string());
+    Arc::new(move |parts: Vec<OverviewPart>| {
+        let parts = parts
+            .into_iter()
+            .map(|p| match p {
+                OverviewPart::Status { mut status } => {
+                    if status.state == SourceState::Fresh {
+                        status.state = SourceState::Cached;
+                    }
+                    status.fetched_at = Some(fetched_at.clone());
+                    status.elapsed_ms = None;
+                    OverviewPart::Status { status }
+                }
+                other => other,
+            })
+            .collect();
+        sink(parts)
+    })
+}
+
 /// One source's request, bounded by the deadline (`None` answer = timed out).
-fn ask<'a>(set: &'a SourceSet<'a>, keys: &'a PatientKeys, kind: SourceKind, deadline: Duration) -> AnswerFuture<'a> {
+pub(crate) fn ask<'a>(
+    set: &'a SourceSet<'a>,
+    keys: &'a PatientKeys,
+    kind: SourceKind,
+    deadline: Duration,
+) -> AnswerFuture<'a> {
     Box::pin(async move {
         let started = Instant::now();
         let work: Pin<Box<dyn Future<Output = Answer> + Send + 'a>> = match kind {

@@ -7,6 +7,7 @@ pub mod doctor;
 mod errors;
 pub mod keystore;
 pub mod merge;
+pub mod offline;
 pub mod profile;
 pub mod viewer_files;
 pub mod workspace;

@@ -20,6 +20,41 @@ pub struct Profile {
     pub national: NationalSettings,
     #[serde(default)]
     pub session: SessionSettings,
+    #[serde(default)]
+    pub offline: OfflineSettings,
+}
+
+/// The offline cache: whether it is used, how long it is kept, and IT's wipe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineSettings {
+    /// Keep the worklist in an encrypted cache for use without a network.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Cached data older than this since the last sync is removed.
+    #[serde(default = "default_retention_hours")]
+    pub retention_hours: u32,
+    /// How long the cache stays readable after the sign-in can no longer be renewed.
+    #[serde(default = "default_grace_hours")]
+    pub grace_hours: u32,
+    /// IT's remote wipe: every user's cache on this machine is removed at start, and none is kept.
+    #[serde(default)]
+    pub wipe: bool,
+    /// Resources per page when syncing.
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+impl Default for OfflineSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            retention_hours: default_retention_hours(),
+            grace_hours: default_grace_hours(),
+            wipe: false,
+            page_size: default_page_size(),
+        }
+    }
 }
 
 /// One API behind HelseID: where it is, its audience, its scopes (space-separated).
@@ -188,6 +223,18 @@ fn default_clock_skew() -> u64 {
 fn default_sign_in_timeout() -> u64 {
     300
 }
+fn default_true() -> bool {
+    true
+}
+fn default_retention_hours() -> u32 {
+    24
+}
+fn default_grace_hours() -> u32 {
+    12
+}
+fn default_page_size() -> u32 {
+    200
+}
 fn default_idle_lock() -> u32 {
     15
 }
@@ -285,6 +332,7 @@ impl Profile {
             }),
             national: NationalSettings::default(),
             session: SessionSettings::default(),
+            offline: OfflineSettings::default(),
         }
     }
 
@@ -315,6 +363,15 @@ impl Profile {
         }
         if !(10..=3600).contains(&self.helseid.sign_in_timeout_seconds) {
             return Err(err("helseid.sign_in_timeout_seconds", "must be between 10 and 3600"));
+        }
+        if !(1..=24 * 14).contains(&self.offline.retention_hours) {
+            return Err(err("offline.retention_hours", "must be between 1 and 336 (two weeks)"));
+        }
+        if self.offline.grace_hours > 72 {
+            return Err(err("offline.grace_hours", "must be at most 72"));
+        }
+        if !(10..=1000).contains(&self.offline.page_size) {
+            return Err(err("offline.page_size", "must be between 10 and 1000"));
         }
         self.check_url("municipal.fhir_base_url", &self.municipal.fhir_base_url)?;
         if self.municipal.audience.trim().is_empty() {

@@ -50,6 +50,8 @@ pub enum ErrorCode {
     InvalidInput,
     /// Arbeidsflate is already running for this data directory.
     AlreadyRunning,
+    /// The disk is full: what was being saved was not saved, nothing else changed.
+    DiskFull,
     /// Anything else; the detail says what.
     Internal,
 }

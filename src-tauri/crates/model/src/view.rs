@@ -149,6 +149,8 @@ pub struct CareActivity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "CareTask.ts")]
 pub struct CareTask {
+    /// The platform's id, for completing the task.
+    pub id: String,
     pub description: String,
     pub status: String,
     /// RFC 3339; when it is to be done.

@@ -216,6 +216,7 @@ pub fn care_activities(plan: &Value, source: &str, fetched_at: &str) -> Vec<Care
 
 pub fn task(r: &Value, source: &str, fetched_at: &str) -> Option<CareTask> {
     Some(CareTask {
+        id: r["id"].as_str().map(sanitize::text).unwrap_or_default(),
         description: display(&r["description"]).or_else(|| concept_text(&r["code"]))?,
         status: r["status"].as_str().map(sanitize::text).unwrap_or_else(|| "unknown".into()),
         due: r["executionPeriod"]["start"].as_str().and_then(fhir_date_time),
@@ -223,12 +224,12 @@ pub fn task(r: &Value, source: &str, fetched_at: &str) -> Option<CareTask> {
     })
 }
 
-/// One Observation → zero or more vital signs (a blood-pressure panel gives two). A
-/// measurement whose time is not a valid date-time is left out: NEWS2 must not use a
-/// value of unknown age as the latest.
 /// The LOINC codes of the vital-sign Observations `vital_signs` reads.
 pub const VITAL_CODES: &[&str] = &["9279-1", "59408-5", "2708-6", "85354-9", "8867-4", "80288-4", "8310-5"];
 
+/// One Observation → zero or more vital signs (a blood-pressure panel gives two). A
+/// measurement whose time is not a valid date-time is left out: NEWS2 must not use a
+/// value of unknown age as the latest.
 pub fn vital_signs(r: &Value, source: &str, fetched_at: &str) -> Vec<VitalSign> {
     let Some(effective) = r["effectiveDateTime"].as_str().and_then(fhir_date_time) else { return Vec::new() };
     let code = coding_code(&r["code"], "http://loinc.org").unwrap_or_default();

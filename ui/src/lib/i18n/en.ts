@@ -228,6 +228,7 @@ export const en: Catalogue = {
   'error.unsent_writes': 'Some of what you recorded has not been sent yet. Confirm whether to discard it.',
   'error.invalid_input': 'One of the values is not valid. Check what you entered.',
   'error.already_running': 'Arbeidsflate is already running on this computer. Use the open window.',
+  'error.disk_full': 'The disk is full. What you saved was not saved, and nothing else changed. Free some space and try again.',
   'error.keyring_unavailable': "Cannot access this computer's keyring. Contact your system administrator.",
   'error.internal': 'Something went wrong. Try again, or contact your system administrator.',
 };

@@ -257,6 +257,7 @@ export const nb = {
   'error.unsent_writes': 'Noe av det du har registrert er ikke sendt ennå. Bekreft om det skal forkastes.',
   'error.invalid_input': 'En av verdiene er ikke gyldig. Sjekk det du skrev.',
   'error.already_running': 'Arbeidsflate kjører allerede på denne maskinen. Bruk vinduet som er åpent.',
+  'error.disk_full': 'Disken er full. Det du lagret ble ikke lagret – ingenting annet er endret. Frigjør plass og prøv igjen.',
   'error.keyring_unavailable': 'Får ikke tilgang til nøkkelringen på maskinen. Kontakt systemansvarlig.',
   'error.internal': 'Noe gikk galt. Prøv igjen, eller kontakt systemansvarlig.',
 } satisfies Record<RequiredKeys, string> & Record<string, string>;
