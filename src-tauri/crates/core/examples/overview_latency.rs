@@ -54,7 +54,7 @@ async fn open(ws: &Workspace, target: &PatientTarget, concurrency: Concurrency) 
 async fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);
     let latency: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(200);
-    let Setup { sb, ws, entries } = signed_in_as(ClinicianRole::NursingHomeNurse, |_| {}).await;
+    let Setup { sb, ws, entries, .. } = signed_in_as(ClinicianRole::NursingHomeNurse, |_| {}).await;
     // A patient every source has data for: Kjernejournal neither reserved nor restricted.
     let entry = entries
         .iter()

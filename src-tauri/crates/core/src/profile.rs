@@ -97,6 +97,18 @@ impl NationalSettings {
     }
 
     /// The configured services with their profile names.
+    /// Whether the profile names the service behind a source of the patient view.
+    pub fn is_configured(&self, kind: arbeidsflate_model::overview::SourceKind) -> bool {
+        use arbeidsflate_model::overview::SourceKind;
+        match kind {
+            SourceKind::Municipal => true,
+            SourceKind::Kjernejournal => self.kjernejournal.is_some(),
+            SourceKind::MedicationList => self.medication_list.is_some(),
+            SourceKind::Documents => self.documents.is_some(),
+            SourceKind::Person => self.person.is_some(),
+        }
+    }
+
     pub fn configured(&self) -> Vec<(&'static str, &ServiceSettings)> {
         [
             ("kjernejournal", &self.kjernejournal),

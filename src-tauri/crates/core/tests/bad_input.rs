@@ -170,7 +170,7 @@ async fn one_hostile_national_service_fails_alone_with_a_reason() {
     ];
     for (service, kind, how, says) in cases {
         let server = hostile(how).await;
-        let Setup { sb, ws, entries } = signed_in_with(|p| point(p, service, &server.url)).await;
+        let Setup { sb, ws, entries, .. } = signed_in_with(|p| point(p, service, &server.url)).await;
         let entry = full_patient(&sb, &entries);
         let (statuses, parts) = open_ok(&ws, worklist(entry)).await;
         assert!(server.requests.load(Ordering::SeqCst) > 0, "{service} was asked");
@@ -186,7 +186,7 @@ async fn one_hostile_national_service_fails_alone_with_a_reason() {
 #[tokio::test]
 async fn a_service_that_never_answers_is_given_up_at_its_deadline() {
     let server = hostile(Misbehaviour::Hang).await;
-    let Setup { sb, ws, entries } = signed_in_with(|p| {
+    let Setup { sb, ws, entries, .. } = signed_in_with(|p| {
         p.session.source_deadline_seconds = 1;
         p.session.source_slow_after_ms = 200;
         point(p, "documents", &server.url);

@@ -28,7 +28,7 @@ fn allergies(parts: &[OverviewPart]) -> Vec<arbeidsflate_model::merged::MergedAl
 
 #[tokio::test]
 async fn a_worklist_patient_opens_on_the_care_relationship_with_every_source() {
-    let Setup { sb, ws, entries } = signed_in().await;
+    let Setup { sb, ws, entries, .. } = signed_in().await;
     // A patient with critical information in Kjernejournal, not reserved or restricted.
     let entry = entries
         .iter()
@@ -73,7 +73,7 @@ async fn a_worklist_patient_opens_on_the_care_relationship_with_every_source() {
 
 #[tokio::test]
 async fn reservation_and_restriction_are_shown_never_as_no_allergies() {
-    let Setup { sb, ws, entries } = signed_in().await;
+    let Setup { sb, ws, entries, .. } = signed_in().await;
     let nins = sb.patient_nins();
     let reserved = nins.iter().find(|n| sb.kjernejournal_record(n).is_some_and(|r| r.reserved)).unwrap();
     let restricted =
@@ -97,7 +97,7 @@ async fn reservation_and_restriction_are_shown_never_as_no_allergies() {
 
 #[tokio::test]
 async fn anyone_off_the_worklist_needs_a_basis_and_emergency_needs_a_reason() {
-    let Setup { sb, ws, entries } = signed_in().await;
+    let Setup { sb, ws, entries, .. } = signed_in().await;
     let on_list: Vec<String> = entries.iter().map(nin_of).collect();
     let stranger = sb.patient_nins().into_iter().find(|n| !on_list.contains(n)).unwrap();
     let target = PatientTarget::NationalId { national_id: stranger.clone() };
@@ -147,7 +147,7 @@ async fn a_number_that_fails_its_check_digits_is_refused_before_any_lookup() {
 
 #[tokio::test]
 async fn a_failing_source_keeps_the_others_data() {
-    let Setup { sb, ws, entries } = signed_in().await;
+    let Setup { sb, ws, entries, .. } = signed_in().await;
     let entry = entries
         .iter()
         .find(|e| sb.kjernejournal_record(&nin_of(e)).is_some_and(|r| !r.reserved && !r.restricted))
@@ -187,7 +187,7 @@ async fn a_failing_source_keeps_the_others_data() {
 
 #[tokio::test]
 async fn a_slow_source_is_marked_slow_then_given_up_at_its_deadline() {
-    let Setup { sb, ws, entries } = signed_in_with(|p| {
+    let Setup { sb, ws, entries, .. } = signed_in_with(|p| {
         p.session.source_slow_after_ms = 300;
         p.session.source_deadline_seconds = 1;
     })
@@ -237,7 +237,7 @@ async fn unconfigured_services_say_so_and_protected_addresses_stay_protected() {
 
 #[tokio::test]
 async fn hidden_documents_are_counted_and_a_listed_document_opens() {
-    let Setup { sb, ws, entries } = signed_in().await;
+    let Setup { sb, ws, entries, .. } = signed_in().await;
     let entry = entries
         .iter()
         .find(|e| {
@@ -282,7 +282,7 @@ async fn hidden_documents_are_counted_and_a_listed_document_opens() {
 
 #[tokio::test]
 async fn kjernejournal_status_asked_with_the_worklist_saves_a_round_trip_but_never_hides_news() {
-    let Setup { sb, ws, entries } = signed_in().await;
+    let Setup { sb, ws, entries, .. } = signed_in().await;
     let with_info = entries
         .iter()
         .find(|e| {
@@ -314,7 +314,7 @@ async fn kjernejournal_status_asked_with_the_worklist_saves_a_round_trip_but_nev
 
 #[tokio::test]
 async fn the_platforms_warnings_and_care_details_arrive_with_its_answer() {
-    let Setup { sb, ws, entries } = signed_in().await;
+    let Setup { sb, ws, entries, .. } = signed_in().await;
     let resources = sb.fhir_resources();
     let flags_of = |patient_ref: &str| -> Vec<String> {
         resources

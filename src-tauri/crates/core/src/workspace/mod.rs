@@ -2,11 +2,13 @@
 //! running app; the desktop shell and the CLI both drive it.
 
 mod critical_status;
+mod offline;
 mod patient_view;
 
 use crate::access::Decision;
 use crate::errors::{from_helseid, from_source};
 use crate::keystore::{load_or_create_keys, SecretStore};
+use crate::offline::LocalState;
 use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
 use arbeidsflate_model::nin::NationalId;
@@ -19,6 +21,7 @@ use patient_view::OpenPatient;
 use sources::kjernejournal::KjStatus;
 use sources::{AuthFuture, AuthHeaders, ClinicianContext, FhirClient, MunicipalPlatform, RequestAuthorizer};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, RwLock};
@@ -39,6 +42,8 @@ struct SignedIn {
     /// Kjernejournal's status per worklist patient, asked while the worklist loads so
     /// opening a patient needs one round trip there instead of two.
     critical_status: Arc<std::sync::Mutex<HashMap<NationalId, (Instant, KjStatus)>>>,
+    /// The user's offline cache, or why there is none.
+    local: RwLock<LocalState>,
 }
 
 pub struct Workspace {
@@ -51,6 +56,10 @@ pub struct Workspace {
     signed_in: RwLock<Option<Arc<SignedIn>>>,
     /// Set after inactivity: nothing is served until the user signs in again.
     locked: std::sync::atomic::AtomicBool,
+    /// Where the per-user caches live.
+    data_dir: PathBuf,
+    /// Whether the platform answered the last time it was asked.
+    online: std::sync::atomic::AtomicBool,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -125,7 +134,31 @@ impl Workspace {
             helseid: OnceCell::new(),
             signed_in: RwLock::new(None),
             locked: Default::default(),
+            data_dir: crate::offline::default_data_dir(),
+            online: std::sync::atomic::AtomicBool::new(true),
         }
+    }
+
+    /// Keeps the per-user caches under `dir` instead of the OS data directory.
+    pub fn with_data_dir(mut self, dir: PathBuf) -> Self {
+        self.data_dir = dir;
+        self
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    /// Carries out IT's wipe flag: every user's cache on this machine goes, with no
+    /// network and no keys needed. Called at start and at every sign-in.
+    pub fn apply_wipe_flag(&self) -> Result<bool, AppError> {
+        if !self.profile.offline.wipe {
+            return Ok(false);
+        }
+        crate::offline::wipe_all(&self.data_dir)
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("the wipe failed: {e}")))?;
+        tracing::warn!("offline caches wiped as the profile asks");
+        Ok(true)
     }
 
     /// The HelseID client, with the installation's keys from the keyring. In the
@@ -204,9 +237,22 @@ impl Workspace {
             role: context.role,
             unit_name: context.unit_name.clone(),
         };
-        if self.clinician().await.is_some_and(|c| c.hpr_number != clinician.hpr_number) {
+        let previous = self.signed_in.read().await.clone();
+        if let Some(prev) = previous.filter(|p| p.clinician.hpr_number != clinician.hpr_number) {
             crate::viewer_files::wipe();
+            self.leave_cache_of(&prev).await;
         }
+        self.apply_wipe_flag()?;
+        let local = match self.signed_in.read().await.as_ref() {
+            // The same user again (unlock): the open cache stays.
+            Some(same) if same.clinician.hpr_number == clinician.hpr_number => {
+                std::mem::replace(&mut *same.local.write().await, LocalState::Unavailable {
+                    why: arbeidsflate_model::offline::OfflineUnavailable::Failed,
+                    detail: "moved to the new session".into(),
+                })
+            }
+            _ => crate::offline::open_local(&self.data_dir, session.user.pid.expose(), self.keys.as_ref(), &self.profile.offline),
+        };
         *self.signed_in.write().await = Some(Arc::new(SignedIn {
             session,
             clinician: clinician.clone(),
@@ -216,6 +262,7 @@ impl Workspace {
             decisions: RwLock::default(),
             open: RwLock::default(),
             critical_status: Arc::default(),
+            local: RwLock::new(local),
         }));
         self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(clinician)
@@ -256,13 +303,29 @@ impl Workspace {
         self.signed_in.read().await.clone().ok_or_else(|| AppError::new(ErrorCode::NotSignedIn, "sign in first"))
     }
 
+    /// The worklist from the platform, cached for offline use; with the platform out of
+    /// reach, the cached one (its provenance tells its age).
     pub async fn worklist(&self) -> Result<Worklist, AppError> {
         let s = self.current().await?;
-        let list = s.platform.worklist(&s.context, Local::now().date_naive()).await.map_err(from_source)?;
+        let fetched = s.platform.worklist(&s.context, Local::now().date_naive()).await;
+        self.note_reachability(fetched.as_ref().err());
+        let list = match fetched {
+            Ok(list) => {
+                self.cache_worklist(&s, &list).await;
+                list
+            }
+            Err(e @ sources::SourceError::Unreachable(_)) => match self.cached_worklist(&s).await {
+                Ok(list) => list,
+                Err(_) => return Err(from_source(e)),
+            },
+            Err(e) => return Err(from_source(e)),
+        };
         *s.worklist.write().await =
             list.entries.iter().map(|e| (e.patient_ref.clone(), NationalId::parse(&e.national_id).ok())).collect();
-        tracing::info!(entries = list.entries.len(), "worklist loaded");
-        self.prefetch_critical_status(&s).await;
+        tracing::info!(entries = list.entries.len(), online = self.is_online(), "worklist loaded");
+        if self.is_online() {
+            self.prefetch_critical_status(&s).await;
+        }
         Ok(list)
     }
 
@@ -297,11 +360,29 @@ impl Workspace {
         self.open_patient(&entry.patient_ref).await
     }
 
-    /// Revokes the session and forgets the user. `opener` shows HelseID's end-session
-    /// page so the browser session ends too.
+    /// Revokes the session, forgets the user and wipes their cache. Refused while writes
+    /// wait in the outbox (they are sent first when online): `sign_out_discarding` is
+    /// for when the user has confirmed they may be lost.
     pub async fn sign_out(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
+        if let Ok(s) = self.current().await {
+            if let Ok(cache) = self.cache_of(&s).await {
+                if self.is_online() {
+                    let _ = self.drain_outbox().await;
+                }
+                let unsent = cache.with(|st| st.unsent_count())?;
+                if unsent > 0 {
+                    return Err(AppError::new(ErrorCode::UnsentWrites, format!("{unsent} write(s) not sent yet")));
+                }
+            }
+        }
+        self.sign_out_discarding(opener).await
+    }
+
+    /// Signs out and wipes the user's cache, unsent writes included.
+    pub async fn sign_out_discarding(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
         crate::viewer_files::wipe();
         let Some(s) = self.signed_in.write().await.take() else { return Ok(()) };
+        self.wipe_cache_of(&s).await;
         let Ok(s) = Arc::try_unwrap(s) else {
             tracing::warn!("sign-out while a request is running; its tokens are dropped when it ends");
             return Ok(());
@@ -315,5 +396,37 @@ impl Workspace {
             }
         }
         Ok(())
+    }
+
+    /// Closes and removes a user's cache (sign-out): works offline, needs no key.
+    async fn wipe_cache_of(&self, s: &SignedIn) {
+        *s.local.write().await =
+            LocalState::Unavailable { why: arbeidsflate_model::offline::OfflineUnavailable::Disabled, detail: "signed out".into() };
+        if let Err(e) = arbeidsflate_store::Store::wipe(&self.data_dir, s.session.user.pid.expose()) {
+            tracing::error!(error = %e, "the offline cache could not be wiped");
+        }
+    }
+
+    /// Another user signs in on this machine: the previous user's cached patients go;
+    /// their unsent writes stay (encrypted, under their key) until they sign in again.
+    async fn leave_cache_of(&self, previous: &SignedIn) {
+        let unsent = match self.cache_of(previous).await {
+            Ok(cache) => cache.with(|st| {
+                st.purge_cache()?;
+                st.unsent_count()
+            }),
+            Err(_) => Ok(0),
+        };
+        match unsent {
+            Ok(0) => self.wipe_cache_of(previous).await,
+            Ok(n) => {
+                tracing::warn!(unsent = n, "the previous user's cache was emptied; their unsent writes are kept");
+                *previous.local.write().await = LocalState::Unavailable {
+                    why: arbeidsflate_model::offline::OfflineUnavailable::Disabled,
+                    detail: "another user signed in".into(),
+                };
+            }
+            Err(e) => tracing::error!(code = ?e.code, "the previous user's cache could not be emptied"),
+        }
     }
 }

@@ -2,12 +2,14 @@
 //! parts as the sources answer, and the documents listed in the open view.
 
 use super::{SessionAuthorizer, SignedIn, Workspace};
-use crate::access;
+use crate::access::{self, Decision};
 use crate::aggregate::{self, Concurrency, Deadlines, PartSink, PatientKeys, SourceSet};
 use crate::errors::from_source;
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
-use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewPart, PatientTarget, SourceStatus};
+use arbeidsflate_model::overview::{
+    AccessRequest, DocumentView, OverviewPart, PatientTarget, SourceKind, SourceState, SourceStatus,
+};
 use arbeidsflate_model::view::ClinicianRole;
 use arbeidsflate_model::{AppError, ErrorCode};
 use chrono::Local;
@@ -51,6 +53,10 @@ impl Workspace {
         if s.worklist.read().await.is_empty() {
             self.worklist().await?;
         }
+        // Known to be offline: the cache answers at once instead of every source timing out.
+        if !self.is_online() && self.cache_of(&s).await.is_ok() {
+            return self.open_cached_view(target, sink).await;
+        }
         let (municipal_id, nin, on_worklist) = self.resolve_target(&s, target).await?;
         let key = nin.as_ref().map(|n| n.as_str().to_string()).or(municipal_id.clone()).unwrap_or_default();
         let decision = {
@@ -65,6 +71,46 @@ impl Workspace {
             "access basis"
         );
 
+        let set = self.sources_for(&s, &decision).await?;
+        let nhn = self.nhn_context(s.clinician.role, decision.grant.basis);
+        let keys = PatientKeys {
+            municipal_id: municipal_id.clone(),
+            nin: nin.clone(),
+            nhn: nhn.clone(),
+            today: Local::now().date_naive(),
+            critical_status: Self::usable_critical_status(&s, nin.as_ref()),
+        };
+        let initial = aggregate::initial_statuses(&set, &keys);
+        let asked = initial.iter().filter(|st| st.state == SourceState::Waiting).map(|st| st.name.clone()).collect();
+        let logged = self.access_entry(&s, &key, "view", asked, &decision, "online");
+        self.log_access(&s, &logged).await;
+        sink(vec![OverviewPart::Opened {
+            patient_ref: municipal_id.unwrap_or(key),
+            access: decision.grant.clone(),
+            sources: initial,
+        }]);
+        let deadlines = Deadlines {
+            slow_after: Duration::from_millis(self.profile.session.source_slow_after_ms),
+            deadline: Duration::from_secs(self.profile.session.source_deadline_seconds),
+        };
+        let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink).await;
+        let platform_unreachable = gathered.statuses.iter().any(|st| {
+            st.source == SourceKind::Municipal
+                && st.state == (SourceState::Failed { reason: arbeidsflate_model::overview::SourceFailure::Unreachable })
+        });
+        self.online.store(!platform_unreachable, std::sync::atomic::Ordering::SeqCst);
+        if gathered.session_expired {
+            return Err(AppError::new(ErrorCode::SessionExpired, "sign in again"));
+        }
+        if let (Some(nin), Some((_, auth))) = (nin, set.documents) {
+            *s.open.write().await = Some(OpenPatient { nin, documents: gathered.documents, authorizer: auth, nhn });
+        }
+        Ok(gathered.statuses)
+    }
+
+    /// The adapters for one patient with the decision in force: patient-data services
+    /// get tokens attested for the patient where the profile allows one.
+    pub(super) async fn sources_for<'a>(&self, s: &'a SignedIn, decision: &Decision) -> Result<SourceSet<'a>, AppError> {
         let helseid = self.helseid().await?;
         let attested: Option<Arc<dyn RequestAuthorizer>> =
             access::attestation(self.profile.organisation.as_ref(), s.clinician.role, &decision).map(|attestation| {
@@ -81,7 +127,7 @@ impl Workspace {
         let national = &self.profile.national;
         let http = &self.http;
         let nhn = self.nhn_context(s.clinician.role, decision.grant.basis);
-        let set = SourceSet {
+        Ok(SourceSet {
             municipal: &s.platform,
             kjernejournal: national
                 .kjernejournal
@@ -98,31 +144,7 @@ impl Workspace {
                 .person
                 .as_ref()
                 .map(|c| PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain).with_nhn(nhn.clone())),
-        };
-        let keys = PatientKeys {
-            municipal_id: municipal_id.clone(),
-            nin: nin.clone(),
-            nhn: nhn.clone(),
-            today: Local::now().date_naive(),
-            critical_status: Self::usable_critical_status(&s, nin.as_ref()),
-        };
-        sink(vec![OverviewPart::Opened {
-            patient_ref: municipal_id.unwrap_or(key),
-            access: decision.grant.clone(),
-            sources: aggregate::initial_statuses(&set, &keys),
-        }]);
-        let deadlines = Deadlines {
-            slow_after: Duration::from_millis(self.profile.session.source_slow_after_ms),
-            deadline: Duration::from_secs(self.profile.session.source_deadline_seconds),
-        };
-        let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink).await;
-        if gathered.session_expired {
-            return Err(AppError::new(ErrorCode::SessionExpired, "sign in again"));
-        }
-        if let (Some(nin), Some((_, auth))) = (nin, set.documents) {
-            *s.open.write().await = Some(OpenPatient { nin, documents: gathered.documents, authorizer: auth, nhn });
-        }
-        Ok(gathered.statuses)
+        })
     }
 
     /// The platform id and number of the patient to open, and whether the care

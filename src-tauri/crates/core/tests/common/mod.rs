@@ -15,10 +15,30 @@ use arbeidsflate_model::AppError;
 use sandbox::{Sandbox, SandboxOptions};
 use std::sync::{Arc, Mutex};
 
+/// A data directory of the test's own, removed when the test ends.
+pub struct TempData(pub std::path::PathBuf);
+
+impl TempData {
+    pub fn new() -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("arbeidsflate-core-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir)
+    }
+}
+
+impl Drop for TempData {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub struct Setup {
     pub sb: Sandbox,
     pub ws: Workspace,
     pub entries: Vec<WorklistEntry>,
+    pub data: TempData,
 }
 
 /// The sandbox's profile with every national service it simulates.
@@ -44,10 +64,12 @@ pub async fn signed_in_as(role: ClinicianRole, edit: impl FnOnce(&mut Profile)) 
     let mut profile = profile_for(&sb);
     edit(&mut profile);
     let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
-    let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid));
+    let data = TempData::new();
+    let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid))
+        .with_data_dir(data.0.clone());
     ws.sign_in_headless().await.unwrap();
     let entries = ws.worklist().await.unwrap().entries;
-    Setup { sb, ws, entries }
+    Setup { sb, ws, entries, data }
 }
 
 /// The home-care nurse, with `edit` applied to the profile.
