@@ -47,6 +47,11 @@ pub enum Fault {
     MalformedJson,
     /// The real answer with its body cut off half-way.
     TruncatedBody,
+    /// No network: the connection drops before any request is handled.
+    Disconnected,
+    /// The request is handled (a write is stored), then the connection drops before the
+    /// client reads the answer: the client cannot know the write arrived.
+    DropAnswer,
 }
 
 impl FromStr for Fault {
@@ -56,11 +61,11 @@ impl FromStr for Fault {
             "500" => Ok(Fault::ServerError),
             "malformed" => Ok(Fault::MalformedJson),
             "truncated" => Ok(Fault::TruncatedBody),
-            _ => s
-                .strip_prefix("slow:")
-                .and_then(|ms| ms.parse().ok())
-                .map(Fault::Slow)
-                .ok_or_else(|| format!("unknown fault {s}: slow:MS, 500, malformed or truncated")),
+            "disconnected" => Ok(Fault::Disconnected),
+            "drop-answer" => Ok(Fault::DropAnswer),
+            _ => s.strip_prefix("slow:").and_then(|ms| ms.parse().ok()).map(Fault::Slow).ok_or_else(|| {
+                format!("unknown fault {s}: slow:MS, 500, malformed, truncated, disconnected or drop-answer")
+            }),
         }
     }
 }
@@ -95,6 +100,11 @@ pub fn with_faults(router: Router, switch: FaultSwitch) -> Router {
                     ([(header::CONTENT_TYPE, "application/fhir+json")], "{\"resourceType\": \"Bundle\", \"entry\": [")
                         .into_response()
                 }
+                Some(Fault::Disconnected) => dropped(StatusCode::OK),
+                Some(Fault::DropAnswer) => {
+                    let real = next.run(req).await;
+                    dropped(real.status())
+                }
                 Some(Fault::TruncatedBody) => {
                     let real = next.run(req).await;
                     let (mut parts, body) = real.into_parts();
@@ -106,6 +116,12 @@ pub fn with_faults(router: Router, switch: FaultSwitch) -> Router {
             }
         }
     }))
+}
+
+/// An answer whose body fails at once: the client sees the connection drop.
+fn dropped(status: StatusCode) -> Response {
+    let failing = futures_util::stream::once(async { Err::<axum::body::Bytes, _>(std::io::Error::other("dropped")) });
+    (status, Body::from_stream(failing)).into_response()
 }
 
 #[cfg(test)]

@@ -53,7 +53,9 @@ fn parameter(rtype: &str, name: &str) -> Option<(Kind, &'static [&'static str])>
     Some(match (rtype, name) {
         (_, "_id") => (Token, &["id"]),
         (_, "_lastUpdated") => (Date, &["meta.lastUpdated"]),
-        ("Patient" | "Practitioner" | "Organization", "identifier") => (Token, &["identifier"]),
+        ("Patient" | "Practitioner" | "Organization" | "Observation" | "DocumentReference" | "Task", "identifier") => {
+            (Token, &["identifier"])
+        }
         ("Patient" | "Practitioner", "name") => (Str, &["name.family", "name.given", "name.text"]),
         ("Patient", "birthdate") => (Date, &["birthDate"]),
         ("Location" | "Organization", "name") => (Str, &["name"]),
@@ -103,6 +105,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "Task",
     "DocumentReference",
     "Flag",
+    "AuditEvent",
 ];
 
 impl FhirStore {

@@ -276,6 +276,15 @@ impl Sandbox {
         self.fhir.store.read().unwrap().resources().cloned().collect()
     }
 
+    /// Changes a resource on the platform as another user would (a new version), for
+    /// showing what a conflicting edit looks like. False when there is no such resource.
+    pub fn edit_resource(&self, rtype: &str, id: &str, edit: impl FnOnce(&mut serde_json::Value)) -> bool {
+        let mut store = self.fhir.store.write().unwrap();
+        let Some(mut r) = store.get(rtype, id).cloned() else { return false };
+        edit(&mut r);
+        fhir_write::update(&mut store, rtype, id, r, None, &fhir_write::now()).is_ok()
+    }
+
     /// Requests Kjernejournal has served (authorised or not).
     pub fn kjernejournal_requests(&self) -> u64 {
         self.kj.guard.requests.load(Ordering::Relaxed)

@@ -203,3 +203,20 @@ fn a_damaged_page_loses_the_cache_but_keeps_the_queued_writes() {
     assert_eq!(outbox[0].client_id, "c-1");
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+#[test]
+fn the_database_size_counts_the_file_and_its_log() {
+    let data = temp_dir("size");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    queue_pulse(&store, "c-1");
+    assert!(
+        store.size_bytes() > 0,
+        "{:?}",
+        std::fs::read_dir(store.directory())
+            .unwrap()
+            .flatten()
+            .map(|e| (e.path(), e.metadata().unwrap().len()))
+            .collect::<Vec<_>>()
+    );
+    std::fs::remove_dir_all(&data).unwrap();
+}

@@ -245,13 +245,19 @@ impl Workspace {
         self.apply_wipe_flag()?;
         let local = match self.signed_in.read().await.as_ref() {
             // The same user again (unlock): the open cache stays.
-            Some(same) if same.clinician.hpr_number == clinician.hpr_number => {
-                std::mem::replace(&mut *same.local.write().await, LocalState::Unavailable {
+            Some(same) if same.clinician.hpr_number == clinician.hpr_number => std::mem::replace(
+                &mut *same.local.write().await,
+                LocalState::Unavailable {
                     why: arbeidsflate_model::offline::OfflineUnavailable::Failed,
                     detail: "moved to the new session".into(),
-                })
-            }
-            _ => crate::offline::open_local(&self.data_dir, session.user.pid.expose(), self.keys.as_ref(), &self.profile.offline),
+                },
+            ),
+            _ => crate::offline::open_local(
+                &self.data_dir,
+                session.user.pid.expose(),
+                self.keys.as_ref(),
+                &self.profile.offline,
+            ),
         };
         *self.signed_in.write().await = Some(Arc::new(SignedIn {
             session,
@@ -400,8 +406,10 @@ impl Workspace {
 
     /// Closes and removes a user's cache (sign-out): works offline, needs no key.
     async fn wipe_cache_of(&self, s: &SignedIn) {
-        *s.local.write().await =
-            LocalState::Unavailable { why: arbeidsflate_model::offline::OfflineUnavailable::Disabled, detail: "signed out".into() };
+        *s.local.write().await = LocalState::Unavailable {
+            why: arbeidsflate_model::offline::OfflineUnavailable::Disabled,
+            detail: "signed out".into(),
+        };
         if let Err(e) = arbeidsflate_store::Store::wipe(&self.data_dir, s.session.user.pid.expose()) {
             tracing::error!(error = %e, "the offline cache could not be wiped");
         }

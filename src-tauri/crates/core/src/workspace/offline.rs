@@ -144,8 +144,8 @@ impl Workspace {
             LocalState::Ready { cache, recreated } => {
                 status.cache_available = true;
                 status.recreated = recreated.clone();
-                let (last, patients, outbox) = cache
-                    .with(|st| Ok((st.meta(LAST_SYNC_KEY)?, st.cached_patients()?.len(), st.outbox()?)))?;
+                let (last, patients, outbox) =
+                    cache.with(|st| Ok((st.meta(LAST_SYNC_KEY)?, st.cached_patients()?.len(), st.outbox()?)))?;
                 status.last_sync = last;
                 status.cached_patients = patients as u32;
                 status.unsent = outbox.len() as u32;
@@ -167,11 +167,18 @@ impl Workspace {
         self.expire_stale_cache(&cache)?;
         let list = self.worklist().await?;
         if !self.is_online() {
-            return Err(AppError::new(ErrorCode::ServiceUnavailable, "the platform cannot be reached; the cache is kept"));
+            return Err(AppError::new(
+                ErrorCode::ServiceUnavailable,
+                "the platform cannot be reached; the cache is kept",
+            ));
         }
         let keep: Vec<String> = list.entries.iter().map(|e| e.patient_ref.clone()).collect();
         let purged = cache.with(|st| st.retain_patients(&keep))? as u32;
-        let total = list.entries.len() as u32;
+        // A route may visit a patient twice; each is synced once.
+        let mut patients = list.entries.clone();
+        let mut seen = std::collections::HashSet::new();
+        patients.retain(|e| seen.insert(e.patient_ref.clone()));
+        let total = patients.len() as u32;
         let mut report = SyncReport {
             patients: 0,
             sources: SourceKind::ALL
@@ -186,7 +193,7 @@ impl Workspace {
         };
         let page_size = self.profile.offline.page_size as usize;
         let deadline = Duration::from_secs(self.profile.session.source_deadline_seconds);
-        for (i, entry) in list.entries.iter().enumerate() {
+        for (i, entry) in patients.iter().enumerate() {
             if cancel.load(Ordering::SeqCst) {
                 report.cancelled = true;
                 break;
@@ -258,7 +265,8 @@ impl Workspace {
             .filter(|st| st.source != SourceKind::Municipal && st.state == SourceState::Waiting)
             .map(|st| st.source)
             .collect();
-        let asked = futures_util::future::join_all(kinds.iter().map(|&k| aggregate::ask(&set, &keys, k, deadline))).await;
+        let asked =
+            futures_util::future::join_all(kinds.iter().map(|&k| aggregate::ask(&set, &keys, k, deadline))).await;
         let mut names = vec![sources::municipal::SOURCE_NAME.to_string()];
         for (kind, answer, elapsed) in asked {
             let slot = report.sources.iter_mut().find(|x| x.source == kind).expect("every source has a slot");
@@ -297,7 +305,11 @@ impl Workspace {
     /// Opens a worklist patient from the cache only: the platform's record as last
     /// synced plus what was recorded here since, and each national source's last
     /// answer, every part marked cached with its age. The lookup is logged.
-    pub async fn open_cached_view(&self, target: &PatientTarget, sink: PartSink) -> Result<Vec<SourceStatus>, AppError> {
+    pub async fn open_cached_view(
+        &self,
+        target: &PatientTarget,
+        sink: PartSink,
+    ) -> Result<Vec<SourceStatus>, AppError> {
         let s = self.current().await?;
         let cache = self.cache_of(&s).await?;
         if self.expire_stale_cache(&cache)? {
@@ -313,7 +325,9 @@ impl Workspace {
                     e.national_id.replace(' ', "") == national_id.replace(' ', "")
                 }
             })
-            .ok_or_else(|| AppError::new(ErrorCode::NotCached, "only the patients on your worklist are kept offline"))?;
+            .ok_or_else(|| {
+                AppError::new(ErrorCode::NotCached, "only the patients on your worklist are kept offline")
+            })?;
         let nin = NationalId::parse(&entry.national_id.replace(' ', "")).ok();
         let decision = access::decide(None, None, true)?;
         let keys = PatientKeys {
@@ -328,7 +342,14 @@ impl Workspace {
             .map(|&k| {
                 let configured = k == SourceKind::Municipal || self.profile.national.is_configured(k);
                 let state = if configured { SourceState::Waiting } else { SourceState::NotConfigured };
-                SourceStatus { source: k, name: aggregate::source_name(k).into(), state, fetched_at: None, elapsed_ms: None, detail: None }
+                SourceStatus {
+                    source: k,
+                    name: aggregate::source_name(k).into(),
+                    state,
+                    fetched_at: None,
+                    elapsed_ms: None,
+                    detail: None,
+                }
             })
             .collect();
         if nin.is_none() {
@@ -396,13 +417,28 @@ impl Workspace {
         let decision = access::decide(None, None, true)?;
         let action = format!("write:{}", kind_name(kind));
         let patient = entry.national_id.replace(' ', "");
-        let logged = self.access_entry(s, &patient, &action, vec![sources::municipal::SOURCE_NAME.into()], &decision, if self.is_online() { "online" } else { "cache" });
+        let logged = self.access_entry(
+            s,
+            &patient,
+            &action,
+            vec![sources::municipal::SOURCE_NAME.into()],
+            &decision,
+            if self.is_online() { "online" } else { "cache" },
+        );
         let body = serde_json::to_string(request).expect("a request serialises");
         let client_id = sources::random_uuid();
         let at = now();
         let entry_json = serde_json::to_string(&logged).expect("an access entry serialises");
-        let write = NewWrite { client_id: &client_id, created_at: &at, kind: kind_name(kind), patient_key: patient_ref, summary, body: &body };
-        let seq = cache.with(|st| st.enqueue(&write, MUNICIPAL, local, &AccessEntry { at: &at, entry: &entry_json }))?;
+        let write = NewWrite {
+            client_id: &client_id,
+            created_at: &at,
+            kind: kind_name(kind),
+            patient_key: patient_ref,
+            summary,
+            body: &body,
+        };
+        let seq =
+            cache.with(|st| st.enqueue(&write, MUNICIPAL, local, &AccessEntry { at: &at, entry: &entry_json }))?;
         tracing::info!(kind = kind_name(kind), "write queued");
         let mut sent = false;
         if self.is_online() {
@@ -424,7 +460,8 @@ impl Workspace {
 
     pub async fn record_note(&self, patient_ref: &str, text: &str) -> Result<WriteReceipt, AppError> {
         let s = self.current().await?;
-        let note = writes::nursing_note(text, &sources::random_uuid(), patient_ref, &Self::practitioner_ref(&s), &now())?;
+        let note =
+            writes::nursing_note(text, &sources::random_uuid(), patient_ref, &Self::practitioner_ref(&s), &now())?;
         let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(std::slice::from_ref(&note)) };
         self.queue_write(&s, patient_ref, WriteKind::Note, "Sykepleienotat", &request, &[note]).await
     }
@@ -436,7 +473,9 @@ impl Workspace {
         let cache = self.cache_of(&s).await?;
         let task = match cache.with(|st| st.resource("Task", task_id))? {
             Some(t) => t,
-            None if self.is_online() => s.platform.fhir().read("Task", task_id).await.map_err(crate::errors::from_source)?,
+            None if self.is_online() => {
+                s.platform.fhir().read("Task", task_id).await.map_err(crate::errors::from_source)?
+            }
             None => return Err(AppError::new(ErrorCode::NotCached, "the task is not in the offline cache")),
         };
         if task["for"]["reference"].as_str() != Some(&format!("Patient/{patient_ref}")) {
@@ -445,7 +484,8 @@ impl Workspace {
         let version = task["meta"]["versionId"].as_str().unwrap_or("1").to_string();
         let done = writes::completed_task(&task, &now())
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the task is not open"))?;
-        let summary = sources::normalize::task(&task, "", "").map(|t| t.description).unwrap_or_else(|| "Oppgave".into());
+        let summary =
+            sources::normalize::task(&task, "", "").map(|t| t.description).unwrap_or_else(|| "Oppgave".into());
         let request = OutboxRequest::Update { resource: done.clone(), if_match: version };
         self.queue_write(&s, patient_ref, WriteKind::TaskCompleted, &summary, &request, &[done]).await
     }
@@ -474,9 +514,8 @@ impl Workspace {
         if !cache.with(|st| st.requeue(id, None))? {
             return Err(AppError::new(ErrorCode::InvalidInput, "no such write in the outbox"));
         }
-        if self.is_online() {
-            self.drain_outbox().await?;
-        }
+        // Asked for by the user: tried now, online or not (a failure queues it again).
+        self.drain_outbox().await?;
         Ok(())
     }
 
@@ -499,7 +538,8 @@ impl Workspace {
             .with(|st| st.outbox_entry(id))?
             .filter(|e| e.state == OutboxState::Conflict)
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "no conflict with that id"))?;
-        let theirs: serde_json::Value = serde_json::from_str(entry.conflict.as_deref().unwrap_or("null")).unwrap_or_default();
+        let theirs: serde_json::Value =
+            serde_json::from_str(entry.conflict.as_deref().unwrap_or("null")).unwrap_or_default();
         match choice {
             ConflictChoice::TakeTheirs => {
                 cache.with(|st| {
@@ -543,7 +583,10 @@ impl Workspace {
     pub async fn recreate_cache(&self) -> Result<(), AppError> {
         let s = self.current().await?;
         let mut local = s.local.write().await;
-        if !matches!(&*local, LocalState::Unavailable { why: arbeidsflate_model::offline::OfflineUnavailable::Unreadable, .. }) {
+        if !matches!(
+            &*local,
+            LocalState::Unavailable { why: arbeidsflate_model::offline::OfflineUnavailable::Unreadable, .. }
+        ) {
             return Err(AppError::new(ErrorCode::InvalidInput, "the cache is not waiting to be recreated"));
         }
         *local = crate::offline::recreate_local(&self.data_dir, s.session.user.pid.expose(), self.keys.as_ref());

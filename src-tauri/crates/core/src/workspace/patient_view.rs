@@ -93,12 +93,20 @@ impl Workspace {
             slow_after: Duration::from_millis(self.profile.session.source_slow_after_ms),
             deadline: Duration::from_secs(self.profile.session.source_deadline_seconds),
         };
-        let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink).await;
+        let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink.clone()).await;
         let platform_unreachable = gathered.statuses.iter().any(|st| {
             st.source == SourceKind::Municipal
-                && st.state == (SourceState::Failed { reason: arbeidsflate_model::overview::SourceFailure::Unreachable })
+                && st.state
+                    == (SourceState::Failed { reason: arbeidsflate_model::overview::SourceFailure::Unreachable })
         });
         self.online.store(!platform_unreachable, std::sync::atomic::Ordering::SeqCst);
+        // The network went while asking: a worklist patient is shown from the cache instead.
+        if platform_unreachable && on_worklist && self.cache_of(&s).await.is_ok() {
+            match self.open_cached_view(target, sink).await {
+                Ok(statuses) => return Ok(statuses),
+                Err(e) => tracing::info!(code = ?e.code, "no cached view to fall back on"),
+            }
+        }
         if gathered.session_expired {
             return Err(AppError::new(ErrorCode::SessionExpired, "sign in again"));
         }
@@ -110,10 +118,14 @@ impl Workspace {
 
     /// The adapters for one patient with the decision in force: patient-data services
     /// get tokens attested for the patient where the profile allows one.
-    pub(super) async fn sources_for<'a>(&self, s: &'a SignedIn, decision: &Decision) -> Result<SourceSet<'a>, AppError> {
+    pub(super) async fn sources_for<'a>(
+        &self,
+        s: &'a SignedIn,
+        decision: &Decision,
+    ) -> Result<SourceSet<'a>, AppError> {
         let helseid = self.helseid().await?;
         let attested: Option<Arc<dyn RequestAuthorizer>> =
-            access::attestation(self.profile.organisation.as_ref(), s.clinician.role, &decision).map(|attestation| {
+            access::attestation(self.profile.organisation.as_ref(), s.clinician.role, decision).map(|attestation| {
                 Arc::new(SessionAuthorizer {
                     client: helseid.clone(),
                     session: s.session.clone(),

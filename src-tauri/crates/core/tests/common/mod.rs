@@ -15,22 +15,25 @@ use arbeidsflate_model::AppError;
 use sandbox::{Sandbox, SandboxOptions};
 use std::sync::{Arc, Mutex};
 
-/// A data directory of the test's own, removed when the test ends.
+/// A data directory of the test's own. It outlives the workspace's open database (a
+/// test may destructure `Setup` with `..`, dropping this at once), so it is not removed
+/// on drop; directories left by earlier runs are removed after an hour.
 pub struct TempData(pub std::path::PathBuf);
 
 impl TempData {
     pub fn new() -> Self {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let root = std::env::temp_dir().join("arbeidsflate-core-tests");
+        for old in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let stale = old.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if stale.is_some_and(|age| age > std::time::Duration::from_secs(3600)) {
+                let _ = std::fs::remove_dir_all(old.path());
+            }
+        }
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("arbeidsflate-core-test-{}-{n}", std::process::id()));
+        let dir = root.join(format!("{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         Self(dir)
-    }
-}
-
-impl Drop for TempData {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

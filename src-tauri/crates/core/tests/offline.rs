@@ -1,0 +1,220 @@
+//! A shift without network against the sandbox: the worklist prepared for offline
+//! use, read back from the cache when the platform is out of reach, writes queued and
+//! sent later exactly once, a conflicting edit shown instead of overwritten, and every
+//! lookup and write in the access log.
+
+mod common;
+
+use arbeidsflate_model::offline::{ConflictChoice, OutboxItemState, VitalsEntry};
+use arbeidsflate_model::overview::{OverviewPart, SourceKind, SourceState};
+use arbeidsflate_model::view::VitalKind;
+use arbeidsflate_model::ErrorCode;
+use common::{open, signed_in, signed_in_as, state_of, worklist, Setup};
+use sandbox::faults::{Fault, Service};
+use std::sync::atomic::AtomicBool;
+
+const ALL_SERVICES: [Service; 5] =
+    [Service::Fhir, Service::Kjernejournal, Service::MedicationList, Service::Documents, Service::Person];
+
+fn network(sb: &sandbox::Sandbox, up: bool) {
+    for s in ALL_SERVICES {
+        sb.set_fault(s, (!up).then_some(Fault::Disconnected));
+    }
+}
+
+fn vitals(parts: &[OverviewPart]) -> Vec<arbeidsflate_model::view::VitalSign> {
+    parts
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            OverviewPart::Vitals { latest, .. } => Some(latest.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Observations on the platform carrying the identifier a client gave one.
+fn stored_with_identifier_prefix(sb: &sandbox::Sandbox, rtype: &str) -> usize {
+    sb.fhir_resources()
+        .iter()
+        .filter(|r| r["resourceType"] == rtype)
+        .filter(|r| r["identifier"][0]["system"] == "urn:ietf:rfc:3986")
+        .count()
+}
+
+#[tokio::test]
+async fn a_synced_worklist_opens_from_the_cache_when_the_platform_is_out_of_reach() {
+    let Setup { sb, ws, entries, .. } = signed_in().await;
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = ws.sync(|p| seen.lock().unwrap().push(p), &AtomicBool::new(false)).await.unwrap();
+    let unique: std::collections::HashSet<&str> = entries.iter().map(|e| e.patient_ref.as_str()).collect();
+    let patients = unique.len();
+    assert_eq!(report.patients as usize, patients);
+    assert!(!report.incremental && !report.cancelled);
+    let municipal = &report.sources[0];
+    assert!(municipal.items as usize > patients, "every patient's record: {municipal:?}");
+    assert!(report.sources.iter().all(|s| s.failed == 0), "{report:?}");
+    assert!(report.database_bytes > 0, "{report:?}");
+    let progress = seen.into_inner().unwrap();
+    assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((patients as u32, patients as u32)));
+
+    network(&sb, false);
+    let list = ws.worklist().await.unwrap();
+    assert_eq!(list.entries.len(), entries.len(), "the cached worklist");
+    assert!(!ws.is_online());
+    let (statuses, parts) = open(&ws, worklist(&entries[0]), None).await;
+    let statuses = statuses.unwrap();
+    for kind in SourceKind::ALL {
+        assert_eq!(state_of(&statuses, kind), SourceState::Cached, "{kind:?} from the cache");
+    }
+    assert!(statuses.iter().all(|s| s.fetched_at.is_some()), "every part says how old it is");
+    assert!(parts.iter().any(|p| matches!(p, OverviewPart::Banner { .. })));
+    assert!(!vitals(&parts).is_empty());
+
+    let offline = ws.offline_status().await.unwrap();
+    assert!(offline.cache_available && !offline.online);
+    assert_eq!(offline.cached_patients as usize, patients);
+    let log = ws.verify_access_log().await.unwrap();
+    assert_eq!(log.first_broken, None);
+    assert_eq!(log.entries as usize, patients + 1, "each synced patient and the cached view");
+}
+
+#[tokio::test]
+async fn a_second_sync_asks_only_for_changes_and_drops_what_the_server_deleted_or_voided() {
+    let Setup { sb, ws, entries, .. } = signed_in().await;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    let patient = &entries[0].patient_ref;
+    let flag = sb
+        .fhir_resources()
+        .into_iter()
+        .find(|r| r["resourceType"] == "Flag" && r["subject"]["reference"] == format!("Patient/{patient}"));
+    let report = ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    assert!(report.incremental);
+    assert!(
+        report.sources[0].items < 10 * entries.len() as u32,
+        "little more than the patients: {:?}",
+        report.sources[0]
+    );
+    let flag = flag.expect("the sandbox gives the first patient a warning");
+    let warnings = |parts: &[OverviewPart]| {
+        parts.iter().rev().find_map(|p| match p {
+            OverviewPart::Warnings { items } => Some(items.len()),
+            _ => None,
+        })
+    };
+    network(&sb, false);
+    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    let before = warnings(&parts).unwrap();
+    network(&sb, true);
+    assert!(sb.edit_resource("Flag", flag["id"].as_str().unwrap(), |f| f["status"] = "entered-in-error".into()));
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    network(&sb, false);
+    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    assert_eq!(warnings(&parts), Some(before - 1), "the voided warning left the cache");
+}
+
+#[tokio::test]
+async fn vitals_recorded_offline_show_at_once_and_reach_the_platform_once_though_an_answer_was_lost() {
+    let Setup { sb, ws, entries, .. } = signed_in().await;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    let patient = &entries[0].patient_ref;
+    let entry = VitalsEntry { pulse: Some(131.0), respiratory_rate: Some(26.0), ..Default::default() };
+    let receipt = ws.record_vitals(patient, &entry).await.unwrap();
+    assert!(!receipt.sent);
+    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    let pulse = vitals(&parts).into_iter().find(|v| v.kind == VitalKind::Pulse).unwrap();
+    assert_eq!(pulse.value, 131.0, "the cached view shows what was just recorded");
+    let news2 = parts.iter().rev().find_map(|p| match p {
+        OverviewPart::Vitals { news2, .. } => Some(news2.total),
+        _ => None,
+    });
+    assert!(news2.unwrap() >= 6, "NEWS2 recalculated at once: {news2:?}");
+
+    // Back on the network, the platform stores the write but the answer is lost.
+    let before = stored_with_identifier_prefix(&sb, "Observation");
+    for s in ALL_SERVICES {
+        sb.set_fault(s, None);
+    }
+    sb.set_fault(Service::Fhir, Some(Fault::DropAnswer));
+    let report = ws.drain_outbox().await.unwrap();
+    assert_eq!((report.sent, report.deferred), (0, 1));
+    assert_eq!(stored_with_identifier_prefix(&sb, "Observation"), before + 2, "the server has it");
+    assert_eq!(ws.outbox_items().await.unwrap().len(), 1, "not confirmed, so still queued");
+
+    sb.set_fault(Service::Fhir, None);
+    let later = ws.outbox_items().await.unwrap();
+    assert!(later[0].attempts >= 1 && later[0].last_error.is_some());
+    ws.retry_write(later[0].id).await.unwrap();
+    assert!(ws.outbox_items().await.unwrap().is_empty(), "confirmed and gone");
+    assert_eq!(stored_with_identifier_prefix(&sb, "Observation"), before + 2, "sent twice, stored once");
+}
+
+#[tokio::test]
+async fn a_task_completed_here_and_changed_there_is_a_conflict_the_clinician_settles() {
+    let Setup { sb, ws, entries, .. } =
+        signed_in_as(arbeidsflate_model::view::ClinicianRole::NursingHomeNurse, |_| {}).await;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    let (task, patient) = sb
+        .fhir_resources()
+        .into_iter()
+        .filter(|r| r["resourceType"] == "Task" && r["status"] == "requested")
+        .find_map(|t| {
+            let p = t["for"]["reference"].as_str()?.trim_start_matches("Patient/").to_string();
+            entries.iter().any(|e| e.patient_ref == p).then_some((t, p))
+        })
+        .expect("a worklist patient with an open task");
+    let id = task["id"].as_str().unwrap().to_string();
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    ws.complete_task(&patient, &id).await.unwrap();
+    // Meanwhile a colleague changes the task on the platform.
+    assert!(sb.edit_resource("Task", &id, |t| t["status"] = "in-progress".into()));
+    network(&sb, true);
+    let report = ws.drain_outbox().await.unwrap();
+    assert_eq!(report.conflicts, 1);
+    let items = ws.outbox_items().await.unwrap();
+    let conflict = items[0].conflict.clone().expect("both versions shown");
+    assert_eq!((conflict.mine.as_str(), conflict.theirs.as_str()), ("completed", "in-progress"));
+    assert_eq!(items[0].state, OutboxItemState::Conflict);
+    let on_server = |sb: &sandbox::Sandbox| {
+        sb.fhir_resources().into_iter().find(|r| r["resourceType"] == "Task" && r["id"] == id.as_str()).unwrap()
+    };
+    assert_eq!(on_server(&sb)["status"], "in-progress", "nothing was overwritten");
+
+    ws.resolve_conflict(items[0].id, ConflictChoice::KeepMine).await.unwrap();
+    assert!(ws.outbox_items().await.unwrap().is_empty());
+    let task_now = on_server(&sb);
+    assert_eq!(task_now["status"], "completed");
+    assert_eq!(task_now["meta"]["versionId"], "3", "applied on the colleague's version");
+}
+
+#[tokio::test]
+async fn sign_out_waits_for_unsent_writes_and_then_wipes_the_cache() {
+    let Setup { sb, ws, entries, data } = signed_in().await;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    ws.record_note(&entries[0].patient_ref, "Ingen endring, sover godt.").await.unwrap();
+    let refused = ws.sign_out(None).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::UnsentWrites);
+    assert!(ws.clinician().await.is_some(), "still signed in");
+    network(&sb, true);
+    ws.drain_outbox().await.unwrap();
+    ws.sign_out(None).await.unwrap();
+    let users = data.0.join("users");
+    let left = std::fs::read_dir(&users).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "the user's cache is gone");
+}
+
+#[tokio::test]
+async fn bad_values_are_refused_before_anything_is_queued() {
+    let Setup { ws, entries, .. } = signed_in().await;
+    let e = ws.record_vitals(&entries[0].patient_ref, &VitalsEntry { spo2: Some(130.0), ..Default::default() }).await;
+    assert_eq!(e.unwrap_err().code, ErrorCode::InvalidInput);
+    let e = ws.record_note(&entries[0].patient_ref, "  ").await;
+    assert_eq!(e.unwrap_err().code, ErrorCode::InvalidInput);
+    assert!(ws.outbox_items().await.unwrap().is_empty());
+    assert_eq!(ws.verify_access_log().await.unwrap().entries, 0, "nothing logged for a write that was not made");
+}
