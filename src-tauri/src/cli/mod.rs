@@ -1,5 +1,6 @@
 //! The command line: argument parsing and the headless faces of the app.
 
+mod offline;
 mod output;
 mod view;
 
@@ -56,7 +57,8 @@ pub enum Command {
         #[arg(long)]
         dpop_nonce: bool,
         /// Start a service in a fault: SERVICE=FAULT with SERVICE one of fhir, kjernejournal,
-        /// medication_list, documents, person and FAULT one of slow:MS, 500, malformed, truncated.
+        /// medication_list, documents, person and FAULT one of slow:MS, 500, malformed, truncated,
+        /// disconnected (no network) or drop-answer (handled, then the connection drops).
         #[arg(long, value_parser = sandbox::faults::parse_assignment)]
         fault: Vec<(sandbox::faults::Service, sandbox::faults::Fault)>,
     },
@@ -72,8 +74,24 @@ pub enum Command {
         /// The synthetic clinician's pid (default: the first nursing-home nurse).
         #[arg(long)]
         user: Option<String>,
+        /// Read only the offline cache (prepared with `sync`); no patient data is fetched.
+        #[arg(long)]
+        offline: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Sign in as a test user and prepare their worklist for offline use, as the app
+    /// does at sign-in: counts, bytes and timings per source.
+    Sync {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The access log of a test user's cache.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
     },
     /// Sign in as a test user and open a patient from every source, as the window does:
     /// the parts are printed as the sources answer.
@@ -106,6 +124,17 @@ pub enum Command {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// Check the access log's hash chain: an edited or removed entry is found.
+    Verify {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 pub fn run(command: Command, app: AppArgs) -> i32 {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async move {
@@ -122,7 +151,10 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
                 crate::environment::serve_sandbox(options, write_profile).await
             }
             Command::Doctor { json } => output::doctor(&app, json).await,
-            Command::Patient { nin, user, json } => output::patient(&app, &nin, user, json).await,
+            Command::Patient { nin, user, offline: true, json } => view::cached(&app, &nin, user, json).await,
+            Command::Patient { nin, user, offline: false, json } => output::patient(&app, &nin, user, json).await,
+            Command::Sync { user, json } => offline::sync(&app, user, json).await,
+            Command::Audit { action: AuditAction::Verify { user, json } } => offline::verify(&app, user, json).await,
             Command::View { nin, user, basis, reason, json } => view::view(&app, &nin, user, basis, reason, json).await,
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,

@@ -8,6 +8,9 @@ use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Workli
 use arbeidsflate_model::AppError;
 use std::sync::Arc;
 
+/// Held for as long as the command runs.
+static INSTANCE: std::sync::OnceLock<arbeidsflate_core::offline::instance::InstanceLock> = std::sync::OnceLock::new();
+
 pub(super) fn fail(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
     1
@@ -61,7 +64,12 @@ pub(super) async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(En
         }
     };
     let keys = Arc::new(OsKeyring::new(KEYRING_SERVICE));
-    let ws = Workspace::with_test_user(env.profile.clone(), keys, Some(pid));
+    let data_dir = app.data_dir.clone().unwrap_or_else(arbeidsflate_core::offline::default_data_dir);
+    // One user of the cache at a time: not while the app (or another command) has it.
+    let lock = arbeidsflate_core::offline::instance::InstanceLock::acquire(&data_dir).map_err(app_error)?;
+    let _ = INSTANCE.set(lock);
+    let ws = Workspace::with_test_user(env.profile.clone(), keys, Some(pid)).with_data_dir(data_dir);
+    ws.apply_wipe_flag().map_err(app_error)?;
     ws.sign_in_headless().await.map_err(app_error)?;
     Ok((env, ws))
 }

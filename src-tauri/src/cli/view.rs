@@ -3,9 +3,10 @@
 
 use super::output::{app_error, fail, print_json, signed_in};
 use super::AppArgs;
-use arbeidsflate_core::aggregate::Concurrency;
+use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_model::AppError;
 use arbeidsflate_model::access::AccessBasis;
-use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceState};
+use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceState, SourceStatus};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -32,8 +33,29 @@ pub async fn view(
     }
     let access = basis.map(|basis| AccessRequest { basis, reason });
     let target = PatientTarget::NationalId { national_id: nin.to_string() };
+    let (parts, sink) = printing_sink(json);
+    let result = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await;
+    report(result, &parts, json)
+}
+
+/// `patient <nin> --offline`: the view from the offline cache only.
+pub async fn cached(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let target = PatientTarget::NationalId { national_id: nin.to_string() };
+    let (parts, sink) = printing_sink(json);
+    let result = ws.open_cached_view(&target, sink).await;
+    report(result, &parts, json)
+}
+
+type Collected = Arc<Mutex<Vec<OverviewPart>>>;
+
+/// A sink that prints each part as it comes (unless `json`) and keeps them all.
+fn printing_sink(json: bool) -> (Collected, PartSink) {
     let started = Instant::now();
-    let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
+    let parts: Collected = Arc::default();
     let collected = parts.clone();
     let sink = Arc::new(move |batch: Vec<OverviewPart>| {
         if !json {
@@ -46,7 +68,11 @@ pub async fn view(
         }
         collected.lock().unwrap().extend(batch);
     });
-    match ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await {
+    (parts, sink)
+}
+
+fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: bool) -> i32 {
+    match result {
         Ok(statuses) if json => {
             print_json(&serde_json::json!({"parts": *parts.lock().unwrap(), "sources": statuses}));
             0
@@ -74,7 +100,11 @@ fn describe(part: &OverviewPart) -> Option<String> {
         OverviewPart::Status { status } => {
             let state = serde_json::to_value(&status.state).ok()?;
             let reason = state.get("reason").and_then(|r| r.as_str()).map(|r| format!(": {r}")).unwrap_or_default();
-            format!("{}: {}{reason}", status.name, state["state"].as_str()?)
+            let age = match (&status.state, &status.fetched_at) {
+                (SourceState::Cached, Some(at)) => format!(" (fetched {at})"),
+                _ => String::new(),
+            };
+            format!("{}: {}{reason}{age}", status.name, state["state"].as_str()?)
         }
         OverviewPart::Banner { banner } => format!("patient {} ({})", banner.name, banner.national_id),
         OverviewPart::Allergies { items } => format!("allergies: {} (merged)", items.len()),

@@ -1,0 +1,72 @@
+//! `arbeidsflate sync` and `arbeidsflate audit verify`: the offline cache from the
+//! command line, for IT, supplier tests and the benchmarks.
+
+use super::output::{app_error, fail, print_json, signed_in};
+use super::AppArgs;
+use std::sync::atomic::AtomicBool;
+
+pub async fn sync(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if let Ok(status) = ws.offline_status().await {
+        if !status.cache_available {
+            return fail(format!("no offline cache: {}", status.detail.unwrap_or_default()));
+        }
+    }
+    let progress = |p: arbeidsflate_model::offline::SyncProgress| {
+        if !json {
+            eprintln!("  {}/{} {:?}", p.done, p.total, p.source);
+        }
+    };
+    match ws.sync(progress, &AtomicBool::new(false)).await {
+        Ok(report) if json => {
+            print_json(&report);
+            0
+        }
+        Ok(r) => {
+            println!(
+                "{} patients in {} ms ({}), database {} bytes, {} purged",
+                r.patients,
+                r.elapsed_ms,
+                if r.incremental { "changes only" } else { "full" },
+                r.database_bytes,
+                r.purged
+            );
+            for s in &r.sources {
+                println!(
+                    "  {:<16} {:>6} items {:>10} bytes {:>7} ms  {} failed",
+                    arbeidsflate_core::aggregate::source_name(s.source),
+                    s.items,
+                    s.bytes,
+                    s.elapsed_ms,
+                    s.failed
+                );
+            }
+            0
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+pub async fn verify(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match ws.verify_access_log().await {
+        Ok(v) if json => {
+            print_json(&serde_json::json!({"entries": v.entries, "intact": v.first_broken.is_none(), "first_broken": v.first_broken}));
+            i32::from(v.first_broken.is_some())
+        }
+        Ok(v) => match v.first_broken {
+            None => {
+                println!("access log intact: {} entries", v.entries);
+                0
+            }
+            Some(seq) => fail(format!("the access log is broken at entry {seq}: edited or removed")),
+        },
+        Err(e) => app_error(e),
+    }
+}
