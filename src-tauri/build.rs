@@ -11,6 +11,18 @@ fn main() {
         "open_patient",
         "open_document",
         "sign_out",
+        "offline_status",
+        "sync_worklist",
+        "cancel_sync",
+        "record_vitals",
+        "record_note",
+        "complete_task",
+        "outbox",
+        "retry_write",
+        "discard_write",
+        "resolve_conflict",
+        "recreate_cache",
+        "sign_out_discarding",
     ])))
     .expect("tauri build script");
 }

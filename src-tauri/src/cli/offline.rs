@@ -57,7 +57,9 @@ pub async fn verify(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
     };
     match ws.verify_access_log().await {
         Ok(v) if json => {
-            print_json(&serde_json::json!({"entries": v.entries, "intact": v.first_broken.is_none(), "first_broken": v.first_broken}));
+            print_json(
+                &serde_json::json!({"entries": v.entries, "intact": v.first_broken.is_none(), "first_broken": v.first_broken}),
+            );
             i32::from(v.first_broken.is_some())
         }
         Ok(v) => match v.first_broken {

@@ -4,9 +4,9 @@
 use super::output::{app_error, fail, print_json, signed_in};
 use super::AppArgs;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
-use arbeidsflate_model::AppError;
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceState, SourceStatus};
+use arbeidsflate_model::AppError;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 

@@ -3,6 +3,9 @@
 
 use super::state::AppState;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_model::offline::{
+    ConflictChoice, OfflineStatus, OutboxItem, SyncProgress, SyncReport, VitalsEntry, WriteReceipt,
+};
 use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewEvent, PatientTarget, SourceStatus};
 use arbeidsflate_model::view::{AppInfo, Clinician, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
@@ -115,4 +118,100 @@ pub async fn open_document(state: State<'_, AppState>, id: u32) -> Result<Docume
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), AppError> {
     let opener = state.opener();
     state.workspace().await?.sign_out(Some(opener.as_ref())).await
+}
+
+/// The offline cache and the outbox, for the status line.
+#[tauri::command]
+pub async fn offline_status(state: State<'_, AppState>) -> Result<OfflineStatus, AppError> {
+    state.workspace().await?.offline_status().await
+}
+
+/// Prepares the worklist for offline use; progress arrives on `on_progress`.
+#[tauri::command]
+pub async fn sync_worklist(
+    state: State<'_, AppState>,
+    on_progress: Channel<SyncProgress>,
+) -> Result<SyncReport, AppError> {
+    let cancel = state.new_sync_cancel();
+    let result = state
+        .workspace()
+        .await?
+        .sync(
+            move |p| {
+                let _ = on_progress.send(p);
+            },
+            &cancel,
+        )
+        .await;
+    if let Err(e) = &result {
+        tracing::warn!(code = ?e.code, "sync failed");
+    }
+    result
+}
+
+/// Stops a running sync between two steps; what is stored stays.
+#[tauri::command]
+pub fn cancel_sync(state: State<'_, AppState>) {
+    state.cancel_sync();
+}
+
+#[tauri::command]
+pub async fn record_vitals(
+    state: State<'_, AppState>,
+    patient_ref: String,
+    vitals: VitalsEntry,
+) -> Result<WriteReceipt, AppError> {
+    state.workspace().await?.record_vitals(&patient_ref, &vitals).await
+}
+
+#[tauri::command]
+pub async fn record_note(
+    state: State<'_, AppState>,
+    patient_ref: String,
+    text: String,
+) -> Result<WriteReceipt, AppError> {
+    state.workspace().await?.record_note(&patient_ref, &text).await
+}
+
+#[tauri::command]
+pub async fn complete_task(
+    state: State<'_, AppState>,
+    patient_ref: String,
+    task_id: String,
+) -> Result<WriteReceipt, AppError> {
+    state.workspace().await?.complete_task(&patient_ref, &task_id).await
+}
+
+#[tauri::command]
+pub async fn outbox(state: State<'_, AppState>) -> Result<Vec<OutboxItem>, AppError> {
+    state.workspace().await?.outbox_items().await
+}
+
+#[tauri::command]
+pub async fn retry_write(state: State<'_, AppState>, id: i64) -> Result<(), AppError> {
+    state.workspace().await?.retry_write(id).await
+}
+
+/// Drops a queued write; the UI has asked the user first.
+#[tauri::command]
+pub async fn discard_write(state: State<'_, AppState>, id: i64) -> Result<(), AppError> {
+    state.workspace().await?.discard_write(id).await
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(state: State<'_, AppState>, id: i64, choice: ConflictChoice) -> Result<(), AppError> {
+    state.workspace().await?.resolve_conflict(id, choice).await
+}
+
+/// Makes an unreadable cache anew; the UI has warned that its unsent writes are lost.
+#[tauri::command]
+pub async fn recreate_cache(state: State<'_, AppState>) -> Result<(), AppError> {
+    state.workspace().await?.recreate_cache().await
+}
+
+/// Signs out with unsent writes, after the user confirmed they may be lost.
+#[tauri::command]
+pub async fn sign_out_discarding(state: State<'_, AppState>) -> Result<(), AppError> {
+    let opener = state.opener();
+    state.workspace().await?.sign_out_discarding(Some(opener.as_ref())).await
 }

@@ -24,7 +24,18 @@ pub fn run(args: AppArgs) -> i32 {
             return 2;
         }
     };
-    let state = AppState::new(profile, opener);
+    let data_dir = args.data_dir.clone().unwrap_or_else(arbeidsflate_core::offline::default_data_dir);
+    // One window per data directory: a second would share the cache and send the outbox twice.
+    let _instance = match arbeidsflate_core::offline::instance::InstanceLock::acquire(&data_dir) {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("error: {}", e.detail);
+            tracing::error!(code = ?e.code, "another instance is running");
+            return 3;
+        }
+    };
+    let state = AppState::new(profile, opener, data_dir);
+    state.keep_outbox_moving();
     let result = tauri::Builder::default()
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -37,6 +48,18 @@ pub fn run(args: AppArgs) -> i32 {
             commands::open_patient,
             commands::open_document,
             commands::sign_out,
+            commands::offline_status,
+            commands::sync_worklist,
+            commands::cancel_sync,
+            commands::record_vitals,
+            commands::record_note,
+            commands::complete_task,
+            commands::outbox,
+            commands::retry_write,
+            commands::discard_write,
+            commands::resolve_conflict,
+            commands::recreate_cache,
+            commands::sign_out_discarding,
         ])
         .run(tauri::generate_context!());
     match result {

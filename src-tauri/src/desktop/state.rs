@@ -7,8 +7,11 @@ use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::view::{AppInfo, EnvironmentKind};
 use arbeidsflate_model::{AppError, ErrorCode};
 use helseid::{SystemBrowser, UrlOpener, WriteToFile};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
+
+const OUTBOX_INTERVAL_SECONDS: u64 = 30;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -19,6 +22,9 @@ struct Inner {
     opener: Arc<dyn UrlOpener>,
     environment: OnceCell<(Arc<Workspace>, Option<sandbox::Sandbox>)>,
     pending_sign_in: Mutex<Option<tokio::task::AbortHandle>>,
+    /// The running sync's cancel flag.
+    sync_cancel: Mutex<Arc<AtomicBool>>,
+    data_dir: std::path::PathBuf,
 }
 
 pub fn opener_from(spec: &str) -> Result<Arc<dyn UrlOpener>, String> {
@@ -42,7 +48,7 @@ fn idle_lock_seconds(profile: Option<&Profile>) -> u32 {
 }
 
 impl AppState {
-    pub fn new(profile: Option<Profile>, opener: Arc<dyn UrlOpener>) -> Self {
+    pub fn new(profile: Option<Profile>, opener: Arc<dyn UrlOpener>, data_dir: std::path::PathBuf) -> Self {
         let info = AppInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             environment_name: profile
@@ -52,7 +58,15 @@ impl AppState {
             environment_kind: profile.as_ref().map(|p| p.environment.kind).unwrap_or(EnvironmentKind::Sandbox),
             idle_lock_seconds: idle_lock_seconds(profile.as_ref()),
         };
-        Self(Arc::new(Inner { profile, info, opener, environment: OnceCell::new(), pending_sign_in: Mutex::new(None) }))
+        Self(Arc::new(Inner {
+            profile,
+            info,
+            opener,
+            environment: OnceCell::new(),
+            pending_sign_in: Mutex::new(None),
+            sync_cancel: Mutex::default(),
+            data_dir,
+        }))
     }
 
     pub fn info(&self) -> AppInfo {
@@ -72,7 +86,9 @@ impl AppState {
                     }
                 };
                 let keys = Arc::new(OsKeyring::new(KEYRING_SERVICE));
-                Ok::<_, AppError>((Arc::new(Workspace::new(env.profile, keys)), env.sandbox))
+                let ws = Workspace::new(env.profile, keys).with_data_dir(self.0.data_dir.clone());
+                ws.apply_wipe_flag()?;
+                Ok::<_, AppError>((Arc::new(ws), env.sandbox))
             })
             .await?;
         Ok(ws.clone())
@@ -81,6 +97,26 @@ impl AppState {
     /// The workspace if the environment has started; nobody can be signed in before.
     pub fn started_workspace(&self) -> Option<Arc<Workspace>> {
         self.0.environment.get().map(|(ws, _)| ws.clone())
+    }
+
+    /// Sends the outbox every half minute while someone is signed in: queued writes
+    /// leave as soon as the network is back, and the online state follows.
+    pub fn keep_outbox_moving(&self) {
+        let state = self.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(OUTBOX_INTERVAL_SECONDS)).await;
+                let Some(ws) = state.started_workspace() else { continue };
+                if ws.clinician().await.is_none() || ws.is_locked() {
+                    continue;
+                }
+                if let Err(e) = ws.drain_outbox().await {
+                    if e.code != ErrorCode::OfflineUnavailable {
+                        tracing::warn!(code = ?e.code, "sending the outbox failed");
+                    }
+                }
+            }
+        });
     }
 
     /// Starts the environment in the background, once.
@@ -98,6 +134,18 @@ impl AppState {
 
     pub fn opener(&self) -> Arc<dyn UrlOpener> {
         self.0.opener.clone()
+    }
+
+    /// A fresh cancel flag for a new sync (a previous one is cancelled).
+    pub fn new_sync_cancel(&self) -> Arc<AtomicBool> {
+        let fresh = Arc::new(AtomicBool::new(false));
+        let previous = std::mem::replace(&mut *self.0.sync_cancel.lock().unwrap(), fresh.clone());
+        previous.store(true, Ordering::SeqCst);
+        fresh
+    }
+
+    pub fn cancel_sync(&self) {
+        self.0.sync_cancel.lock().unwrap().store(true, Ordering::SeqCst);
     }
 
     pub fn set_pending_sign_in(&self, handle: Option<tokio::task::AbortHandle>) {

@@ -60,6 +60,8 @@ pub struct Workspace {
     data_dir: PathBuf,
     /// Whether the platform answered the last time it was asked.
     online: std::sync::atomic::AtomicBool,
+    /// One drain of the outbox at a time, so no entry is sent twice at once.
+    draining: tokio::sync::Mutex<()>,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -136,6 +138,7 @@ impl Workspace {
             locked: Default::default(),
             data_dir: crate::offline::default_data_dir(),
             online: std::sync::atomic::AtomicBool::new(true),
+            draining: tokio::sync::Mutex::new(()),
         }
     }
 

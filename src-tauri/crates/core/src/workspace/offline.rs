@@ -494,6 +494,7 @@ impl Workspace {
     pub async fn drain_outbox(&self) -> Result<DrainReport, AppError> {
         let s = self.current().await?;
         let cache = self.cache_of(&s).await?;
+        let _one_at_a_time = self.draining.lock().await;
         let report = drain(&cache, s.platform.fhir(), now_ms).await?;
         self.online.store(report.deferred == 0 || report.session_expired, Ordering::SeqCst);
         if report.sent + report.failed + report.conflicts > 0 {
