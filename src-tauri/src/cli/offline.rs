@@ -22,7 +22,9 @@ pub async fn sync(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
     };
     match ws.sync(progress, &AtomicBool::new(false)).await {
         Ok(report) if json => {
-            print_json(&report);
+            let mut out = serde_json::to_value(&report).expect("a report serialises");
+            out["process_peak_rss_kib"] = peak_rss_kib().into();
+            print_json(&out);
             0
         }
         Ok(r) => {
@@ -34,6 +36,9 @@ pub async fn sync(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
                 r.database_bytes,
                 r.purged
             );
+            if let Some(kib) = peak_rss_kib() {
+                println!("  peak memory of this process: {} MiB", kib / 1024);
+            }
             for s in &r.sources {
                 println!(
                     "  {:<16} {:>6} items {:>10} bytes {:>7} ms  {} failed",
@@ -71,4 +76,11 @@ pub async fn verify(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
         },
         Err(e) => app_error(e),
     }
+}
+
+/// The process's peak resident memory (Linux), for sizing a sync.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -129,6 +129,17 @@ impl Store {
         Ok(Store { conn, dir })
     }
 
+    /// A database in clear with the same schema, for pricing SQLCipher in a benchmark.
+    /// Only with the `bench-plaintext` feature, which the app never enables.
+    #[cfg(feature = "bench-plaintext")]
+    pub fn open_plaintext_for_benchmarks(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let conn = Connection::open(dir.join(DATABASE))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
+        migrations::apply(&conn)?;
+        Ok(Store { conn, dir: dir.to_path_buf() })
+    }
+
     /// Replaces an unreadable database with an empty one, after the user was told
     /// that its unsent writes are lost.
     pub fn recreate(data_dir: &Path, user_pid: &str, master: &MasterKey) -> Result<Store, StoreError> {

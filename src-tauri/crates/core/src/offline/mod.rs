@@ -3,11 +3,11 @@
 //! sent from it, and the access log kept in it and shipped as AuditEvents.
 
 pub mod access_entry;
-pub(crate) mod cached_view;
+pub mod cached_view;
 pub(crate) mod drain;
 pub mod instance;
 pub(crate) mod sync;
-pub(crate) mod writes;
+pub mod writes;
 
 use crate::keystore::{load_or_create_master_key, SecretStore};
 use crate::profile::OfflineSettings;
@@ -19,21 +19,10 @@ use std::path::{Path, PathBuf};
 /// The cache's name for the municipal platform's resources.
 pub(crate) const MUNICIPAL: &str = "municipal";
 
-/// Where Arbeidsflate keeps its per-user data: `$XDG_DATA_HOME/arbeidsflate` on Linux
-/// (`~/.local/share/arbeidsflate`), the platform's equivalent elsewhere.
+/// Where Arbeidsflate keeps its per-user data: the OS data directory
+/// (`$XDG_DATA_HOME/arbeidsflate`, by default `~/.local/share/arbeidsflate`, on Linux).
 pub fn default_data_dir() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    let base = if cfg!(target_os = "macos") {
-        home.join("Library/Application Support")
-    } else if cfg!(windows) {
-        std::env::var_os("APPDATA").map(PathBuf::from).unwrap_or(home)
-    } else {
-        std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .unwrap_or(home.join(".local/share"))
-    };
-    base.join("arbeidsflate")
+    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("arbeidsflate")
 }
 
 /// The signed-in user's cache. The connection is used from one task at a time.
