@@ -21,6 +21,13 @@ pub struct FhirStore {
     /// (type, "Patient/id") → positions: searches for one patient's resources scan
     /// only those, not every resource of the type.
     by_patient: HashMap<(String, String), Vec<usize>>,
+    /// (type, identifier value) → positions: a conditional create finds its match
+    /// without scanning every resource of the type.
+    by_identifier: HashMap<(String, String), Vec<usize>>,
+}
+
+fn identifier_values(r: &Value) -> impl Iterator<Item = &str> {
+    r["identifier"].as_array().into_iter().flatten().filter_map(|i| i["value"].as_str())
 }
 
 /// The patient a clinical resource belongs to, by the field its type uses.
@@ -125,9 +132,20 @@ impl FhirStore {
                         self.by_patient.entry((rtype.clone(), p)).or_default().push(i);
                     }
                 }
+                for v in identifier_values(&list[i]) {
+                    if let Some(positions) = self.by_identifier.get_mut(&(rtype.clone(), v.to_string())) {
+                        positions.retain(|&x| x != i);
+                    }
+                }
+                for v in identifier_values(&resource) {
+                    self.by_identifier.entry((rtype.clone(), v.to_string())).or_default().push(i);
+                }
                 list[i] = resource;
             }
             None => {
+                for v in identifier_values(&resource) {
+                    self.by_identifier.entry((rtype.clone(), v.to_string())).or_default().push(list.len());
+                }
                 if let Some(p) = patient_of(&resource) {
                     self.by_patient.entry((rtype.clone(), p.to_string())).or_default().push(list.len());
                 }
@@ -263,6 +281,15 @@ impl FhirStore {
             .iter()
             .find(|(k, v)| matches!(k.as_str(), "patient" | "subject") && !v.contains(','))
             .map(|(_, v)| if v.starts_with("Patient/") { v.clone() } else { format!("Patient/{v}") });
+        // One identifier value (with or without its system): only the resources carrying it.
+        let identifier = query
+            .iter()
+            .find(|(k, v)| k == "identifier" && !v.contains(','))
+            .map(|(_, v)| v.rsplit_once('|').map_or(v.as_str(), |(_, value)| value).to_string());
+        if let Some(value) = identifier {
+            let positions = self.by_identifier.get(&(rtype.to_string(), value)).cloned().unwrap_or_default();
+            return Box::new(positions.into_iter().map(move |i| &all[i]));
+        }
         match single_patient {
             Some(p) => {
                 let positions = self.by_patient.get(&(rtype.to_string(), p)).map(Vec::as_slice).unwrap_or(&[]);

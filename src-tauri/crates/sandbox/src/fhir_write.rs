@@ -122,7 +122,6 @@ pub fn transaction(store: &mut FhirStore, bundle: &Value, now: &str) -> Result<V
         return Err(invalid("expected a Bundle of type transaction"));
     }
     let entries = bundle["entry"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let mut staged = store.clone();
     let mut results: Vec<Option<Written>> = entries.iter().map(|_| None).collect();
     let mut assigned: HashMap<String, String> = HashMap::new();
     let at = |i: usize, e: WriteError| WriteError { text: format!("entry {i}: {}", e.text), ..e };
@@ -134,9 +133,36 @@ pub fn transaction(store: &mut FhirStore, bundle: &Value, now: &str) -> Result<V
             return Err(at(i, e));
         }
     }
+    // Creates only: checked first against the store as it is, then applied to it (a
+    // failed check changes nothing). With updates, a copy is written and swapped in.
+    let creates_only = entries.iter().all(|e| method(e) == "POST");
+    let mut full_urls = std::collections::HashSet::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(full_url) = e["fullUrl"].as_str().filter(|u| u.starts_with("urn:uuid:")) {
+            if !full_urls.insert(full_url) {
+                return Err(at(i, invalid(format!("{full_url} is the fullUrl of more than one entry"))));
+            }
+        }
+    }
+    let mut staged = if creates_only {
+        for (i, e) in entries.iter().enumerate() {
+            let url = e["request"]["url"].as_str().unwrap_or("");
+            check_body(url, &e["resource"]).map_err(|x| at(i, x))?;
+            if let Some(query) = e["request"]["ifNoneExist"].as_str() {
+                existing_match(store, url, query).map_err(|x| at(i, x))?;
+            }
+        }
+        None
+    } else {
+        Some(store.clone())
+    };
+    let target: &mut FhirStore = match staged.as_mut() {
+        Some(copy) => copy,
+        None => &mut *store,
+    };
     for (i, e) in entries.iter().enumerate().filter(|(_, e)| method(e) == "POST") {
         let url = e["request"]["url"].as_str().unwrap_or("");
-        let written = create(&mut staged, url, e["resource"].clone(), e["request"]["ifNoneExist"].as_str(), now)
+        let written = create(target, url, e["resource"].clone(), e["request"]["ifNoneExist"].as_str(), now)
             .map_err(|x| at(i, x))?;
         if let Some(full_url) = e["fullUrl"].as_str().filter(|u| u.starts_with("urn:uuid:")) {
             let reference = format!("{url}/{}", written.resource["id"].as_str().unwrap_or(""));
@@ -149,7 +175,7 @@ pub fn transaction(store: &mut FhirStore, bundle: &Value, now: &str) -> Result<V
     // Now every new resource has its id: point references at them.
     for written in results.iter_mut().flatten() {
         if written.status == StatusCode::CREATED && rewrite_references(&mut written.resource, &assigned) {
-            staged.insert(written.resource.clone());
+            target.insert(written.resource.clone());
         }
     }
     for (i, e) in entries.iter().enumerate().filter(|(_, e)| method(e) == "PUT") {
@@ -158,11 +184,13 @@ pub fn transaction(store: &mut FhirStore, bundle: &Value, now: &str) -> Result<V
         let mut resource = e["resource"].clone();
         rewrite_references(&mut resource, &assigned);
         let written =
-            update(&mut staged, rtype, id, resource, e["request"]["ifMatch"].as_str(), now).map_err(|x| at(i, x))?;
+            update(target, rtype, id, resource, e["request"]["ifMatch"].as_str(), now).map_err(|x| at(i, x))?;
         results[i] = Some(written);
     }
 
-    *store = staged;
+    if let Some(copy) = staged {
+        *store = copy;
+    }
     let response: Vec<Value> = results
         .into_iter()
         .flatten()

@@ -58,8 +58,12 @@ impl PatientRecord {
     }
 }
 
+/// Active, or of unknown status: an allergy whose status nobody recorded is shown, not hidden.
 fn clinically_active(r: &Value) -> bool {
-    r["clinicalStatus"]["coding"].as_array().into_iter().flatten().any(|c| c["code"] == "active")
+    match r["clinicalStatus"]["coding"].as_array() {
+        None => r.get("clinicalStatus").is_none(),
+        Some(codings) => codings.iter().any(|c| c["code"] == "active"),
+    }
 }
 
 fn status_in(r: &Value, statuses: &[&str]) -> bool {
