@@ -49,6 +49,17 @@ impl SecretStore for OsKeyring {
 #[derive(Default)]
 pub struct EphemeralStore(Mutex<HashMap<String, Secret>>);
 
+impl EphemeralStore {
+    /// Removes entries whose name starts with `prefix`, as a user or IT deleting them
+    /// from the keyring would.
+    pub fn remove_prefixed(&self, prefix: &str) -> usize {
+        let mut map = self.0.lock().unwrap();
+        let before = map.len();
+        map.retain(|name, _| !name.starts_with(prefix));
+        before - map.len()
+    }
+}
+
 impl SecretStore for EphemeralStore {
     fn get(&self, name: &str) -> Result<Option<Secret>, AppError> {
         Ok(self.0.lock().unwrap().get(name).cloned())

@@ -218,3 +218,90 @@ async fn bad_values_are_refused_before_anything_is_queued() {
     assert!(ws.outbox_items().await.unwrap().is_empty());
     assert_eq!(ws.verify_access_log().await.unwrap().entries, 0, "nothing logged for a write that was not made");
 }
+
+/// A keyring that keeps the app's own keys but will not hold the cache's key.
+struct KeyringWithoutCacheKey(arbeidsflate_core::keystore::EphemeralStore);
+
+impl arbeidsflate_core::keystore::SecretStore for KeyringWithoutCacheKey {
+    fn get(&self, name: &str) -> Result<Option<helseid::Secret>, arbeidsflate_model::AppError> {
+        self.0.get(name)
+    }
+    fn set(&self, name: &str, value: &helseid::Secret) -> Result<(), arbeidsflate_model::AppError> {
+        if name.starts_with("cache-master-key") {
+            return Err(arbeidsflate_model::AppError::new(ErrorCode::KeyringUnavailable, "the collection is locked"));
+        }
+        self.0.set(name, value)
+    }
+}
+
+async fn workspace_on(
+    sb: &sandbox::Sandbox,
+    data: &std::path::Path,
+    keys: std::sync::Arc<dyn arbeidsflate_core::keystore::SecretStore>,
+) -> arbeidsflate_core::Workspace {
+    let pid = sb
+        .clinicians
+        .iter()
+        .find(|c| c.role == arbeidsflate_model::view::ClinicianRole::HomeCareNurse)
+        .unwrap()
+        .pid
+        .clone();
+    let ws = arbeidsflate_core::Workspace::with_test_user(common::profile_for(sb), keys, Some(pid))
+        .with_data_dir(data.to_path_buf());
+    ws.sign_in_headless().await.unwrap();
+    ws
+}
+
+#[tokio::test]
+async fn without_a_keyring_for_its_key_there_is_no_cache_and_the_app_says_why() {
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let data = common::TempData::new();
+    let keys = std::sync::Arc::new(KeyringWithoutCacheKey(Default::default()));
+    let ws = workspace_on(&sb, &data.0, keys).await;
+    let status = ws.offline_status().await.unwrap();
+    assert!(!status.cache_available);
+    assert_eq!(status.unavailable, Some(arbeidsflate_model::offline::OfflineUnavailable::NoKeyring));
+    assert_eq!(ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap_err().code, ErrorCode::OfflineUnavailable);
+    // Online work goes on, and nothing was written in clear.
+    let entries = ws.worklist().await.unwrap().entries;
+    let (statuses, _) = open(&ws, worklist(&entries[0]), None).await;
+    assert_eq!(state_of(&statuses.unwrap(), SourceKind::Municipal), SourceState::Fresh);
+    assert!(
+        !data.0.join("users").exists()
+            || std::fs::read_dir(data.0.join("users"))
+                .unwrap()
+                .all(|d| { std::fs::read_dir(d.unwrap().path()).map(|f| f.count() == 0).unwrap_or(true) })
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_keyring_entry_never_silently_drops_unsent_writes() {
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let data = common::TempData::new();
+    let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
+    let ws = workspace_on(&sb, &data.0, keys.clone()).await;
+    let entries = ws.worklist().await.unwrap().entries;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    ws.record_note(&entries[0].patient_ref, "Notat som ikke er sendt.").await.unwrap();
+    drop(ws);
+    network(&sb, true);
+
+    assert_eq!(keys.remove_prefixed("cache-master-key"), 1);
+    let ws = workspace_on(&sb, &data.0, keys.clone()).await;
+    let status = ws.offline_status().await.unwrap();
+    assert_eq!(status.unavailable, Some(arbeidsflate_model::offline::OfflineUnavailable::Unreadable));
+    assert!(status.detail.unwrap().contains("1 unsent"), "the user is told what would be lost");
+    let files = std::fs::read_dir(arbeidsflate_store::user_dir(
+        &data.0,
+        &sb.clinicians.iter().find(|c| c.role == arbeidsflate_model::view::ClinicianRole::HomeCareNurse).unwrap().pid,
+    ))
+    .unwrap()
+    .count();
+    assert!(files >= 2, "nothing removed before the user decides");
+    ws.recreate_cache().await.unwrap();
+    let status = ws.offline_status().await.unwrap();
+    assert!(status.cache_available && status.recreated.is_some());
+    assert_eq!(status.unsent, 0);
+}

@@ -15,7 +15,7 @@ pub use access_log::{LoggedAccess, Verification};
 pub use cache::{epoch_ms, CachedAnswer, Fetched};
 pub use envelope::MasterKey;
 pub use migrations::MIGRATIONS;
-pub use outbox::{AccessEntry, NewWrite, OutboxEntry, OutboxState};
+pub use outbox::{AccessEntry, NewWrite, OutboxEntry, OutboxState, MAX_BACKOFF_MS};
 
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};

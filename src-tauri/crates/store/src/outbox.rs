@@ -9,6 +9,9 @@ use crate::{Store, StoreError};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
+/// The longest wait between two tries; the caller's backoff stays below it.
+pub const MAX_BACKOFF_MS: i64 = 300_000;
+
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxState {
@@ -141,7 +144,8 @@ impl Store {
             .conn
             .query_row(&format!("SELECT {COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT 1"), [], entry)
             .optional()?;
-        Ok(first.filter(|e| e.next_attempt_ms <= now_ms))
+        // A retry time further ahead than any backoff means the clock went back: due now.
+        Ok(first.filter(|e| e.next_attempt_ms <= now_ms || e.next_attempt_ms - now_ms > MAX_BACKOFF_MS))
     }
 
     /// The server confirmed the entry: its resources replace the local ones, and the

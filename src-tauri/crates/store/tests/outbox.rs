@@ -220,3 +220,44 @@ fn the_database_size_counts_the_file_and_its_log() {
     );
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+#[test]
+fn a_clock_set_back_does_not_hold_a_write_for_hours() {
+    let data = temp_dir("clock");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    let seq = queue_pulse(&store, "c-1");
+    let now = 1_795_330_800_000;
+    store.retry_later(seq, "no network", now + 4_000).unwrap();
+    assert!(store.next_due(now).unwrap().is_none(), "backing off");
+    // The clock jumps back three hours: the retry time is now further ahead than any backoff.
+    assert!(store.next_due(now - 3 * 3_600_000).unwrap().is_some(), "due at once, not in three hours");
+    std::fs::remove_dir_all(&data).unwrap();
+}
+
+#[test]
+fn a_full_disk_refuses_the_write_whole_and_keeps_what_was_queued() {
+    let data = temp_dir("full");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    queue_pulse(&store, "c-1");
+    // SQLite reports a full disk and a database at its page limit the same way (SQLITE_FULL).
+    let pages: i64 = store.connection().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+    store.connection().query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(())).unwrap();
+    let big = "x".repeat(200_000);
+    let local = observation("c-2", "8867-4", "2026-11-22T09:00:00Z", 90.0);
+    let write = NewWrite {
+        client_id: "c-2",
+        created_at: "2026-11-22T09:01:00Z",
+        kind: "note",
+        patient_key: PATIENT,
+        summary: "Notat",
+        body: &big,
+    };
+    let err = store
+        .enqueue(&write, "municipal", &[local], &AccessEntry { at: "2026-11-22T09:01:00Z", entry: "{}" })
+        .unwrap_err();
+    assert!(err.to_string().contains("full"), "{err}");
+    assert_eq!(store.unsent_count().unwrap(), 1, "the earlier write is still there, the new one not half-stored");
+    assert_eq!(store.access_entries().unwrap().len(), 1);
+    assert_eq!(store.patient_resources(PATIENT, "Observation").unwrap().len(), 1);
+    std::fs::remove_dir_all(&data).unwrap();
+}

@@ -27,7 +27,7 @@ pub struct DrainReport {
 
 /// Backoff after `attempts` failed tries: 2 s doubling, at most 5 minutes.
 pub fn backoff_ms(attempts: u32) -> i64 {
-    (2_000i64 << attempts.min(8)).min(300_000)
+    (2_000i64 << attempts.min(8)).min(arbeidsflate_store::MAX_BACKOFF_MS)
 }
 
 /// Whether a failure may pass by itself (then retry later) rather than being a refusal.

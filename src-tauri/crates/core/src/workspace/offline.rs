@@ -291,10 +291,11 @@ impl Workspace {
     fn expire_stale_cache(&self, cache: &LocalCache) -> Result<bool, AppError> {
         let retention = chrono::Duration::hours(self.profile.offline.retention_hours as i64);
         let last = cache.with(|st| st.meta(LAST_SYNC_KEY))?;
-        let stale = last
-            .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .is_some_and(|t| Utc::now().signed_duration_since(t) > retention);
+        // A last sync in the future means the clock went back: the age is unknown, so it is stale.
+        let stale = last.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).is_some_and(|t| {
+            let age = Utc::now().signed_duration_since(t);
+            age > retention || age < -chrono::Duration::minutes(5)
+        });
         if stale {
             cache.with(|st| st.purge_cache())?;
             tracing::info!("the offline cache passed its retention and was purged");
