@@ -9,7 +9,13 @@ use std::time::{Duration, Instant};
 
 fn run(args: &[&str]) -> Output {
     let logs = TempDir::new("cli-logs");
-    Command::new(app_binary()).args(args).env("ARBEIDSFLATE_LOG_DIR", logs.path()).output().expect("run arbeidsflate")
+    // A data directory per run: one command per data directory may run at a time.
+    Command::new(app_binary())
+        .args(args)
+        .env("ARBEIDSFLATE_LOG_DIR", logs.path())
+        .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
+        .output()
+        .expect("run arbeidsflate")
 }
 
 fn json_of(out: &Output) -> Value {
@@ -217,7 +223,98 @@ fn without_a_keyring_the_app_refuses_to_sign_in_rather_than_fall_back_to_a_file(
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("KeyringUnavailable"), "{err}");
-    // Nothing key-like was written anywhere in the data directory instead.
+    // Nothing key-like was written anywhere in the data directory instead (the empty
+    // instance lock is the only file besides the logs).
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
-    assert!(files.iter().all(|f| f == "logs"), "unexpected files: {files:?}");
+    assert!(files.iter().all(|f| f == "logs" || f == "instance.lock"), "unexpected files: {files:?}");
+    assert_eq!(std::fs::metadata(dir.path().join("instance.lock")).unwrap().len(), 0);
+}
+
+/// Every file under `dir`.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_clear() {
+    let sandbox = StandaloneSandbox::start();
+    let data = TempDir::new("offline-cli");
+    let profile = sandbox.profile.to_str().unwrap().to_string();
+    let data_dir = data.path().join("data");
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(app_binary());
+        c.args(["--profile", &profile, "--data-dir", data_dir.to_str().unwrap()])
+            .args(args)
+            .env("ARBEIDSFLATE_LOG_DIR", data.path().join("logs"));
+        c
+    };
+    // The doctor: no other CLI test signs in as her, so her cache key is hers alone here.
+    let users = json_of(&cli(&["users", "--json"]).output().unwrap());
+    let doctor = users.as_array().unwrap().iter().find(|u| u["role"] == "nursing_home_doctor").unwrap()["pid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Killed (SIGKILL) in the middle of preparing the worklist.
+    let mut first = cli(&["sync", "--user", &doctor]).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut progress = BufReader::new(first.stderr.take().unwrap()).lines();
+    let halfway = progress.by_ref().map_while(Result::ok).find(|l| l.trim_start().starts_with("3/"));
+    assert!(halfway.is_some(), "the sync reported progress");
+    // While it runs, a second instance on the same data is refused, clearly.
+    let second = cli(&["sync", "--user", &doctor]).output().unwrap();
+    assert!(!second.status.success());
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("AlreadyRunning"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    // The next sync completes from where the cache stands; the log's chain holds.
+    let report = json_of(&cli(&["sync", "--user", &doctor, "--json"]).output().unwrap());
+    let patients = report["patients"].as_u64().unwrap();
+    assert!(patients > 3, "{report}");
+    assert!(report["sources"].as_array().unwrap().iter().all(|s| s["failed"] == 0), "{report}");
+    let verified = json_of(&cli(&["audit", "verify", "--user", &doctor, "--json"]).output().unwrap());
+    assert_eq!(verified["intact"], true);
+    assert!(verified["entries"].as_u64().unwrap() >= patients);
+
+    // The cache answers for a worklist patient with no patient data fetched.
+    let list = json_of(&cli(&["worklist", "--user", &doctor, "--json"]).output().unwrap());
+    let entries = list["worklist"]["entries"].as_array().unwrap().clone();
+    let nin = entries[0]["national_id"].as_str().unwrap().replace(' ', "");
+    let cached = json_of(&cli(&["patient", &nin, "--offline", "--user", &doctor, "--json"]).output().unwrap());
+    let states: Vec<&str> =
+        cached["sources"].as_array().unwrap().iter().map(|s| s["state"]["state"].as_str().unwrap()).collect();
+    assert!(states.iter().all(|s| *s == "cached"), "{states:?}");
+
+    // Nothing readable on disk: no name, no national identity number, no SQLite header.
+    let mut needles: Vec<Vec<u8>> = vec![b"SQLite format 3".to_vec()];
+    for e in &entries {
+        needles.push(e["national_id"].as_str().unwrap().replace(' ', "").into_bytes());
+        needles.push(e["name"].as_str().unwrap().as_bytes().to_vec());
+    }
+    let files = files_under(&data_dir);
+    assert!(files.iter().any(|f| f.ends_with("cache.db")), "{files:?}");
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for needle in &needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                "{} holds {:?} in clear",
+                file.display(),
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
 }
