@@ -111,6 +111,15 @@ pub struct Session {
     tokens: Mutex<TokenState>,
 }
 
+impl Session {
+    /// How long ago the refresh token ran out (`None` while it is still valid): past
+    /// that, no token can be had without signing in again.
+    pub async fn renewable_until_passed(&self) -> Option<Duration> {
+        let until = self.tokens.lock().await.refresh_expires_at;
+        Instant::now().checked_duration_since(until)
+    }
+}
+
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session").finish_non_exhaustive()

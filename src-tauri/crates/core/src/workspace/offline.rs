@@ -287,6 +287,18 @@ impl Workspace {
         Ok(())
     }
 
+    /// Past the offline grace period after the sign-in could no longer be renewed, the
+    /// cached patients are removed (unsent writes stay, to be sent after signing in again).
+    async fn grace_expired(&self, s: &SignedIn, cache: &LocalCache) -> Result<bool, AppError> {
+        let grace = Duration::from_secs(self.profile.offline.grace_hours as u64 * 3600);
+        let expired = s.session.renewable_until_passed().await.is_some_and(|passed| passed > grace);
+        if expired {
+            cache.with(|st| st.purge_cache())?;
+            tracing::info!("the offline grace period ran out; cached patients removed");
+        }
+        Ok(expired)
+    }
+
     /// Removes the cache when the last sync is older than the profile's retention.
     fn expire_stale_cache(&self, cache: &LocalCache) -> Result<bool, AppError> {
         let retention = chrono::Duration::hours(self.profile.offline.retention_hours as i64);
@@ -315,6 +327,9 @@ impl Workspace {
         let cache = self.cache_of(&s).await?;
         if self.expire_stale_cache(&cache)? {
             return Err(AppError::new(ErrorCode::NotCached, "the offline cache passed its retention period"));
+        }
+        if self.grace_expired(&s, &cache).await? {
+            return Err(AppError::new(ErrorCode::SessionExpired, "the offline grace period ran out: sign in again"));
         }
         let list = self.cached_worklist(&s).await?;
         let entry = list
