@@ -149,6 +149,12 @@ async fn vitals_recorded_offline_show_at_once_and_reach_the_platform_once_though
     ws.retry_write(later[0].id).await.unwrap();
     assert!(ws.outbox_items().await.unwrap().is_empty(), "confirmed and gone");
     assert_eq!(stored_with_identifier_prefix(&sb, "Observation"), before + 2, "sent twice, stored once");
+
+    // Every access log entry reached the platform as an AuditEvent, once.
+    let logged = ws.verify_access_log().await.unwrap().entries as usize;
+    let events: Vec<_> = sb.fhir_resources().into_iter().filter(|r| r["resourceType"] == "AuditEvent").collect();
+    assert_eq!(events.len(), logged, "one AuditEvent per entry");
+    assert!(events.iter().any(|e| e["action"] == "C"), "the write is among them");
 }
 
 #[tokio::test]
@@ -304,4 +310,35 @@ async fn a_deleted_keyring_entry_never_silently_drops_unsent_writes() {
     let status = ws.offline_status().await.unwrap();
     assert!(status.cache_available && status.recreated.is_some());
     assert_eq!(status.unsent, 0);
+}
+
+#[tokio::test]
+async fn its_wipe_flag_removes_every_users_cache_and_keeps_none() {
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let data = common::TempData::new();
+    let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
+    let ws = workspace_on(&sb, &data.0, keys.clone()).await;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    drop(ws);
+    assert!(data.0.join("users").exists());
+
+    let pid = sb
+        .clinicians
+        .iter()
+        .find(|c| c.role == arbeidsflate_model::view::ClinicianRole::HomeCareNurse)
+        .unwrap()
+        .pid
+        .clone();
+    let mut profile = common::profile_for(&sb);
+    profile.offline.wipe = true;
+    let ws = arbeidsflate_core::Workspace::with_test_user(profile, keys, Some(pid)).with_data_dir(data.0.clone());
+    // At start, before anyone signs in (and with no network needed).
+    network(&sb, false);
+    assert!(ws.apply_wipe_flag().unwrap());
+    assert!(!data.0.join("users").exists(), "every user's cache is gone");
+    network(&sb, true);
+    ws.sign_in_headless().await.unwrap();
+    let status = ws.offline_status().await.unwrap();
+    assert_eq!(status.unavailable, Some(arbeidsflate_model::offline::OfflineUnavailable::Disabled));
+    assert!(!data.0.join("users").exists(), "and none is kept");
 }
