@@ -4,7 +4,11 @@ import type { Provenance } from "./Provenance";
 /**
  * An open task for the patient (e.g. today's medication round).
  */
-export type CareTask = { description: string, status: string, 
+export type CareTask = { 
+/**
+ * The platform's id, for completing the task.
+ */
+id: string, description: string, status: string, 
 /**
  * RFC 3339; when it is to be done.
  */
