@@ -54,8 +54,15 @@ fn record() -> Vec<Value> {
 fn open_overview(store: &Store, now_ms: i64) -> usize {
     let record = record_from(store, PATIENT, now_ms).unwrap().expect("cached");
     let today = chrono::Utc::now().date_naive();
-    let o =
-        sources::record::build_overview(PATIENT, &record, "2026-11-22T07:00:00Z", today, chrono::Utc::now()).unwrap();
+    let o = sources::record::build_overview(
+        PATIENT,
+        &record,
+        "Kommunal plattform",
+        "2026-11-22T07:00:00Z",
+        today,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     o.latest_vitals.len() + o.allergies.len() + o.medications.len()
 }
 

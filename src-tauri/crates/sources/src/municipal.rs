@@ -4,11 +4,10 @@
 use crate::fhir::FhirClient;
 use crate::normalize;
 use crate::record::{build_overview, PatientRecord};
+pub use crate::record::{latest_per_kind, not_in_future};
 use crate::SourceError;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_HPR};
-use arbeidsflate_model::view::{
-    ClinicianRole, PatientOverview, Provenance, VitalKind, VitalSign, Worklist, WorklistEntry, WorklistKind,
-};
+use arbeidsflate_model::view::{ClinicianRole, PatientOverview, Provenance, Worklist, WorklistEntry, WorklistKind};
 use chrono::{NaiveDate, Utc};
 use serde_json::Value;
 
@@ -189,7 +188,7 @@ impl MunicipalPlatform {
             tasks: tasks?.matches,
             flags: flags?.matches,
         };
-        build_overview(patient_id, &record, &now_rfc3339(), today, Utc::now())
+        build_overview(patient_id, &record, SOURCE_NAME, &now_rfc3339(), today, Utc::now())
     }
 
     /// The FHIR client underneath, for syncing records into the offline cache and
@@ -227,67 +226,7 @@ fn natural_key(s: Option<&str>) -> (String, u32) {
     (prefix, digits.parse().unwrap_or(0))
 }
 
-/// Drops measurements dated later than `now` (beyond a few minutes of clock skew): a
-/// clock or data-entry error must not pass for the latest value and drive NEWS2.
-pub fn not_in_future(vitals: Vec<VitalSign>, now: chrono::DateTime<Utc>) -> Vec<VitalSign> {
-    let limit = now + chrono::Duration::minutes(5);
-    vitals
-        .into_iter()
-        .filter(|v| chrono::DateTime::parse_from_rfc3339(&v.effective).map_or(true, |t| t <= limit))
-        .collect()
-}
-
-/// Vitals arrive newest first; keep the first of each kind, in NEWS2 order.
-pub fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
-    let order = [
-        VitalKind::RespiratoryRate,
-        VitalKind::Spo2,
-        VitalKind::SystolicBp,
-        VitalKind::DiastolicBp,
-        VitalKind::Pulse,
-        VitalKind::Consciousness,
-        VitalKind::Temperature,
-    ];
-    let mut out: Vec<VitalSign> = Vec::new();
-    for v in vitals {
-        if !out.iter().any(|o| o.kind == v.kind) {
-            out.push(v);
-        }
-    }
-    out.sort_by_key(|v| order.iter().position(|k| *k == v.kind));
-    out
-}
-
 /// Validates a typed national identity number before any lookup.
 pub fn parse_national_id(input: &str) -> Result<NationalId, SourceError> {
     NationalId::parse(input).map_err(|e| SourceError::InvalidInput(e.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pulse(effective: &str, value: f64) -> VitalSign {
-        VitalSign {
-            kind: VitalKind::Pulse,
-            value,
-            display: value.to_string(),
-            unit: "/min".into(),
-            effective: effective.into(),
-            provenance: Provenance::fetched(SOURCE_NAME, "2026-11-22T08:00:00Z"),
-        }
-    }
-
-    #[test]
-    fn a_measurement_dated_in_the_future_is_not_the_latest() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00Z").unwrap().with_timezone(&Utc);
-        let vitals = vec![
-            pulse("2999-01-01T00:00:00Z", 180.0),
-            pulse("2026-11-22T08:03:00Z", 90.0),
-            pulse("2026-11-21T08:00:00Z", 70.0),
-        ];
-        let latest = latest_per_kind(not_in_future(vitals, now));
-        assert_eq!(latest.len(), 1);
-        assert_eq!(latest[0].value, 90.0, "within the clock-skew allowance, the recent one counts");
-    }
 }

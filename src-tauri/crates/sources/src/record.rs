@@ -3,11 +3,10 @@
 //! cache), and built into the overview the same way online and from the cache.
 
 use crate::fhir::FhirClient;
-use crate::municipal::{latest_per_kind, not_in_future, SOURCE_NAME};
 use crate::normalize;
 use crate::SourceError;
 use arbeidsflate_model::news2;
-use arbeidsflate_model::view::PatientOverview;
+use arbeidsflate_model::view::{PatientOverview, VitalKind, VitalSign};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
@@ -81,6 +80,7 @@ pub fn entered_in_error(r: &Value) -> bool {
 pub fn build_overview(
     patient_id: &str,
     record: &PatientRecord,
+    source: &str,
     fetched_at: &str,
     today: NaiveDate,
     now: DateTime<Utc>,
@@ -91,7 +91,7 @@ pub fn build_overview(
         .vitals
         .iter()
         .filter(|r| !entered_in_error(r))
-        .flat_map(|r| normalize::vital_signs(r, SOURCE_NAME, at))
+        .flat_map(|r| normalize::vital_signs(r, source, at))
         .collect::<Vec<_>>();
     let mut measured = not_in_future(measured, now);
     measured.sort_by(|a, b| b.effective.cmp(&a.effective));
@@ -102,7 +102,7 @@ pub fn build_overview(
         .tasks
         .iter()
         .filter(|r| status_in(r, &["requested", "accepted", "in-progress"]))
-        .filter_map(|r| normalize::task(r, SOURCE_NAME, at))
+        .filter_map(|r| normalize::task(r, source, at))
         .collect();
     tasks.sort_by(|a, b| a.due.cmp(&b.due));
     Ok(PatientOverview {
@@ -112,13 +112,13 @@ pub fn build_overview(
             .allergies
             .iter()
             .filter(|r| clinically_active(r))
-            .filter_map(|r| normalize::allergy(r, SOURCE_NAME, at))
+            .filter_map(|r| normalize::allergy(r, source, at))
             .collect(),
         medications: record
             .medications
             .iter()
             .filter(|r| status_in(r, &["active"]))
-            .filter_map(|r| normalize::medication(r, SOURCE_NAME, at))
+            .filter_map(|r| normalize::medication(r, source, at))
             .collect(),
         latest_vitals,
         news2,
@@ -126,19 +126,19 @@ pub fn build_overview(
             .flags
             .iter()
             .filter(|r| status_in(r, &["active"]))
-            .filter_map(|r| normalize::warning(r, SOURCE_NAME, at))
+            .filter_map(|r| normalize::warning(r, source, at))
             .collect(),
         conditions: record
             .conditions
             .iter()
             .filter(|r| clinically_active(r))
-            .filter_map(|r| normalize::condition(r, SOURCE_NAME, at))
+            .filter_map(|r| normalize::condition(r, source, at))
             .collect(),
         care_activities: record
             .care_plans
             .iter()
             .filter(|r| status_in(r, &["active"]))
-            .flat_map(|r| normalize::care_activities(r, SOURCE_NAME, at))
+            .flat_map(|r| normalize::care_activities(r, source, at))
             .collect(),
         tasks,
     })
@@ -223,10 +223,70 @@ pub async fn current_ids(
     Ok(ids)
 }
 
+/// Drops measurements dated later than `now` (beyond a few minutes of clock skew): a
+/// clock or data-entry error must not pass for the latest value and drive NEWS2.
+pub fn not_in_future(vitals: Vec<VitalSign>, now: chrono::DateTime<Utc>) -> Vec<VitalSign> {
+    let limit = now + chrono::Duration::minutes(5);
+    vitals
+        .into_iter()
+        .filter(|v| chrono::DateTime::parse_from_rfc3339(&v.effective).map_or(true, |t| t <= limit))
+        .collect()
+}
+
+/// Vitals arrive newest first; keep the first of each kind, in NEWS2 order.
+pub fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
+    let order = [
+        VitalKind::RespiratoryRate,
+        VitalKind::Spo2,
+        VitalKind::SystolicBp,
+        VitalKind::DiastolicBp,
+        VitalKind::Pulse,
+        VitalKind::Consciousness,
+        VitalKind::Temperature,
+    ];
+    let mut out: Vec<VitalSign> = Vec::new();
+    for v in vitals {
+        if !out.iter().any(|o| o.kind == v.kind) {
+            out.push(v);
+        }
+    }
+    out.sort_by_key(|v| order.iter().position(|k| *k == v.kind));
+    out
+}
+
 /// Whether RFC 3339 time `a` is later than `b` (unreadable times compare as text).
 fn newer(a: &str, b: &str) -> bool {
     match (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)) {
         (Ok(a), Ok(b)) => a > b,
         _ => a > b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pulse(effective: &str, value: f64) -> VitalSign {
+        VitalSign {
+            kind: VitalKind::Pulse,
+            value,
+            display: value.to_string(),
+            unit: "/min".into(),
+            effective: effective.into(),
+            provenance: arbeidsflate_model::view::Provenance::fetched("Kommunal plattform", "2026-11-22T08:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn a_measurement_dated_in_the_future_is_not_the_latest() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T08:00:00Z").unwrap().with_timezone(&Utc);
+        let vitals = vec![
+            pulse("2999-01-01T00:00:00Z", 180.0),
+            pulse("2026-11-22T08:03:00Z", 90.0),
+            pulse("2026-11-21T08:00:00Z", 70.0),
+        ];
+        let latest = latest_per_kind(not_in_future(vitals, now));
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].value, 90.0, "within the clock-skew allowance, the recent one counts");
     }
 }

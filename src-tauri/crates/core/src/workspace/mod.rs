@@ -4,6 +4,8 @@
 mod critical_status;
 mod offline;
 mod patient_view;
+mod sync;
+mod writes;
 
 use crate::access::Decision;
 use crate::errors::{from_helseid, from_source};
