@@ -11,11 +11,18 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { Clinician } from './bindings/Clinician';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { AccessRequest } from './bindings/AccessRequest';
+import type { ConflictChoice } from './bindings/ConflictChoice';
 import type { DocumentView } from './bindings/DocumentView';
+import type { OfflineStatus } from './bindings/OfflineStatus';
+import type { OutboxItem } from './bindings/OutboxItem';
 import type { OverviewEvent } from './bindings/OverviewEvent';
 import type { PatientTarget } from './bindings/PatientTarget';
 import type { SourceStatus } from './bindings/SourceStatus';
+import type { SyncProgress } from './bindings/SyncProgress';
+import type { SyncReport } from './bindings/SyncReport';
+import type { VitalsEntry } from './bindings/VitalsEntry';
 import type { Worklist } from './bindings/Worklist';
+import type { WriteReceipt } from './bindings/WriteReceipt';
 
 /** Every ErrorCode (the Record type makes the compiler flag a missing one). */
 const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
@@ -114,7 +121,40 @@ export const api = {
   openDocument: (id: number): Promise<DocumentView> => call('open_document', { id }),
   /** Tells the backend the screen is locked; data commands answer `locked` until `signIn(true)`. */
   lockSession: (): Promise<void> => call('lock_session'),
+  /** Rejects with `unsent_writes` while writes wait in the outbox; see `signOutDiscarding`. */
   signOut: (): Promise<void> => call('sign_out'),
+  /** Signs out and drops unsent writes; only after the user has confirmed it. */
+  signOutDiscarding: (): Promise<void> => call('sign_out_discarding'),
+
+  /** The offline cache and the outbox, for the status line. */
+  offlineStatus: (): Promise<OfflineStatus> => call('offline_status'),
+  /** Prepares the worklist for offline use; progress arrives through `onProgress`. */
+  syncWorklist: (onProgress: (progress: SyncProgress) => void): Promise<SyncReport> => {
+    const channel = new Channel<SyncProgress>();
+    channel.onmessage = onProgress;
+    return call('sync_worklist', { onProgress: channel });
+  },
+  /** Stops a running sync between two steps; what is stored stays. */
+  cancelSync: (): Promise<void> => call('cancel_sync'),
+  /** Rejects with `invalid_input` (the detail names the field) for a value out of range. */
+  recordVitals: (patientRef: string, vitals: VitalsEntry): Promise<WriteReceipt> =>
+    call('record_vitals', { patientRef, vitals }),
+  recordNote: (patientRef: string, text: string): Promise<WriteReceipt> => call('record_note', { patientRef, text }),
+  completeTask: (patientRef: string, taskId: string): Promise<WriteReceipt> =>
+    call('complete_task', { patientRef, taskId }),
+  outbox: (): Promise<OutboxItem[]> => call('outbox'),
+  // Outbox ids are i64 in Rust (typed `bigint`), but arrive as JSON numbers; a BigInt
+  // could not be serialised back, so they go out as numbers.
+  retryWrite: (id: OutboxId): Promise<void> => call('retry_write', { id: Number(id) }),
+  /** Drops a queued write; the UI has asked the user first. */
+  discardWrite: (id: OutboxId): Promise<void> => call('discard_write', { id: Number(id) }),
+  resolveConflict: (id: OutboxId, choice: ConflictChoice): Promise<void> =>
+    call('resolve_conflict', { id: Number(id), choice }),
+  /** Makes an unreadable cache anew; the UI has warned that its unsent writes are lost. */
+  recreateCache: (): Promise<void> => call('recreate_cache'),
 };
+
+/** An outbox entry's id as it arrives (a number at run time, `bigint` in the bindings). */
+export type OutboxId = bigint | number;
 
 export type Api = typeof api;

@@ -62,3 +62,37 @@ export function formatDateTime(value: string): string {
 export function formatNumber(value: number): string {
   return new Intl.NumberFormat(i18n.intlTag, { maximumFractionDigits: 1 }).format(value);
 }
+
+const relativeCache = new Map<string, Intl.RelativeTimeFormat>();
+
+function relative(): Intl.RelativeTimeFormat {
+  let f = relativeCache.get(i18n.intlTag);
+  if (!f) {
+    f = new Intl.RelativeTimeFormat(i18n.intlTag, { style: 'short', numeric: 'always' });
+    relativeCache.set(i18n.intlTag, f);
+  }
+  return f;
+}
+
+/**
+ * How long ago `value` was, in the largest whole unit ("for 2 t siden" / "2 hr ago");
+ * `null` under a minute (the caller says "just now"), or when it is no date. `now` is
+ * passed in so a ticking clock can re-render it.
+ */
+export function formatAge(value: string, now: number): string | null {
+  const date = parseDate(value);
+  if (!date) return null;
+  const seconds = Math.max(0, Math.round((now - date.getTime()) / 1000));
+  if (seconds < 60) return null;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return relative().format(-minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return relative().format(-hours, 'hour');
+  return relative().format(-Math.floor(hours / 24), 'day');
+}
+
+/** "3,4 s" / "850 ms": a duration from milliseconds. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${new Intl.NumberFormat(i18n.intlTag).format(Math.round(ms))} ms`;
+  return `${new Intl.NumberFormat(i18n.intlTag, { maximumFractionDigits: 1 }).format(ms / 1000)} s`;
+}

@@ -1,5 +1,6 @@
 /** Translations for free-text codes the backend passes through from FHIR. */
 import type { VitalKind } from './bindings/VitalKind';
+import { formatAge } from './format';
 import { t, type MessageKey } from './i18n/index.svelte';
 
 function lookup(map: Record<string, MessageKey>, code: string): string | null {
@@ -73,4 +74,30 @@ const UNIT_ALIASES: Record<MeasuredKind, readonly string[]> = {
 
 export function vitalUnit(kind: MeasuredKind, unit: string): string {
   return UNIT_ALIASES[kind].includes(unit) ? t(`unit.${kind}`) : unit;
+}
+
+const TASK_STATUSES: Record<string, MessageKey> = {
+  requested: 'task_status.requested',
+  accepted: 'task_status.accepted',
+  'in-progress': 'task_status.in-progress',
+  completed: 'task_status.completed',
+  cancelled: 'task_status.cancelled',
+  'on-hold': 'task_status.on-hold',
+  failed: 'task_status.failed',
+  rejected: 'task_status.rejected',
+};
+
+/** FHIR Task status → label; unknown codes are shown as given. */
+export function taskStatusLabel(code: string): string {
+  return lookup(TASK_STATUSES, code) ?? code;
+}
+
+/** Task statuses the platform lets a clinician complete (the backend checks again). */
+export function isOpenTask(status: string): boolean {
+  return status === 'requested' || status === 'accepted' || status === 'in-progress';
+}
+
+/** "for 2 t siden" / "2 hr ago", or "akkurat nå" under a minute. */
+export function ageText(value: string, now: number): string {
+  return formatAge(value, now) ?? t('time.just_now');
 }

@@ -64,6 +64,9 @@ export function applyEvent(view: PatientView, event: OverviewEvent): void {
 function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): void {
   switch (part.part) {
     case 'opened':
+      // A second opening in one call (the platform went out of reach while asking, and
+      // the view comes from the offline cache instead) starts the view afresh.
+      if (view.patientRef !== null) Object.assign(view, emptyView());
       view.patientRef = part.patient_ref;
       view.access = part.access;
       view.sources = part.sources;

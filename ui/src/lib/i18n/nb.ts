@@ -1,15 +1,20 @@
 import type { AccessBasis } from '../bindings/AccessBasis';
 import type { AddressProtection } from '../bindings/AddressProtection';
 import type { ClinicianRole } from '../bindings/ClinicianRole';
+import type { Consciousness } from '../bindings/Consciousness';
 import type { Disagreement } from '../bindings/Disagreement';
 import type { EnvironmentKind } from '../bindings/EnvironmentKind';
 import type { ErrorCode } from '../bindings/ErrorCode';
 import type { News2Parameter } from '../bindings/News2Parameter';
 import type { News2Risk } from '../bindings/News2Risk';
 import type { NotAvailableReason } from '../bindings/NotAvailableReason';
+import type { OfflineUnavailable } from '../bindings/OfflineUnavailable';
+import type { OutboxItemState } from '../bindings/OutboxState';
 import type { SourceFailure } from '../bindings/SourceFailure';
+import type { SourceKind } from '../bindings/SourceKind';
 import type { SourceState } from '../bindings/SourceState';
 import type { VitalKind } from '../bindings/VitalKind';
+import type { WriteKind } from '../bindings/WriteKind';
 
 /** Keys the catalogue must have for every value of the generated enums. */
 type RequiredKeys =
@@ -27,7 +32,13 @@ type RequiredKeys =
   | `access.basis.${AccessBasis}`
   | `access.hint.${AccessBasis}`
   | `person.protected.${AddressProtection}`
-  | `disagreement.${Disagreement['kind']}`;
+  | `disagreement.${Disagreement['kind']}`
+  | `source.${SourceKind}`
+  | `offline_unavailable.${OfflineUnavailable}`
+  | `consciousness.${Consciousness}`
+  | `write.what.${WriteKind}`
+  | `outbox.kind.${WriteKind}`
+  | `outbox.state.${OutboxItemState}`;
 
 /** Norwegian bokmål: the default and the source of truth for the set of keys. */
 export const nb = {
@@ -235,6 +246,128 @@ export const nb = {
 
   'warnings.heading': 'Varsler',
 
+  'time.just_now': 'akkurat nå',
+
+  'offline.heading': 'Frakoblet bruk',
+  'offline.online': 'Tilkoblet',
+  'offline.offline': 'Frakoblet – viser lagrede data',
+  'offline.last_sync': 'Sist forberedt {time} ({age})',
+  'offline.never_synced': 'Ikke forberedt for frakoblet bruk',
+  'offline.unsent': '{count} venter på sending',
+  'offline.all_sent': 'Alt er sendt',
+  'offline.failed': '{count} avvist',
+  'offline.conflicts': '{count} i konflikt',
+  'offline.unavailable': 'Frakoblet bruk er ikke mulig: {reason}',
+  'offline_unavailable.no_keyring': 'maskinen har ingen åpen nøkkelring, så pasientdata kan ikke lagres trygt her.',
+  'offline_unavailable.disabled': 'det er slått av for denne installasjonen.',
+  'offline_unavailable.unreadable': 'det lokale lageret på maskinen kan ikke leses.',
+  'offline_unavailable.in_use': 'Arbeidsflate er allerede åpen i et annet vindu.',
+  'offline_unavailable.failed': 'det lokale lageret kunne ikke åpnes.',
+  'offline.recreated': 'Det lokale lageret måtte lages på nytt.',
+  'offline.recreate': 'Lag nytt lokalt lager',
+  'offline.recreate_title': 'Lage nytt lokalt lager?',
+  'offline.recreate_warning': 'Det gamle lageret kan ikke leses. Registreringer som ikke er sendt derfra, går tapt og må føres på nytt.',
+  'offline.recreate_confirm': 'Lag nytt lager',
+
+  'sync.heading': 'Frakoblet bruk',
+  'sync.start': 'Forbered for frakoblet bruk',
+  'sync.hint': 'Lagrer pasientene på arbeidslisten din kryptert på maskinen, så du kan se dem og registrere uten nett.',
+  'sync.starting': 'Starter forberedelsen …',
+  'sync.progress': 'Forbereder: {done} av {total} pasienter',
+  'sync.progress_source': 'Henter fra {source}',
+  'sync.cancel': 'Avbryt',
+  'sync.done': 'Klar for frakoblet bruk: {patients} pasienter lagret på {duration}.',
+  'sync.cancelled': 'Avbrutt. {patients} pasienter ble lagret, og det som ble lagret beholdes.',
+  'sync.partial': '{count} oppslag svarte ikke; det som var lagret fra før for dem, beholdes.',
+  'sync.offline': 'Frakoblet – pasientene kan forberedes når nettet er tilbake. Det som er lagret fra før, beholdes.',
+
+  'source.municipal': 'Kommunal plattform',
+  'source.kjernejournal': 'Kjernejournal',
+  'source.medication_list': 'Pasientens legemiddelliste',
+  'source.documents': 'Dokumentdeling',
+  'source.person': 'Folkeregisteret',
+  'sources.cached_when': 'fra {time}, {age}',
+  'source_notice.cached': '{source}: lagrede data fra {time} ({age}).',
+
+  'consciousness.alert': 'A – Våken',
+  'consciousness.new_confusion': 'C – Nyoppstått forvirring',
+  'consciousness.voice': 'V – Reagerer på tiltale',
+  'consciousness.pain': 'P – Reagerer på smerte',
+  'consciousness.unresponsive': 'U – Reagerer ikke',
+
+  'record.vitals_heading': 'Registrer målinger',
+  'record.vitals_hint': 'Fyll inn det du har målt. Tomme felt sendes ikke.',
+  'record.consciousness_none': 'Ikke vurdert',
+  'record.save_vitals': 'Lagre målinger',
+  'record.saving': 'Lagrer …',
+  'record.not_a_number': 'Skriv et tall.',
+  'record.need_one': 'Fyll inn minst én måling.',
+  'record.bp_both': 'Blodtrykk trenger både systolisk og diastolisk verdi.',
+  'record.bp_order': 'Diastolisk må være lavere enn systolisk.',
+  'record.range': 'Må være mellom {min} og {max}.',
+  'record.note_heading': 'Sykepleienotat',
+  'record.note_label': 'Notat',
+  'record.note_count': '{count} av {max} tegn',
+  'record.note_empty': 'Skriv noe i notatet først.',
+  'record.note_too_long': 'Notatet kan ha høyst {max} tegn.',
+  'record.blocked': 'Registrering er ikke mulig nå: {reason}',
+  'record.save_note': 'Lagre notat',
+
+  'write.what.vitals': 'Målinger',
+  'write.what.note': 'Sykepleienotat',
+  'write.what.task_completed': 'Oppgave utført',
+  'write.sent': '{what}: Sendt',
+  'write.queued': '{what}: Lagret – sendes når nett er tilbake',
+  'write.failed': '{what}: Lagret, men plattformen avviste det. Se utboksen.',
+  'write.conflict': '{what}: Lagret, men noen har endret det samme. Velg versjon i utboksen.',
+  'write.refreshing': 'Oppdaterer visningen …',
+
+  'care.complete': 'Utført',
+  'care.complete_label': 'Marker «{task}» som utført',
+
+  'task_status.requested': 'Bestilt',
+  'task_status.accepted': 'Akseptert',
+  'task_status.in-progress': 'Pågår',
+  'task_status.completed': 'Utført',
+  'task_status.cancelled': 'Avlyst',
+  'task_status.on-hold': 'På vent',
+  'task_status.failed': 'Mislyktes',
+  'task_status.rejected': 'Avvist',
+
+  'outbox.heading': 'Utboks',
+  'outbox.intro': 'Det du har registrert, sendes til kommunal plattform så snart den svarer.',
+  'outbox.empty': 'Alt er sendt. Ingenting venter.',
+  'outbox.loading': 'Henter utboksen …',
+  'outbox.close': 'Lukk',
+  'outbox.created': 'Registrert {time}',
+  'outbox.patient': 'Pasient: {name}',
+  'outbox.attempts': '{count} forsøk',
+  'outbox.last_error': 'Siste feil',
+  'outbox.kind.vitals': 'Målinger',
+  'outbox.kind.note': 'Sykepleienotat',
+  'outbox.kind.task_completed': 'Oppgave utført',
+  'outbox.state.queued': 'Venter på sending',
+  'outbox.state.failed': 'Avvist av plattformen',
+  'outbox.state.conflict': 'Konflikt',
+  'outbox.retry': 'Send nå',
+  'outbox.discard': 'Forkast',
+  'outbox.discard_title': 'Forkaste registreringen?',
+  'outbox.discard_warning': '«{summary}» blir ikke sendt og slettes fra maskinen. Det kan ikke angres.',
+  'outbox.discard_confirm': 'Forkast',
+  'outbox.conflict_intro': 'Noen har endret det samme på plattformen etter at du registrerte. Velg hvilken versjon som skal gjelde.',
+  'outbox.mine': 'Din endring',
+  'outbox.theirs': 'På plattformen',
+  'outbox.their_updated': 'Endret {time}',
+  'outbox.keep_mine': 'Behold min endring',
+  'outbox.take_theirs': 'Bruk plattformens',
+
+  'signout.unsent_title': 'Noe er ikke sendt ennå',
+  'signout.unsent_warning': 'Registreringer som venter på sending, slettes fra maskinen hvis du logger ut nå, og må føres på nytt.',
+  'signout.unsent_count': '{count} venter på sending.',
+  'signout.unsent_hint': 'Avbryt og vent til nettet er tilbake, så sendes de automatisk.',
+  'signout.discard': 'Logg ut og forkast',
+
+  'common.cancel': 'Avbryt',
   'common.retry': 'Prøv igjen',
   'common.technical_detail': 'Teknisk detalj',
 

@@ -1,0 +1,380 @@
+//! An offline shift through the real Tauri window (tauri-driver + WebKitWebDriver under
+//! Xvfb, D-Bus and an unlocked gnome-keyring; tests/desktop-session.sh sets that up).
+//!
+//! The app runs against a standalone sandbox (`arbeidsflate sandbox --write-profile`),
+//! so the test can take the network away: the sandbox process is suspended (SIGSTOP),
+//! which looks to the app like a network that swallows every request, and resumed
+//! (SIGCONT) to bring it back. Suspending rather than killing keeps the sandbox's
+//! signing key, registered client key and issued tokens, so the same session carries on
+//! once the network is back; a restarted sandbox would know none of them.
+
+use arbeidsflate_tests::{app_binary, complete_browser_sign_in, install_crypto, TauriDriver, TempDir};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NURSE: &str = "Ingrid Solbakken";
+/// A high pulse (NEWS2: 3 points) with other values that make the NEWS2 risk high.
+const PULSE: &str = "135";
+
+/// `arbeidsflate sandbox --write-profile`, with a profile whose requests give up after
+/// a few seconds (a suspended sandbox never answers). Killed on drop.
+struct StandaloneSandbox {
+    child: Child,
+    profile: PathBuf,
+    /// Kept open: the sandbox must not find its stdout closed.
+    _stdout: BufReader<ChildStdout>,
+    _dir: TempDir,
+}
+
+impl StandaloneSandbox {
+    fn start() -> Self {
+        let dir = TempDir::new("offline-sandbox");
+        let written = dir.path().join("written.toml");
+        let mut child = Command::new(app_binary())
+            .args(["sandbox", "--write-profile", written.to_str().unwrap()])
+            .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the standalone sandbox");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let start = Instant::now();
+        loop {
+            assert!(start.elapsed() < Duration::from_secs(60), "the sandbox did not start in time");
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the sandbox exited early");
+            if line.starts_with("Serving") {
+                break;
+            }
+        }
+        // A suspended sandbox answers nothing: requests give up after 3 s, a patient-view
+        // source after 5 s, so the app sees the platform unreachable quickly.
+        let profile_text = std::fs::read_to_string(&written).expect("the written profile");
+        let shortened = profile_text
+            .replace("request_timeout_seconds = 20", "request_timeout_seconds = 3")
+            .replace("source_deadline_seconds = 15", "source_deadline_seconds = 5");
+        assert_ne!(shortened, profile_text, "the profile's [session] timeouts were not found");
+        let profile = dir.path().join("sandbox.toml");
+        std::fs::write(&profile, shortened).unwrap();
+        Self { child, profile, _stdout: stdout, _dir: dir }
+    }
+
+    /// The network goes: the process is suspended and answers nothing.
+    fn disconnect(&self) {
+        self.signal("-STOP");
+    }
+
+    /// The network comes back: the same process, keys and tokens.
+    fn reconnect(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().expect("kill").success();
+        assert!(ok, "kill {sig} failed");
+    }
+}
+
+impl Drop for StandaloneSandbox {
+    fn drop(&mut self) {
+        // SIGKILL ends a suspended process too.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Marks the test's progress on stderr (shown for a failing test), with the time.
+fn step(started: Instant, what: &str) {
+    eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
+}
+
+fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+}
+
+async fn wait_for(client: &Client, css: &str, timeout: Duration) -> fantoccini::elements::Element {
+    match client.wait().at_most(timeout).for_element(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => {
+            let shot = failure_screenshot(client).await;
+            panic!("{css} did not appear within {timeout:?}: {e} (screen: {shot})")
+        }
+    }
+}
+
+/// What the window showed when a step failed: a screenshot in the temp directory and
+/// the page's screen marker and visible text.
+async fn failure_screenshot(client: &Client) -> String {
+    let path = std::env::temp_dir().join("arbeidsflate-offline-window-failure.png");
+    let within = Duration::from_secs(10);
+    if let Ok(Ok(png)) = tokio::time::timeout(within, client.screenshot()).await {
+        let _ = std::fs::write(&path, png);
+    }
+    let script = "return document.body.dataset.screen + ' | ' + document.body.innerText.slice(0, 2000);";
+    let text = match tokio::time::timeout(within, client.execute(script, vec![])).await {
+        Ok(Ok(v)) => v.to_string(),
+        _ => "(the page did not answer)".into(),
+    };
+    format!("{} — {text}", path.display())
+}
+
+/// Polls `css`'s attribute until `ok` holds; returns the last value.
+async fn wait_for_attr(client: &Client, css: &str, attr: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    let mut last = None;
+    while start.elapsed() < timeout {
+        if let Ok(e) = client.find(Locator::Css(css)).await {
+            if let Ok(Some(v)) = e.attr(attr).await {
+                if ok(&v) {
+                    return v;
+                }
+                last = Some(v);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let shot = failure_screenshot(client).await;
+    panic!("{css} [{attr}] never became as expected within {timeout:?}; last {last:?} (screen: {shot})");
+}
+
+async fn attrs_of(client: &Client, css: &str, attr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(e.attr(attr).await.unwrap().unwrap_or_default());
+    }
+    out
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = wait_for(client, css, Duration::from_secs(10)).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    wait_for(client, css, Duration::from_secs(20)).await.click().await.unwrap();
+}
+
+async fn open_patient(client: &Client, patient_ref: &str, timeout: Duration) {
+    let css = format!("[data-testid=worklist-row][data-patient-ref=\"{patient_ref}\"] [data-testid=open-patient]");
+    click(client, &css).await;
+    wait_for(client, "body[data-screen=patient]", timeout).await;
+}
+
+async fn back_to_worklist(client: &Client, timeout: Duration) {
+    click(client, "[data-testid=back-to-worklist]").await;
+    wait_for(client, "body[data-screen=worklist]", timeout).await;
+}
+
+fn write_screenshot(name: &str, png: Vec<u8>) {
+    std::fs::create_dir_all(screenshot_dir()).unwrap();
+    std::fs::write(screenshot_dir().join(name), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_sent_when_it_returns() {
+    let sandbox = StandaloneSandbox::start();
+    let tmp = TempDir::new("e2e-offline");
+    let url_file = tmp.path().join("authorize-url");
+    let logs = tmp.path().join("logs");
+    let data = tmp.path().join("data");
+    let open_with = PathBuf::from(format!("file:{}", url_file.display()));
+    let driver = TauriDriver::start(&[
+        ("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path()),
+        ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
+        ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
+        ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
+    ]);
+    install_crypto();
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert("tauri:options".into(), json!({"application": app_binary()}));
+    let client =
+        ClientBuilder::rustls().unwrap().capabilities(caps).connect(&driver.url()).await.expect("WebDriver session");
+
+    let outcome = shift(&client, &sandbox, &url_file).await;
+    client.close().await.unwrap();
+    drop(driver);
+    drop(sandbox);
+    outcome.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The shift itself; the session is closed whatever happens here.
+async fn shift(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) -> Result<(), String> {
+    let t0 = Instant::now();
+    let short = Duration::from_secs(30);
+    // Offline, each request waits out its 3 s timeout; a patient view takes a few of them.
+    let long = Duration::from_secs(90);
+
+    step(t0, "sign in");
+    // Sign in; the worklist loads and is prepared for offline use by itself.
+    click(client, "[data-testid=sign-in-button]").await;
+    complete_browser_sign_in(url_file, NURSE).await?;
+    let name = wait_for(client, "[data-testid=clinician-name]", short).await.text().await.unwrap();
+    assert_eq!(name, NURSE);
+    wait_for(client, "[data-testid=worklist-row]", short).await;
+    let refs: BTreeSet<String> =
+        attrs_of(client, "[data-testid=worklist-row]", "data-patient-ref").await.into_iter().collect();
+    assert!(!refs.is_empty());
+    let online = wait_for_attr(client, "[data-testid=offline-status]", "data-online", short, |v| v == "true").await;
+    assert_eq!(online, "true");
+    wait_for_attr(client, "[data-testid=last-sync]", "data-last-sync", long, |v| !v.is_empty()).await;
+    let summary = wait_for(client, "[data-testid=sync-summary]", long).await;
+    assert_eq!(summary.attr("data-patients").await.unwrap().as_deref(), Some(refs.len().to_string().as_str()));
+    assert_eq!(summary.attr("data-cancelled").await.unwrap().as_deref(), Some("false"));
+    assert_eq!(
+        wait_for(client, "[data-testid=outbox-count]", short).await.attr("data-count").await.unwrap().as_deref(),
+        Some("0")
+    );
+
+    step(t0, "manual sync");
+    // Prepared by hand as well: the progress bar and its cancel button show while it
+    // runs (read in one script, as the sync may end any moment), then a new summary.
+    click(client, "[data-testid=sync-start]").await;
+    let seen = client
+        .execute(
+            "const p = document.querySelector('[data-testid=sync-progress]');
+             return p ? { total: p.dataset.total, cancel: !!p.querySelector('[data-testid=sync-cancel]'),
+                          bar: !!p.querySelector('progress') } : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen["cancel"], json!(true), "no progress bar with a cancel button while syncing: {seen}");
+    assert_eq!(seen["bar"], json!(true), "{seen}");
+    let total = seen["total"].as_str().unwrap_or_default().to_string();
+    assert!(total == "0" || total == refs.len().to_string(), "progress total {total}");
+    let summary = wait_for(client, "[data-testid=sync-summary]", long).await;
+    assert_eq!(summary.attr("data-patients").await.unwrap().as_deref(), Some(refs.len().to_string().as_str()));
+
+    // A resident to visit: the first on the list.
+    let patient_ref = attrs_of(client, "[data-testid=worklist-row]", "data-patient-ref").await.remove(0);
+
+    step(t0, "disconnect");
+    // The network goes. Preparing again finds that out (the platform does not answer) and
+    // says so calmly; what was saved stays. Learning it here also means the patient below
+    // opens straight from the cache, with no sign-in traffic toward a HelseID that cannot
+    // answer (a suspended sandbox would still handle such a request once resumed, and
+    // rotate the refresh token behind the app's back).
+    sandbox.disconnect();
+    click(client, "[data-testid=sync-start]").await;
+    wait_for(client, "[data-testid=sync-offline]", long).await;
+    wait_for_attr(client, "[data-testid=offline-status]", "data-online", short, |v| v == "false").await;
+    let line = wait_for(client, "[data-testid=connection-state]", short).await.text().await.unwrap();
+    assert!(line.contains("Frakoblet"), "{line:?}");
+    assert!(!wait_for(client, "[data-testid=last-sync]", short)
+        .await
+        .attr("data-last-sync")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .is_empty());
+
+    step(t0, "open offline");
+    // The resident opens from what was saved: the platform's part says "cached" and how old.
+    open_patient(client, &patient_ref, long).await;
+    let municipal = "[data-testid=source-status][data-source=municipal]";
+    let state = wait_for(client, municipal, short).await.attr("data-state").await.unwrap();
+    assert_eq!(state.as_deref(), Some("cached"), "the platform's part should come from the cache");
+    let cached_at = wait_for(client, &format!("{municipal} [data-testid=source-cached-at]"), short).await;
+    assert!(!cached_at.text().await.unwrap().is_empty());
+    // Nothing from the cache counts as a failed platform.
+    assert!(client.find_all(Locator::Css(&format!("{municipal}[data-state=failed]"))).await.unwrap().is_empty());
+
+    step(t0, "record vitals");
+    // Vital signs, taken at the bedside; the decimal comma is what a Norwegian nurse types.
+    wait_for(client, "[data-testid=vitals-form]", short).await;
+    type_into(client, "[data-testid=vitals-respiratory-rate]", "24").await;
+    type_into(client, "[data-testid=vitals-spo2]", "95").await;
+    type_into(client, "[data-testid=vitals-systolic]", "105").await;
+    type_into(client, "[data-testid=vitals-diastolic]", "68").await;
+    type_into(client, "[data-testid=vitals-pulse]", PULSE).await;
+    type_into(client, "[data-testid=vitals-temperature]", "38,4").await;
+    wait_for(client, "[data-testid=vitals-consciousness]", short).await.select_by_value("alert").await.unwrap();
+    click(client, "[data-testid=vitals-save]").await;
+
+    step(t0, "check receipt");
+    // Kept for sending, and on screen at once with the NEWS2 it gives.
+    let receipt = wait_for(client, "[data-testid=write-receipt]", long).await;
+    assert_eq!(receipt.attr("data-outcome").await.unwrap().as_deref(), Some("queued"));
+    let receipt_text = receipt.text().await.unwrap();
+    assert!(receipt_text.contains("sendes når nett er tilbake"), "{receipt_text:?}");
+    wait_for(client, ".patient-overview[data-refreshing=false]", long).await;
+    let pulse =
+        wait_for_attr(client, "[data-testid=vital-item][data-kind=pulse]", "data-value", short, |v| v == PULSE).await;
+    assert_eq!(pulse, PULSE);
+    let pulse_text =
+        client.find(Locator::Css("[data-testid=vital-item][data-kind=pulse]")).await.unwrap().text().await.unwrap();
+    assert!(pulse_text.contains(PULSE), "{pulse_text:?}");
+    let risk = wait_for(client, "[data-testid=news2]", short).await.attr("data-risk").await.unwrap();
+    assert_eq!(risk.as_deref(), Some("high"), "pulse 135, RR 24, BP 105, 38.4 °C is a high NEWS2");
+    assert_eq!(wait_for(client, municipal, short).await.attr("data-state").await.unwrap().as_deref(), Some("cached"));
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", short, |v| v == "1").await;
+    let count_text = wait_for(client, "[data-testid=outbox-count]", short).await.text().await.unwrap();
+    assert!(count_text.contains("1 venter på sending"), "{count_text:?}");
+    // The top of the view (status line, cached sources, the receipt), then the vital signs.
+    client.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    write_screenshot("offline-shift.png", client.screenshot().await.unwrap());
+    client
+        .execute("document.querySelector('[data-testid=vitals]').scrollIntoView({ block: 'start' });", vec![])
+        .await
+        .unwrap();
+    write_screenshot("offline-vitals.png", client.screenshot().await.unwrap());
+
+    step(t0, "note and discard");
+    // A note written by mistake goes to the outbox too, and is discarded after a question.
+    type_into(client, "[data-testid=note-text]", "Feil pasient – skal forkastes").await;
+    click(client, "[data-testid=note-save]").await;
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", long, |v| v == "2").await;
+    wait_for(client, ".patient-overview[data-refreshing=false]", long).await;
+    click(client, "[data-testid=outbox-count]").await;
+    wait_for(client, "[data-testid=outbox]", short).await;
+    wait_for_attr(client, "[data-testid=outbox-item][data-kind=note]", "data-state", short, |v| v == "queued").await;
+    assert_eq!(attrs_of(client, "[data-testid=outbox-item]", "data-state").await, vec!["queued", "queued"]);
+    click(client, "[data-testid=outbox-item][data-kind=note] [data-testid=outbox-discard]").await;
+    wait_for(client, "[data-testid=outbox-discard-confirm]", short).await;
+    click(client, "[data-testid=outbox-discard-confirm] [data-testid=outbox-discard-yes]").await;
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", short, |v| v == "1").await;
+    let kinds = attrs_of(client, "[data-testid=outbox-item]", "data-kind").await;
+    assert_eq!(kinds, vec!["vitals"], "only the vital signs wait now");
+    assert!(client.find_all(Locator::Css("[data-testid=outbox-discard-confirm]")).await.unwrap().is_empty());
+    client.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    write_screenshot("offline-outbox.png", client.screenshot().await.unwrap());
+
+    step(t0, "sign-out warning");
+    // Signing out now would lose the vital signs: the app warns, and "Avbryt" keeps them.
+    click(client, "[data-testid=sign-out]").await;
+    let warning = wait_for(client, "[data-testid=unsent-warning]", long).await.text().await.unwrap();
+    assert!(warning.contains("Logg ut og forkast"), "{warning:?}");
+    click(client, "[data-testid=unsent-cancel]").await;
+    assert!(client.find_all(Locator::Css("[data-testid=unsent-warning]")).await.unwrap().is_empty());
+    assert_eq!(wait_for(client, "[data-testid=clinician-name]", short).await.text().await.unwrap(), NURSE);
+
+    step(t0, "reconnect");
+    // The network returns; "Send nå" sends the vital signs, and the outbox empties.
+    sandbox.reconnect();
+    click(client, "[data-testid=outbox-item][data-kind=vitals] [data-testid=outbox-retry]").await;
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", long, |v| v == "0").await;
+    wait_for(client, "[data-testid=outbox-empty]", short).await;
+    wait_for_attr(client, "[data-testid=offline-status]", "data-online", short, |v| v == "true").await;
+
+    step(t0, "reopen online");
+    // Opened again online, the platform itself now holds the pulse.
+    back_to_worklist(client, long).await;
+    open_patient(client, &patient_ref, long).await;
+    let state = wait_for_attr(client, municipal, "data-state", long, |v| v != "waiting" && v != "slow").await;
+    assert_eq!(state, "fresh", "the platform answers again");
+    let pulse =
+        wait_for_attr(client, "[data-testid=vital-item][data-kind=pulse]", "data-value", short, |v| v == PULSE).await;
+    assert_eq!(pulse, PULSE, "the platform has the vital signs recorded offline");
+
+    step(t0, "sign out");
+    // Nothing waits: signing out needs no warning.
+    click(client, "[data-testid=sign-out]").await;
+    wait_for(client, "[data-testid=sign-in-button]", long).await;
+    Ok(())
+}
