@@ -375,9 +375,11 @@ impl Workspace {
     /// wait in the outbox (they are sent first when online): `sign_out_discarding` is
     /// for when the user has confirmed they may be lost.
     pub async fn sign_out(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
-        if let Ok(s) = self.current().await {
+        // Locked or not: signing out from the lock screen must not lose writes either.
+        let signed_in = self.signed_in.read().await.clone();
+        if let Some(s) = signed_in {
             if let Ok(cache) = self.cache_of(&s).await {
-                if self.is_online() {
+                if self.is_online() && !self.is_locked() {
                     let _ = self.drain_outbox().await;
                 }
                 let unsent = cache.with(|st| st.unsent_count())?;

@@ -123,7 +123,15 @@ impl Workspace {
         let cache = self.cache_of(&s).await?;
         let _one_at_a_time = self.draining.lock().await;
         let report = drain(&cache, s.platform.fhir(), now_ms).await?;
-        self.online.store(report.deferred == 0 || report.session_expired, Ordering::SeqCst);
+        let attempted = report.sent + report.failed + report.conflicts + report.deferred + report.audit_shipped > 0;
+        if attempted {
+            self.online.store(report.deferred == 0 || report.session_expired, Ordering::SeqCst);
+        } else {
+            // Nothing was sent, which says nothing about the network: ask the platform.
+            let probe =
+                s.platform.fhir().search_first_page("Practitioner", &[("_id", &s.context.practitioner_id)]).await;
+            self.note_reachability(probe.as_ref().err());
+        }
         if report.sent + report.failed + report.conflicts > 0 {
             tracing::info!(sent = report.sent, failed = report.failed, conflicts = report.conflicts, "outbox drained");
         }
