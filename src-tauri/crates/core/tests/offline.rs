@@ -245,13 +245,7 @@ async fn workspace_on(
     data: &std::path::Path,
     keys: std::sync::Arc<dyn arbeidsflate_core::keystore::SecretStore>,
 ) -> arbeidsflate_core::Workspace {
-    let pid = sb
-        .clinicians
-        .iter()
-        .find(|c| c.role == arbeidsflate_model::view::ClinicianRole::HomeCareNurse)
-        .unwrap()
-        .pid
-        .clone();
+    let pid = common::home_care_nurse(sb);
     let ws = arbeidsflate_core::Workspace::with_test_user(common::profile_for(sb), keys, Some(pid))
         .with_data_dir(data.to_path_buf());
     ws.sign_in_headless().await.unwrap();
@@ -299,12 +293,8 @@ async fn a_deleted_keyring_entry_never_silently_drops_unsent_writes() {
     let status = ws.offline_status().await.unwrap();
     assert_eq!(status.unavailable, Some(arbeidsflate_model::offline::OfflineUnavailable::Unreadable));
     assert!(status.detail.unwrap().contains("1 unsent"), "the user is told what would be lost");
-    let files = std::fs::read_dir(arbeidsflate_store::user_dir(
-        &data.0,
-        &sb.clinicians.iter().find(|c| c.role == arbeidsflate_model::view::ClinicianRole::HomeCareNurse).unwrap().pid,
-    ))
-    .unwrap()
-    .count();
+    let files =
+        std::fs::read_dir(arbeidsflate_store::user_dir(&data.0, &common::home_care_nurse(&sb))).unwrap().count();
     assert!(files >= 2, "nothing removed before the user decides");
     ws.recreate_cache().await.unwrap();
     let status = ws.offline_status().await.unwrap();
@@ -322,13 +312,7 @@ async fn its_wipe_flag_removes_every_users_cache_and_keeps_none() {
     drop(ws);
     assert!(data.0.join("users").exists());
 
-    let pid = sb
-        .clinicians
-        .iter()
-        .find(|c| c.role == arbeidsflate_model::view::ClinicianRole::HomeCareNurse)
-        .unwrap()
-        .pid
-        .clone();
+    let pid = common::home_care_nurse(&sb);
     let mut profile = common::profile_for(&sb);
     profile.offline.wipe = true;
     let ws = arbeidsflate_core::Workspace::with_test_user(profile, keys, Some(pid)).with_data_dir(data.0.clone());

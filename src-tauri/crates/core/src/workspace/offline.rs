@@ -77,8 +77,7 @@ impl Workspace {
             }
             return;
         }
-        let hash = arbeidsflate_store::user_tag(&format!("{json}{}", now()));
-        let event = crate::offline::access_entry::audit_event(entry, &now(), &format!("{hash}{hash}"));
+        let event = crate::offline::access_entry::audit_event(entry, &now(), &sources::random_uuid());
         if let Err(e) = s.platform.fhir().put(&event).await {
             tracing::error!(error = %e, "an access log entry could not be shipped and there is no cache to keep it");
         }

@@ -4,8 +4,8 @@
 
 use super::offline::{now, source_key, LAST_SYNC_KEY};
 use super::{SignedIn, Workspace};
-use crate::access::{self, Decision};
-use crate::aggregate::{self, Answer, PatientKeys, SourceSet};
+use crate::access;
+use crate::aggregate::{self, Answer, PatientKeys};
 use crate::offline::sync::{sync_patient_record, SyncError};
 use crate::offline::LocalCache;
 use arbeidsflate_model::nin::NationalId;
@@ -113,7 +113,7 @@ impl Workspace {
         report: &mut SyncReport,
     ) -> Result<(), AppError> {
         let decision = access::decide(None, None, true)?;
-        let set = self.source_set(s, &decision).await?;
+        let set = self.sources_for(s, &decision).await?;
         let keys = PatientKeys {
             municipal_id: Some(patient_ref.to_string()),
             nin: Some(nin.clone()),
@@ -174,10 +174,5 @@ impl Workspace {
             tracing::info!("the offline cache passed its retention and was purged");
         }
         Ok(stale)
-    }
-
-    /// Adapters for one patient with the decision in force (attested where the profile allows).
-    pub(super) async fn source_set<'a>(&self, s: &'a SignedIn, decision: &Decision) -> Result<SourceSet<'a>, AppError> {
-        self.sources_for(s, decision).await
     }
 }

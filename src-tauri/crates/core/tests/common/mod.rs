@@ -115,3 +115,8 @@ pub fn nin_of(entry: &WorklistEntry) -> String {
 pub fn state_of(statuses: &[SourceStatus], kind: SourceKind) -> SourceState {
     statuses.iter().find(|s| s.source == kind).unwrap().state.clone()
 }
+
+/// The sandbox's first home-care nurse.
+pub fn home_care_nurse(sb: &Sandbox) -> String {
+    sb.clinicians.iter().find(|c| c.role == ClinicianRole::HomeCareNurse).unwrap().pid.clone()
+}
