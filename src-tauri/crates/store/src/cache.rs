@@ -231,7 +231,9 @@ pub(crate) fn put_resources_in(
          ON CONFLICT (source, resource_type, id) DO UPDATE SET
              version_id = excluded.version_id, etag = excluded.etag, json = excluded.json,
              patient_key = excluded.patient_key, code = excluded.code, effective_ms = excluded.effective_ms,
-             last_updated = excluded.last_updated, pending_client_id = excluded.pending_client_id",
+             last_updated = excluded.last_updated, pending_client_id = excluded.pending_client_id
+         -- A sync never replaces what the clinician recorded here and has not sent yet.
+         WHERE source_resource.pending_client_id IS NULL OR excluded.pending_client_id IS NOT NULL",
     )?;
     let mut n = 0;
     for r in resources {

@@ -212,10 +212,16 @@ impl Store {
     /// Drops an entry the clinician chose to discard, with what it showed locally.
     pub fn discard(&self, seq: i64) -> Result<bool, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
-        let client_id: Option<String> =
-            tx.query_row("SELECT client_id FROM outbox WHERE seq = ?1", [seq], |r| r.get(0)).optional()?;
-        let Some(client_id) = client_id else { return Ok(false) };
+        let queued: Option<(String, String)> = tx
+            .query_row("SELECT client_id, patient_key FROM outbox WHERE seq = ?1", [seq], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((client_id, patient_key)) = queued else { return Ok(false) };
         tx.execute("DELETE FROM source_resource WHERE pending_client_id = ?1", [&client_id])?;
+        // An update's local version replaced the server's; forgetting the watermark makes
+        // the next sync fetch the server's version again, changed or not.
+        tx.execute("UPDATE source_fetch SET watermark = NULL WHERE patient_key = ?1", [&patient_key])?;
         tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
         tx.commit()?;
         self.record_unsent();

@@ -261,3 +261,37 @@ fn a_full_disk_refuses_the_write_whole_and_keeps_what_was_queued() {
     assert_eq!(store.patient_resources(PATIENT, "Observation").unwrap().len(), 1);
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+#[test]
+fn a_sync_keeps_an_unsent_update_and_a_discarded_one_is_fetched_again() {
+    let data = temp_dir("pending-update");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    let task = |status: &str, version: &str| {
+        json!({"resourceType": "Task", "id": "t-1", "status": status, "for": {"reference": "Patient/pat-1"},
+               "meta": {"versionId": version, "lastUpdated": "2026-11-22T08:00:00Z"}})
+    };
+    store.put_resources("municipal", PATIENT, &[task("requested", "1")]).unwrap();
+    store.set_fetched("municipal", PATIENT, "2026-11-22T08:00:00Z", Some("2026-11-22T08:00:00Z")).unwrap();
+    let write = NewWrite {
+        client_id: "c-task",
+        created_at: "2026-11-22T09:00:00Z",
+        kind: "task",
+        patient_key: PATIENT,
+        summary: "Sårstell",
+        body: "{}",
+    };
+    let access = AccessEntry { at: "2026-11-22T09:00:00Z", entry: "{}" };
+    let seq = store.enqueue(&write, "municipal", &[task("completed", "1")], &access).unwrap();
+
+    // A sync bringing the server's (older) version must not undo what was recorded here.
+    store.put_resources("municipal", PATIENT, &[task("requested", "1")]).unwrap();
+    assert_eq!(store.resource("Task", "t-1").unwrap().unwrap()["status"], "completed");
+
+    assert!(store.discard(seq).unwrap());
+    assert_eq!(store.resource("Task", "t-1").unwrap(), None, "the discarded local version is gone");
+    let fetched = store.fetched("municipal", PATIENT).unwrap().unwrap();
+    assert_eq!(fetched.watermark, None, "the next sync reads the whole record, the task included");
+    store.put_resources("municipal", PATIENT, &[task("requested", "1")]).unwrap();
+    assert_eq!(store.resource("Task", "t-1").unwrap().unwrap()["status"], "requested");
+    std::fs::remove_dir_all(&data).unwrap();
+}
