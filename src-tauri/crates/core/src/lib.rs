@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod aggregate;
+pub mod clock;
 pub mod doctor;
 mod errors;
 pub mod keystore;

@@ -326,3 +326,76 @@ async fn its_wipe_flag_removes_every_users_cache_and_keeps_none() {
     assert_eq!(status.unavailable, Some(arbeidsflate_model::offline::OfflineUnavailable::Disabled));
     assert!(!data.0.join("users").exists(), "and none is kept");
 }
+
+/// A clock the test sets forward.
+#[derive(Default)]
+struct ClockAhead(std::sync::atomic::AtomicI64);
+
+impl arbeidsflate_core::clock::Clock for ClockAhead {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::milliseconds(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+#[tokio::test]
+async fn a_cache_past_its_retention_is_purged_and_its_unsent_writes_still_reach_the_platform() {
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let data = common::TempData::new();
+    let clock = std::sync::Arc::new(ClockAhead::default());
+    let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
+    let profile = common::profile_for(&sb);
+    let retention = profile.offline.retention_hours as i64;
+    let ws = arbeidsflate_core::Workspace::with_test_user(profile, keys, Some(common::home_care_nurse(&sb)))
+        .with_data_dir(data.0.clone())
+        .with_clock(clock.clone());
+    ws.sign_in_headless().await.unwrap();
+    let entries = ws.worklist().await.unwrap().entries;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    ws.record_note(&entries[0].patient_ref, "Skrevet før fristen.").await.unwrap();
+
+    // Just inside the retention period the patient still opens.
+    clock.0.store((retention * 3600 - 60) * 1000, std::sync::atomic::Ordering::SeqCst);
+    let (statuses, _) = open(&ws, worklist(&entries[0]), None).await;
+    assert_eq!(state_of(&statuses.unwrap(), SourceKind::Municipal), SourceState::Cached);
+
+    clock.0.store((retention * 3600 + 60) * 1000, std::sync::atomic::Ordering::SeqCst);
+    let (statuses, _) = open(&ws, worklist(&entries[0]), None).await;
+    assert_eq!(statuses.unwrap_err().code, ErrorCode::NotCached);
+    let status = ws.offline_status().await.unwrap();
+    assert_eq!((status.cached_patients, status.unsent), (0, 1), "the patients went, the write stayed");
+
+    network(&sb, true);
+    let report = ws.drain_outbox().await.unwrap();
+    assert_eq!(report.sent, 1);
+    assert_eq!(stored_with_identifier_prefix(&sb, "DocumentReference"), 1);
+}
+
+#[tokio::test]
+async fn past_the_grace_period_after_the_sign_in_ran_out_the_cached_patients_are_removed() {
+    let mut options = sandbox::SandboxOptions::default();
+    options.lifetimes.refresh = std::time::Duration::from_secs(4);
+    let sb = sandbox::Sandbox::start(options).await.unwrap();
+    let data = common::TempData::new();
+    let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
+    let mut profile = common::profile_for(&sb);
+    profile.offline.grace_hours = 0;
+    let signed_in_at = std::time::Instant::now();
+    let ws = arbeidsflate_core::Workspace::with_test_user(profile, keys, Some(common::home_care_nurse(&sb)))
+        .with_data_dir(data.0.clone());
+    ws.sign_in_headless().await.unwrap();
+    let entries = ws.worklist().await.unwrap().entries;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    ws.record_note(&entries[0].patient_ref, "Skrevet i bilen.").await.unwrap();
+    assert!(ws.offline_status().await.unwrap().cached_patients > 0);
+
+    let expired = std::time::Duration::from_secs(5);
+    tokio::time::sleep(expired.saturating_sub(signed_in_at.elapsed())).await;
+    let (statuses, _) = open(&ws, worklist(&entries[0]), None).await;
+    assert_eq!(statuses.unwrap_err().code, ErrorCode::SessionExpired);
+    let status = ws.offline_status().await.unwrap();
+    assert_eq!((status.cached_patients, status.unsent), (0, 1), "the patients went, the write stayed");
+}

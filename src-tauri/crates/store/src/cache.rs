@@ -162,6 +162,13 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many patients were synced and can be opened offline (what was recorded here
+    /// for a patient no longer cached does not count).
+    pub fn synced_patient_count(&self) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row("SELECT count(DISTINCT patient_key) FROM source_fetch", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
     /// Forgets every patient not in `keep` (they left the worklist); resources written
     /// here and still waiting in the outbox stay until the server has them.
     pub fn retain_patients(&self, keep: &[String]) -> Result<usize, StoreError> {

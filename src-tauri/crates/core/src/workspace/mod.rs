@@ -8,6 +8,7 @@ mod sync;
 mod writes;
 
 use crate::access::Decision;
+use crate::clock::{Clock, SystemClock};
 use crate::errors::{from_helseid, from_source};
 use crate::keystore::{load_or_create_keys, SecretStore};
 use crate::offline::LocalState;
@@ -64,6 +65,7 @@ pub struct Workspace {
     online: std::sync::atomic::AtomicBool,
     /// One drain of the outbox at a time, so no entry is sent twice at once.
     draining: tokio::sync::Mutex<()>,
+    clock: Arc<dyn Clock>,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -141,6 +143,7 @@ impl Workspace {
             data_dir: crate::offline::default_data_dir(),
             online: std::sync::atomic::AtomicBool::new(true),
             draining: tokio::sync::Mutex::new(()),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -148,6 +151,26 @@ impl Workspace {
     pub fn with_data_dir(mut self, dir: PathBuf) -> Self {
         self.data_dir = dir;
         self
+    }
+
+    /// Reads time from `clock` instead of the system's.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The time now, as stored (RFC 3339, UTC, milliseconds).
+    fn now(&self) -> String {
+        self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
+    /// Today in the machine's time zone.
+    fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&Local).date_naive()
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -318,7 +341,7 @@ impl Workspace {
     /// reach, the cached one (its provenance tells its age).
     pub async fn worklist(&self) -> Result<Worklist, AppError> {
         let s = self.current().await?;
-        let fetched = s.platform.worklist(&s.context, Local::now().date_naive()).await;
+        let fetched = s.platform.worklist(&s.context, self.today()).await;
         self.note_reachability(fetched.as_ref().err());
         let list = match fetched {
             Ok(list) => {
@@ -350,7 +373,7 @@ impl Workspace {
         if !s.worklist.read().await.contains_key(patient_ref) {
             return Err(AppError::new(ErrorCode::PatientNotFound, "the patient is not on your worklist"));
         }
-        let overview = s.platform.overview(patient_ref, Local::now().date_naive()).await.map_err(from_source)?;
+        let overview = s.platform.overview(patient_ref, self.today()).await.map_err(from_source)?;
         tracing::info!(
             allergies = overview.allergies.len(),
             medications = overview.medications.len(),

@@ -13,20 +13,11 @@ use arbeidsflate_model::overview::{OverviewPart, PatientTarget, SourceKind, Sour
 use arbeidsflate_model::view::Worklist;
 use arbeidsflate_model::{AppError, ErrorCode};
 use arbeidsflate_store::{OutboxState, Verification};
-use chrono::{Local, Utc};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 const WORKLIST_KEY: &str = "worklist";
 pub(super) const LAST_SYNC_KEY: &str = "last_sync";
-
-pub(super) fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-pub(super) fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
 
 fn no_cache(local: &LocalState) -> AppError {
     match local {
@@ -72,12 +63,12 @@ impl Workspace {
     pub(super) async fn log_access(&self, s: &SignedIn, entry: &AccessLogEntry) {
         let json = serde_json::to_string(entry).expect("an access entry serialises");
         if let Ok(cache) = self.cache_of(s).await {
-            if let Err(e) = cache.with(|st| st.append_access(&now(), &json)) {
+            if let Err(e) = cache.with(|st| st.append_access(&self.now(), &json)) {
                 tracing::error!(code = ?e.code, "the access log could not be written");
             }
             return;
         }
-        let event = crate::offline::access_entry::audit_event(entry, &now(), &sources::random_uuid());
+        let event = crate::offline::access_entry::audit_event(entry, &self.now(), &sources::random_uuid());
         if let Err(e) = s.platform.fhir().put(&event).await {
             tracing::error!(error = %e, "an access log entry could not be shipped and there is no cache to keep it");
         }
@@ -137,7 +128,7 @@ impl Workspace {
                 status.cache_available = true;
                 status.recreated = recreated.clone();
                 let (last, patients, outbox) =
-                    cache.with(|st| Ok((st.meta(LAST_SYNC_KEY)?, st.cached_patients()?.len(), st.outbox()?)))?;
+                    cache.with(|st| Ok((st.meta(LAST_SYNC_KEY)?, st.synced_patient_count()?, st.outbox()?)))?;
                 status.last_sync = last;
                 status.cached_patients = patients as u32;
                 status.unsent = outbox.len() as u32;
@@ -183,7 +174,7 @@ impl Workspace {
             municipal_id: Some(entry.patient_ref.clone()),
             nin: nin.clone(),
             nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
-            today: Local::now().date_naive(),
+            today: self.today(),
             critical_status: None,
         };
         let mut statuses: Vec<SourceStatus> = SourceKind::ALL
@@ -208,14 +199,14 @@ impl Workspace {
         }
         let mut answers = Vec::new();
         let fetched = cache.with(|st| st.fetched(MUNICIPAL, &entry.patient_ref))?;
-        if let (Some(record), Some(fetched)) = (cached_record(&cache, &entry.patient_ref, now_ms())?, fetched) {
+        if let (Some(record), Some(fetched)) = (cached_record(&cache, &entry.patient_ref, self.now_ms())?, fetched) {
             let overview = sources::record::build_overview(
                 &entry.patient_ref,
                 &record,
                 sources::municipal::SOURCE_NAME,
                 &fetched.fetched_at,
                 keys.today,
-                Utc::now(),
+                self.clock.now(),
             )
             .map_err(crate::errors::from_source)?;
             answers.push((SourceKind::Municipal, Answer::Municipal(Ok(Some(overview))), fetched.fetched_at));

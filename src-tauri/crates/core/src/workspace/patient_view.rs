@@ -12,7 +12,6 @@ use arbeidsflate_model::overview::{
 };
 use arbeidsflate_model::view::ClinicianRole;
 use arbeidsflate_model::{AppError, ErrorCode};
-use chrono::Local;
 use sources::documents::{DocumentSharing, RetrievedDocument, SharedDocumentRef};
 use sources::kjernejournal::{Kjernejournal, NhnContext};
 use sources::person::PersonLookup;
@@ -77,7 +76,7 @@ impl Workspace {
             municipal_id: municipal_id.clone(),
             nin: nin.clone(),
             nhn: nhn.clone(),
-            today: Local::now().date_naive(),
+            today: self.today(),
             critical_status: Self::usable_critical_status(&s, nin.as_ref()),
         };
         let initial = aggregate::initial_statuses(&set, &keys);

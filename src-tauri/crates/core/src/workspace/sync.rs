@@ -2,7 +2,7 @@
 //! national answers into the cache, purging what has left the worklist or passed its
 //! retention or grace period.
 
-use super::offline::{now, source_key, LAST_SYNC_KEY};
+use super::offline::{source_key, LAST_SYNC_KEY};
 use super::{SignedIn, Workspace};
 use crate::access;
 use crate::aggregate::{self, Answer, PatientKeys};
@@ -12,7 +12,6 @@ use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::offline::{SourceSync, SyncProgress, SyncReport};
 use arbeidsflate_model::overview::{SourceKind, SourceState};
 use arbeidsflate_model::{AppError, ErrorCode};
-use chrono::{Local, Utc};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -60,7 +59,7 @@ impl Workspace {
                 break;
             }
             progress(SyncProgress { done: i as u32, total, source: Some(SourceKind::Municipal) });
-            let at = now();
+            let at = self.now();
             let t = Instant::now();
             let municipal = sync_patient_record(&cache, s.platform.fhir(), &entry.patient_ref, page_size, &at).await;
             let m = &mut report.sources[0];
@@ -90,7 +89,7 @@ impl Workspace {
         }
         progress(SyncProgress { done: report.patients, total, source: None });
         if !report.cancelled {
-            cache.with(|st| st.set_meta(LAST_SYNC_KEY, &now()))?;
+            cache.with(|st| st.set_meta(LAST_SYNC_KEY, &self.now()))?;
         }
         report.database_bytes = cache.with(|st| {
             st.connection().execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
@@ -118,7 +117,7 @@ impl Workspace {
             municipal_id: Some(patient_ref.to_string()),
             nin: Some(nin.clone()),
             nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
-            today: Local::now().date_naive(),
+            today: self.today(),
             critical_status: None,
         };
         let kinds: Vec<SourceKind> = aggregate::initial_statuses(&set, &keys)
@@ -138,7 +137,7 @@ impl Workspace {
                     let json = serde_json::to_string(&kept).expect("an answer serialises");
                     slot.items += 1;
                     slot.bytes += json.len() as u64;
-                    cache.with(|st| st.put_answer(patient_ref, source_key(kind), &json, &now()))?;
+                    cache.with(|st| st.put_answer(patient_ref, source_key(kind), &json, &self.now()))?;
                 }
                 None => slot.failed += 1,
             }
@@ -166,7 +165,7 @@ impl Workspace {
         let last = cache.with(|st| st.meta(LAST_SYNC_KEY))?;
         // A last sync in the future means the clock went back: the age is unknown, so it is stale.
         let stale = last.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).is_some_and(|t| {
-            let age = Utc::now().signed_duration_since(t);
+            let age = self.clock.now().signed_duration_since(t);
             age > retention || age < -chrono::Duration::minutes(5)
         });
         if stale {

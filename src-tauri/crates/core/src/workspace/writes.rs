@@ -1,7 +1,6 @@
 //! Writes recorded online or offline: queued in the outbox with what they show locally
 //! and their access entry, sent in order, conflicts settled by the clinician.
 
-use super::offline::{now, now_ms};
 use super::{SignedIn, Workspace};
 use crate::access;
 use crate::offline::drain::{drain, DrainReport};
@@ -54,7 +53,7 @@ impl Workspace {
         );
         let body = serde_json::to_string(request).expect("a request serialises");
         let client_id = sources::random_uuid();
-        let at = now();
+        let at = self.now();
         let entry_json = serde_json::to_string(&logged).expect("an access entry serialises");
         let write = NewWrite {
             client_id: &client_id,
@@ -78,8 +77,13 @@ impl Workspace {
     pub async fn record_vitals(&self, patient_ref: &str, vitals: &VitalsEntry) -> Result<WriteReceipt, AppError> {
         writes::validate_vitals(vitals)?;
         let s = self.current().await?;
-        let observations =
-            writes::vitals_observations(vitals, patient_ref, &Self::practitioner_ref(&s), &now(), sources::random_uuid);
+        let observations = writes::vitals_observations(
+            vitals,
+            patient_ref,
+            &Self::practitioner_ref(&s),
+            &self.now(),
+            sources::random_uuid,
+        );
         let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(&observations) };
         let summary = format!("{} målinger", observations.len());
         self.queue_write(&s, patient_ref, WriteKind::Vitals, &summary, &request, &observations).await
@@ -88,7 +92,7 @@ impl Workspace {
     pub async fn record_note(&self, patient_ref: &str, text: &str) -> Result<WriteReceipt, AppError> {
         let s = self.current().await?;
         let note =
-            writes::nursing_note(text, &sources::random_uuid(), patient_ref, &Self::practitioner_ref(&s), &now())?;
+            writes::nursing_note(text, &sources::random_uuid(), patient_ref, &Self::practitioner_ref(&s), &self.now())?;
         let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(std::slice::from_ref(&note)) };
         self.queue_write(&s, patient_ref, WriteKind::Note, "Sykepleienotat", &request, &[note]).await
     }
@@ -109,7 +113,7 @@ impl Workspace {
             return Err(AppError::new(ErrorCode::InvalidInput, "the task is not this patient's"));
         }
         let version = task["meta"]["versionId"].as_str().unwrap_or("1").to_string();
-        let done = writes::completed_task(&task, &now())
+        let done = writes::completed_task(&task, &self.now())
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the task is not open"))?;
         let summary =
             sources::normalize::task(&task, "", "").map(|t| t.description).unwrap_or_else(|| "Oppgave".into());
@@ -122,7 +126,7 @@ impl Workspace {
         let s = self.current().await?;
         let cache = self.cache_of(&s).await?;
         let _one_at_a_time = self.draining.lock().await;
-        let report = drain(&cache, s.platform.fhir(), now_ms).await?;
+        let report = drain(&cache, s.platform.fhir(), || self.now_ms()).await?;
         let attempted = report.sent + report.failed + report.conflicts + report.deferred + report.audit_shipped > 0;
         if attempted {
             self.online.store(report.deferred == 0 || report.session_expired, Ordering::SeqCst);
