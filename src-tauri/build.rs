@@ -17,6 +17,7 @@ fn main() {
         "record_vitals",
         "record_note",
         "complete_task",
+        "complete_visit",
         "outbox",
         "retry_write",
         "discard_write",

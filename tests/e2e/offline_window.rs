@@ -18,6 +18,8 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const NURSE: &str = "Ingrid Solbakken";
+/// A home-care nurse: her worklist is today's route.
+const HOME_CARE_NURSE: &str = "Mona Haugland";
 /// A high pulse (NEWS2: 3 points) with other values that make the NEWS2 risk high.
 const PULSE: &str = "135";
 
@@ -178,29 +180,135 @@ fn write_screenshot(name: &str, png: Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_sent_when_it_returns() {
     let sandbox = StandaloneSandbox::start();
-    let tmp = TempDir::new("e2e-offline");
-    let url_file = tmp.path().join("authorize-url");
-    let logs = tmp.path().join("logs");
-    let data = tmp.path().join("data");
-    let open_with = PathBuf::from(format!("file:{}", url_file.display()));
-    let driver = TauriDriver::start(&[
-        ("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path()),
-        ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
-        ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
-        ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
-    ]);
-    install_crypto();
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({"application": app_binary()}));
-    let client =
-        ClientBuilder::rustls().unwrap().capabilities(caps).connect(&driver.url()).await.expect("WebDriver session");
-
-    let outcome = shift(&client, &sandbox, &url_file).await;
-    client.close().await.unwrap();
-    drop(driver);
+    let app = AppWindow::open(&sandbox).await;
+    let outcome = shift(&app.client, &sandbox, &app.url_file).await;
+    app.close().await;
     drop(sandbox);
     outcome.unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_care_nurse_marks_a_visit_done_on_the_road_and_the_platform_has_it_when_she_is_back() {
+    let sandbox = StandaloneSandbox::start();
+    let app = AppWindow::open(&sandbox).await;
+    let outcome = route(&app.client, &sandbox, &app.url_file).await;
+    app.close().await;
+    drop(sandbox);
+    outcome.unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The app's window against the standalone sandbox, in its own data and log folders.
+struct AppWindow {
+    client: Client,
+    driver: TauriDriver,
+    url_file: PathBuf,
+    _tmp: TempDir,
+}
+
+impl AppWindow {
+    async fn open(sandbox: &StandaloneSandbox) -> Self {
+        let tmp = TempDir::new("e2e-offline");
+        let url_file = tmp.path().join("authorize-url");
+        let logs = tmp.path().join("logs");
+        let data = tmp.path().join("data");
+        let open_with = PathBuf::from(format!("file:{}", url_file.display()));
+        let driver = TauriDriver::start(&[
+            ("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path()),
+            ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
+            ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
+            ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
+        ]);
+        install_crypto();
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({"application": app_binary()}));
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&driver.url())
+            .await
+            .expect("WebDriver session");
+        Self { client, driver, url_file, _tmp: tmp }
+    }
+
+    async fn close(self) {
+        self.client.close().await.unwrap();
+        drop(self.driver);
+    }
+}
+
+/// Signs in and waits for the worklist to be prepared for offline use.
+async fn sign_in_and_prepare(client: &Client, url_file: &Path, clinician: &str) -> Result<(), String> {
+    let short = Duration::from_secs(30);
+    click(client, "[data-testid=sign-in-button]").await;
+    complete_browser_sign_in(url_file, clinician).await?;
+    let name = wait_for(client, "[data-testid=clinician-name]", short).await.text().await.unwrap();
+    assert_eq!(name, clinician);
+    wait_for(client, "[data-testid=worklist-row]", short).await;
+    wait_for_attr(client, "[data-testid=offline-status]", "data-online", short, |v| v == "true").await;
+    wait_for_attr(client, "[data-testid=last-sync]", "data-last-sync", Duration::from_secs(90), |v| !v.is_empty())
+        .await;
+    Ok(())
+}
+
+/// The route: a visit marked done with no network shows done at once and waits in the
+/// outbox; back online it is sent, and the route the platform gives shows it done.
+async fn route(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) -> Result<(), String> {
+    let t0 = Instant::now();
+    let short = Duration::from_secs(30);
+    let long = Duration::from_secs(90);
+
+    step(t0, "sign in");
+    sign_in_and_prepare(client, url_file, HOME_CARE_NURSE).await?;
+    let heading = wait_for(client, "#worklist-heading", short).await.text().await.unwrap();
+    assert!(heading.starts_with("Dagens besøk"), "{heading:?}");
+    let planned = "[data-testid=worklist-row][data-visit-done=false]";
+    let visit_id = wait_for(client, planned, short).await.attr("data-visit-id").await.unwrap().expect("a visit id");
+    let row = format!("[data-testid=worklist-row][data-visit-id=\"{visit_id}\"]");
+
+    step(t0, "disconnect");
+    // The network goes; the app learns it from a sync that gets no answer.
+    sandbox.disconnect();
+    click(client, "[data-testid=sync-start]").await;
+    wait_for(client, "[data-testid=sync-offline]", long).await;
+    wait_for_attr(client, "[data-testid=offline-status]", "data-online", short, |v| v == "false").await;
+
+    step(t0, "mark done");
+    let button = wait_for(client, &format!("{row} [data-testid=visit-complete]"), short).await;
+    let label = button.attr("aria-label").await.unwrap().unwrap_or_default();
+    assert!(label.starts_with("Marker besøket hos"), "{label:?}");
+    button.click().await.unwrap();
+    let result = wait_for(client, "[data-testid=visit-write-result]", long).await;
+    assert_eq!(result.attr("data-outcome").await.unwrap().as_deref(), Some("queued"));
+    assert!(result.text().await.unwrap().contains("Besøk utført"));
+    wait_for_attr(client, &row, "data-visit-done", long, |v| v == "true").await;
+    let done = wait_for(client, &format!("{row} [data-testid=visit-done]"), short).await.text().await.unwrap();
+    assert!(done.contains("Utført"), "{done:?}");
+    step(t0, "shown done");
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", short, |v| v == "1").await;
+    write_screenshot("offline-route.png", client.screenshot().await.unwrap());
+
+    step(t0, "reconnect");
+    sandbox.reconnect();
+    click(client, "[data-testid=outbox-count]").await;
+    assert_eq!(
+        wait_for(client, "[data-testid=outbox-item]", short).await.attr("data-kind").await.unwrap().as_deref(),
+        Some("visit_completed")
+    );
+    click(client, "[data-testid=outbox-item][data-kind=visit_completed] [data-testid=outbox-retry]").await;
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", long, |v| v == "0").await;
+    wait_for_attr(client, "[data-testid=offline-status]", "data-online", short, |v| v == "true").await;
+    click(client, "[data-testid=outbox-close]").await;
+
+    step(t0, "route from the platform");
+    // A patient and back: the route is read again from the platform, which has it done.
+    let patient_ref = wait_for(client, &row, short).await.attr("data-patient-ref").await.unwrap().unwrap();
+    open_patient(client, &patient_ref, long).await;
+    back_to_worklist(client, long).await;
+    let done = wait_for_attr(client, &row, "data-visit-done", long, |v| v == "true").await;
+    assert_eq!(done, "true");
+    assert!(client.find_all(Locator::Css(&format!("{row} [data-testid=visit-complete]"))).await.unwrap().is_empty());
+    Ok(())
 }
 
 /// The shift itself; the session is closed whatever happens here.
@@ -212,17 +320,10 @@ async fn shift(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) ->
 
     step(t0, "sign in");
     // Sign in; the worklist loads and is prepared for offline use by itself.
-    click(client, "[data-testid=sign-in-button]").await;
-    complete_browser_sign_in(url_file, NURSE).await?;
-    let name = wait_for(client, "[data-testid=clinician-name]", short).await.text().await.unwrap();
-    assert_eq!(name, NURSE);
-    wait_for(client, "[data-testid=worklist-row]", short).await;
+    sign_in_and_prepare(client, url_file, NURSE).await?;
     let refs: BTreeSet<String> =
         attrs_of(client, "[data-testid=worklist-row]", "data-patient-ref").await.into_iter().collect();
     assert!(!refs.is_empty());
-    let online = wait_for_attr(client, "[data-testid=offline-status]", "data-online", short, |v| v == "true").await;
-    assert_eq!(online, "true");
-    wait_for_attr(client, "[data-testid=last-sync]", "data-last-sync", long, |v| !v.is_empty()).await;
     let summary = wait_for(client, "[data-testid=sync-summary]", long).await;
     assert_eq!(summary.attr("data-patients").await.unwrap().as_deref(), Some(refs.len().to_string().as_str()));
     assert_eq!(summary.attr("data-cancelled").await.unwrap().as_deref(), Some("false"));

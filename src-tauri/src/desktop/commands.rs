@@ -183,6 +183,11 @@ pub async fn complete_task(
 }
 
 #[tauri::command]
+pub async fn complete_visit(state: State<'_, AppState>, visit_id: String) -> Result<WriteReceipt, AppError> {
+    state.workspace().await?.complete_visit(&visit_id).await
+}
+
+#[tauri::command]
 pub async fn outbox(state: State<'_, AppState>) -> Result<Vec<OutboxItem>, AppError> {
     state.workspace().await?.outbox_items().await
 }

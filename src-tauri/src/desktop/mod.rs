@@ -54,6 +54,7 @@ pub fn run(args: AppArgs) -> i32 {
             commands::record_vitals,
             commands::record_note,
             commands::complete_task,
+            commands::complete_visit,
             commands::outbox,
             commands::retry_write,
             commands::discard_write,

@@ -142,6 +142,8 @@ export const api = {
   recordNote: (patientRef: string, text: string): Promise<WriteReceipt> => call('record_note', { patientRef, text }),
   completeTask: (patientRef: string, taskId: string): Promise<WriteReceipt> =>
     call('complete_task', { patientRef, taskId }),
+  /** Marks a visit on today's route as carried out; `invalid_input` if it already is. */
+  completeVisit: (visitId: string): Promise<WriteReceipt> => call('complete_visit', { visitId }),
   outbox: (): Promise<OutboxItem[]> => call('outbox'),
   // Outbox ids are i64 in Rust (typed `bigint`), but arrive as JSON numbers; a BigInt
   // could not be serialised back, so they go out as numbers.

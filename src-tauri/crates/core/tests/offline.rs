@@ -399,3 +399,40 @@ async fn past_the_grace_period_after_the_sign_in_ran_out_the_cached_patients_are
     let status = ws.offline_status().await.unwrap();
     assert_eq!((status.cached_patients, status.unsent), (0, 1), "the patients went, the write stayed");
 }
+
+#[tokio::test]
+async fn a_visit_marked_done_on_the_road_shows_done_at_once_and_reaches_the_platform() {
+    let Setup { sb, ws, entries, .. } = signed_in().await;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    let visit = entries.iter().find(|e| !e.visit_done).expect("a planned visit");
+    let visit_id = visit.visit_id.clone().expect("route entries name their visit");
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    let receipt = ws.complete_visit(&visit_id).await.unwrap();
+    assert!(!receipt.sent);
+    let done = |list: &arbeidsflate_model::view::Worklist| {
+        list.entries.iter().find(|e| e.visit_id.as_deref() == Some(&visit_id)).unwrap().visit_done
+    };
+    assert!(done(&ws.worklist().await.unwrap()), "done in the cached route at once");
+    assert_eq!(ws.complete_visit(&visit_id).await.unwrap_err().code, ErrorCode::InvalidInput, "a visit is done once");
+    let items = ws.outbox_items().await.unwrap();
+    assert_eq!(items[0].kind, arbeidsflate_model::offline::WriteKind::VisitCompleted);
+    assert!(items[0].summary.starts_with("Besøk"), "{}", items[0].summary);
+
+    // Back on the network the update is stored, but its answer is lost; the next try
+    // meets a newer version, sees it is its own write, and counts it sent, not a conflict.
+    network(&sb, true);
+    sb.set_fault(Service::Fhir, Some(Fault::DropAnswer));
+    assert_eq!(ws.drain_outbox().await.unwrap().deferred, 1);
+    sb.set_fault(Service::Fhir, None);
+    ws.retry_write(items[0].id).await.unwrap();
+    assert!(ws.outbox_items().await.unwrap().is_empty(), "confirmed, no conflict");
+    let on_server = sb
+        .fhir_resources()
+        .into_iter()
+        .find(|r| r["resourceType"] == "Appointment" && r["id"] == visit_id.as_str())
+        .unwrap();
+    assert_eq!((on_server["status"].as_str(), on_server["meta"]["versionId"].as_str()), (Some("fulfilled"), Some("2")));
+    assert!(done(&ws.worklist().await.unwrap()), "and done in the route the platform gives");
+    assert!(ws.complete_visit("besok-ukjent").await.is_err(), "an unknown visit is refused");
+}

@@ -116,6 +116,7 @@ pub enum WriteKind {
     Vitals,
     Note,
     TaskCompleted,
+    VisitCompleted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

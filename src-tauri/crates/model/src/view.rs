@@ -61,6 +61,10 @@ pub struct WorklistEntry {
     pub visit_end: Option<String>,
     /// Short description of the visit, e.g. "Morgenstell, medisiner".
     pub visit_reason: Option<String>,
+    /// The visit's handle for `complete_visit`.
+    pub visit_id: Option<String>,
+    /// The visit was carried out (here, or recorded so elsewhere).
+    pub visit_done: bool,
     pub address: Option<String>,
 }
 

@@ -32,7 +32,16 @@ fn identifier_values(r: &Value) -> impl Iterator<Item = &str> {
 
 /// The patient a clinical resource belongs to, by the field its type uses.
 fn patient_of(r: &Value) -> Option<&str> {
-    ["subject", "patient", "for"].iter().find_map(|f| r[*f]["reference"].as_str()).filter(|s| s.starts_with("Patient/"))
+    let direct = ["subject", "patient", "for"].iter().find_map(|f| r[*f]["reference"].as_str());
+    // An Appointment names its patient among its participants.
+    let participant = || {
+        r["participant"]
+            .as_array()?
+            .iter()
+            .filter_map(|p| p["actor"]["reference"].as_str())
+            .find(|s| s.starts_with("Patient/"))
+    };
+    direct.or_else(participant).filter(|s| s.starts_with("Patient/"))
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -577,6 +586,19 @@ mod tests {
             .unwrap();
         assert_eq!(last["entry"].as_array().unwrap().len(), 1);
         assert!(!last["link"].as_array().unwrap().iter().any(|l| l["relation"] == "next"));
+    }
+
+    #[test]
+    fn a_patient_search_finds_visits_that_name_the_patient_as_a_participant() {
+        let mut s = store();
+        s.insert(json!({
+            "resourceType": "Appointment", "id": "a1", "status": "booked",
+            "participant": [{"actor": {"reference": "Practitioner/x"}}, {"actor": {"reference": "Patient/p1"}}]
+        }));
+        let b = s.search("Appointment", &q(&[("patient", "Patient/p1")]), "http://x").unwrap();
+        assert_eq!(b["total"], 1);
+        let other = s.search("Appointment", &q(&[("patient", "Patient/p2")]), "http://x").unwrap();
+        assert_eq!(other["total"], 0);
     }
 
     #[test]

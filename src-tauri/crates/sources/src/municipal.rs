@@ -114,6 +114,8 @@ impl MunicipalPlatform {
                 entry.visit_start = a["start"].as_str().map(str::to_string);
                 entry.visit_end = a["end"].as_str().map(str::to_string);
                 entry.visit_reason = a["description"].as_str().map(crate::sanitize::text);
+                entry.visit_id = a["id"].as_str().map(str::to_string);
+                entry.visit_done = a["status"] == "fulfilled";
                 entries.push(entry);
             }
             entries.sort_by(|a, b| a.visit_start.cmp(&b.visit_start));
@@ -213,6 +215,8 @@ fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, SourceE
         visit_start: None,
         visit_end: None,
         visit_reason: None,
+        visit_id: None,
+        visit_done: false,
         address,
     })
 }

@@ -20,6 +20,8 @@ pub const RECORD_SEARCHES: &[(&str, &[(&str, &str)])] = &[
     ("CarePlan", &[]),
     ("Task", &[]),
     ("Flag", &[]),
+    // The patient's visits, so a visit can be marked done offline.
+    ("Appointment", &[]),
 ];
 
 /// One patient's resources, as the server has them (the overview picks what is current).

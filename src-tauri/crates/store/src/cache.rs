@@ -81,6 +81,20 @@ impl Store {
         Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
     }
 
+    /// The local version of a resource recorded here and not yet confirmed by the server.
+    pub fn pending_resource(&self, resource_type: &str, id: &str) -> Result<Option<Value>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT json FROM source_resource
+                 WHERE resource_type = ?1 AND id = ?2 AND pending_client_id IS NOT NULL",
+                params![resource_type, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
     /// The newest `per_code` Observations of each code in `codes` measured no later
     /// than `not_after_ms`: one index range per code, however long the history.
     pub fn latest_observations(

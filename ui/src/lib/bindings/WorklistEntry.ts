@@ -16,4 +16,12 @@ visit_start: string | null, visit_end: string | null,
 /**
  * Short description of the visit, e.g. "Morgenstell, medisiner".
  */
-visit_reason: string | null, address: string | null, };
+visit_reason: string | null, 
+/**
+ * The visit's handle for `complete_visit`.
+ */
+visit_id: string | null, 
+/**
+ * The visit was carried out (here, or recorded so elsewhere).
+ */
+visit_done: boolean, address: string | null, };

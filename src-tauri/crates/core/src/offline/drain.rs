@@ -1,11 +1,12 @@
 //! Sending the outbox: oldest first, each entry removed only in the transaction that
 //! stores the server's confirmed version. A try that may pass later (no network, a busy
 //! server) is retried with backoff and holds back the entries after it; a refusal stays
-//! visible with its reason; a version conflict keeps both versions for the clinician.
+//! visible with its reason; a version conflict keeps both versions for the clinician,
+//! unless the server's version is this very write, sent before and its answer lost.
 //! Then the access log's unshipped entries go to the platform as AuditEvents.
 
 use super::access_entry::{audit_event, AccessLogEntry};
-use super::writes::OutboxRequest;
+use super::writes::{made_by_same_write, OutboxRequest};
 use super::{LocalCache, MUNICIPAL};
 use arbeidsflate_model::AppError;
 use serde_json::Value;
@@ -64,6 +65,14 @@ pub(crate) async fn drain(
                     OutboxRequest::Update { resource, .. } => current_version(fhir, resource).await,
                     OutboxRequest::Transaction { .. } => None,
                 };
+                // Our own earlier try got through and only its answer was lost: sent.
+                if let (Some(t), OutboxRequest::Update { resource, .. }) = (&theirs, &request) {
+                    if made_by_same_write(t, resource) {
+                        cache.with(|s| s.confirm(entry.seq, MUNICIPAL, std::slice::from_ref(t)))?;
+                        report.sent += 1;
+                        continue;
+                    }
+                }
                 let theirs = theirs.map(|v| v.to_string()).unwrap_or_default();
                 cache.with(|s| s.mark_conflict(entry.seq, &e.to_string(), &theirs))?;
                 report.conflicts += 1;

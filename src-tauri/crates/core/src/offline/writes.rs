@@ -201,6 +201,48 @@ pub fn completed_task(task: &Value, at: &str) -> Option<Value> {
     Some(done)
 }
 
+/// The `meta.tag` system naming the write that made a version: an update whose answer
+/// was lost (sent, then the network went) is known again by it, not taken for a conflict.
+const WRITE_TAG_SYSTEM: &str = "urn:arbeidsflate:write";
+
+/// Marks an update as made by the write `client_id`, replacing an earlier write's mark.
+pub fn tag_write(resource: &mut Value, client_id: &str) {
+    let mut tags: Vec<Value> = resource["meta"]["tag"].as_array().cloned().unwrap_or_default();
+    tags.retain(|t| t["system"] != WRITE_TAG_SYSTEM);
+    tags.push(json!({"system": WRITE_TAG_SYSTEM, "code": client_id}));
+    if !resource["meta"].is_object() {
+        resource["meta"] = json!({});
+    }
+    resource["meta"]["tag"] = Value::Array(tags);
+}
+
+/// Whether `theirs` (the server's version) was made by the write that `mine` carries.
+pub fn made_by_same_write(theirs: &Value, mine: &Value) -> bool {
+    let write_of = |r: &Value| -> Vec<String> {
+        r["meta"]["tag"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["system"] == WRITE_TAG_SYSTEM)
+            .filter_map(|t| t["code"].as_str().map(str::to_string))
+            .collect()
+    };
+    let mine = write_of(mine);
+    !mine.is_empty() && write_of(theirs).iter().any(|c| mine.contains(c))
+}
+
+/// The visit as carried out (`fulfilled`); `None` unless it is still planned or under way.
+pub fn fulfilled_visit(appointment: &Value) -> Option<Value> {
+    if appointment["resourceType"] != "Appointment"
+        || !matches!(appointment["status"].as_str(), Some("booked" | "arrived" | "checked-in"))
+    {
+        return None;
+    }
+    let mut done = appointment.clone();
+    done["status"] = json!("fulfilled");
+    Some(done)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +253,22 @@ mod tests {
             n += 1;
             format!("00000000-0000-4000-8000-{n:012}")
         }
+    }
+
+    #[test]
+    fn a_version_is_known_as_made_by_a_write_only_by_that_writes_tag() {
+        let mut mine = json!({"resourceType": "Task", "id": "t", "meta": {"tag": [{"system": "x", "code": "y"}]}});
+        tag_write(&mut mine, "w1");
+        tag_write(&mut mine, "w2");
+        let tags = mine["meta"]["tag"].as_array().unwrap();
+        assert_eq!(tags.len(), 2, "an earlier write's mark is replaced, other tags kept: {tags:?}");
+        let mut theirs = mine.clone();
+        theirs["meta"]["versionId"] = json!("2");
+        assert!(made_by_same_write(&theirs, &mine));
+        let mut someone_elses = mine.clone();
+        tag_write(&mut someone_elses, "w3");
+        assert!(!made_by_same_write(&someone_elses, &mine));
+        assert!(!made_by_same_write(&json!({"resourceType": "Task"}), &json!({"resourceType": "Task"})));
     }
 
     #[test]

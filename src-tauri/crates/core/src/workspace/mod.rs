@@ -354,6 +354,7 @@ impl Workspace {
             },
             Err(e) => return Err(from_source(e)),
         };
+        let list = self.with_local_visits(&s, list).await;
         *s.worklist.write().await =
             list.entries.iter().map(|e| (e.patient_ref.clone(), NationalId::parse(&e.national_id).ok())).collect();
         tracing::info!(entries = list.entries.len(), online = self.is_online(), "worklist loaded");

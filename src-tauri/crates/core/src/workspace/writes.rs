@@ -9,6 +9,7 @@ use crate::offline::MUNICIPAL;
 use arbeidsflate_model::offline::{
     ConflictChoice, ConflictView, OutboxItem, OutboxItemState, VitalsEntry, WriteKind, WriteReceipt,
 };
+use arbeidsflate_model::view::Worklist;
 use arbeidsflate_model::{AppError, ErrorCode};
 use arbeidsflate_store::{AccessEntry, NewWrite, OutboxState};
 use std::sync::atomic::Ordering;
@@ -27,7 +28,7 @@ impl Workspace {
         patient_ref: &str,
         kind: WriteKind,
         summary: &str,
-        request: &OutboxRequest,
+        mut request: OutboxRequest,
         local: &[serde_json::Value],
     ) -> Result<WriteReceipt, AppError> {
         let cache = self.cache_of(s).await?;
@@ -51,8 +52,11 @@ impl Workspace {
             &decision,
             if self.is_online() { "online" } else { "cache" },
         );
-        let body = serde_json::to_string(request).expect("a request serialises");
         let client_id = sources::random_uuid();
+        if let OutboxRequest::Update { resource, .. } = &mut request {
+            writes::tag_write(resource, &client_id);
+        }
+        let body = serde_json::to_string(&request).expect("a request serialises");
         let at = self.now();
         let entry_json = serde_json::to_string(&logged).expect("an access entry serialises");
         let write = NewWrite {
@@ -86,7 +90,7 @@ impl Workspace {
         );
         let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(&observations) };
         let summary = format!("{} målinger", observations.len());
-        self.queue_write(&s, patient_ref, WriteKind::Vitals, &summary, &request, &observations).await
+        self.queue_write(&s, patient_ref, WriteKind::Vitals, &summary, request, &observations).await
     }
 
     pub async fn record_note(&self, patient_ref: &str, text: &str) -> Result<WriteReceipt, AppError> {
@@ -94,21 +98,14 @@ impl Workspace {
         let note =
             writes::nursing_note(text, &sources::random_uuid(), patient_ref, &Self::practitioner_ref(&s), &self.now())?;
         let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(std::slice::from_ref(&note)) };
-        self.queue_write(&s, patient_ref, WriteKind::Note, "Sykepleienotat", &request, &[note]).await
+        self.queue_write(&s, patient_ref, WriteKind::Note, "Sykepleienotat", request, &[note]).await
     }
 
     /// Completes a task on the version the clinician saw; a newer one on the server
     /// becomes a conflict to settle, never an overwrite.
     pub async fn complete_task(&self, patient_ref: &str, task_id: &str) -> Result<WriteReceipt, AppError> {
         let s = self.current().await?;
-        let cache = self.cache_of(&s).await?;
-        let task = match cache.with(|st| st.resource("Task", task_id))? {
-            Some(t) => t,
-            None if self.is_online() => {
-                s.platform.fhir().read("Task", task_id).await.map_err(crate::errors::from_source)?
-            }
-            None => return Err(AppError::new(ErrorCode::NotCached, "the task is not in the offline cache")),
-        };
+        let task = self.resource_to_update(&s, "Task", task_id).await?;
         if task["for"]["reference"].as_str() != Some(&format!("Patient/{patient_ref}")) {
             return Err(AppError::new(ErrorCode::InvalidInput, "the task is not this patient's"));
         }
@@ -118,7 +115,53 @@ impl Workspace {
         let summary =
             sources::normalize::task(&task, "", "").map(|t| t.description).unwrap_or_else(|| "Oppgave".into());
         let request = OutboxRequest::Update { resource: done.clone(), if_match: version };
-        self.queue_write(&s, patient_ref, WriteKind::TaskCompleted, &summary, &request, &[done]).await
+        self.queue_write(&s, patient_ref, WriteKind::TaskCompleted, &summary, request, &[done]).await
+    }
+
+    /// Marks a visit on today's route as carried out, on the version the clinician saw.
+    pub async fn complete_visit(&self, visit_id: &str) -> Result<WriteReceipt, AppError> {
+        let s = self.current().await?;
+        let visit = self.resource_to_update(&s, "Appointment", visit_id).await?;
+        let patient_ref = visit["participant"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["actor"]["reference"].as_str()?.strip_prefix("Patient/"))
+            .next()
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the visit names no patient"))?
+            .to_string();
+        let version = visit["meta"]["versionId"].as_str().unwrap_or("1").to_string();
+        let done = writes::fulfilled_visit(&visit)
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the visit is not planned or under way"))?;
+        let summary = match visit["description"].as_str() {
+            Some(d) => format!("Besøk: {}", sources::sanitize::text(d)),
+            None => "Besøk".into(),
+        };
+        let request = OutboxRequest::Update { resource: done.clone(), if_match: version };
+        self.queue_write(&s, &patient_ref, WriteKind::VisitCompleted, &summary, request, &[done]).await
+    }
+
+    /// The version of a resource a change is made on: the cached one (what the
+    /// clinician saw), else the server's when online.
+    async fn resource_to_update(&self, s: &SignedIn, rtype: &str, id: &str) -> Result<serde_json::Value, AppError> {
+        let cache = self.cache_of(s).await?;
+        match cache.with(|st| st.resource(rtype, id))? {
+            Some(r) => Ok(r),
+            None if self.is_online() => s.platform.fhir().read(rtype, id).await.map_err(crate::errors::from_source),
+            None => Err(AppError::new(ErrorCode::NotCached, format!("the {rtype} is not in the offline cache"))),
+        }
+    }
+
+    /// Shows visits marked done here, and not yet sent, as done in the worklist.
+    pub(super) async fn with_local_visits(&self, s: &SignedIn, mut list: Worklist) -> Worklist {
+        let Ok(cache) = self.cache_of(s).await else { return list };
+        for entry in list.entries.iter_mut().filter(|e| !e.visit_done) {
+            let Some(id) = &entry.visit_id else { continue };
+            if let Ok(Some(local)) = cache.with(|st| st.pending_resource("Appointment", id)) {
+                entry.visit_done = local["status"] == "fulfilled";
+            }
+        }
+        list
     }
 
     /// Sends what waits in the outbox, then ships the access log.
@@ -198,9 +241,13 @@ impl Workspace {
                     .as_str()
                     .ok_or_else(|| AppError::new(ErrorCode::ServiceError, "the platform's version is not known"))?;
                 let mut merged = theirs.clone();
+                // What the write changed (a task's or a visit's), on top of their version.
                 for field in ["status", "lastModified", "executionPeriod"] {
-                    merged[field] = mine[field].clone();
+                    if !mine[field].is_null() {
+                        merged[field] = mine[field].clone();
+                    }
                 }
+                writes::tag_write(&mut merged, &entry.client_id);
                 let body = serde_json::to_string(&OutboxRequest::Update { resource: merged, if_match: version.into() })
                     .expect("a request serialises");
                 cache.with(|st| st.requeue(id, Some(&body)))?;
@@ -218,6 +265,7 @@ fn kind_name(kind: WriteKind) -> &'static str {
         WriteKind::Vitals => "vitals",
         WriteKind::Note => "note",
         WriteKind::TaskCompleted => "task-completed",
+        WriteKind::VisitCompleted => "visit-completed",
     }
 }
 
@@ -225,6 +273,7 @@ fn outbox_item(e: arbeidsflate_store::OutboxEntry) -> OutboxItem {
     let kind = match e.kind.as_str() {
         "note" => WriteKind::Note,
         "task-completed" => WriteKind::TaskCompleted,
+        "visit-completed" => WriteKind::VisitCompleted,
         _ => WriteKind::Vitals,
     };
     let state = match e.state {
