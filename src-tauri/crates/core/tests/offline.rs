@@ -83,11 +83,15 @@ async fn a_synced_worklist_opens_from_the_cache_when_the_platform_is_out_of_reac
 async fn a_second_sync_asks_only_for_changes_and_drops_what_the_server_deleted_or_voided() {
     let Setup { sb, ws, entries, .. } = signed_in().await;
     ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
-    let patient = &entries[0].patient_ref;
-    let flag = sb
-        .fhir_resources()
-        .into_iter()
-        .find(|r| r["resourceType"] == "Flag" && r["subject"]["reference"] == format!("Patient/{patient}"));
+    // A patient on the route with a warning on the platform.
+    let flags: Vec<_> = sb.fhir_resources().into_iter().filter(|r| r["resourceType"] == "Flag").collect();
+    let (entry, flag) = entries
+        .iter()
+        .find_map(|e| {
+            let of_patient = format!("Patient/{}", e.patient_ref);
+            flags.iter().find(|f| f["subject"]["reference"] == of_patient.as_str()).map(|f| (e, f.clone()))
+        })
+        .expect("the sandbox gives some patient on the route a warning");
     let report = ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
     assert!(report.incremental);
     assert!(
@@ -95,7 +99,6 @@ async fn a_second_sync_asks_only_for_changes_and_drops_what_the_server_deleted_o
         "little more than the patients: {:?}",
         report.sources[0]
     );
-    let flag = flag.expect("the sandbox gives the first patient a warning");
     let warnings = |parts: &[OverviewPart]| {
         parts.iter().rev().find_map(|p| match p {
             OverviewPart::Warnings { items } => Some(items.len()),
@@ -103,13 +106,13 @@ async fn a_second_sync_asks_only_for_changes_and_drops_what_the_server_deleted_o
         })
     };
     network(&sb, false);
-    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    let (_, parts) = open(&ws, worklist(entry), None).await;
     let before = warnings(&parts).unwrap();
     network(&sb, true);
     assert!(sb.edit_resource("Flag", flag["id"].as_str().unwrap(), |f| f["status"] = "entered-in-error".into()));
     ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
     network(&sb, false);
-    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    let (_, parts) = open(&ws, worklist(entry), None).await;
     assert_eq!(warnings(&parts), Some(before - 1), "the voided warning left the cache");
 }
 

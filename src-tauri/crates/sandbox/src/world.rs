@@ -71,6 +71,9 @@ struct Unit {
     org_id: &'static str,
 }
 
+/// Rooms per nursing-home ward (times `--scale`).
+const WARD_ROOMS: i64 = 20;
+
 const WARD_A: Unit =
     Unit { location_id: "avd-solsikken", name: "Solsikken", physical_type: "wa", org_id: "org-furulund" };
 const WARD_B: Unit =
@@ -92,7 +95,8 @@ pub fn generate(options: WorldOptions) -> World {
     let scale = options.scale.max(1) as i64;
 
     for (ward, nurse_idx) in [(&WARD_A, 0usize), (&WARD_B, 1usize)] {
-        let n = gen.rng.range(15, 20) * scale;
+        // Nursing-home wards are full: every one of the 20 rooms has a resident.
+        let n = WARD_ROOMS * scale;
         for room in 1..=n {
             let pid = gen.patient(ward, false);
             gen.ward_stay(&pid, ward, room as u32);
