@@ -15,23 +15,7 @@ pub struct Environment {
 }
 
 pub fn sandbox_profile(sb: &Sandbox) -> Profile {
-    let mut profile = Profile::sandbox(
-        &sb.idp_url,
-        &sb.fhir_url,
-        sandbox::MUNICIPAL_AUDIENCE,
-        sandbox::MUNICIPAL_SCOPE,
-        sandbox::CLIENT_ID,
-    );
-    for e in sb.national_endpoints() {
-        let settings = arbeidsflate_core::profile::ServiceSettings {
-            base_url: e.base_url,
-            audience: e.audience.into(),
-            scope: e.scope,
-        };
-        let known = profile.national.set(e.service, settings);
-        debug_assert!(known, "the sandbox simulates a service the profile cannot name");
-    }
-    profile
+    arbeidsflate_core::profile::for_sandbox(sb)
 }
 
 /// Loads the profile, or starts the sandbox when there is none.

@@ -298,13 +298,18 @@ fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_cl
         cached["sources"].as_array().unwrap().iter().map(|s| s["state"]["state"].as_str().unwrap()).collect();
     assert!(states.iter().all(|s| *s == "cached"), "{states:?}");
 
-    // Nothing readable on disk: no name, no national identity number, no SQLite header.
+    assert_nothing_in_clear(&data_dir, &entries);
+}
+
+/// Nothing readable on disk: no worklist patient's name or national identity number,
+/// no SQLite header.
+fn assert_nothing_in_clear(data_dir: &std::path::Path, entries: &[Value]) {
     let mut needles: Vec<Vec<u8>> = vec![b"SQLite format 3".to_vec()];
-    for e in &entries {
+    for e in entries {
         needles.push(e["national_id"].as_str().unwrap().replace(' ', "").into_bytes());
         needles.push(e["name"].as_str().unwrap().as_bytes().to_vec());
     }
-    let files = files_under(&data_dir);
+    let files = files_under(data_dir);
     assert!(files.iter().any(|f| f.ends_with("cache.db")), "{files:?}");
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
@@ -317,4 +322,83 @@ fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_cl
             );
         }
     }
+}
+
+/// Writes this app made: Observations carrying a client id (a `urn:uuid:` identifier).
+fn observations_written_here(sb: &sandbox::Sandbox) -> Vec<Value> {
+    sb.fhir_resources()
+        .into_iter()
+        .filter(|r| r["resourceType"] == "Observation")
+        .filter(|r| {
+            r["identifier"].as_array().into_iter().flatten().any(|i| {
+                i["system"] == "urn:ietf:rfc:3986" && i["value"].as_str().is_some_and(|v| v.starts_with("urn:uuid:"))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn an_outbox_send_killed_halfway_loses_nothing_and_stores_nothing_twice() {
+    // The sandbox runs in this process, so the test sees what the platform stored.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sb = runtime.block_on(sandbox::Sandbox::start(sandbox::SandboxOptions::default())).unwrap();
+    let dir = TempDir::new("outbox-kill");
+    let profile = dir.path().join("sandbox.toml");
+    std::fs::write(&profile, arbeidsflate_core::profile::for_sandbox(&sb).to_toml()).unwrap();
+    let data_dir = dir.path().join("data");
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(app_binary());
+        c.args(["--profile", profile.to_str().unwrap(), "--data-dir", data_dir.to_str().unwrap()])
+            .args(args)
+            .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"));
+        c
+    };
+    // Ward B's nurse: no other test signs in as him, so his cache key is his alone here.
+    let nurse = sb.clinicians.iter().find(|c| c.family_name == "Vik").expect("the ward B nurse").pid.clone();
+    let list = json_of(&cli(&["worklist", "--user", &nurse, "--json"]).output().unwrap());
+    let entries = list["worklist"]["entries"].as_array().unwrap().clone();
+
+    // Three sets recorded "with no network": each waits in the outbox.
+    let pulses = ["101", "102", "103"];
+    for (e, pulse) in entries.iter().zip(pulses) {
+        let nin = e["national_id"].as_str().unwrap().replace(' ', "");
+        let receipt =
+            json_of(&cli(&["vitals", &nin, "--pulse", pulse, "--hold", "--user", &nurse, "--json"]).output().unwrap());
+        assert_eq!(receipt["sent"], false);
+    }
+    // A pulse no body has is refused, clearly, and queues nothing.
+    let nin = entries[0]["national_id"].as_str().unwrap().replace(' ', "");
+    let refused = cli(&["vitals", &nin, "--pulse", "400", "--hold", "--user", &nurse]).output().unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("pulse must be between") && stderr.contains("InvalidInput"), "{stderr}");
+    let outbox = json_of(&cli(&["outbox", "--user", &nurse, "--json"]).output().unwrap());
+    assert_eq!(outbox["waiting"].as_array().unwrap().len(), 3, "{outbox}");
+    assert!(observations_written_here(&sb).is_empty(), "held writes were not sent");
+
+    // Sending, slowed down, is killed (SIGKILL) once the platform has stored the first.
+    sb.set_fault(sandbox::faults::Service::Fhir, Some(sandbox::faults::Fault::Slow(700)));
+    let mut send = cli(&["outbox", "--send", "--user", &nurse]).stdout(Stdio::null()).spawn().unwrap();
+    let start = Instant::now();
+    while observations_written_here(&sb).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "nothing was sent in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    send.kill().unwrap();
+    send.wait().unwrap();
+    let stored_when_killed = observations_written_here(&sb).len();
+    assert!(stored_when_killed < 3, "killed before the end: {stored_when_killed} of 3 stored");
+    sb.set_fault(sandbox::faults::Service::Fhir, None);
+
+    // Sent again: everything arrives, each set once, and the outbox is empty.
+    let after = json_of(&cli(&["outbox", "--send", "--user", &nurse, "--json"]).output().unwrap());
+    assert_eq!(after["waiting"].as_array().unwrap().len(), 0, "{after}");
+    let stored = observations_written_here(&sb);
+    let mut values: Vec<String> = stored.iter().map(|o| o["valueQuantity"]["value"].to_string()).collect();
+    values.sort();
+    assert_eq!(values, vec!["101.0", "102.0", "103.0"], "each set stored exactly once");
+    let verified = json_of(&cli(&["audit", "verify", "--user", &nurse, "--json"]).output().unwrap());
+    assert_eq!(verified["intact"], true);
+    assert_nothing_in_clear(&data_dir, &entries);
+    sb.stop();
 }

@@ -3,6 +3,7 @@
 mod offline;
 mod output;
 mod view;
+mod writes;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -110,6 +111,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in as a test user and record a set of vital signs for a worklist patient,
+    /// through the outbox as the window does.
+    Vitals {
+        /// The patient's national identity number.
+        nin: String,
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        values: VitalsArgs,
+        /// Keep the write in the outbox, as if recorded with no network (send it with
+        /// `outbox --send`).
+        #[arg(long)]
+        hold: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A test user's outbox: the writes that wait, why, and how often they were tried.
+    Outbox {
+        #[arg(long)]
+        user: Option<String>,
+        /// Send what waits first, in order, as the app does when the network is back.
+        #[arg(long)]
+        send: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign in as a test user and print their worklist.
     Worklist {
         #[arg(long)]
@@ -122,6 +149,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The measurements of `vitals`, each optional (at least one is needed).
+#[derive(clap::Args, Debug)]
+pub struct VitalsArgs {
+    #[arg(long)]
+    respiratory_rate: Option<f64>,
+    #[arg(long)]
+    spo2: Option<f64>,
+    #[arg(long)]
+    systolic: Option<f64>,
+    #[arg(long)]
+    diastolic: Option<f64>,
+    #[arg(long)]
+    pulse: Option<f64>,
+    #[arg(long)]
+    temperature: Option<f64>,
+}
+
+impl From<VitalsArgs> for arbeidsflate_model::offline::VitalsEntry {
+    fn from(v: VitalsArgs) -> Self {
+        Self {
+            respiratory_rate: v.respiratory_rate,
+            spo2: v.spo2,
+            systolic_bp: v.systolic,
+            diastolic_bp: v.diastolic,
+            pulse: v.pulse,
+            temperature: v.temperature,
+            consciousness: None,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,6 +214,10 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Sync { user, json } => offline::sync(&app, user, json).await,
             Command::Audit { action: AuditAction::Verify { user, json } } => offline::verify(&app, user, json).await,
             Command::View { nin, user, basis, reason, json } => view::view(&app, &nin, user, basis, reason, json).await,
+            Command::Vitals { nin, user, values, hold, json } => {
+                writes::vitals(&app, &nin, user, values.into(), hold, json).await
+            }
+            Command::Outbox { user, send, json } => writes::outbox(&app, user, send, json).await,
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,
         }

@@ -443,6 +443,24 @@ impl Profile {
     }
 }
 
+/// The profile for a running built-in sandbox, with every national service it simulates.
+#[cfg(feature = "sandbox")]
+pub fn for_sandbox(sb: &sandbox::Sandbox) -> Profile {
+    let mut profile = Profile::sandbox(
+        &sb.idp_url,
+        &sb.fhir_url,
+        sandbox::MUNICIPAL_AUDIENCE,
+        sandbox::MUNICIPAL_SCOPE,
+        sandbox::CLIENT_ID,
+    );
+    for e in sb.national_endpoints() {
+        let settings = ServiceSettings { base_url: e.base_url, audience: e.audience.into(), scope: e.scope };
+        let known = profile.national.set(e.service, settings);
+        debug_assert!(known, "the sandbox simulates a service the profile cannot name");
+    }
+    profile
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use sources::fhir::is_version_conflict;
 use sources::{FhirClient, SourceError};
 
 /// What one drain did.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 pub struct DrainReport {
     pub sent: u32,
     pub failed: u32,

@@ -85,6 +85,12 @@ impl Workspace {
         self.online.load(Ordering::SeqCst)
     }
 
+    /// Treats the platform as out of reach until it is next heard from: writes wait in
+    /// the outbox (the command line's `--hold`, for drills and fault tests).
+    pub fn assume_offline(&self) {
+        self.note_reachability(Some(&sources::SourceError::Unreachable("assumed offline".into())));
+    }
+
     /// Keeps the worklist for offline use.
     pub(super) async fn cache_worklist(&self, s: &SignedIn, list: &Worklist) {
         if let Ok(cache) = self.cache_of(s).await {

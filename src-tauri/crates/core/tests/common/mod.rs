@@ -7,7 +7,6 @@
 
 use arbeidsflate_core::aggregate::Concurrency;
 use arbeidsflate_core::keystore::EphemeralStore;
-use arbeidsflate_core::profile::ServiceSettings;
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceKind, SourceState, SourceStatus};
 use arbeidsflate_model::view::{ClinicianRole, WorklistEntry};
@@ -46,18 +45,7 @@ pub struct Setup {
 
 /// The sandbox's profile with every national service it simulates.
 pub fn profile_for(sb: &Sandbox) -> Profile {
-    let mut profile = Profile::sandbox(
-        &sb.idp_url,
-        &sb.fhir_url,
-        sandbox::MUNICIPAL_AUDIENCE,
-        sandbox::MUNICIPAL_SCOPE,
-        sandbox::CLIENT_ID,
-    );
-    for e in sb.national_endpoints() {
-        let settings = ServiceSettings { base_url: e.base_url, audience: e.audience.into(), scope: e.scope };
-        assert!(profile.national.set(e.service, settings));
-    }
-    profile
+    arbeidsflate_core::profile::for_sandbox(sb)
 }
 
 /// Signs in as the first clinician in `role`, with `edit` applied to the profile, and
