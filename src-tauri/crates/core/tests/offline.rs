@@ -209,7 +209,13 @@ async fn sign_out_waits_for_unsent_writes_and_then_wipes_the_cache() {
     let refused = ws.sign_out(None).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::UnsentWrites);
     assert!(ws.clinician().await.is_some(), "still signed in");
+    // From the lock screen too: locked, sign-out still refuses to lose the write.
+    ws.lock();
+    assert_eq!(ws.sign_out(None).await.unwrap_err().code, ErrorCode::UnsentWrites);
     network(&sb, true);
+    ws.sign_in_headless().await.unwrap();
+    assert!(!ws.is_locked());
+    assert_eq!(ws.offline_status().await.unwrap().unsent, 1, "the write is kept");
     ws.drain_outbox().await.unwrap();
     ws.sign_out(None).await.unwrap();
     let users = data.0.join("users");
@@ -438,4 +444,20 @@ async fn a_visit_marked_done_on_the_road_shows_done_at_once_and_reaches_the_plat
     assert_eq!((on_server["status"].as_str(), on_server["meta"]["versionId"].as_str()), (Some("fulfilled"), Some("2")));
     assert!(done(&ws.worklist().await.unwrap()), "and done in the route the platform gives");
     assert!(ws.complete_visit("besok-ukjent").await.is_err(), "an unknown visit is refused");
+}
+
+#[tokio::test]
+async fn a_drain_with_nothing_to_send_asks_the_platform_whether_it_is_there() {
+    let Setup { sb, ws, .. } = signed_in().await;
+    assert!(ws.is_online());
+    // Nothing waits, so nothing was tried: the drain asks, and learns the network went…
+    network(&sb, false);
+    let report = ws.drain_outbox().await.unwrap();
+    assert_eq!((report.sent, report.deferred), (0, 0));
+    assert!(!ws.is_online(), "the platform did not answer");
+    // …and that it came back, with no write to carry the news.
+    network(&sb, true);
+    ws.drain_outbox().await.unwrap();
+    assert!(ws.is_online(), "the platform answered");
+    assert!(ws.offline_status().await.unwrap().online);
 }
