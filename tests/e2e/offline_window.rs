@@ -8,8 +8,8 @@
 //! signing key, registered client key and issued tokens, so the same session carries on
 //! once the network is back; a restarted sandbox would know none of them.
 
-use arbeidsflate_tests::{app_binary, complete_browser_sign_in, install_crypto, TauriDriver, TempDir};
-use fantoccini::{Client, ClientBuilder, Locator};
+use arbeidsflate_tests::{app_binary, complete_browser_sign_in, AppWindow, TempDir};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -180,9 +180,9 @@ fn write_screenshot(name: &str, png: Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_sent_when_it_returns() {
     let sandbox = StandaloneSandbox::start();
-    let app = AppWindow::open(&sandbox).await;
+    let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
     let outcome = shift(&app.client, &sandbox, &app.url_file).await;
-    app.close().await;
+    drop(app.close().await);
     drop(sandbox);
     outcome.unwrap_or_else(|e| panic!("{e}"));
 }
@@ -190,51 +190,11 @@ async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_care_nurse_marks_a_visit_done_on_the_road_and_the_platform_has_it_when_she_is_back() {
     let sandbox = StandaloneSandbox::start();
-    let app = AppWindow::open(&sandbox).await;
+    let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
     let outcome = route(&app.client, &sandbox, &app.url_file).await;
-    app.close().await;
+    drop(app.close().await);
     drop(sandbox);
     outcome.unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// The app's window against the standalone sandbox, in its own data and log folders.
-struct AppWindow {
-    client: Client,
-    driver: TauriDriver,
-    url_file: PathBuf,
-    _tmp: TempDir,
-}
-
-impl AppWindow {
-    async fn open(sandbox: &StandaloneSandbox) -> Self {
-        let tmp = TempDir::new("e2e-offline");
-        let url_file = tmp.path().join("authorize-url");
-        let logs = tmp.path().join("logs");
-        let data = tmp.path().join("data");
-        let open_with = PathBuf::from(format!("file:{}", url_file.display()));
-        let driver = TauriDriver::start(&[
-            ("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path()),
-            ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
-            ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
-            ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
-        ]);
-        install_crypto();
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), json!("wry"));
-        caps.insert("tauri:options".into(), json!({"application": app_binary()}));
-        let client = ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(caps)
-            .connect(&driver.url())
-            .await
-            .expect("WebDriver session");
-        Self { client, driver, url_file, _tmp: tmp }
-    }
-
-    async fn close(self) {
-        self.client.close().await.unwrap();
-        drop(self.driver);
-    }
 }
 
 /// Signs in and waits for the worklist to be prepared for offline use.

@@ -3,13 +3,11 @@
 //! (tests/desktop-session.sh sets that up). The app runs with no profile, so it
 //! starts its built-in sandbox; this test stands in for the system browser.
 
-use arbeidsflate_tests::{
-    app_binary, complete_browser_sign_in, files_containing, install_crypto, TauriDriver, TempDir,
-};
-use fantoccini::{Client, ClientBuilder, Locator};
+use arbeidsflate_tests::{complete_browser_sign_in, files_containing, AppWindow};
+use fantoccini::{Client, Locator};
 use sandbox::kjernejournal;
 use sandbox::world::{generate, World, WorldOptions};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -89,23 +87,8 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
     let (patient_ref, allergies, medications) = resident_with_allergies(&world);
     let patient = world.store.get("Patient", &patient_ref).unwrap().clone();
 
-    let tmp = TempDir::new("e2e");
-    let url_file = tmp.path().join("authorize-url");
-    let logs = tmp.path().join("logs");
-    let data = tmp.path().join("data");
-    let open_with = PathBuf::from(format!("file:{}", url_file.display()));
-    let driver = TauriDriver::start(&[
-        ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
-        ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
-        ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
-        ("ARBEIDSFLATE_IDLE_LOCK_SECONDS", std::path::Path::new(IDLE_LOCK_SECONDS)),
-    ]);
-    install_crypto();
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({"application": app_binary()}));
-    let client =
-        ClientBuilder::rustls().unwrap().capabilities(caps).connect(&driver.url()).await.expect("WebDriver session");
+    let app = AppWindow::open(&[("ARBEIDSFLATE_IDLE_LOCK_SECONDS", std::path::Path::new(IDLE_LOCK_SECONDS))]).await;
+    let (client, url_file, logs) = (app.client.clone(), app.url_file.clone(), app.logs.clone());
 
     let result = async {
         let wait = |css: &'static str| {
@@ -249,8 +232,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         (patient, world)
     }
     .await;
-    client.close().await.unwrap();
-    drop(driver);
+    let _folders = app.close().await;
 
     // Technical logs were written, and hold nothing that identifies the patient or the user.
     let (patient, world) = result;

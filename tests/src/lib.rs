@@ -175,3 +175,49 @@ pub fn files_containing(dir: &Path, needles: &[String]) -> Vec<(PathBuf, String)
     }
     hits
 }
+
+/// The app's window through tauri-driver, with its own sign-in URL file, data and log
+/// folders (and any further environment, e.g. a profile).
+pub struct AppWindow {
+    pub client: fantoccini::Client,
+    pub url_file: PathBuf,
+    pub logs: PathBuf,
+    driver: TauriDriver,
+    _tmp: TempDir,
+}
+
+impl AppWindow {
+    pub async fn open(env: &[(&str, &Path)]) -> Self {
+        let tmp = TempDir::new("e2e");
+        let url_file = tmp.path().join("authorize-url");
+        let logs = tmp.path().join("logs");
+        let data = tmp.path().join("data");
+        let open_with = PathBuf::from(format!("file:{}", url_file.display()));
+        let mut all: Vec<(&str, &Path)> = vec![
+            ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
+            ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
+            ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
+        ];
+        all.extend_from_slice(env);
+        let driver = TauriDriver::start(&all);
+        install_crypto();
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), serde_json::json!("wry"));
+        caps.insert("tauri:options".into(), serde_json::json!({"application": app_binary()}));
+        let client = fantoccini::ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&driver.url())
+            .await
+            .expect("WebDriver session");
+        Self { client, url_file, logs, driver, _tmp: tmp }
+    }
+
+    /// Ends the WebDriver session and the driver (so the app); the folders stay until the
+    /// returned guard drops, for a look at the logs.
+    pub async fn close(self) -> TempDir {
+        self.client.close().await.expect("end the WebDriver session");
+        drop(self.driver);
+        self._tmp
+    }
+}
