@@ -14,7 +14,8 @@ export const en: Catalogue = {
   'environment.not_production': 'Not production – test data only',
 
   'language.label': 'Language',
-  'language.nb': 'Norsk',
+  'language.nb': 'Bokmål',
+  'language.nn': 'Nynorsk',
   'language.en': 'English',
 
   'signin.heading': 'Sign in',

@@ -1,17 +1,18 @@
 import { en } from './en';
 import { nb, type Catalogue, type MessageKey } from './nb';
+import { nn } from './nn';
 
 export type { MessageKey } from './nb';
-export type Locale = 'nb' | 'en';
-export const LOCALES: readonly Locale[] = ['nb', 'en'];
+export type Locale = 'nb' | 'nn' | 'en';
+export const LOCALES: readonly Locale[] = ['nb', 'nn', 'en'];
 
-const catalogues: Record<Locale, Catalogue> = { nb, en };
+const catalogues: Record<Locale, Catalogue> = { nb, nn, en };
 /** BCP 47 tags for Intl formatting. */
-const INTL_TAGS: Record<Locale, string> = { nb: 'nb-NO', en: 'en-GB' };
+const INTL_TAGS: Record<Locale, string> = { nb: 'nb-NO', nn: 'nn-NO', en: 'en-GB' };
 const STORAGE_KEY = 'arbeidsflate.locale';
 
 function isLocale(value: unknown): value is Locale {
-  return value === 'nb' || value === 'en';
+  return value === 'nb' || value === 'nn' || value === 'en';
 }
 
 function storedLocale(): Locale {

@@ -54,7 +54,8 @@ export const nb = {
   'environment.not_production': 'Ikke produksjon – bare testdata',
 
   'language.label': 'Språk',
-  'language.nb': 'Norsk',
+  'language.nb': 'Bokmål',
+  'language.nn': 'Nynorsk',
   'language.en': 'English',
 
   'signin.heading': 'Logg inn',
