@@ -4,6 +4,8 @@
 # database size, then the incremental sync that follows.
 #
 #   cargo build --release -p arbeidsflate && tests/desktop-session.sh tests/bench/offline_sync.sh
+#
+# BIN picks the binary (e.g. two builds, alternately, for an A/B); SCALES the scales.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/arbeidsflate}
@@ -22,7 +24,7 @@ print(f"  {sys.argv[2]:<12} {r['patients']:>4} patients {r['elapsed_ms']:>7} ms 
 PY
 }
 
-for scale in 1 10; do
+for scale in ${SCALES:-1 10}; do
   dir="$work/scale-$scale"
   mkdir -p "$dir"
   "$BIN" sandbox --scale "$scale" --write-profile "$dir/profile.toml" >"$dir/sandbox.log" 2>&1 &
