@@ -218,17 +218,15 @@ pub fn tag_write(resource: &mut Value, client_id: &str) {
 
 /// Whether `theirs` (the server's version) was made by the write that `mine` carries.
 pub fn made_by_same_write(theirs: &Value, mine: &Value) -> bool {
-    let write_of = |r: &Value| -> Vec<String> {
-        r["meta"]["tag"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|t| t["system"] == WRITE_TAG_SYSTEM)
-            .filter_map(|t| t["code"].as_str().map(str::to_string))
-            .collect()
-    };
-    let mine = write_of(mine);
-    !mine.is_empty() && write_of(theirs).iter().any(|c| mine.contains(c))
+    // A server may keep earlier versions' tags too: any of theirs may be ours.
+    let theirs = writes_of(theirs);
+    writes_of(mine).first().is_some_and(|id| theirs.contains(id))
+}
+
+/// The write ids a version's tags name.
+fn writes_of(r: &Value) -> Vec<&str> {
+    let tags = r["meta"]["tag"].as_array().map(Vec::as_slice).unwrap_or_default();
+    tags.iter().filter(|t| t["system"] == WRITE_TAG_SYSTEM).filter_map(|t| t["code"].as_str()).collect()
 }
 
 /// The visit as carried out (`fulfilled`); `None` unless it is still planned or under way.
