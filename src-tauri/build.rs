@@ -24,6 +24,9 @@ fn main() {
         "resolve_conflict",
         "recreate_cache",
         "sign_out_discarding",
+        "layout",
+        "save_layout",
+        "reset_layout",
     ])))
     .expect("tauri build script");
 }

@@ -3,6 +3,7 @@
 
 use super::state::AppState;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_model::layout::{LayoutItem, WorkspaceLayout};
 use arbeidsflate_model::offline::{
     ConflictChoice, OfflineStatus, OutboxItem, SyncProgress, SyncReport, VitalsEntry, WriteReceipt,
 };
@@ -219,4 +220,21 @@ pub async fn recreate_cache(state: State<'_, AppState>) -> Result<(), AppError> 
 pub async fn sign_out_discarding(state: State<'_, AppState>) -> Result<(), AppError> {
     let opener = state.opener();
     state.workspace().await?.sign_out_discarding(Some(opener.as_ref())).await
+}
+
+/// The patient overview's layout for the signed-in clinician.
+#[tauri::command]
+pub async fn layout(state: State<'_, AppState>) -> Result<WorkspaceLayout, AppError> {
+    state.workspace().await?.layout().await
+}
+
+/// Saves the clinician's arrangement; `invalid_input` if it breaks IT's locks.
+#[tauri::command]
+pub async fn save_layout(state: State<'_, AppState>, items: Vec<LayoutItem>) -> Result<WorkspaceLayout, AppError> {
+    state.workspace().await?.save_layout(items).await
+}
+
+#[tauri::command]
+pub async fn reset_layout(state: State<'_, AppState>) -> Result<WorkspaceLayout, AppError> {
+    state.workspace().await?.reset_layout().await
 }

@@ -61,6 +61,9 @@ pub fn run(args: AppArgs) -> i32 {
             commands::resolve_conflict,
             commands::recreate_cache,
             commands::sign_out_discarding,
+            commands::layout,
+            commands::save_layout,
+            commands::reset_layout,
         ])
         .run(tauri::generate_context!());
     match result {

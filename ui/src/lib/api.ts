@@ -21,7 +21,9 @@ import type { SourceStatus } from './bindings/SourceStatus';
 import type { SyncProgress } from './bindings/SyncProgress';
 import type { SyncReport } from './bindings/SyncReport';
 import type { VitalsEntry } from './bindings/VitalsEntry';
+import type { LayoutItem } from './bindings/LayoutItem';
 import type { Worklist } from './bindings/Worklist';
+import type { WorkspaceLayout } from './bindings/WorkspaceLayout';
 import type { WriteReceipt } from './bindings/WriteReceipt';
 
 /** Every ErrorCode (the Record type makes the compiler flag a missing one). */
@@ -154,6 +156,13 @@ export const api = {
     call('resolve_conflict', { id: Number(id), choice }),
   /** Makes an unreadable cache anew; the UI has warned that its unsent writes are lost. */
   recreateCache: (): Promise<void> => call('recreate_cache'),
+
+  /** The patient overview's widgets for the signed-in clinician (role default, IT's locks). */
+  layout: (): Promise<WorkspaceLayout> => call('layout'),
+  /** Rejects with `invalid_input` if the arrangement breaks IT's locks; nothing is saved then. */
+  saveLayout: (items: LayoutItem[]): Promise<WorkspaceLayout> => call('save_layout', { items }),
+  /** Back to the role's default. */
+  resetLayout: (): Promise<WorkspaceLayout> => call('reset_layout'),
 };
 
 /** An outbox entry's id as it arrives (a number at run time, `bigint` in the bindings). */

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod doctor;
 mod errors;
 pub mod keystore;
+pub mod layout;
 pub mod merge;
 pub mod offline;
 pub mod profile;

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 
+pub use arbeidsflate_model::layout::{LayoutItem, WidgetId};
+use arbeidsflate_model::view::ClinicianRole;
 pub use arbeidsflate_model::view::EnvironmentKind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +24,52 @@ pub struct Profile {
     pub session: SessionSettings,
     #[serde(default)]
     pub offline: OfflineSettings,
+    /// The patient overview's widgets per role; a role left out gets the built-in default.
+    #[serde(default)]
+    pub layouts: LayoutSettings,
+}
+
+/// Default layouts per role, with IT's locks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nursing_home_nurse: Option<RoleLayoutSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_care_nurse: Option<RoleLayoutSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nursing_home_doctor: Option<RoleLayoutSettings>,
+}
+
+impl LayoutSettings {
+    pub fn for_role(&self, role: ClinicianRole) -> Option<&RoleLayoutSettings> {
+        match role {
+            ClinicianRole::NursingHomeNurse => self.nursing_home_nurse.as_ref(),
+            ClinicianRole::HomeCareNurse => self.home_care_nurse.as_ref(),
+            ClinicianRole::NursingHomeDoctor => self.nursing_home_doctor.as_ref(),
+        }
+    }
+
+    fn named(&self) -> [(&'static str, Option<&RoleLayoutSettings>); 3] {
+        [
+            ("nursing_home_nurse", self.nursing_home_nurse.as_ref()),
+            ("home_care_nurse", self.home_care_nurse.as_ref()),
+            ("nursing_home_doctor", self.nursing_home_doctor.as_ref()),
+        ]
+    }
+}
+
+/// One role's default widgets, in order, and the widgets IT locks on or off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleLayoutSettings {
+    pub widgets: Vec<LayoutItem>,
+    /// Always shown; the user cannot remove them. Must be among `widgets`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locked_on: Vec<WidgetId>,
+    /// Never shown; the user cannot add them. Must not be among `widgets`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locked_off: Vec<WidgetId>,
 }
 
 /// The offline cache: whether it is used, how long it is kept, and IT's wipe.
@@ -345,6 +393,7 @@ impl Profile {
             national: NationalSettings::default(),
             session: SessionSettings::default(),
             offline: OfflineSettings::default(),
+            layouts: LayoutSettings::default(),
         }
     }
 
@@ -421,6 +470,11 @@ impl Profile {
         {
             return Err(err("session.source_slow_after_ms", "must be above 0 and below the source deadline"));
         }
+        for (role, layout) in self.layouts.named() {
+            if let Some(layout) = layout {
+                check_role_layout(&format!("layouts.{role}"), layout)?;
+            }
+        }
         Ok(())
     }
 
@@ -441,6 +495,30 @@ impl Profile {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.session.request_timeout_seconds)
     }
+}
+
+/// A role's layout must name each widget once, lock on only widgets it shows and lock
+/// off only widgets it does not.
+fn check_role_layout(field: &str, layout: &RoleLayoutSettings) -> Result<(), ProfileError> {
+    if layout.widgets.is_empty() {
+        return Err(err(&format!("{field}.widgets"), "must name at least one widget"));
+    }
+    for (i, item) in layout.widgets.iter().enumerate() {
+        if layout.widgets[..i].iter().any(|earlier| earlier.widget == item.widget) {
+            return Err(err(&format!("{field}.widgets"), format!("{} appears twice", item.widget.as_str())));
+        }
+    }
+    let shown = |w: &WidgetId| layout.widgets.iter().any(|i| i.widget == *w);
+    if let Some(w) = layout.locked_on.iter().find(|w| !shown(w)) {
+        return Err(err(
+            &format!("{field}.locked_on"),
+            format!("{} is locked on but not among the widgets", w.as_str()),
+        ));
+    }
+    if let Some(w) = layout.locked_off.iter().find(|w| shown(w)) {
+        return Err(err(&format!("{field}.locked_off"), format!("{} is locked off but among the widgets", w.as_str())));
+    }
+    Ok(())
 }
 
 /// The profile for a running built-in sandbox, with every national service it simulates.
@@ -464,6 +542,7 @@ pub fn for_sandbox(sb: &sandbox::Sandbox) -> Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arbeidsflate_model::layout::WidgetSize;
 
     const GOOD: &str = r#"
 [environment]
@@ -510,6 +589,52 @@ scope = "sandvik:fhir/api"
         assert_eq!(Profile::parse(&prod).unwrap_err().field, "helseid.issuer");
         let off_loopback = GOOD.replace("https://fhir.sandvik", "http://fhir.sandvik");
         assert_eq!(Profile::parse(&off_loopback).unwrap_err().field, "municipal.fhir_base_url");
+    }
+
+    #[test]
+    fn role_layouts_parse_with_locks_and_round_trip() {
+        let good = format!(
+            "{GOOD}\n[layouts.home_care_nurse]\nwidgets = [{{ widget = \"visits\", size = \"full\" }}, \
+             {{ widget = \"critical_info\" }}]\nlocked_on = [\"critical_info\"]\nlocked_off = [\"documents\"]\n"
+        );
+        let p = Profile::parse(&good).unwrap();
+        let home = p.layouts.for_role(ClinicianRole::HomeCareNurse).unwrap();
+        assert_eq!(home.widgets[0], LayoutItem { widget: WidgetId::Visits, size: WidgetSize::Full });
+        assert_eq!(home.widgets[1].size, WidgetSize::Medium, "size defaults to medium");
+        assert_eq!(home.locked_off, [WidgetId::Documents]);
+        assert!(p.layouts.for_role(ClinicianRole::NursingHomeDoctor).is_none());
+        assert_eq!(Profile::parse(&p.to_toml()).unwrap(), p);
+    }
+
+    #[test]
+    fn contradictory_role_layouts_are_refused_with_the_field() {
+        let layout = |body: &str| format!("{GOOD}\n[layouts.nursing_home_doctor]\n{body}\n");
+        let cases = [
+            ("widgets = []", "layouts.nursing_home_doctor.widgets", "at least one"),
+            (
+                "widgets = [{ widget = \"vitals\" }, { widget = \"vitals\", size = \"full\" }]",
+                "layouts.nursing_home_doctor.widgets",
+                "vitals appears twice",
+            ),
+            (
+                "widgets = [{ widget = \"vitals\" }]\nlocked_on = [\"notes\"]",
+                "layouts.nursing_home_doctor.locked_on",
+                "notes is locked on",
+            ),
+            (
+                "widgets = [{ widget = \"vitals\" }]\nlocked_off = [\"vitals\"]",
+                "layouts.nursing_home_doctor.locked_off",
+                "vitals is locked off",
+            ),
+        ];
+        for (body, field, reason) in cases {
+            let e = Profile::parse(&layout(body)).unwrap_err();
+            assert_eq!(e.field, field, "{body}: {e}");
+            assert!(e.reason.contains(reason), "{body}: {e}");
+        }
+        let unknown = Profile::parse(&layout("widgets = [{ widget = \"hologram\" }]")).unwrap_err();
+        assert!(unknown.field.starts_with("layouts.nursing_home_doctor"), "{unknown}");
+        assert!(unknown.reason.contains("hologram"), "{unknown}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod error;
+pub mod layout;
 pub mod merged;
 pub mod news2;
 pub mod nin;
@@ -100,6 +101,10 @@ mod bindings {
             check::<DocumentSection>(&mut stale);
             check::<DocumentView>(&mut stale);
         }
+        check::<crate::layout::WidgetId>(&mut stale);
+        check::<crate::layout::WidgetSize>(&mut stale);
+        check::<crate::layout::LayoutItem>(&mut stale);
+        check::<crate::layout::WorkspaceLayout>(&mut stale);
         check::<crate::person::AddressProtection>(&mut stale);
         check::<crate::person::Address>(&mut stale);
         check::<crate::person::PersonDetails>(&mut stale);

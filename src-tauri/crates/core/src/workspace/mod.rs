@@ -2,6 +2,7 @@
 //! running app; the desktop shell and the CLI both drive it.
 
 mod critical_status;
+mod layout;
 mod offline;
 mod patient_view;
 mod sync;
