@@ -8,6 +8,7 @@
 //! signing key, registered client key and issued tokens, so the same session carries on
 //! once the network is back; a restarted sandbox would know none of them.
 
+use arbeidsflate_tests::page::{attrs_of, click, type_into, wait_for, wait_for_attr, write_screenshot};
 use arbeidsflate_tests::{app_binary, complete_browser_sign_in, AppWindow, TempDir};
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -94,73 +95,6 @@ fn step(started: Instant, what: &str) {
     eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
 }
 
-fn screenshot_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots")
-}
-
-async fn wait_for(client: &Client, css: &str, timeout: Duration) -> fantoccini::elements::Element {
-    match client.wait().at_most(timeout).for_element(Locator::Css(css)).await {
-        Ok(e) => e,
-        Err(e) => {
-            let shot = failure_screenshot(client).await;
-            panic!("{css} did not appear within {timeout:?}: {e} (screen: {shot})")
-        }
-    }
-}
-
-/// What the window showed when a step failed: a screenshot in the temp directory and
-/// the page's screen marker and visible text.
-async fn failure_screenshot(client: &Client) -> String {
-    let path = std::env::temp_dir().join("arbeidsflate-offline-window-failure.png");
-    let within = Duration::from_secs(10);
-    if let Ok(Ok(png)) = tokio::time::timeout(within, client.screenshot()).await {
-        let _ = std::fs::write(&path, png);
-    }
-    let script = "return document.body.dataset.screen + ' | ' + document.body.innerText.slice(0, 2000);";
-    let text = match tokio::time::timeout(within, client.execute(script, vec![])).await {
-        Ok(Ok(v)) => v.to_string(),
-        _ => "(the page did not answer)".into(),
-    };
-    format!("{} — {text}", path.display())
-}
-
-/// Polls `css`'s attribute until `ok` holds; returns the last value.
-async fn wait_for_attr(client: &Client, css: &str, attr: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
-    let start = Instant::now();
-    let mut last = None;
-    while start.elapsed() < timeout {
-        if let Ok(e) = client.find(Locator::Css(css)).await {
-            if let Ok(Some(v)) = e.attr(attr).await {
-                if ok(&v) {
-                    return v;
-                }
-                last = Some(v);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let shot = failure_screenshot(client).await;
-    panic!("{css} [{attr}] never became as expected within {timeout:?}; last {last:?} (screen: {shot})");
-}
-
-async fn attrs_of(client: &Client, css: &str, attr: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in client.find_all(Locator::Css(css)).await.unwrap() {
-        out.push(e.attr(attr).await.unwrap().unwrap_or_default());
-    }
-    out
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let field = wait_for(client, css, Duration::from_secs(10)).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn click(client: &Client, css: &str) {
-    wait_for(client, css, Duration::from_secs(20)).await.click().await.unwrap();
-}
-
 async fn open_patient(client: &Client, patient_ref: &str, timeout: Duration) {
     let css = format!("[data-testid=worklist-row][data-patient-ref=\"{patient_ref}\"] [data-testid=open-patient]");
     click(client, &css).await;
@@ -170,11 +104,6 @@ async fn open_patient(client: &Client, patient_ref: &str, timeout: Duration) {
 async fn back_to_worklist(client: &Client, timeout: Duration) {
     click(client, "[data-testid=back-to-worklist]").await;
     wait_for(client, "body[data-screen=worklist]", timeout).await;
-}
-
-fn write_screenshot(name: &str, png: Vec<u8>) {
-    std::fs::create_dir_all(screenshot_dir()).unwrap();
-    std::fs::write(screenshot_dir().join(name), png).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,8 @@
 //! Helpers for the cross-crate tests: where the app binary is, a tauri-driver
 //! process, and a stand-in for the system browser during sign-in.
 
+pub mod page;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

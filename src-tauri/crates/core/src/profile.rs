@@ -594,12 +594,12 @@ scope = "sandvik:fhir/api"
     #[test]
     fn role_layouts_parse_with_locks_and_round_trip() {
         let good = format!(
-            "{GOOD}\n[layouts.home_care_nurse]\nwidgets = [{{ widget = \"visits\", size = \"full\" }}, \
+            "{GOOD}\n[layouts.home_care_nurse]\nwidgets = [{{ widget = \"medications\", size = \"full\" }}, \
              {{ widget = \"critical_info\" }}]\nlocked_on = [\"critical_info\"]\nlocked_off = [\"documents\"]\n"
         );
         let p = Profile::parse(&good).unwrap();
         let home = p.layouts.for_role(ClinicianRole::HomeCareNurse).unwrap();
-        assert_eq!(home.widgets[0], LayoutItem { widget: WidgetId::Visits, size: WidgetSize::Full });
+        assert_eq!(home.widgets[0], LayoutItem { widget: WidgetId::Medications, size: WidgetSize::Full });
         assert_eq!(home.widgets[1].size, WidgetSize::Medium, "size defaults to medium");
         assert_eq!(home.locked_off, [WidgetId::Documents]);
         assert!(p.layouts.for_role(ClinicianRole::NursingHomeDoctor).is_none());

@@ -15,13 +15,13 @@ fn item(widget: WidgetId, size: WidgetSize) -> LayoutItem {
     LayoutItem { widget, size }
 }
 
-/// The sandbox profile with IT's home-care layout: visits first and full width,
+/// The sandbox profile with IT's home-care layout: medications first and full width,
 /// critical information locked on, documents locked off.
 fn profile_with_layout(sb: &Sandbox) -> Profile {
     let mut profile = arbeidsflate_core::profile::for_sandbox(sb);
     profile.layouts.home_care_nurse = Some(RoleLayoutSettings {
         widgets: vec![
-            item(WidgetId::Visits, WidgetSize::Full),
+            item(WidgetId::Medications, WidgetSize::Full),
             item(WidgetId::CriticalInfo, WidgetSize::Medium),
             item(WidgetId::CarePlan, WidgetSize::Medium),
             item(WidgetId::Vitals, WidgetSize::Medium),
@@ -57,7 +57,7 @@ async fn an_arrangement_is_kept_across_restarts_within_it_locks_and_reset_restor
     let mine = vec![
         item(WidgetId::CriticalInfo, WidgetSize::Full),
         item(WidgetId::Notes, WidgetSize::Small),
-        item(WidgetId::Visits, WidgetSize::Large),
+        item(WidgetId::Medications, WidgetSize::Large),
     ];
     let saved = ws.save_layout(mine.clone()).await.unwrap();
     assert_eq!(saved.items, mine);

@@ -23,27 +23,21 @@ pub enum WidgetId {
     RecordVitals,
     /// Care plan and today's tasks.
     CarePlan,
-    /// Visits and appointments.
-    Visits,
     Documents,
     /// Nursing notes, read and written.
     Notes,
-    /// Measurements from welfare technology at home.
-    HomeMeasurements,
 }
 
 impl WidgetId {
-    pub const ALL: [WidgetId; 10] = [
+    pub const ALL: [WidgetId; 8] = [
         WidgetId::CriticalInfo,
         WidgetId::Medications,
         WidgetId::Problems,
         WidgetId::Vitals,
         WidgetId::RecordVitals,
         WidgetId::CarePlan,
-        WidgetId::Visits,
         WidgetId::Documents,
         WidgetId::Notes,
-        WidgetId::HomeMeasurements,
     ];
 
     /// The name used in profiles and saved layouts.
@@ -55,10 +49,8 @@ impl WidgetId {
             WidgetId::Vitals => "vitals",
             WidgetId::RecordVitals => "record_vitals",
             WidgetId::CarePlan => "care_plan",
-            WidgetId::Visits => "visits",
             WidgetId::Documents => "documents",
             WidgetId::Notes => "notes",
-            WidgetId::HomeMeasurements => "home_measurements",
         }
     }
 

@@ -5,6 +5,8 @@ import type { Consciousness } from '../bindings/Consciousness';
 import type { Disagreement } from '../bindings/Disagreement';
 import type { EnvironmentKind } from '../bindings/EnvironmentKind';
 import type { ErrorCode } from '../bindings/ErrorCode';
+import type { WidgetId } from '../bindings/WidgetId';
+import type { WidgetSize } from '../bindings/WidgetSize';
 import type { News2Parameter } from '../bindings/News2Parameter';
 import type { News2Risk } from '../bindings/News2Risk';
 import type { NotAvailableReason } from '../bindings/NotAvailableReason';
@@ -34,6 +36,8 @@ type RequiredKeys =
   | `person.protected.${AddressProtection}`
   | `disagreement.${Disagreement['kind']}`
   | `source.${SourceKind}`
+  | `widget.${WidgetId}`
+  | `widget_size.${WidgetSize}`
   | `offline_unavailable.${OfflineUnavailable}`
   | `consciousness.${Consciousness}`
   | `write.what.${WriteKind}`
@@ -400,6 +404,41 @@ export const nb = {
   'error.disk_full': 'Disken er full. Det du lagret ble ikke lagret – ingenting annet er endret. Frigjør plass og prøv igjen.',
   'error.keyring_unavailable': 'Får ikke tilgang til nøkkelringen på maskinen. Kontakt systemansvarlig.',
   'error.internal': 'Noe gikk galt. Prøv igjen, eller kontakt systemansvarlig.',
+  'patient.nav_label': 'Pasientvisning',
+  'record.off_worklist': 'Registrering er bare mulig for pasienter på arbeidslisten din.',
+  'widget.grid_label': 'Pasientoversikt',
+  'widget.critical_info': 'Kritisk informasjon og allergier',
+  'widget.medications': 'Legemidler',
+  'widget.problems': 'Problemliste',
+  'widget.vitals': 'Vitale parametere',
+  'widget.record_vitals': 'Registrer målinger',
+  'widget.care_plan': 'Tiltak og oppgaver',
+  'widget.documents': 'Dokumenter',
+  'widget.notes': 'Sykepleienotat',
+  'widget_size.small': 'Smal (en tredel)',
+  'widget_size.medium': 'Halv bredde',
+  'widget_size.large': 'Bred (to tredeler)',
+  'widget_size.full': 'Full bredde',
+  'customise.start': 'Tilpass oversikten',
+  'customise.is_customised': 'tilpasset',
+  'customise.heading': 'Tilpass oversikten',
+  'customise.hint': 'Dra feltene for å flytte dem, eller bruk knappene på hvert felt. Endringene lagres for deg.',
+  'customise.add_label': 'Legg til felt',
+  'customise.add_choose': 'Velg et felt …',
+  'customise.add_none': 'Alle felt vises',
+  'customise.add': 'Legg til',
+  'customise.save': 'Ferdig',
+  'customise.cancel': 'Avbryt',
+  'customise.reset': 'Tilbakestill til standard',
+  'customise.locked': 'Låst av IT',
+  'customise.move_up': 'Flytt «{widget}» opp',
+  'customise.move_down': 'Flytt «{widget}» ned',
+  'customise.narrower': 'Gjør «{widget}» smalere',
+  'customise.wider': 'Gjør «{widget}» bredere',
+  'customise.remove': 'Fjern «{widget}»',
+  'customise.moved': '«{widget}» er nå nummer {place} av {count}.',
+  'customise.resized': '«{widget}»: {size}.',
+  'customise.removed': '«{widget}» er fjernet.',
 } satisfies Record<RequiredKeys, string> & Record<string, string>;
 
 export type MessageKey = keyof typeof nb;

@@ -1,0 +1,85 @@
+//! Steps on the app's page through WebDriver, shared by the real-window tests: each
+//! waits with a deadline and, when it fails, says what the window showed.
+
+use fantoccini::{elements::Element, Client, Locator};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub fn screenshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+}
+
+pub async fn wait_for(client: &Client, css: &str, timeout: Duration) -> Element {
+    match client.wait().at_most(timeout).for_element(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => {
+            let shot = failure_screenshot(client).await;
+            panic!("{css} did not appear within {timeout:?}: {e} (screen: {shot})")
+        }
+    }
+}
+
+/// What the window showed when a step failed: a screenshot in the temp directory and
+/// the page's screen marker and visible text.
+pub async fn failure_screenshot(client: &Client) -> String {
+    let path = std::env::temp_dir().join("arbeidsflate-window-failure.png");
+    let within = Duration::from_secs(10);
+    if let Ok(Ok(png)) = tokio::time::timeout(within, client.screenshot()).await {
+        let _ = std::fs::write(&path, png);
+    }
+    let script = "return document.body.dataset.screen + ' | ' + document.body.innerText.slice(0, 2000);";
+    let text = match tokio::time::timeout(within, client.execute(script, vec![])).await {
+        Ok(Ok(v)) => v.to_string(),
+        _ => "(the page did not answer)".into(),
+    };
+    format!("{} — {text}", path.display())
+}
+
+/// Polls `css`'s attribute until `ok` holds; returns the last value.
+pub async fn wait_for_attr(
+    client: &Client,
+    css: &str,
+    attr: &str,
+    timeout: Duration,
+    ok: impl Fn(&str) -> bool,
+) -> String {
+    let start = Instant::now();
+    let mut last = None;
+    while start.elapsed() < timeout {
+        if let Ok(e) = client.find(Locator::Css(css)).await {
+            if let Ok(Some(v)) = e.attr(attr).await {
+                if ok(&v) {
+                    return v;
+                }
+                last = Some(v);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let shot = failure_screenshot(client).await;
+    panic!("{css} [{attr}] never became as expected within {timeout:?}; last {last:?} (screen: {shot})");
+}
+
+pub async fn attrs_of(client: &Client, css: &str, attr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(e.attr(attr).await.unwrap().unwrap_or_default());
+    }
+    out
+}
+
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = wait_for(client, css, Duration::from_secs(10)).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css, Duration::from_secs(20)).await.click().await.unwrap();
+}
+
+/// Writes a PNG to tests/screenshots (the README shows them).
+pub fn write_screenshot(name: &str, png: Vec<u8>) {
+    std::fs::create_dir_all(screenshot_dir()).unwrap();
+    std::fs::write(screenshot_dir().join(name), png).unwrap();
+}
