@@ -27,6 +27,7 @@ fn main() {
         "layout",
         "save_layout",
         "reset_layout",
+        "vitals_history",
     ])))
     .expect("tauri build script");
 }

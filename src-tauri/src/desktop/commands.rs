@@ -9,6 +9,7 @@ use arbeidsflate_model::offline::{
 };
 use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewEvent, PatientTarget, SourceStatus};
 use arbeidsflate_model::view::{AppInfo, Clinician, Worklist};
+use arbeidsflate_model::vitals::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::{AppError, ErrorCode};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -237,4 +238,10 @@ pub async fn save_layout(state: State<'_, AppState>, items: Vec<LayoutItem>) -> 
 #[tauri::command]
 pub async fn reset_layout(state: State<'_, AppState>) -> Result<WorkspaceLayout, AppError> {
     state.workspace().await?.reset_layout().await
+}
+
+/// The open patient's vital signs over a period, for the chart.
+#[tauri::command]
+pub async fn vitals_history(state: State<'_, AppState>, period: VitalsPeriod) -> Result<VitalsHistory, AppError> {
+    state.workspace().await?.vitals_history(period).await
 }

@@ -64,6 +64,7 @@ pub fn run(args: AppArgs) -> i32 {
             commands::layout,
             commands::save_layout,
             commands::reset_layout,
+            commands::vitals_history,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -22,6 +22,8 @@ import type { SyncProgress } from './bindings/SyncProgress';
 import type { SyncReport } from './bindings/SyncReport';
 import type { VitalsEntry } from './bindings/VitalsEntry';
 import type { LayoutItem } from './bindings/LayoutItem';
+import type { VitalsHistory } from './bindings/VitalsHistory';
+import type { VitalsPeriod } from './bindings/VitalsPeriod';
 import type { Worklist } from './bindings/Worklist';
 import type { WorkspaceLayout } from './bindings/WorkspaceLayout';
 import type { WriteReceipt } from './bindings/WriteReceipt';
@@ -119,6 +121,8 @@ export const api = {
     onPart.onmessage = onEvent;
     return call('open_patient', { target, access, onPart });
   },
+  /** The open patient's vital signs over a period (from the cache when offline). */
+  vitalsHistory: (period: VitalsPeriod): Promise<VitalsHistory> => call('vitals_history', { period }),
   /** Opens a listed document of the open patient: text, or the system's PDF viewer. */
   openDocument: (id: number): Promise<DocumentView> => call('open_document', { id }),
   /** Tells the backend the screen is locked; data commands answer `locked` until `signIn(true)`. */

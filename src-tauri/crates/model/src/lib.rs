@@ -70,6 +70,11 @@ mod bindings {
         check::<Medication>(&mut stale);
         check::<VitalKind>(&mut stale);
         check::<VitalSign>(&mut stale);
+        check::<crate::vitals::VitalsPeriod>(&mut stale);
+        check::<crate::vitals::VitalPoint>(&mut stale);
+        check::<crate::vitals::VitalSeries>(&mut stale);
+        check::<crate::vitals::News2Point>(&mut stale);
+        check::<crate::vitals::VitalsHistory>(&mut stale);
         check::<PatientOverview>(&mut stale);
         check::<Condition>(&mut stale);
         check::<PatientWarning>(&mut stale);

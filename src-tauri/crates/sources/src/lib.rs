@@ -13,6 +13,7 @@ pub mod person;
 pub mod record;
 pub mod sanitize;
 pub mod sfm;
+pub mod vitals_history;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -193,6 +193,14 @@ impl MunicipalPlatform {
         build_overview(patient_id, &record, SOURCE_NAME, &now_rfc3339(), today, Utc::now())
     }
 
+    /// The patient's vital-sign Observations measured since `from` (RFC 3339), every page.
+    pub async fn vitals_since(&self, patient_id: &str, from: &str) -> Result<Vec<Value>, SourceError> {
+        let reference = format!("Patient/{patient_id}");
+        let since = format!("ge{from}");
+        let q = [("patient", reference.as_str()), ("category", "vital-signs"), ("date", &since), ("_count", "500")];
+        Ok(self.fhir.search("Observation", &q).await?.matches)
+    }
+
     /// The FHIR client underneath, for syncing records into the offline cache and
     /// sending queued writes.
     pub fn fhir(&self) -> &FhirClient {

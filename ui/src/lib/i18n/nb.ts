@@ -439,6 +439,20 @@ export const nb = {
   'customise.moved': '«{widget}» er nå nummer {place} av {count}.',
   'customise.resized': '«{widget}»: {size}.',
   'customise.removed': '«{widget}» er fjernet.',
+  'chart.heading': 'Vitale parametre over tid',
+  'chart.period': 'Periode',
+  'chart.period.day': 'Døgn',
+  'chart.period.week': 'Uke',
+  'chart.period.month': 'Måned',
+  'chart.period.half_year': 'Halvår',
+  'chart.period.two_years': 'To år',
+  'chart.empty': 'Ingen målinger i perioden.',
+  'chart.news2_label': 'NEWS2 over perioden: {count} målinger, siste {last}.',
+  'chart.series_label': '{name}: {count} målinger mellom {min} og {max}.',
+  'chart.as_table': 'Vis som tabell',
+  'chart.table_label': 'NEWS2 per måling',
+  'chart.time': 'Tid',
+  'chart.incomplete': 'ufullstendig',
 } satisfies Record<RequiredKeys, string> & Record<string, string>;
 
 export type MessageKey = keyof typeof nb;

@@ -6,6 +6,7 @@ mod layout;
 mod offline;
 mod patient_view;
 mod sync;
+mod vitals;
 mod writes;
 
 use crate::access::Decision;
@@ -43,6 +44,8 @@ struct SignedIn {
     decisions: RwLock<HashMap<String, Decision>>,
     /// The patient open in the view, for opening their documents.
     open: RwLock<Option<OpenPatient>>,
+    /// The platform id of the patient open in the view, for the vital-signs history.
+    open_ref: RwLock<Option<String>>,
     /// Kjernejournal's status per worklist patient, asked while the worklist loads so
     /// opening a patient needs one round trip there instead of two.
     critical_status: Arc<std::sync::Mutex<HashMap<NationalId, (Instant, KjStatus)>>>,
@@ -296,6 +299,7 @@ impl Workspace {
             worklist: RwLock::default(),
             decisions: RwLock::default(),
             open: RwLock::default(),
+            open_ref: RwLock::default(),
             critical_status: Arc::default(),
             local: RwLock::new(local),
         }));

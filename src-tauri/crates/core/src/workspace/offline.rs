@@ -176,6 +176,7 @@ impl Workspace {
             })?;
         let nin = NationalId::parse(&entry.national_id.replace(' ', "")).ok();
         let decision = access::decide(None, None, true)?;
+        *s.open_ref.write().await = Some(entry.patient_ref.clone());
         let keys = PatientKeys {
             municipal_id: Some(entry.patient_ref.clone()),
             nin: nin.clone(),

@@ -49,6 +49,7 @@ impl Workspace {
     ) -> Result<Vec<SourceStatus>, AppError> {
         let s = self.current().await?;
         *s.open.write().await = None;
+        *s.open_ref.write().await = None;
         if s.worklist.read().await.is_empty() {
             self.worklist().await?;
         }
@@ -63,6 +64,7 @@ impl Workspace {
             access::decide(access, in_force.as_ref(), on_worklist)?
         };
         s.decisions.write().await.insert(key.clone(), decision.clone());
+        *s.open_ref.write().await = municipal_id.clone();
         // Emergency access is logged as such; the reason itself is clinical text and stays out.
         tracing::info!(
             basis = decision.grant.basis.header_value(),
