@@ -9,7 +9,7 @@ FEATURES := --features arbeidsflate/custom-protocol
 APT_BUILD := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev libsoup-3.0-dev libdbus-1-dev pkg-config
 APT_DESKTOP := xdg-utils
-APT_TEST := xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core
+APT_TEST := xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup
@@ -55,6 +55,7 @@ run: ui
 	cargo run -p arbeidsflate $(FEATURES)
 
 test: deps-test ui-check tests/peers/node_modules/.package-lock.json
+	cd ui && npm test
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cargo build -p arbeidsflate $(FEATURES)

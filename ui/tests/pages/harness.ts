@@ -1,0 +1,122 @@
+/**
+ * One headless Chromium per test file, and one page in it that the file's tests take
+ * turns on (a new renderer per test costs more than the test); each test loads the app
+ * afresh in it with its own IPC stub and an empty localStorage. A test that needs
+ * Playwright's fake clock gets a page of its own.
+ *
+ * Uncaught page errors, console errors (CSP refusals among them) and dialogs (an
+ * `alert` would mean injected script ran) are collected; `expectClean` fails the test
+ * on any of them, and on commands the stub was not told to answer.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+import { BROWSER_LOCALE, CHROMIUM_ARGS, CHROMIUM_PATH, TIMEZONE, VIEWPORT } from '../chromium';
+import type { Screen } from '../../src/lib/screen';
+import { installIpcBridge, IpcStub, type Handlers } from './ipc';
+
+export interface AppPage {
+  page: Page;
+  ipc: IpcStub;
+  /** Page errors, console errors and dialogs seen so far. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  colorScheme?: 'light' | 'dark';
+  /** A page of its own with Playwright's fake clock installed before the app loads. */
+  fakeClock?: boolean;
+}
+
+interface Slot {
+  ipc: IpcStub | null;
+  problems: string[];
+}
+
+async function preparedPage(context: BrowserContext, slot: Slot): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(5_000);
+  page.on('pageerror', (e) => slot.problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') slot.problems.push(`console error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('dialog', (d) => {
+    slot.problems.push(`dialog (${d.type()}): ${d.message()}`);
+    void d.dismiss();
+  });
+  await installIpcBridge(page, () => slot.ipc);
+  return page;
+}
+
+function contextOptions(colorScheme: 'light' | 'dark' = 'light') {
+  return {
+    viewport: VIEWPORT,
+    locale: BROWSER_LOCALE,
+    timezoneId: TIMEZONE,
+    colorScheme,
+    reducedMotion: 'reduce' as const,
+  };
+}
+
+export class TestBrowser {
+  private shared: { context: BrowserContext; page: Page; slot: Slot } | null = null;
+
+  private constructor(private readonly browser: Browser) {}
+
+  static async launch(): Promise<TestBrowser> {
+    return new TestBrowser(
+      await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true }),
+    );
+  }
+
+  /** Loads the app with `handlers` answering its IPC calls. */
+  async openApp(handlers: Handlers, options: OpenOptions = {}): Promise<AppPage> {
+    const ipc = new IpcStub(handlers);
+    if (options.fakeClock) {
+      const context = await this.browser.newContext(contextOptions(options.colorScheme));
+      const slot: Slot = { ipc, problems: [] };
+      const page = await preparedPage(context, slot);
+      await page.clock.install();
+      ipc.bind(page);
+      await page.goto(inject('uiUrl'));
+      return { page, ipc, problems: slot.problems, close: () => context.close() };
+    }
+    if (!this.shared) {
+      const context = await this.browser.newContext(contextOptions());
+      const slot: Slot = { ipc: null, problems: [] };
+      this.shared = { context, page: await preparedPage(context, slot), slot };
+    }
+    const { page, slot } = this.shared;
+    // Nothing from the previous test: not its answers, not its saved language.
+    slot.ipc = null;
+    if (page.url().startsWith(inject('uiUrl'))) await page.evaluate(() => localStorage.clear());
+    await page.goto('about:blank');
+    await page.emulateMedia({ colorScheme: options.colorScheme ?? 'light' });
+    slot.problems = [];
+    slot.ipc = ipc;
+    ipc.bind(page);
+    await page.goto(inject('uiUrl'));
+    return { page, ipc, problems: slot.problems, close: async () => {} };
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
+
+/** Waits until the app says which screen has finished rendering (body[data-screen]). */
+export async function waitForScreen(page: Page, screen: Screen): Promise<void> {
+  await page.locator(`body[data-screen="${screen}"]`).waitFor({ state: 'attached' });
+}
+
+/** No page errors, no console errors, no dialogs, no unanswered or failing stub calls. */
+export function expectClean(app: AppPage): void {
+  expect(app.problems, 'page errors, console errors or dialogs').toEqual([]);
+  expect(app.ipc.unhandled, 'commands without a stub handler').toEqual([]);
+  expect(app.ipc.errors, 'stub handlers that threw').toEqual([]);
+}
+
+/** Texts of all elements matching a test id, trimmed. */
+export async function texts(page: Page, testid: string): Promise<string[]> {
+  return (await page.getByTestId(testid).allInnerTexts()).map((s) => s.trim());
+}

@@ -1,0 +1,304 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OverviewEvent } from '../../src/lib/bindings/OverviewEvent';
+import { wardNurse } from '../fixtures/app';
+import { formatNin, syntheticNin } from '../fixtures/nin';
+import { HOSTILE, openScript, patientRecord, SOURCE_ORDER, vitalsHistory } from '../fixtures/patient';
+import { minutesAgo } from '../fixtures/time';
+import { wardWorklist } from '../fixtures/worklists';
+import { expectAccessible } from './axe';
+import { expectClean, TestBrowser, texts, waitForScreen, type AppPage } from './harness';
+import { patients, signedIn } from './scenarios';
+
+let browser: TestBrowser;
+let app: AppPage | null = null;
+
+beforeAll(async () => {
+  browser = await TestBrowser.launch();
+});
+afterAll(async () => {
+  await browser.close();
+});
+afterEach(async () => {
+  await app?.close();
+  app = null;
+});
+
+const ward = wardWorklist();
+const astridEntry = ward.entries[0]!;
+const astrid = patientRecord(astridEntry);
+
+/** Someone not on the ward's worklist, found by national identity number. */
+const visitorNin = syntheticNin('1952-05-01', 333);
+const visitor = patientRecord({
+  ...astridEntry,
+  patient_ref: 'pat-9001',
+  name: 'Bjørn Utenforsen',
+  national_id: formatNin(visitorNin),
+  age: 73,
+  room: null,
+});
+
+async function openAstrid(page: AppPage['page']): Promise<void> {
+  await waitForScreen(page, 'worklist');
+  await page.locator(`[data-testid="open-patient"][data-patient-ref="${astrid.ref}"]`).click();
+}
+
+describe('patient overview', () => {
+  it('renders each source as its answer arrives over the channel', async () => {
+    let release: (() => void) | null = null;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    app = await browser.openApp({
+      ...signedIn(),
+      vitals_history: ({ period }) => vitalsHistory(astrid, period),
+      // The platform answers at once; the national services only when the test says so.
+      open_patient: async ({ onPart }, ctx) => {
+        const script = openScript(astrid);
+        const channel = ctx.channel<OverviewEvent>(onPart);
+        for (const event of script.events.slice(0, 2)) await channel.send(event);
+        await gate;
+        for (const event of script.events.slice(2)) await channel.send(event);
+        return script.final;
+      },
+    });
+    const { page, ipc } = app;
+    await openAstrid(page);
+
+    const call = await ipc.waitForCall('open_patient');
+    expect(call.target).toEqual({ kind: 'worklist', patient_ref: astrid.ref });
+    expect(call.access).toBeNull();
+    expect(call.onPart).toMatch(/^__CHANNEL__:\d+$/);
+
+    // The platform's part is on screen while Kjernejournal is still asked.
+    await page.getByTestId('patient-name').waitFor();
+    expect(await page.getByTestId('patient-name').innerText()).toBe(astrid.banner.name);
+    const kj = page.locator('[data-testid="source-status"][data-source="kjernejournal"]');
+    expect(await kj.getAttribute('data-state')).toBe('waiting');
+    const allergyNotice = page.getByTestId('allergy-list').getByTestId('source-notice');
+    expect(await allergyNotice.innerText()).toBe('Venter på Kjernejournal …');
+    expect(await texts(page, 'allergy-item')).toHaveLength(1);
+    expect(await page.getByTestId('document-list').getByTestId('document-item').count()).toBe(0);
+    expect(await page.evaluate(() => document.body.dataset.screen)).toBe('loading');
+
+    (release as (() => void) | null)?.();
+    await waitForScreen(page, 'patient');
+    expect(
+      await page.getByTestId('source-status').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))),
+    ).toEqual(SOURCE_ORDER.map(() => 'fresh'));
+    expect(await allergyNotice.count()).toBe(0);
+    expectClean(app);
+  });
+
+  it('shows every part with its source, and has no serious accessibility violations', async () => {
+    app = await browser.openApp({ ...signedIn(), ...patients([astrid]) });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+
+    // Banner, focused for keyboard and screen-reader users.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('patient-name');
+    expect(await page.getByTestId('patient-nin').innerText()).toBe(astridEntry.national_id);
+    expect(await page.getByTestId('patient-synthetic').isVisible()).toBe(true);
+    expect(await page.getByTestId('patient-address').innerText()).toBe('Solbakkvegen 10, 9990 Sandvik');
+    expect(await page.getByTestId('access-basis').innerText()).toBe('Tilgang: behandlingsrelasjon (arbeidslisten)');
+    expect(await texts(page, 'patient-warning')).toEqual([
+      expect.stringContaining('Fallrisiko'),
+      expect.stringContaining('Dysfagi'),
+    ]);
+
+    // Allergies merged from two sources, each named.
+    const allergies = page.getByTestId('allergy-item');
+    expect(await allergies.count()).toBe(2);
+    expect(await allergies.nth(0).getByTestId('allergy-criticality').innerText()).toBe('Høy kritikalitet');
+    expect(await allergies.nth(0).getByTestId('item-source').allInnerTexts()).toEqual([
+      'Kommunal plattform',
+      'Kjernejournal',
+    ]);
+
+    // Medications: the sources disagree on a dose, and one register did not answer.
+    expect(await page.getByTestId('medication-item').count()).toBe(2);
+    expect(await page.getByTestId('disagreement').innerText()).toContain('«25 mg morgen og kveld»');
+    const failedRegister = page.locator('[data-testid="register-retrieval"][data-register="Reseptformidleren"]');
+    expect(await failedRegister.innerText()).toBe(
+      'Reseptformidleren svarte ikke (feilkode RF-503). Listen kan være ufullstendig.',
+    );
+
+    // Vitals in NEWS2 order with NEWS2 and the measuring source.
+    expect(
+      await page.getByTestId('vital-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+    ).toEqual(['respiratory_rate', 'spo2', 'systolic_bp', 'diastolic_bp', 'pulse', 'consciousness', 'temperature']);
+    expect(await page.getByTestId('news2-total').innerText()).toBe('NEWS2 3');
+    expect(await page.getByTestId('vital-item').first().getByTestId('provenance').innerText()).toMatch(
+      /^Kilde: Kommunal plattform · hentet \d{2}\.\d{2} \d{2}:\d{2}$/,
+    );
+
+    // Care: only open tasks can be completed.
+    expect(
+      await page.getByTestId('task-complete').evaluateAll((els) => els.map((e) => e.getAttribute('data-task-id'))),
+    ).toEqual(['task-1', 'task-2']);
+    // Documents: one can be opened, one has an unsafe address, one is hidden by the patient.
+    expect(await page.getByTestId('document-item').count()).toBe(2);
+    expect(await page.getByTestId('open-document').count()).toBe(1);
+    expect(await page.getByTestId('documents-hidden').getAttribute('data-count')).toBe('1');
+
+    await expectAccessible(page, 'patient overview');
+
+    // Back to the worklist: focus returns to the patient's row.
+    await page.getByTestId('back-to-worklist').click();
+    await waitForScreen(page, 'worklist');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-patient-ref'))).toBe(astrid.ref);
+    expectClean(app);
+  });
+
+  it('shows a source that is out of reach as failed while the others render', async () => {
+    app = await browser.openApp({
+      ...signedIn(),
+      ...patients([astrid], { failing: ['kjernejournal'] }),
+    });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+
+    const kj = page.locator('[data-testid="source-status"][data-source="kjernejournal"]');
+    expect(await kj.getAttribute('data-state')).toBe('failed');
+    expect(await kj.innerText()).toContain('Utilgjengelig');
+    expect(await kj.getAttribute('title')).toBe('service_unavailable: connection refused');
+    const notice = page.getByTestId('allergy-list').getByTestId('source-notice');
+    expect(await notice.getAttribute('data-state')).toBe('failed');
+    expect(await notice.innerText()).toBe('Kjernejournal svarte ikke. Listen under kan derfor være ufullstendig.');
+    // What the platform knows is still shown, and never as "no allergies".
+    expect(await page.getByTestId('allergy-item').count()).toBe(1);
+    expect(await page.getByTestId('allergy-list').locator('.empty').count()).toBe(0);
+    // The other sources render as usual.
+    for (const source of ['municipal', 'medication_list', 'documents', 'person']) {
+      expect(
+        await page.locator(`[data-testid="source-status"][data-source="${source}"]`).getAttribute('data-state'),
+      ).toBe('fresh');
+    }
+    expect(await page.getByTestId('vital-item').count()).toBe(7);
+    expect(await page.getByTestId('document-item').count()).toBe(2);
+    expect(await page.getByTestId('patient-error').count()).toBe(0);
+    expectClean(app);
+  });
+
+  it('shows markup from a source as text, never as elements', async () => {
+    const hostile = patientRecord(astridEntry);
+    hostile.warnings = [{ ...hostile.warnings[0]!, text: HOSTILE }];
+    hostile.documents.items[0]!.title = HOSTILE;
+    hostile.allergies[0]!.allergy.reaction = HOSTILE;
+    app = await browser.openApp({ ...signedIn(), ...patients([hostile]) });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    expect(await page.getByTestId('patient-warning').first().innerText()).toContain(HOSTILE);
+    expect(await page.getByTestId('document-item').first().locator('.title').innerText()).toBe(HOSTILE);
+    expect(await page.locator('main img').count()).toBe(0);
+    expectClean(app);
+  });
+});
+
+describe('access basis', () => {
+  it('asks for a basis for someone off the worklist and opens with the one given', async () => {
+    app = await browser.openApp({
+      ...signedIn(),
+      ...patients([astrid, visitor], (_record, access) => ({
+        access: access
+          ? {
+              basis: access.basis,
+              emergency: access.basis === 'akutt',
+              from_worklist: false,
+              reason: access.reason,
+              granted_at: minutesAgo(0),
+            }
+          : undefined,
+      })),
+    });
+    const { page, ipc } = app;
+    await waitForScreen(page, 'worklist');
+    await page.getByTestId('lookup-nin').fill(`${visitorNin.slice(0, 6)} ${visitorNin.slice(6)}`);
+    await page.getByTestId('lookup-submit').click();
+
+    await waitForScreen(page, 'access');
+    expect(ipc.callsTo('open_patient')).toEqual([
+      {
+        target: { kind: 'national_id', national_id: visitorNin },
+        access: null,
+        onPart: expect.stringMatching(/^__CHANNEL__:/),
+      },
+    ]);
+    const dialog = page.getByTestId('access-dialog');
+    expect(await dialog.getByRole('heading').innerText()).toBe('Grunnlag for oppslag');
+    expect(await page.getByTestId('access-confirm').isDisabled()).toBe(true);
+    // Focus starts on the first choice.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('access-basis-unntak');
+    // Nothing of the patient is on screen before a basis is given.
+    expect(await page.getByTestId('patient-banner').count()).toBe(0);
+    await expectAccessible(page, 'access-basis dialog');
+
+    await page.getByTestId('access-basis-akutt').check();
+    const reason = page.getByTestId('access-reason');
+    await reason.waitFor();
+    await expectAccessible(page, 'access-basis dialog with the emergency reason');
+    await reason.fill('Bevisstløs i hjemmet, trenger legemiddelliste');
+    await page.getByTestId('access-confirm').click();
+
+    await waitForScreen(page, 'patient');
+    expect(ipc.callsTo('open_patient')[1]).toEqual({
+      target: { kind: 'national_id', national_id: visitorNin },
+      access: { basis: 'akutt', reason: 'Bevisstløs i hjemmet, trenger legemiddelliste' },
+      onPart: expect.stringMatching(/^__CHANNEL__:/),
+    });
+    const marker = page.getByTestId('emergency-access');
+    expect(await marker.innerText()).toContain('NØDTILGANG');
+    expect(await page.getByTestId('emergency-reason').innerText()).toBe(
+      'Begrunnelse: Bevisstløs i hjemmet, trenger legemiddelliste',
+    );
+    expect(await page.getByTestId('patient-name').innerText()).toBe('Bjørn Utenforsen');
+    // Off the worklist, nothing can be recorded for the patient.
+    expect(await page.getByTestId('vitals-form').count()).toBe(0);
+    expectClean(app);
+  });
+
+  it('goes back to the worklist when the clinician cancels', async () => {
+    app = await browser.openApp({ ...signedIn(), ...patients([visitor]) });
+    const { page, ipc } = app;
+    await waitForScreen(page, 'worklist');
+    await page.getByTestId('lookup-nin').fill(visitorNin);
+    await page.getByTestId('lookup-submit').click();
+    await waitForScreen(page, 'access');
+    await page.getByTestId('access-cancel').click();
+    await waitForScreen(page, 'worklist');
+    expect(ipc.callsTo('open_patient')).toHaveLength(1);
+    expectClean(app);
+  });
+});
+
+describe('screen lock', () => {
+  it('locks after 15 minutes idle, hides the patient, and unlocks to the same patient', async () => {
+    app = await browser.openApp(
+      { ...signedIn(), ...patients([astrid]), lock_session: () => null, sign_in: () => wardNurse },
+      { fakeClock: true },
+    );
+    const { page, ipc } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+
+    await page.clock.fastForward('15:01');
+    await waitForScreen(page, 'locked');
+    await ipc.waitForCall('lock_session');
+    expect(await page.getByTestId('lock-reason').isVisible()).toBe(true);
+    expect(await page.getByTestId('locked-clinician-name').innerText()).toBe(wardNurse.name);
+    // No patient data stays in the page behind the lock.
+    expect(await page.getByTestId('patient-banner').count()).toBe(0);
+    expect(await page.locator('body').innerText()).not.toContain(astrid.banner.name);
+    expect(await page.locator('body').innerText()).not.toContain(astrid.banner.national_id);
+    await expectAccessible(page, 'lock screen');
+
+    const before = ipc.callsTo('open_patient').length;
+    await page.getByTestId('unlock-button').click();
+    await waitForScreen(page, 'patient');
+    expect(ipc.callsTo('sign_in')).toEqual([{ again: true }]);
+    expect(ipc.callsTo('open_patient')).toHaveLength(before + 1);
+    expect(await page.getByTestId('patient-name').innerText()).toBe(astrid.banner.name);
+    expectClean(app);
+  });
+});
