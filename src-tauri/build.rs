@@ -28,6 +28,7 @@ fn main() {
         "save_layout",
         "reset_layout",
         "vitals_history",
+        "worklist_signals",
     ])))
     .expect("tauri build script");
 }

@@ -8,7 +8,7 @@ use arbeidsflate_model::offline::{
     ConflictChoice, OfflineStatus, OutboxItem, SyncProgress, SyncReport, VitalsEntry, WriteReceipt,
 };
 use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewEvent, PatientTarget, SourceStatus};
-use arbeidsflate_model::view::{AppInfo, Clinician, Worklist};
+use arbeidsflate_model::view::{AppInfo, Clinician, PatientSignals, Worklist};
 use arbeidsflate_model::vitals::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::{AppError, ErrorCode};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -244,4 +244,10 @@ pub async fn reset_layout(state: State<'_, AppState>) -> Result<WorkspaceLayout,
 #[tauri::command]
 pub async fn vitals_history(state: State<'_, AppState>, period: VitalsPeriod) -> Result<VitalsHistory, AppError> {
     state.workspace().await?.vitals_history(period).await
+}
+
+/// NEWS2, open tasks, new documents and offline readiness per worklist patient, from the cache.
+#[tauri::command]
+pub async fn worklist_signals(state: State<'_, AppState>) -> Result<Vec<PatientSignals>, AppError> {
+    state.workspace().await?.worklist_signals().await
 }

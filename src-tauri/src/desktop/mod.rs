@@ -65,6 +65,7 @@ pub fn run(args: AppArgs) -> i32 {
             commands::save_layout,
             commands::reset_layout,
             commands::vitals_history,
+            commands::worklist_signals,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -16,6 +16,7 @@ import type { DocumentView } from './bindings/DocumentView';
 import type { OfflineStatus } from './bindings/OfflineStatus';
 import type { OutboxItem } from './bindings/OutboxItem';
 import type { OverviewEvent } from './bindings/OverviewEvent';
+import type { PatientSignals } from './bindings/PatientSignals';
 import type { PatientTarget } from './bindings/PatientTarget';
 import type { SourceStatus } from './bindings/SourceStatus';
 import type { SyncProgress } from './bindings/SyncProgress';
@@ -107,6 +108,8 @@ export const api = {
   cancelSignIn: (): Promise<void> => call('cancel_sign_in'),
   currentClinician: (): Promise<Clinician | null> => call('current_clinician'),
   worklist: (): Promise<Worklist> => call('worklist'),
+  /** Signals per worklist patient from the offline cache; `offline_unavailable` without one. */
+  worklistSignals: (): Promise<PatientSignals[]> => call('worklist_signals'),
   /**
    * Opens a patient. The view's parts arrive through `onEvent` as each source answers;
    * the promise resolves with every source's final status. Rejects with

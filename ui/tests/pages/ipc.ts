@@ -20,6 +20,7 @@ import type { LayoutItem } from '../../src/lib/bindings/LayoutItem';
 import type { OfflineStatus } from '../../src/lib/bindings/OfflineStatus';
 import type { OutboxItem } from '../../src/lib/bindings/OutboxItem';
 import type { OverviewEvent } from '../../src/lib/bindings/OverviewEvent';
+import type { PatientSignals } from '../../src/lib/bindings/PatientSignals';
 import type { PatientTarget } from '../../src/lib/bindings/PatientTarget';
 import type { SourceStatus } from '../../src/lib/bindings/SourceStatus';
 import type { SyncProgress } from '../../src/lib/bindings/SyncProgress';
@@ -47,6 +48,7 @@ export interface Commands {
   cancel_sign_in: Cmd<NoArgs, null>;
   current_clinician: Cmd<NoArgs, Clinician | null>;
   worklist: Cmd<NoArgs, Worklist>;
+  worklist_signals: Cmd<NoArgs, PatientSignals[]>;
   open_patient: Cmd<
     { target: PatientTarget; access: AccessRequest | null; onPart: ChannelRef<OverviewEvent> },
     SourceStatus[]

@@ -3,21 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { homeCareNurse, offlineStatus, queuedReceipt, queuedWrites } from '../fixtures/app';
 import { residents, routeWorklist, wardWorklist } from '../fixtures/worklists';
-import { expectAccessible, violationsOf, type KnownViolation } from './axe';
+import { expectAccessible, violationsOf } from './axe';
 import { expectClean, TestBrowser, texts, waitForScreen, type AppPage } from './harness';
 import { signedIn } from './scenarios';
 
-/**
- * TODO(components): RouteTable's "Marker utført" buttons are named "Marker besøket hos
- * <name> kl. <time> som utført": the visible words are not part of the accessible name
- * (WCAG 2.5.3 Label in Name; axe label-content-name-mismatch, serious). Speech-input
- * users saying "Marker utført" do not reach them. Remove this and the `.fails` below
- * once fixed.
- */
-const VISIT_BUTTON_NAME: KnownViolation = {
-  rule: 'label-content-name-mismatch',
-  target: '[data-testid="visit-complete"]',
-};
+/** WCAG 2.5.3 Label in Name: the visit buttons' names start with their visible text. */
+const VISIT_BUTTON_RULE = 'label-content-name-mismatch';
 
 const SCREENSHOTS = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
 
@@ -102,11 +93,11 @@ describe('home-care route', () => {
       2,
     );
 
-    await expectAccessible(page, 'home-care route', { known: [VISIT_BUTTON_NAME] });
+    await expectAccessible(page, 'home-care route');
 
     const button = page.locator('[data-testid="visit-complete"][data-visit-id="visit-2"]');
     expect(await button.getAttribute('aria-label')).toBe(
-      `Marker besøket hos ${residents.nils.name} kl. 08:15 som utført`,
+      `Marker utført: besøket hos ${residents.nils.name} kl. 08:15`,
     );
     await button.click();
     const result = page.getByTestId('visit-write-result');
@@ -118,11 +109,10 @@ describe('home-care route', () => {
     expectClean(app);
   });
 
-  // Fails until RouteTable's visit buttons carry their visible text in their name (see above).
-  it.fails('visit buttons have their visible label in their accessible name (WCAG 2.5.3)', async () => {
+  it('visit buttons have their visible label in their accessible name (WCAG 2.5.3)', async () => {
     app = await browser.openApp(signedIn({ clinician: homeCareNurse, worklist: routeWorklist() }));
     await waitForScreen(app.page, 'worklist');
-    expect(await violationsOf(app.page, VISIT_BUTTON_NAME.rule)).toEqual([]);
+    expect(await violationsOf(app.page, VISIT_BUTTON_RULE)).toEqual([]);
   });
 });
 

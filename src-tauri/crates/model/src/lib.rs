@@ -65,6 +65,8 @@ mod bindings {
         check::<WorklistKind>(&mut stale);
         check::<WorklistEntry>(&mut stale);
         check::<Worklist>(&mut stale);
+        check::<PatientSignals>(&mut stale);
+        check::<News2Signal>(&mut stale);
         check::<PatientBanner>(&mut stale);
         check::<Allergy>(&mut stale);
         check::<Medication>(&mut stale);

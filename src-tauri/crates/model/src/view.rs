@@ -198,3 +198,31 @@ pub struct AppInfo {
     /// Inactivity before the screen locks, in seconds.
     pub idle_lock_seconds: u32,
 }
+
+/// What a worklist row shows at a glance about its patient, from the offline cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "PatientSignals.ts")]
+pub struct PatientSignals {
+    pub patient_ref: String,
+    /// NEWS2 from the latest measurements, if any were made.
+    pub news2: Option<News2Signal>,
+    /// Open tasks (requested, accepted, in progress).
+    pub open_tasks: u32,
+    /// Shared documents dated in the last few days.
+    pub new_documents: u32,
+    /// The patient's record is in the offline cache.
+    pub offline_ready: bool,
+    /// When the cached record was fetched (RFC 3339).
+    pub synced_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "News2Signal.ts")]
+pub struct News2Signal {
+    pub total: u8,
+    pub risk: crate::news2::News2Risk,
+    /// Every parameter had a value (else the total is a lower bound).
+    pub complete: bool,
+    /// When the newest value was measured (RFC 3339).
+    pub measured_at: Option<String>,
+}

@@ -5,6 +5,7 @@ mod critical_status;
 mod layout;
 mod offline;
 mod patient_view;
+mod signals;
 mod sync;
 mod vitals;
 mod writes;
