@@ -428,4 +428,10 @@ export const en: Catalogue = {
   'worklist.filter_count': '{shown} of {total} shown',
   'worklist.no_match': 'No one on the list matches.',
   'recent.heading': 'Recently opened',
+  'display.button': 'Display',
+  'display.theme': 'Colour theme',
+  'display.theme.system': 'As the system',
+  'display.theme.light': 'Light',
+  'display.theme.dark': 'Dark',
+  'display.text_size': 'Text size',
 };

@@ -472,6 +472,12 @@ export const nb = {
   'worklist.filter_count': '{shown} av {total} vises',
   'worklist.no_match': 'Ingen på listen passer søket.',
   'recent.heading': 'Nylig åpnet',
+  'display.button': 'Visning',
+  'display.theme': 'Fargetema',
+  'display.theme.system': 'Som systemet',
+  'display.theme.light': 'Lyst',
+  'display.theme.dark': 'Mørkt',
+  'display.text_size': 'Tekststørrelse',
 } satisfies Record<RequiredKeys, string> & Record<string, string>;
 
 export type MessageKey = keyof typeof nb;

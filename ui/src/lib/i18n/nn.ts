@@ -428,4 +428,10 @@ export const nn: Catalogue = {
   'worklist.filter_count': '{shown} av {total} blir viste',
   'worklist.no_match': 'Ingen på lista passar søket.',
   'recent.heading': 'Nyleg opna',
+  'display.button': 'Vising',
+  'display.theme': 'Fargetema',
+  'display.theme.system': 'Som systemet',
+  'display.theme.light': 'Lyst',
+  'display.theme.dark': 'Mørkt',
+  'display.text_size': 'Tekststorleik',
 };
