@@ -112,6 +112,7 @@ fn describe(part: &OverviewPart) -> Option<String> {
         OverviewPart::Vitals { news2, .. } => format!("NEWS2 {}", news2.total),
         OverviewPart::Documents { items, hidden } => format!("documents: {} ({} hidden)", items.len(), hidden),
         OverviewPart::Warnings { items } => format!("warnings: {}", items.len()),
+        OverviewPart::Visits { items } => format!("visits: {}", items.len()),
         OverviewPart::Person { .. } | OverviewPart::Care { .. } => return None,
     })
 }

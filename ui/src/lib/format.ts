@@ -35,6 +35,14 @@ export function formatTime(value: string): string {
   return date ? formatter({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date) : value;
 }
 
+/** The local calendar day of a time, as YYYY-MM-DD (for comparing days). */
+export function localDay(value: string | number): string {
+  const date = typeof value === 'number' ? new Date(value) : parseDate(value);
+  if (!date) return String(value).slice(0, 10);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
 /** "20.11.2026" / "20/11/2026" */
 export function formatDate(value: string): string {
   const date = parseDate(value);

@@ -17,6 +17,7 @@ export const ALL_WIDGETS = [
   'vitals',
   'record_vitals',
   'care_plan',
+  'visits',
   'documents',
   'notes',
 ] as const satisfies readonly WidgetId[];

@@ -19,6 +19,7 @@ import type { PersonDetails } from './bindings/PersonDetails';
 import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
 import type { SourceKind } from './bindings/SourceKind';
 import type { SourceStatus } from './bindings/SourceStatus';
+import type { Visit } from './bindings/Visit';
 import type { VitalSign } from './bindings/VitalSign';
 
 export interface PatientView {
@@ -34,6 +35,8 @@ export interface PatientView {
   vitals: { latest: VitalSign[]; news2: News2 } | null;
   care: { conditions: Condition[]; activities: CareActivity[]; tasks: CareTask[] } | null;
   documents: { items: DocumentSummary[]; hidden: number } | null;
+  /** Visits around today; null until the platform answered. */
+  visits: Visit[] | null;
   /** When each source's last status left the backend (Unix ms), for time-to-screen. */
   emittedAt: Partial<Record<SourceKind, number>>;
 }
@@ -52,6 +55,7 @@ export function emptyView(): PatientView {
     vitals: null,
     care: null,
     documents: null,
+    visits: null,
     emittedAt: {},
   };
 }
@@ -102,6 +106,9 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
       break;
     case 'documents':
       view.documents = { items: part.items, hidden: part.hidden };
+      break;
+    case 'visits':
+      view.visits = part.items;
       break;
   }
 }

@@ -402,6 +402,7 @@ impl Assembled {
                     activities: o.care_activities,
                     tasks: o.tasks,
                 });
+                parts.push(OverviewPart::Visits { items: o.visits });
                 self.municipal_allergies = o.allergies;
                 self.municipal_medications = o.medications;
                 parts.push(self.allergies_part());

@@ -34,6 +34,7 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
         ],
         ClinicianRole::HomeCareNurse => &[
             (CriticalInfo, Medium),
+            (Visits, Medium),
             (CarePlan, Medium),
             (Medications, Medium),
             (Vitals, Medium),
@@ -45,6 +46,7 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
             (CriticalInfo, Medium),
             (Problems, Medium),
             (Medications, Large),
+            (Visits, Small),
             (Vitals, Large),
             (Documents, Medium),
             (Notes, Medium),

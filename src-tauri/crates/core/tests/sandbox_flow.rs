@@ -49,8 +49,8 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     let first = &list.entries[0];
     let requests_before = sb.fhir_requests();
     let overview = ws.open_patient(&first.patient_ref).await.unwrap();
-    // Eight API calls, one HTTP request each: the latest vitals come from one page.
-    assert_eq!(sb.fhir_requests() - requests_before, 8);
+    // Nine API calls, one HTTP request each: the latest vitals come from one page.
+    assert_eq!(sb.fhir_requests() - requests_before, 9);
     assert!(!overview.conditions.is_empty() && !overview.care_activities.is_empty());
     assert_eq!(overview.banner.name, first.name);
     assert!(overview.banner.national_id_valid && overview.banner.synthetic);
@@ -76,6 +76,19 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
     sorted.sort();
     assert_eq!(starts, sorted);
     assert!(list.entries.iter().all(|e| e.address.is_some()));
+    // The route lists today's visits only; the patient's view has the days before too,
+    // carried out, oldest first, and today's still booked.
+    assert!(list.entries.iter().all(|e| e
+        .visit_start
+        .as_deref()
+        .unwrap()
+        .starts_with(&chrono::Local::now().date_naive().to_string())));
+    let overview = ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
+    let today = list.entries[0].visit_id.clone().unwrap();
+    assert!(overview.visits.iter().any(|v| v.id == today && v.status == "booked"), "{:?}", overview.visits);
+    let past = overview.visits.iter().filter(|v| v.status == "fulfilled").count();
+    assert!(past >= 3, "three days of carried-out visits: {:?}", overview.visits);
+    assert!(overview.visits.windows(2).all(|w| w[0].start <= w[1].start));
 }
 
 #[tokio::test]

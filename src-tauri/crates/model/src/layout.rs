@@ -23,19 +23,22 @@ pub enum WidgetId {
     RecordVitals,
     /// Care plan and today's tasks.
     CarePlan,
+    /// Visits and appointments.
+    Visits,
     Documents,
     /// Nursing notes, read and written.
     Notes,
 }
 
 impl WidgetId {
-    pub const ALL: [WidgetId; 8] = [
+    pub const ALL: [WidgetId; 9] = [
         WidgetId::CriticalInfo,
         WidgetId::Medications,
         WidgetId::Problems,
         WidgetId::Vitals,
         WidgetId::RecordVitals,
         WidgetId::CarePlan,
+        WidgetId::Visits,
         WidgetId::Documents,
         WidgetId::Notes,
     ];
@@ -49,6 +52,7 @@ impl WidgetId {
             WidgetId::Vitals => "vitals",
             WidgetId::RecordVitals => "record_vitals",
             WidgetId::CarePlan => "care_plan",
+            WidgetId::Visits => "visits",
             WidgetId::Documents => "documents",
             WidgetId::Notes => "notes",
         }

@@ -197,6 +197,9 @@ pub enum OverviewPart {
         activities: Vec<CareActivity>,
         tasks: Vec<CareTask>,
     },
+    Visits {
+        items: Vec<crate::view::Visit>,
+    },
     Documents {
         items: Vec<DocumentSummary>,
         hidden: u32,

@@ -162,6 +162,20 @@ pub struct CareTask {
     pub provenance: Provenance,
 }
 
+/// A visit or appointment (home-care visit, doctor's round) around today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Visit.ts")]
+pub struct Visit {
+    pub id: String,
+    /// RFC 3339.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub description: Option<String>,
+    /// FHIR Appointment status: booked, fulfilled, cancelled, noshow, …
+    pub status: String,
+    pub provenance: Provenance,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "PatientOverview.ts")]
 pub struct PatientOverview {
@@ -177,6 +191,8 @@ pub struct PatientOverview {
     pub conditions: Vec<Condition>,
     pub care_activities: Vec<CareActivity>,
     pub tasks: Vec<CareTask>,
+    /// Visits from a week back to a week ahead, oldest first.
+    pub visits: Vec<Visit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -73,6 +73,8 @@ struct Unit {
 
 /// Rooms per nursing-home ward (times `--scale`).
 const WARD_ROOMS: i64 = 20;
+/// Home-care visits are generated this many days back as well (carried out).
+const PAST_VISIT_DAYS: i64 = 3;
 
 const WARD_A: Unit =
     Unit { location_id: "avd-solsikken", name: "Solsikken", physical_type: "wa", org_id: "org-furulund" };
@@ -409,23 +411,32 @@ impl Generator<'_> {
         }
     }
 
+    /// Today's visits, and the same visits on the days before.
     fn visits_today(&mut self, patient_id: &str, practitioner_id: &str) {
         let visits = self.rng.range(1, 2);
         for v in 0..visits {
             let hour = if v == 0 { self.rng.range(7, 12) } else { self.rng.range(15, 21) } as u32;
             let minute = (self.rng.range(0, 3) * 15) as u32;
-            let start = self.at(0, hour, minute);
             let length = self.rng.range(1, 3) * 15;
-            let end = shift_minutes(&start, length);
-            self.store.insert(json!({
-                "resourceType": "Appointment", "id": format!("besok-{patient_id}-{v}"), "status": "booked",
-                "description": *self.rng.pick(VISIT_REASONS),
-                "start": start, "end": end, "minutesDuration": length,
-                "participant": [
-                    {"actor": {"reference": format!("Patient/{patient_id}")}, "status": "accepted"},
-                    {"actor": {"reference": format!("Practitioner/{practitioner_id}")}, "status": "accepted"}
-                ]
-            }));
+            let reason = *self.rng.pick(VISIT_REASONS);
+            // The same visit on the days before, carried out: the visits widget's history.
+            for days_ago in 0..=PAST_VISIT_DAYS {
+                let start = self.at(days_ago, hour, minute);
+                let end = shift_minutes(&start, length);
+                let (id, status) = match days_ago {
+                    0 => (format!("besok-{patient_id}-{v}"), "booked"),
+                    d => (format!("besok-{patient_id}-{v}-d{d}"), "fulfilled"),
+                };
+                self.store.insert(json!({
+                    "resourceType": "Appointment", "id": id, "status": status,
+                    "description": reason,
+                    "start": start, "end": end, "minutesDuration": length,
+                    "participant": [
+                        {"actor": {"reference": format!("Patient/{patient_id}")}, "status": "accepted"},
+                        {"actor": {"reference": format!("Practitioner/{practitioner_id}")}, "status": "accepted"}
+                    ]
+                }));
+            }
         }
     }
 

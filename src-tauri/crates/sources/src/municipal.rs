@@ -159,7 +159,8 @@ impl MunicipalPlatform {
     }
 
     /// Banner, active allergies, active medications, the latest of each vital sign, the
-    /// problem list, care plan activities, open tasks and warnings: eight searches in one round trip.
+    /// problem list, care plan activities, open tasks, warnings and the visits around
+    /// today: nine searches in one round trip.
     pub async fn overview(&self, patient_id: &str, today: NaiveDate) -> Result<PatientOverview, SourceError> {
         let reference = format!("Patient/{patient_id}");
         let patient_ref = reference.as_str();
@@ -170,7 +171,10 @@ impl MunicipalPlatform {
         let plan_q = [("patient", patient_ref), ("status", "active")];
         let task_q = [("patient", patient_ref), ("status", "requested,accepted,in-progress")];
         let flag_q = [("patient", patient_ref), ("status", "active")];
-        let (patient, allergies, meds, vitals, conditions, plans, tasks, flags) = tokio::join!(
+        let visits_from = format!("ge{}", today - chrono::Duration::days(crate::record::VISIT_DAYS));
+        let visits_to = format!("lt{}", today + chrono::Duration::days(crate::record::VISIT_DAYS + 1));
+        let visit_q = [("patient", patient_ref), ("date", visits_from.as_str()), ("date", visits_to.as_str())];
+        let (patient, allergies, meds, vitals, conditions, plans, tasks, flags, appointments) = tokio::join!(
             self.fhir.read("Patient", patient_id),
             self.fhir.search("AllergyIntolerance", &allergy_q),
             self.fhir.search("MedicationStatement", &med_q),
@@ -179,6 +183,7 @@ impl MunicipalPlatform {
             self.fhir.search("CarePlan", &plan_q),
             self.fhir.search("Task", &task_q),
             self.fhir.search("Flag", &flag_q),
+            self.fhir.search("Appointment", &visit_q),
         );
         let record = PatientRecord {
             patient: patient?,
@@ -189,6 +194,7 @@ impl MunicipalPlatform {
             care_plans: plans?.matches,
             tasks: tasks?.matches,
             flags: flags?.matches,
+            appointments: appointments?.matches,
         };
         build_overview(patient_id, &record, SOURCE_NAME, &now_rfc3339(), today, Utc::now())
     }

@@ -3,8 +3,8 @@
 
 use arbeidsflate_model::nin::{NationalId, SYSTEM_DNR, SYSTEM_FNR, SYSTEM_HNR};
 use arbeidsflate_model::view::{
-    Allergy, CareActivity, CareTask, Condition, Medication, PatientBanner, PatientWarning, Provenance, VitalKind,
-    VitalSign,
+    Allergy, CareActivity, CareTask, Condition, Medication, PatientBanner, PatientWarning, Provenance, Visit,
+    VitalKind, VitalSign,
 };
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -220,6 +220,17 @@ pub fn task(r: &Value, source: &str, fetched_at: &str) -> Option<CareTask> {
         description: display(&r["description"]).or_else(|| concept_text(&r["code"]))?,
         status: r["status"].as_str().map(sanitize::text).unwrap_or_else(|| "unknown".into()),
         due: r["executionPeriod"]["start"].as_str().and_then(fhir_date_time),
+        provenance: provenance(source, r, fetched_at),
+    })
+}
+
+pub fn visit(r: &Value, source: &str, fetched_at: &str) -> Option<Visit> {
+    Some(Visit {
+        id: r["id"].as_str().map(sanitize::text)?,
+        start: r["start"].as_str().and_then(fhir_date_time),
+        end: r["end"].as_str().and_then(fhir_date_time),
+        description: display(&r["description"]).or_else(|| concept_text(&r["serviceType"][0])),
+        status: r["status"].as_str().map(sanitize::text).unwrap_or_else(|| "unknown".into()),
         provenance: provenance(source, r, fetched_at),
     })
 }

@@ -36,6 +36,7 @@ pub struct PatientRecord {
     pub care_plans: Vec<Value>,
     pub tasks: Vec<Value>,
     pub flags: Vec<Value>,
+    pub appointments: Vec<Value>,
 }
 
 impl PatientRecord {
@@ -53,6 +54,7 @@ impl PatientRecord {
             Some("CarePlan") => &mut self.care_plans,
             Some("Task") => &mut self.tasks,
             Some("Flag") => &mut self.flags,
+            Some("Appointment") => &mut self.appointments,
             _ => return,
         };
         list.push(r);
@@ -143,8 +145,31 @@ pub fn build_overview(
             .flat_map(|r| normalize::care_activities(r, source, at))
             .collect(),
         tasks,
+        visits: visits_around(record, source, at, today),
     })
 }
+
+/// Visits from `VISIT_DAYS` back to `VISIT_DAYS` ahead of `today`, oldest first.
+fn visits_around(
+    record: &PatientRecord,
+    source: &str,
+    at: &str,
+    today: NaiveDate,
+) -> Vec<arbeidsflate_model::view::Visit> {
+    let from = (today - chrono::Duration::days(VISIT_DAYS)).to_string();
+    let to = (today + chrono::Duration::days(VISIT_DAYS + 1)).to_string();
+    let mut visits: Vec<_> = record
+        .appointments
+        .iter()
+        .filter(|r| r["start"].as_str().is_some_and(|s| s >= from.as_str() && s < to.as_str()))
+        .filter_map(|r| normalize::visit(r, source, at))
+        .collect();
+    visits.sort_by(|a, b| a.start.cmp(&b.start));
+    visits
+}
+
+/// How many days back and ahead the overview's visits reach.
+pub const VISIT_DAYS: i64 = 7;
 
 /// What one sync of a patient's record brought.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -211,6 +211,12 @@ fn platform_answer(asked: &Asked) -> Response {
                 "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
                 "valueQuantity": {"value": 72, "unit": "/min"}}}
         ]))),
+        // A visit without an id (cannot be acted on) and one with markup in its text.
+        p if p.ends_with("/Appointment") => fhir_json(searchset(json!([
+            {"resource": {"resourceType": "Appointment", "status": "booked", "start": "2026-11-22T08:00:00+01:00"}},
+            {"resource": {"resourceType": "Appointment", "id": "v1", "status": "booked",
+                "start": "2026-11-22T09:00:00+01:00", "description": "<script>alert(1)</script>Morgenstell"}}
+        ]))),
         // The problem list, care plans and tasks: nothing for this patient.
         p if ["/Condition", "/CarePlan", "/Task", "/Flag"].iter().any(|t| p.ends_with(t)) => {
             fhir_json(searchset(json!([])))
@@ -228,6 +234,9 @@ async fn the_platform_skips_what_it_cannot_use_and_keeps_the_rest() {
     };
     let o = platform("ok").overview("p1", today).await.expect("usable parts are kept");
 
+    // The visit without an id is skipped; the other's text stays text.
+    assert_eq!(o.visits.len(), 1, "{:?}", o.visits);
+    assert_eq!(o.visits[0].description.as_deref(), Some("<script>alert(1)</script>Morgenstell"));
     // Unknown, untyped and resource-less entries and the allergy without a code are skipped.
     assert_eq!(o.allergies.len(), 1, "{:?}", o.allergies);
     // Markup in display strings stays inert text (the UI shows text, never HTML)…

@@ -7,6 +7,7 @@ import type { Medication } from "./Medication";
 import type { News2 } from "./News2";
 import type { PatientBanner } from "./PatientBanner";
 import type { PatientWarning } from "./PatientWarning";
+import type { Visit } from "./Visit";
 import type { VitalSign } from "./VitalSign";
 
 export type PatientOverview = { patient_ref: string, banner: PatientBanner, allergies: Array<Allergy>, medications: Array<Medication>, 
@@ -17,4 +18,8 @@ latest_vitals: Array<VitalSign>,
 /**
  * NEWS2 from those latest values, with its inputs and what is missing.
  */
-news2: News2, warnings: Array<PatientWarning>, conditions: Array<Condition>, care_activities: Array<CareActivity>, tasks: Array<CareTask>, };
+news2: News2, warnings: Array<PatientWarning>, conditions: Array<Condition>, care_activities: Array<CareActivity>, tasks: Array<CareTask>, 
+/**
+ * Visits from a week back to a week ahead, oldest first.
+ */
+visits: Array<Visit>, };

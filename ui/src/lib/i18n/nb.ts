@@ -478,6 +478,19 @@ export const nb = {
   'display.theme.light': 'Lyst',
   'display.theme.dark': 'Mørkt',
   'display.text_size': 'Tekststørrelse',
+  'widget.visits': 'Besøk og avtaler',
+  'visits.heading': 'Besøk og avtaler',
+  'visits.empty': 'Ingen besøk siste uke eller neste uke.',
+  'visits.today': 'I dag',
+  'visits.no_description': 'Besøk',
+  'visits.status.booked': 'Planlagt',
+  'visits.status.fulfilled': 'Utført',
+  'visits.status.cancelled': 'Avlyst',
+  'visits.status.noshow': 'Ikke truffet',
+  'visits.status.arrived': 'Pågår',
+  'visits.status.proposed': 'Foreslått',
+  'visits.status.pending': 'Venter',
+  'visits.status.other': 'Annen status',
 } satisfies Record<RequiredKeys, string> & Record<string, string>;
 
 export type MessageKey = keyof typeof nb;
