@@ -9,13 +9,11 @@
 //! once the network is back; a restarted sandbox would know none of them.
 
 use arbeidsflate_tests::page::{attrs_of, click, type_into, wait_for, wait_for_attr, write_screenshot};
-use arbeidsflate_tests::{app_binary, complete_browser_sign_in, AppWindow, TempDir};
+use arbeidsflate_tests::{complete_browser_sign_in, AppWindow, StandaloneSandbox};
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const NURSE: &str = "Ingrid Solbakken";
@@ -23,72 +21,6 @@ const NURSE: &str = "Ingrid Solbakken";
 const HOME_CARE_NURSE: &str = "Mona Haugland";
 /// A high pulse (NEWS2: 3 points) with other values that make the NEWS2 risk high.
 const PULSE: &str = "135";
-
-/// `arbeidsflate sandbox --write-profile`, with a profile whose requests give up after
-/// a few seconds (a suspended sandbox never answers). Killed on drop.
-struct StandaloneSandbox {
-    child: Child,
-    profile: PathBuf,
-    /// Kept open: the sandbox must not find its stdout closed.
-    _stdout: BufReader<ChildStdout>,
-    _dir: TempDir,
-}
-
-impl StandaloneSandbox {
-    fn start() -> Self {
-        let dir = TempDir::new("offline-sandbox");
-        let written = dir.path().join("written.toml");
-        let mut child = Command::new(app_binary())
-            .args(["sandbox", "--write-profile", written.to_str().unwrap()])
-            .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"))
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the standalone sandbox");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let start = Instant::now();
-        loop {
-            assert!(start.elapsed() < Duration::from_secs(60), "the sandbox did not start in time");
-            let mut line = String::new();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "the sandbox exited early");
-            if line.starts_with("Serving") {
-                break;
-            }
-        }
-        // A suspended sandbox answers nothing: requests give up after 3 s, a patient-view
-        // source after 5 s, so the app sees the platform unreachable quickly.
-        let profile_text = std::fs::read_to_string(&written).expect("the written profile");
-        let shortened = profile_text
-            .replace("request_timeout_seconds = 20", "request_timeout_seconds = 3")
-            .replace("source_deadline_seconds = 15", "source_deadline_seconds = 5");
-        assert_ne!(shortened, profile_text, "the profile's [session] timeouts were not found");
-        let profile = dir.path().join("sandbox.toml");
-        std::fs::write(&profile, shortened).unwrap();
-        Self { child, profile, _stdout: stdout, _dir: dir }
-    }
-
-    /// The network goes: the process is suspended and answers nothing.
-    fn disconnect(&self) {
-        self.signal("-STOP");
-    }
-
-    /// The network comes back: the same process, keys and tokens.
-    fn reconnect(&self) {
-        self.signal("-CONT");
-    }
-
-    fn signal(&self, sig: &str) {
-        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().expect("kill").success();
-        assert!(ok, "kill {sig} failed");
-    }
-}
-
-impl Drop for StandaloneSandbox {
-    fn drop(&mut self) {
-        // SIGKILL ends a suspended process too.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Marks the test's progress on stderr (shown for a failing test), with the time.
 fn step(started: Instant, what: &str) {
@@ -108,7 +40,7 @@ async fn back_to_worklist(client: &Client, timeout: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_sent_when_it_returns() {
-    let sandbox = StandaloneSandbox::start();
+    let sandbox = StandaloneSandbox::start(&[]);
     let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
     let outcome = shift(&app.client, &sandbox, &app.url_file).await;
     drop(app.close().await);
@@ -118,7 +50,7 @@ async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_care_nurse_marks_a_visit_done_on_the_road_and_the_platform_has_it_when_she_is_back() {
-    let sandbox = StandaloneSandbox::start();
+    let sandbox = StandaloneSandbox::start(&[]);
     let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
     let outcome = route(&app.client, &sandbox, &app.url_file).await;
     drop(app.close().await);

@@ -3,9 +3,10 @@
 
 pub mod page;
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The app binary built with `--features custom-protocol` (the Makefile builds it
@@ -221,5 +222,73 @@ impl AppWindow {
         self.client.close().await.expect("end the WebDriver session");
         drop(self.driver);
         self._tmp
+    }
+}
+
+/// `arbeidsflate sandbox --write-profile`, with a profile whose requests give up after
+/// a few seconds (a suspended sandbox never answers). Killed on drop.
+pub struct StandaloneSandbox {
+    child: Child,
+    pub profile: PathBuf,
+    /// Kept open: the sandbox must not find its stdout closed.
+    _stdout: BufReader<ChildStdout>,
+    _dir: TempDir,
+}
+
+impl StandaloneSandbox {
+    /// `extra` goes to `arbeidsflate sandbox` (e.g. `--history-days 731`).
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = TempDir::new("offline-sandbox");
+        let written = dir.path().join("written.toml");
+        let mut child = Command::new(app_binary())
+            .args(["sandbox", "--write-profile", written.to_str().unwrap()])
+            .args(extra)
+            .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the standalone sandbox");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let start = Instant::now();
+        loop {
+            assert!(start.elapsed() < Duration::from_secs(60), "the sandbox did not start in time");
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the sandbox exited early");
+            if line.starts_with("Serving") {
+                break;
+            }
+        }
+        // A suspended sandbox answers nothing: requests give up after 3 s, a patient-view
+        // source after 5 s, so the app sees the platform unreachable quickly.
+        let profile_text = std::fs::read_to_string(&written).expect("the written profile");
+        let shortened = profile_text
+            .replace("request_timeout_seconds = 20", "request_timeout_seconds = 3")
+            .replace("source_deadline_seconds = 15", "source_deadline_seconds = 5");
+        assert_ne!(shortened, profile_text, "the profile's [session] timeouts were not found");
+        let profile = dir.path().join("sandbox.toml");
+        std::fs::write(&profile, shortened).unwrap();
+        Self { child, profile, _stdout: stdout, _dir: dir }
+    }
+
+    /// The network goes: the process is suspended and answers nothing.
+    pub fn disconnect(&self) {
+        self.signal("-STOP");
+    }
+
+    /// The network comes back: the same process, keys and tokens.
+    pub fn reconnect(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().expect("kill").success();
+        assert!(ok, "kill {sig} failed");
+    }
+}
+
+impl Drop for StandaloneSandbox {
+    fn drop(&mut self) {
+        // SIGKILL ends a suspended process too.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -51,6 +51,9 @@ pub enum Command {
         /// Seed of the synthetic world.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// How many days back each patient's vital signs reach (for benchmarks).
+        #[arg(long, default_value_t = 182)]
+        history_days: u32,
         /// Write a deployment profile pointing at this sandbox.
         #[arg(long)]
         write_profile: Option<PathBuf>,
@@ -197,11 +200,11 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async move {
         match command {
-            Command::Sandbox { port, latency_ms, scale, seed, write_profile, dpop_nonce, fault } => {
+            Command::Sandbox { port, latency_ms, scale, seed, history_days, write_profile, dpop_nonce, fault } => {
                 let options = sandbox::SandboxOptions {
                     port,
                     latency_ms,
-                    world: sandbox::WorldOptions { seed, scale, ..Default::default() },
+                    world: sandbox::WorldOptions { seed, scale, history_days, ..Default::default() },
                     require_dpop_nonce: dpop_nonce,
                     faults: fault,
                     ..Default::default()

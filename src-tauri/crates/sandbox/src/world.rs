@@ -31,11 +31,13 @@ pub struct WorldOptions {
     pub scale: u32,
     /// "Today" for visits and the vital-sign series.
     pub today: NaiveDate,
+    /// How many days back the vital-sign series reach (benchmarks chart two years).
+    pub history_days: u32,
 }
 
 impl Default for WorldOptions {
     fn default() -> Self {
-        Self { seed: 2026, scale: 1, today: Local::now().date_naive() }
+        Self { seed: 2026, scale: 1, today: Local::now().date_naive(), history_days: 182 }
     }
 }
 
@@ -340,14 +342,15 @@ impl Generator<'_> {
         }
     }
 
-    /// Vital signs every 2–4 days over six months: the NEWS2 inputs.
+    /// Vital signs every 2–4 days (nursing homes; 5–9 at home) over `history_days`
+    /// (six months by default): the NEWS2 inputs.
     fn vital_series(&mut self, patient_id: &str, nursing_home: bool) {
         let subject = json!({"reference": format!("Patient/{patient_id}")});
         let base_pulse = self.rng.normal(76.0, 8.0);
         let base_sys = self.rng.normal(132.0, 12.0);
         let base_spo2 = if self.rng.chance(0.2) { 92.0 } else { 96.5 };
         let interval = if nursing_home { self.rng.range(2, 4) } else { self.rng.range(5, 9) };
-        let mut day = 182i64;
+        let mut day = i64::from(self.options.history_days);
         let mut set = 0;
         // Up to yesterday: a measurement later today would lie in the future.
         while day >= 1 {
@@ -471,7 +474,7 @@ mod tests {
     use super::*;
 
     fn opts(scale: u32) -> WorldOptions {
-        WorldOptions { seed: 42, scale, today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() }
+        WorldOptions { seed: 42, scale, today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), history_days: 182 }
     }
 
     #[test]
