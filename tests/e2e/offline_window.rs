@@ -97,7 +97,7 @@ async fn route(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) ->
     step(t0, "mark done");
     let button = wait_for(client, &format!("{row} [data-testid=visit-complete]"), short).await;
     let label = button.attr("aria-label").await.unwrap().unwrap_or_default();
-    assert!(label.starts_with("Marker besøket hos"), "{label:?}");
+    assert!(label.starts_with("Marker utført: besøket hos"), "{label:?}");
     button.click().await.unwrap();
     let result = wait_for(client, "[data-testid=visit-write-result]", long).await;
     assert_eq!(result.attr("data-outcome").await.unwrap().as_deref(), Some("queued"));

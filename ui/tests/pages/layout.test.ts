@@ -81,6 +81,28 @@ async function expectControlsReachable(page: Page, testids: string[]): Promise<v
   }
 }
 
+/**
+ * Texts on the page that look like a catalogue key (`customise.move_up`), an unfilled
+ * placeholder (`{widget}`) or `undefined`: in the text, in accessible names and titles,
+ * and in the options of a select.
+ */
+async function untranslated(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const texts: string[] = document.body.innerText.split('\n');
+    for (const el of document.querySelectorAll('*')) {
+      for (const attr of ['aria-label', 'title', 'placeholder']) {
+        const value = el.getAttribute(attr);
+        if (value) texts.push(value);
+      }
+      if (el instanceof HTMLOptionElement) texts.push(el.text);
+    }
+    const key = /^[a-z_]+\.[a-z0-9_.]+$/;
+    return texts
+      .map((t) => t.trim())
+      .filter((t) => key.test(t) || /\{\w+\}/.test(t) || /\bundefined\b/.test(t));
+  });
+}
+
 describe('200 % text at 1280×800', () => {
   it('ward worklist: no horizontal scrolling, controls reachable', async () => {
     app = await browser.openApp(signedIn());
@@ -127,6 +149,71 @@ describe('200 % text at 1280×800', () => {
       'task-complete',
       'open-document',
     ]);
+    expectClean(app);
+  });
+});
+
+describe('customise mode at 200 % text, in each language', () => {
+  const TOOLS = [
+    'customise-save',
+    'customise-cancel',
+    'customise-reset',
+    'widget-add-choice',
+    'widget-add',
+    'widget-move-up',
+    'widget-move-down',
+    'widget-narrower',
+    'widget-wider',
+    'widget-remove',
+  ];
+
+  it('has no horizontal scrolling, every tool reachable, and no text left untranslated', async () => {
+    app = await browser.openApp({ ...signedIn(), ...patients([astrid]) });
+    const { page } = app;
+    await waitForScreen(page, 'worklist');
+    await page.getByTestId('open-patient').first().click();
+    await waitForScreen(page, 'patient');
+    await page.getByTestId('customise-start').click();
+    await page.getByTestId('customise-bar').waitFor();
+    // Something announced and something to add back, so those texts are on the page too.
+    await page.locator('[data-widget="notes"] [data-testid="widget-remove"]').click();
+    expect(await untranslated(page)).toEqual([]);
+
+    await doubleText(page);
+    expect(await horizontalOverflow(page)).toMatchObject({ offenders: [] });
+    const { scrollWidth, clientWidth } = await horizontalOverflow(page);
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await expectControlsReachable(page, TOOLS);
+    // The last widget's tools too; every widget takes the full width (one column).
+    const lastRemove = page.getByTestId('widget').last().getByTestId('widget-remove');
+    await lastRemove.scrollIntoViewIfNeeded();
+    const box = await lastRemove.boundingBox();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(1280);
+    const widths = await page
+      .getByTestId('widget')
+      .evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().width)));
+    expect(new Set(widths).size).toBe(1);
+
+    // Nynorsk, then English (the longer labels), still at 200 %.
+    const move = page.locator('[data-widget="vitals"] [data-testid="widget-move-up"]');
+    await page.locator('[data-testid="language-switch"] [data-locale="nn"]').click();
+    await expect.poll(() => page.locator('#customise-heading').innerText()).toBe('Tilpass oversikta');
+    expect(await move.getAttribute('aria-label')).toBe('Flytt «Vitale parametrar» opp');
+    expect(await untranslated(page)).toEqual([]);
+
+    await page.locator('[data-testid="language-switch"] [data-locale="en"]').click();
+    await expect.poll(() => page.getByTestId('customise-save').innerText()).toBe('Done');
+    expect(await move.getAttribute('aria-label')).toBe('Move “Vital signs” up');
+    const offered = await page.getByTestId('widget-add-choice').locator('option').allInnerTexts();
+    expect(offered[0]).toBe('Choose a panel …');
+    expect(offered).toContain('Nursing note');
+    expect(await untranslated(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toMatchObject({ offenders: [] });
+    await expectControlsReachable(page, ['customise-reset', 'widget-add', 'widget-remove']);
+    // The next announcement is in the new language.
+    await page.locator('[data-widget="vitals"] [data-testid="widget-wider"]').click();
+    expect(await page.getByTestId('customise-announcement').innerText()).toMatch(/^“Vital signs”: /);
     expectClean(app);
   });
 });

@@ -1,36 +1,18 @@
 /** Handler tables for the usual situations; tests override single commands with `ipc.set`. */
 import type { AccessRequest } from '../../src/lib/bindings/AccessRequest';
 import type { Clinician } from '../../src/lib/bindings/Clinician';
-import type { PatientSignals } from '../../src/lib/bindings/PatientSignals';
 import type { Worklist } from '../../src/lib/bindings/Worklist';
 import { appInfo, defaultLayout, offlineStatus, syncReport, wardNurse } from '../fixtures/app';
 import { openScript, vitalsHistory, type OpenOptions, type PatientRecord } from '../fixtures/patient';
-import { wardWorklist } from '../fixtures/worklists';
+import { signalsFor, wardWorklist } from '../fixtures/worklists';
 import { appError, type Handlers } from './ipc';
+
+export { signalsFor };
 
 export interface SignedIn {
   clinician?: Clinician | null;
   worklist?: Worklist;
   idleLockSeconds?: number;
-}
-
-/**
- * Signals as the cache gives them: the first patient high NEWS2 with two open tasks and
- * a new document, the last one not yet stored offline, the rest calm.
- */
-export function signalsFor(worklist: Worklist): PatientSignals[] {
-  const last = worklist.entries.length - 1;
-  return worklist.entries.map((entry, i) => ({
-    patient_ref: entry.patient_ref,
-    news2:
-      i === last
-        ? null
-        : { total: i === 0 ? 7 : 1, risk: i === 0 ? 'high' : 'low', complete: true, measured_at: '2026-11-22T07:45:00Z' },
-    open_tasks: i === 0 ? 2 : 0,
-    new_documents: i === 0 ? 1 : 0,
-    offline_ready: i !== last,
-    synced_at: i === last ? null : '2026-11-22T07:50:00Z',
-  }));
 }
 
 /** Started with a session (or at sign-in with `clinician: null`), online, nothing unsent. */

@@ -2,10 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { homeCareNurse, offlineStatus, queuedReceipt, queuedWrites } from '../fixtures/app';
+import { patientRecord } from '../fixtures/patient';
 import { residents, routeWorklist, wardWorklist } from '../fixtures/worklists';
 import { expectAccessible, violationsOf } from './axe';
 import { expectClean, TestBrowser, texts, waitForScreen, type AppPage } from './harness';
-import { signedIn } from './scenarios';
+import { appError } from './ipc';
+import { patients, signedIn } from './scenarios';
 
 /** WCAG 2.5.3 Label in Name: the visit buttons' names start with their visible text. */
 const VISIT_BUTTON_RULE = 'label-content-name-mismatch';
@@ -150,6 +152,137 @@ describe('offline status line', () => {
     expect(await items.nth(0).innerText()).toContain(`Pasient: ${residents.astrid.name}`);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('outbox-heading');
     await expectAccessible(page, 'worklist with the outbox open');
+    expectClean(app);
+  });
+});
+
+describe('worklist signals, filter and recently opened', () => {
+  const ward = wardWorklist();
+  const astrid = ward.entries[0]!;
+  const sigrid = ward.entries.at(-1)!;
+  const row = (page: AppPage['page'], ref: string) =>
+    page.locator(`[data-testid="worklist-row"][data-patient-ref="${ref}"]`);
+  /** What a cell shows to the eye (without its text for screen readers only). */
+  const cellText = (page: AppPage['page'], ref: string, testid: string) =>
+    row(page, ref)
+      .getByTestId(testid)
+      .evaluate((cell) => {
+        const copy = cell.cloneNode(true) as HTMLElement;
+        for (const hidden of copy.querySelectorAll('.visually-hidden')) hidden.remove();
+        return (copy.textContent ?? '').replace(/\s+/g, ' ').trim();
+      });
+
+  it('shows each row’s signals, filters the rows as typed, and lists the patients opened', async () => {
+    app = await browser.openApp({ ...signedIn(), ...patients([patientRecord(astrid)]) });
+    const { page, ipc } = app;
+    await waitForScreen(page, 'worklist');
+    expect(await page.getByTestId('recent-patients').count()).toBe(0);
+    await expect.poll(() => row(page, astrid.patient_ref).getByTestId('signal-news2').getAttribute('data-total')).toBe(
+      '7',
+    );
+    expect(ipc.callsTo('worklist_signals').length).toBeGreaterThanOrEqual(1);
+    // High NEWS2, two open tasks, a new document, stored offline.
+    expect(await cellText(page, astrid.patient_ref, 'signal-news2')).toBe('7');
+    expect(await row(page, astrid.patient_ref).getByTestId('signal-news2').textContent()).toContain('Høy risiko');
+    expect(await cellText(page, astrid.patient_ref, 'signal-tasks')).toBe('2');
+    expect(await cellText(page, astrid.patient_ref, 'signal-documents')).toBe('1');
+    expect(await row(page, astrid.patient_ref).getByTestId('signal-offline').getAttribute('data-ready')).toBe('true');
+    // The last one is not stored offline: dashes, and said so.
+    expect(await cellText(page, sigrid.patient_ref, 'signal-news2')).toBe('–');
+    expect(await cellText(page, sigrid.patient_ref, 'signal-tasks')).toBe('–');
+    expect(await cellText(page, sigrid.patient_ref, 'signal-documents')).toBe('–');
+    expect(await cellText(page, sigrid.patient_ref, 'signal-offline')).toBe('Ikke lagret');
+    expect(await page.getByRole('columnheader').allInnerTexts()).toEqual([
+      'Rom',
+      'Navn',
+      'Fødselsnummer',
+      'Alder',
+      'NEWS2',
+      'Oppgaver',
+      'Nye dok.',
+      'Frakoblet',
+    ]);
+
+    const filter = page.getByTestId('worklist-filter');
+    const count = page.getByTestId('worklist-filter-count');
+    expect(await filter.getAttribute('type')).toBe('search');
+    expect(await page.getByLabel('Søk i listen (navn, rom eller fødselsnummer)').count()).toBe(1);
+    expect(await count.innerText()).toBe('');
+
+    await filter.fill('INGRID');
+    await expect.poll(() => texts(page, 'open-patient')).toEqual(['Ingrid Syntetisk']);
+    expect(await count.innerText()).toBe('1 av 5 vises');
+    expect(await count.getAttribute('role')).toBe('status');
+
+    // A number prefix, typed with or without its space.
+    const prefix = astrid.national_id.replace(' ', '').slice(0, 4);
+    await filter.fill(prefix);
+    await expect.poll(() => texts(page, 'open-patient')).toEqual([astrid.name]);
+    await filter.fill(astrid.national_id.slice(0, 8));
+    await expect.poll(() => texts(page, 'open-patient')).toEqual([astrid.name]);
+    // Every number here starts 01: all five.
+    await filter.fill('01');
+    await expect.poll(() => page.getByTestId('worklist-row').count()).toBe(5);
+    expect(await count.innerText()).toBe('5 av 5 vises');
+
+    await filter.fill('Zacharias');
+    await page.getByTestId('worklist-no-match').waitFor();
+    expect(await page.getByTestId('worklist-no-match').innerText()).toBe('Ingen på listen passer søket.');
+    expect(await page.getByTestId('worklist-row').count()).toBe(0);
+    expect(await count.innerText()).toBe('0 av 5 vises');
+
+    await filter.fill('');
+    await expect.poll(() => page.getByTestId('worklist-row').count()).toBe(5);
+    expect(await count.innerText()).toBe('');
+
+    // Found through the filter, opened, and back: now among the recently opened.
+    await filter.fill('astrid');
+    await row(page, astrid.patient_ref).getByTestId('open-patient').click();
+    await waitForScreen(page, 'patient');
+    await page.getByTestId('back-to-worklist').click();
+    await waitForScreen(page, 'worklist');
+    const recent = page.getByTestId('recent-patients');
+    expect(await recent.getByRole('heading').innerText()).toBe('Nylig åpnet');
+    expect(await texts(page, 'recent-patient')).toEqual([astrid.name]);
+    expect(await recent.innerText()).toContain(astrid.national_id);
+    // Kept in memory only: nothing of the patient in the webview's storage.
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toContain(astrid.name);
+    await page.getByTestId('recent-patient').click();
+    await waitForScreen(page, 'patient');
+    expect(ipc.callsTo('open_patient').map((c) => c.target)).toEqual([
+      { kind: 'worklist', patient_ref: astrid.patient_ref },
+      { kind: 'worklist', patient_ref: astrid.patient_ref },
+    ]);
+    expectClean(app);
+  });
+
+  // Digits match a room as well as the start of a national identity number.
+  it('finds a resident by room number', async () => {
+    app = await browser.openApp(signedIn());
+    const { page } = app;
+    await waitForScreen(page, 'worklist');
+    await page.getByTestId('worklist-filter').fill('104');
+    expect(await texts(page, 'open-patient')).toEqual(['Ingrid Syntetisk']);
+  });
+
+  it('shows dashes and no error when the cache cannot give signals', async () => {
+    app = await browser.openApp({
+      ...signedIn(),
+      worklist_signals: () => {
+        throw appError('offline_unavailable', 'no cache on this machine');
+      },
+    });
+    const { page, ipc } = app;
+    await waitForScreen(page, 'worklist');
+    await ipc.waitForCall('worklist_signals');
+    expect(await page.getByTestId('worklist-row').count()).toBe(5);
+    for (const entry of ward.entries) {
+      expect(await cellText(page, entry.patient_ref, 'signal-news2')).toBe('–');
+      expect(await cellText(page, entry.patient_ref, 'signal-tasks')).toBe('–');
+      expect(await cellText(page, entry.patient_ref, 'signal-offline')).toBe('Ikke lagret');
+    }
+    expect(await page.locator('[role="alert"]').count()).toBe(0);
+    expect(await page.getByTestId('worklist-error').count()).toBe(0);
     expectClean(app);
   });
 });

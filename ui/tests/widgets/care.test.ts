@@ -106,6 +106,40 @@ describe('ProblemList', () => {
   });
 });
 
+describe('ProblemList states', () => {
+  it('is a section named by its heading, with no notice for fresh data', () => {
+    const r = render(ProblemList, {
+      conditions: record().care.conditions,
+      source: sourceStatus('municipal', { state: 'fresh' }),
+    });
+    const section = r.get('problem-list');
+    const heading = section.querySelector('h2') as HTMLElement;
+    expect(section.getAttribute('aria-labelledby')).toBe(heading.id);
+    expect(textOf(heading)).toBe('Problemliste');
+    expect(r.query('source-notice')).toBeNull();
+    expect(r.all('condition-item')).toHaveLength(2);
+    expect(r.text()).not.toContain('Ingen aktive diagnoser');
+  });
+
+  it('shows a condition without code or onset by its text alone', () => {
+    const [first] = record().care.conditions;
+    const r = render(ProblemList, { conditions: [{ ...first!, code: null, onset: null }] });
+    const item = r.get('condition-item');
+    expect(textOf(item.querySelector('.item-title'))).toBe('Demens ved Alzheimers sykdom');
+    expect(item.querySelector('.item-title .badge')).toBeNull();
+    expect(textOf(item)).not.toContain('Fra ');
+  });
+
+  it('says saved data is old even when there are no conditions', () => {
+    const r = render(ProblemList, {
+      conditions: [],
+      source: sourceStatus('municipal', { state: 'cached' }, { fetched_at: hoursAgo(2) }),
+    });
+    expect(r.get('source-notice').dataset.state).toBe('cached');
+    expect(r.text()).toContain('Ingen aktive diagnoser registrert.');
+  });
+});
+
 describe('NoteForm', () => {
   it('refuses an empty or blank note without saving', async () => {
     const onSave = vi.fn(() => Promise.resolve());

@@ -7,7 +7,7 @@ use crate::record::entered_in_error;
 use arbeidsflate_model::news2::{self, Spo2Scale};
 use arbeidsflate_model::view::{Provenance, VitalKind, VitalSign};
 use arbeidsflate_model::vitals::{News2Point, VitalPoint, VitalSeries, VitalsHistory, VitalsPeriod};
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use serde_json::Value;
 
 /// A NEWS2 point uses values measured up to this long before its set: a set rarely has
@@ -46,7 +46,8 @@ pub fn vitals_history(
         .filter(|r| !entered_in_error(r))
         .flat_map(|r| normalize::vital_signs(r, &provenance.source, &provenance.fetched_at))
         .filter_map(|v| {
-            let at = DateTime::parse_from_rfc3339(&v.effective).ok()?.with_timezone(&Utc);
+            // To the second, as the points are stamped: measurements within one second are one set.
+            let at = DateTime::parse_from_rfc3339(&v.effective).ok()?.with_timezone(&Utc).trunc_subsecs(0);
             (from <= at && at <= until).then_some((at, v))
         })
         .collect();
@@ -188,6 +189,15 @@ mod tests {
         let later = at("2026-11-29T08:00:00Z");
         assert_eq!(later.total, 3);
         assert!(!later.complete, "consciousness was never recorded here");
+    }
+
+    #[test]
+    fn measurements_within_one_second_are_one_set_with_one_point() {
+        let mut all = set("2026-11-29T08:00:00.200Z", 72.0);
+        all.push(obs("9279-1", 18.0, "/min", "2026-11-29T08:00:00.700Z"));
+        let h = vitals_history(&all, VitalsPeriod::Week, now(), provenance());
+        assert_eq!(h.news2.len(), 1, "{:?}", h.news2);
+        assert_eq!(h.news2[0].at, "2026-11-29T08:00:00Z");
     }
 
     #[test]
