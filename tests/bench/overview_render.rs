@@ -146,6 +146,15 @@ async fn main() {
         online.push(open_timed(&client, &patients[(i + 1) % patients.len()]).await);
     }
     report_times("online", &online);
+    if std::env::var_os("OVERVIEW_RENDER_VERBOSE").is_some() {
+        println!("online runs (first, all, painted): {online:?}");
+        for entry in std::fs::read_dir(&app.logs).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for line in text.lines().rev().take(60).collect::<Vec<_>>().into_iter().rev() {
+                println!("log: {line}");
+            }
+        }
+    }
 
     // The two-year chart: the overview scrolled with it on screen.
     click(

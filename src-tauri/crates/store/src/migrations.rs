@@ -7,6 +7,7 @@ use rusqlite::Connection;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_cache", include_str!("../migrations/0001_cache.sql")),
     ("0002_offline", include_str!("../migrations/0002_offline.sql")),
+    ("0003_resource_by_id", include_str!("../migrations/0003_resource_by_id.sql")),
 ];
 
 pub fn apply(conn: &Connection) -> Result<(), rusqlite::Error> {

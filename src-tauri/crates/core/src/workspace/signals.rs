@@ -18,6 +18,7 @@ impl Workspace {
     /// back not ready, with no signals; without a cache this is `offline_unavailable`.
     pub async fn worklist_signals(&self) -> Result<Vec<PatientSignals>, AppError> {
         let s = self.current().await?;
+        let started = std::time::Instant::now();
         let cache = self.cache_of(&s).await?;
         let patients: Vec<String> = s.worklist.read().await.keys().cloned().collect();
         let today = self.today();
@@ -64,6 +65,11 @@ impl Workspace {
             }
             out.push(signals);
         }
+        tracing::info!(
+            patients = out.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "worklist signals read"
+        );
         Ok(out)
     }
 }
