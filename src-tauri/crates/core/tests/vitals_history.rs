@@ -48,6 +48,9 @@ async fn the_history_comes_from_the_platform_and_offline_from_the_cache_alike() 
     let offline = ws.vitals_history(VitalsPeriod::TwoYears).await.unwrap();
     assert_eq!(offline.series, online.series);
     assert_eq!(offline.news2, online.news2);
+    // A shorter period reads only its range from the cache, with the same result.
+    let offline_week = ws.vitals_history(VitalsPeriod::Week).await.unwrap();
+    assert_eq!((offline_week.series, offline_week.news2), (week.series, week.news2));
     assert!(offline.provenance.fetched_at <= online.provenance.fetched_at);
     assert!(!ws.is_online());
 }

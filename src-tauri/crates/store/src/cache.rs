@@ -120,6 +120,30 @@ impl Store {
         Ok(out)
     }
 
+    /// The Observations of each code in `codes` measured between `from_ms` and
+    /// `until_ms`: one index range per code, so a month of a two-year history reads a
+    /// month, not two years.
+    pub fn observations_between(
+        &self,
+        patient_key: &str,
+        codes: &[&str],
+        from_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<Value>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json FROM source_resource
+             WHERE patient_key = ?1 AND resource_type = 'Observation' AND code = ?2
+               AND effective_ms >= ?3 AND effective_ms <= ?4",
+        )?;
+        let mut out = Vec::new();
+        for code in codes {
+            for json in stmt.query_map(params![patient_key, code, from_ms, until_ms], |r| r.get::<_, String>(0))? {
+                out.push(serde_json::from_str(&json?).unwrap_or(Value::Null));
+            }
+        }
+        Ok(out)
+    }
+
     /// Keeps a national source's answer for a patient (JSON, the caller's shape).
     pub fn put_answer(&self, patient_key: &str, source: &str, json: &str, fetched_at: &str) -> Result<(), StoreError> {
         self.conn.execute(

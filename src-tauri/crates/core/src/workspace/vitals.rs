@@ -7,6 +7,7 @@ use arbeidsflate_model::view::Provenance;
 use arbeidsflate_model::vitals::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::{AppError, ErrorCode};
 use sources::municipal::SOURCE_NAME;
+use sources::normalize::VITAL_CODES;
 use sources::vitals_history::{period_start, vitals_history};
 
 impl Workspace {
@@ -48,12 +49,17 @@ impl Workspace {
         period: VitalsPeriod,
     ) -> Result<VitalsHistory, AppError> {
         let cache = self.cache_of(s).await?;
-        let (observations, fetched) =
-            cache.with(|st| Ok((st.patient_resources(patient, "Observation")?, st.fetched(MUNICIPAL, patient)?)))?;
+        let now = self.clock.now();
+        let from_ms = period_start(period, now).timestamp_millis();
+        // A few minutes' allowance for clocks, as the history itself allows.
+        let until_ms = now.timestamp_millis() + 5 * 60_000;
+        let (observations, fetched) = cache.with(|st| {
+            Ok((st.observations_between(patient, VITAL_CODES, from_ms, until_ms)?, st.fetched(MUNICIPAL, patient)?))
+        })?;
         let fetched =
             fetched.ok_or_else(|| AppError::new(ErrorCode::NotCached, "the patient is not in the offline cache"))?;
         let provenance = Provenance::fetched(SOURCE_NAME, fetched.fetched_at);
-        Ok(vitals_history(&observations, period, self.clock.now(), provenance))
+        Ok(vitals_history(&observations, period, now, provenance))
     }
 }
 
