@@ -180,6 +180,28 @@ describe('patient overview', () => {
     expectClean(app);
   });
 
+  it('keeps the platform widgets on screen, saying why they are empty, when the platform fails', async () => {
+    app = await browser.openApp({
+      ...signedIn(),
+      ...patients([astrid], { failing: ['municipal'] }),
+    });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+
+    // Problems, vital signs and care plan come only from the platform: each keeps its
+    // heading and says the platform did not answer, rather than showing an empty panel.
+    const unavailable = page.getByTestId('widget-unavailable');
+    expect(await unavailable.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.widget).sort())).toEqual(
+      ['care_plan', 'problems', 'vitals'],
+    );
+    for (const notice of await unavailable.getByTestId('source-notice').all()) {
+      expect(await notice.getAttribute('data-state')).toBe('failed');
+    }
+    expect(await page.getByTestId('problem-list').count()).toBe(0);
+    expectClean(app);
+  });
+
   it('shows markup from a source as text, never as elements', async () => {
     const hostile = patientRecord(astridEntry);
     hostile.warnings = [{ ...hostile.warnings[0]!, text: HOSTILE }];

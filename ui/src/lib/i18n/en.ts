@@ -447,4 +447,5 @@ export const en: Catalogue = {
   'visits.status.proposed': 'Proposed',
   'visits.status.pending': 'Pending',
   'visits.status.other': 'Other status',
+  'widget.not_configured': 'The source is not set up here.',
 };

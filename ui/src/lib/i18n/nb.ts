@@ -491,6 +491,7 @@ export const nb = {
   'visits.status.proposed': 'Foreslått',
   'visits.status.pending': 'Venter',
   'visits.status.other': 'Annen status',
+  'widget.not_configured': 'Kilden er ikke satt opp her.',
 } satisfies Record<RequiredKeys, string> & Record<string, string>;
 
 export type MessageKey = keyof typeof nb;

@@ -447,4 +447,5 @@ export const nn: Catalogue = {
   'visits.status.proposed': 'Føreslått',
   'visits.status.pending': 'Ventar',
   'visits.status.other': 'Anna status',
+  'widget.not_configured': 'Kjelda er ikkje sett opp her.',
 };
