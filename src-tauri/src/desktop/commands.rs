@@ -3,13 +3,13 @@
 
 use super::state::AppState;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_model::history::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::layout::{LayoutItem, WorkspaceLayout};
 use arbeidsflate_model::offline::{
     ConflictChoice, OfflineStatus, OutboxItem, SyncProgress, SyncReport, VitalsEntry, WriteReceipt,
 };
 use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewEvent, PatientTarget, SourceStatus};
 use arbeidsflate_model::view::{AppInfo, Clinician, PatientSignals, Worklist};
-use arbeidsflate_model::vitals::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::{AppError, ErrorCode};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 
 mod common;
 
+use arbeidsflate_model::history::VitalsPeriod;
 use arbeidsflate_model::view::VitalKind;
-use arbeidsflate_model::vitals::VitalsPeriod;
 use arbeidsflate_model::ErrorCode;
 use common::{open, signed_in, worklist, Setup};
 use sandbox::faults::{Fault, Service};

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod error;
+pub mod history;
 pub mod layout;
 pub mod merged;
 pub mod news2;
@@ -72,11 +73,11 @@ mod bindings {
         check::<Medication>(&mut stale);
         check::<VitalKind>(&mut stale);
         check::<VitalSign>(&mut stale);
-        check::<crate::vitals::VitalsPeriod>(&mut stale);
-        check::<crate::vitals::VitalPoint>(&mut stale);
-        check::<crate::vitals::VitalSeries>(&mut stale);
-        check::<crate::vitals::News2Point>(&mut stale);
-        check::<crate::vitals::VitalsHistory>(&mut stale);
+        check::<crate::history::VitalsPeriod>(&mut stale);
+        check::<crate::history::VitalPoint>(&mut stale);
+        check::<crate::history::VitalSeries>(&mut stale);
+        check::<crate::history::News2Point>(&mut stale);
+        check::<crate::history::VitalsHistory>(&mut stale);
         check::<PatientOverview>(&mut stale);
         check::<Condition>(&mut stale);
         check::<PatientWarning>(&mut stale);

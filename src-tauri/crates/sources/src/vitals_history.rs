@@ -4,9 +4,9 @@
 
 use crate::normalize;
 use crate::record::entered_in_error;
+use arbeidsflate_model::history::{News2Point, VitalPoint, VitalSeries, VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::news2::{self, Spo2Scale};
 use arbeidsflate_model::view::{Provenance, VitalKind, VitalSign};
-use arbeidsflate_model::vitals::{News2Point, VitalPoint, VitalSeries, VitalsHistory, VitalsPeriod};
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use serde_json::Value;
 

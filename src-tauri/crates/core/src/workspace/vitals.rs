@@ -3,8 +3,8 @@
 
 use super::{SignedIn, Workspace};
 use crate::offline::MUNICIPAL;
+use arbeidsflate_model::history::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::view::Provenance;
-use arbeidsflate_model::vitals::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::{AppError, ErrorCode};
 use sources::municipal::SOURCE_NAME;
 use sources::normalize::VITAL_CODES;
