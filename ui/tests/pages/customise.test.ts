@@ -5,7 +5,7 @@
  * languages is in layout.test.ts; focus after a move down in widget-grid.test.ts.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LayoutItem } from '../../src/lib/bindings/LayoutItem';
 import type { WidgetId } from '../../src/lib/bindings/WidgetId';
 import type { WorkspaceLayout } from '../../src/lib/bindings/WorkspaceLayout';
@@ -14,23 +14,12 @@ import { defaultLayout } from '../fixtures/app';
 import { patientRecord, vitalsHistory } from '../fixtures/patient';
 import { wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
-import { expectClean, TestBrowser, waitForScreen, type AppPage } from './harness';
+import { expectClean, usePages, waitForScreen, type AppPage } from './harness';
 import { appError } from './ipc';
 import { patients, signedIn } from './scenarios';
 
-let browser: TestBrowser;
+const pages = usePages();
 let app: AppPage | null = null;
-
-beforeAll(async () => {
-  browser = await TestBrowser.launch();
-});
-afterAll(async () => {
-  await browser.close();
-});
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
 
 const ward = wardWorklist();
 const astrid = patientRecord(ward.entries[0]!);
@@ -66,7 +55,7 @@ function focusedWidget(page: Page): Promise<string | null> {
 describe('customising the overview', () => {
   it('arranges with the keyboard, resizes, removes, adds back and saves exactly that', async () => {
     let saved: WorkspaceLayout | null = null;
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid]),
       save_layout: ({ items }) => (saved = { ...nurseDefault(), items, customised: true }),
@@ -143,7 +132,7 @@ describe('customising the overview', () => {
 
   it('keeps the draft on screen and says why when saving is refused; reset goes back to the default', async () => {
     const mine: LayoutItem[] = [...nurseDefault().items].reverse();
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid]),
       layout: () => ({ ...nurseDefault(), items: mine, customised: true }),
@@ -183,7 +172,7 @@ describe('customising the overview', () => {
 
   it("keeps IT's locked widget, reorders by drag and drop, and is accessible in the dark", async () => {
     const locked: WorkspaceLayout = { ...nurseDefault(), locked_on: ['critical_info'] };
-    app = await browser.openApp(
+    app = await pages.open(
       {
         ...signedIn(),
         ...patients([astrid]),
@@ -222,7 +211,7 @@ describe('customising the overview', () => {
 
   it('shows every widget and a retry when the layout cannot be loaded', async () => {
     let layoutUp = false;
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid]),
       layout: () => {
@@ -253,7 +242,7 @@ describe('customising the overview', () => {
 
 describe('vitals chart in the overview', () => {
   it('asks for the period chosen, and draws what comes back', async () => {
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid]),
       vitals_history: ({ period }) => {
@@ -294,7 +283,7 @@ describe('vitals chart in the overview', () => {
   // The backend groups sets to the second now, but the chart must not trust any source
   // to give distinct times: rows are keyed by position.
   it('draws the chart when two NEWS2 points carry the same second', async () => {
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid]),
       vitals_history: ({ period }) => {

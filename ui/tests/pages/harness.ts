@@ -9,7 +9,7 @@
  * on any of them, and on commands the stub was not told to answer.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import { BROWSER_LOCALE, CHROMIUM_ARGS, CHROMIUM_PATH, TIMEZONE, VIEWPORT } from '../chromium';
 import type { Screen } from '../../src/lib/screen';
 import { installIpcBridge, IpcStub, type Handlers } from './ipc';
@@ -102,6 +102,32 @@ export class TestBrowser {
   async close(): Promise<void> {
     await this.browser.close();
   }
+}
+
+/**
+ * The setup every page-test file shares: one browser for the file, and the app a test
+ * opened closed after it. `open` loads the app with the test's IPC answers.
+ */
+export function usePages(): { open: (handlers: Handlers, options?: OpenOptions) => Promise<AppPage> } {
+  let browser: TestBrowser | null = null;
+  let current: AppPage | null = null;
+  beforeAll(async () => {
+    browser = await TestBrowser.launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = null;
+  });
+  return {
+    open: async (handlers, options) => {
+      if (!browser) throw new Error('usePages: the browser is not launched yet');
+      current = await browser.openApp(handlers, options);
+      return current;
+    },
+  };
 }
 
 /** Waits until the app says which screen has finished rendering (body[data-screen]). */

@@ -4,27 +4,16 @@
  * no inline <style> element, which is what page.addStyleTag would add.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { homeCareNurse } from '../fixtures/app';
 import { patientRecord } from '../fixtures/patient';
 import { routeWorklist, wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
-import { expectClean, TestBrowser, waitForScreen, type AppPage } from './harness';
+import { expectClean, usePages, waitForScreen, type AppPage } from './harness';
 import { patients, signedIn } from './scenarios';
 
-let browser: TestBrowser;
+const pages = usePages();
 let app: AppPage | null = null;
-
-beforeAll(async () => {
-  browser = await TestBrowser.launch();
-});
-afterAll(async () => {
-  await browser.close();
-});
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
 
 const ward = wardWorklist();
 const astrid = patientRecord(ward.entries[0]!);
@@ -105,7 +94,7 @@ async function untranslated(page: Page): Promise<string[]> {
 
 describe('200 % text at 1280×800', () => {
   it('ward worklist: no horizontal scrolling, controls reachable', async () => {
-    app = await browser.openApp(signedIn());
+    app = await pages.open(signedIn());
     const { page } = app;
     await waitForScreen(page, 'worklist');
     await doubleText(page);
@@ -125,7 +114,7 @@ describe('200 % text at 1280×800', () => {
 
   // At 200 % the route's table becomes one card per visit (no sideways scrolling).
   it('home-care route: no horizontal scrolling, controls reachable', async () => {
-    app = await browser.openApp(signedIn({ clinician: homeCareNurse, worklist: routeWorklist() }));
+    app = await pages.open(signedIn({ clinician: homeCareNurse, worklist: routeWorklist() }));
     const { page } = app;
     await waitForScreen(page, 'worklist');
     await doubleText(page);
@@ -135,7 +124,7 @@ describe('200 % text at 1280×800', () => {
   });
 
   it('patient overview: no horizontal scrolling, controls reachable', async () => {
-    app = await browser.openApp({ ...signedIn(), ...patients([astrid]) });
+    app = await pages.open({ ...signedIn(), ...patients([astrid]) });
     const { page } = app;
     await waitForScreen(page, 'worklist');
     await page.getByTestId('open-patient').first().click();
@@ -168,7 +157,7 @@ describe('customise mode at 200 % text, in each language', () => {
   ];
 
   it('has no horizontal scrolling, every tool reachable, and no text left untranslated', async () => {
-    app = await browser.openApp({ ...signedIn(), ...patients([astrid]) });
+    app = await pages.open({ ...signedIn(), ...patients([astrid]) });
     const { page } = app;
     await waitForScreen(page, 'worklist');
     await page.getByTestId('open-patient').first().click();
@@ -220,7 +209,7 @@ describe('customise mode at 200 % text, in each language', () => {
 
 describe('dark colour scheme', () => {
   it('worklist and patient overview have no serious accessibility violations', async () => {
-    app = await browser.openApp({ ...signedIn(), ...patients([astrid]) }, { colorScheme: 'dark' });
+    app = await pages.open({ ...signedIn(), ...patients([astrid]) }, { colorScheme: 'dark' });
     const { page } = app;
     await waitForScreen(page, 'worklist');
     await expectAccessible(page, 'ward worklist, dark');

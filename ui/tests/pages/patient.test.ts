@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OverviewEvent } from '../../src/lib/bindings/OverviewEvent';
 import { wardNurse } from '../fixtures/app';
 import { formatNin, syntheticNin } from '../fixtures/nin';
@@ -6,22 +6,11 @@ import { HOSTILE, openScript, patientRecord, SOURCE_ORDER, vitalsHistory } from 
 import { minutesAgo } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
-import { expectClean, TestBrowser, texts, waitForScreen, type AppPage } from './harness';
+import { expectClean, usePages, texts, waitForScreen, type AppPage } from './harness';
 import { patients, signedIn } from './scenarios';
 
-let browser: TestBrowser;
+const pages = usePages();
 let app: AppPage | null = null;
-
-beforeAll(async () => {
-  browser = await TestBrowser.launch();
-});
-afterAll(async () => {
-  await browser.close();
-});
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
 
 const ward = wardWorklist();
 const astridEntry = ward.entries[0]!;
@@ -47,7 +36,7 @@ describe('patient overview', () => {
   it('renders each source as its answer arrives over the channel', async () => {
     let release: (() => void) | null = null;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       vitals_history: ({ period }) => vitalsHistory(astrid, period),
       // The platform answers at once; the national services only when the test says so.
@@ -89,7 +78,7 @@ describe('patient overview', () => {
   });
 
   it('shows every part with its source, and has no serious accessibility violations', async () => {
-    app = await browser.openApp({ ...signedIn(), ...patients([astrid]) });
+    app = await pages.open({ ...signedIn(), ...patients([astrid]) });
     const { page } = app;
     await openAstrid(page);
     await waitForScreen(page, 'patient');
@@ -150,7 +139,7 @@ describe('patient overview', () => {
   });
 
   it('shows a source that is out of reach as failed while the others render', async () => {
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid], { failing: ['kjernejournal'] }),
     });
@@ -181,7 +170,7 @@ describe('patient overview', () => {
   });
 
   it('keeps the platform widgets on screen, saying why they are empty, when the platform fails', async () => {
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid], { failing: ['municipal'] }),
     });
@@ -207,7 +196,7 @@ describe('patient overview', () => {
     hostile.warnings = [{ ...hostile.warnings[0]!, text: HOSTILE }];
     hostile.documents.items[0]!.title = HOSTILE;
     hostile.allergies[0]!.allergy.reaction = HOSTILE;
-    app = await browser.openApp({ ...signedIn(), ...patients([hostile]) });
+    app = await pages.open({ ...signedIn(), ...patients([hostile]) });
     const { page } = app;
     await openAstrid(page);
     await waitForScreen(page, 'patient');
@@ -220,7 +209,7 @@ describe('patient overview', () => {
 
 describe('access basis', () => {
   it('asks for a basis for someone off the worklist and opens with the one given', async () => {
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       ...patients([astrid, visitor], (_record, access) => ({
         access: access
@@ -281,7 +270,7 @@ describe('access basis', () => {
   });
 
   it('goes back to the worklist when the clinician cancels', async () => {
-    app = await browser.openApp({ ...signedIn(), ...patients([visitor]) });
+    app = await pages.open({ ...signedIn(), ...patients([visitor]) });
     const { page, ipc } = app;
     await waitForScreen(page, 'worklist');
     await page.getByTestId('lookup-nin').fill(visitorNin);
@@ -296,7 +285,7 @@ describe('access basis', () => {
 
 describe('screen lock', () => {
   it('locks after 15 minutes idle, hides the patient, and unlocks to the same patient', async () => {
-    app = await browser.openApp(
+    app = await pages.open(
       { ...signedIn(), ...patients([astrid]), lock_session: () => null, sign_in: () => wardNurse },
       { fakeClock: true },
     );

@@ -1,29 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wardNurse } from '../fixtures/app';
 import { wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
-import { expectClean, TestBrowser, texts, waitForScreen, type AppPage } from './harness';
+import { expectClean, usePages, texts, waitForScreen, type AppPage } from './harness';
 import { appError } from './ipc';
 import { signedIn } from './scenarios';
 
-let browser: TestBrowser;
+const pages = usePages();
 let app: AppPage | null = null;
-
-beforeAll(async () => {
-  browser = await TestBrowser.launch();
-});
-afterAll(async () => {
-  await browser.close();
-});
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
 
 describe('sign-in', () => {
   it('starts at sign-in without a session and reaches the ward worklist after HelseID', async () => {
     let release: (() => void) | null = null;
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn({ clinician: null }),
       // The browser round trip takes a while: the page waits, with a cancel button.
       sign_in: () => new Promise((resolve) => (release = () => resolve(wardNurse))),
@@ -60,7 +49,7 @@ describe('sign-in', () => {
   });
 
   it('shows a refused sign-in as an error and stays on the sign-in screen', async () => {
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn({ clinician: null }),
       sign_in: () => {
         throw appError('sign_in_rejected', 'invalid_grant');
@@ -80,7 +69,7 @@ describe('sign-in', () => {
   });
 
   it("runs under the Tauri window's Content-Security-Policy", async () => {
-    app = await browser.openApp(signedIn({ clinician: null }));
+    app = await pages.open(signedIn({ clinician: null }));
     const { page } = app;
     await waitForScreen(page, 'sign-in');
     // An inline script, as injected markup would bring, is refused and reported.
@@ -99,7 +88,7 @@ describe('sign-in', () => {
   });
 
   it('sign-in screen has no serious accessibility violations', async () => {
-    app = await browser.openApp(signedIn({ clinician: null }));
+    app = await pages.open(signedIn({ clinician: null }));
     await waitForScreen(app.page, 'sign-in');
     await app.page.getByTestId('sign-in-button').waitFor();
     await expectAccessible(app.page, 'sign-in screen');

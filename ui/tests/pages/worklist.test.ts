@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { homeCareNurse, offlineStatus, queuedReceipt, queuedWrites } from '../fixtures/app';
 import { patientRecord } from '../fixtures/patient';
 import { residents, routeWorklist, wardWorklist } from '../fixtures/worklists';
 import { expectAccessible, violationsOf } from './axe';
-import { expectClean, TestBrowser, texts, waitForScreen, type AppPage } from './harness';
+import { expectClean, usePages, texts, waitForScreen, type AppPage } from './harness';
 import { appError } from './ipc';
 import { patients, signedIn } from './scenarios';
 
@@ -14,23 +14,12 @@ const VISIT_BUTTON_RULE = 'label-content-name-mismatch';
 
 const SCREENSHOTS = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
 
-let browser: TestBrowser;
+const pages = usePages();
 let app: AppPage | null = null;
-
-beforeAll(async () => {
-  browser = await TestBrowser.launch();
-});
-afterAll(async () => {
-  await browser.close();
-});
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
 
 describe('ward worklist', () => {
   it('lists the residents, prepares for offline use and has no serious accessibility violations', async () => {
-    app = await browser.openApp(signedIn());
+    app = await pages.open(signedIn());
     const { page, ipc } = app;
     await waitForScreen(page, 'worklist');
     expect(await texts(page, 'open-patient')).toEqual(wardWorklist().entries.map((e) => e.name));
@@ -49,7 +38,7 @@ describe('ward worklist', () => {
   });
 
   it('switches language from the header, and the choice holds after a reload', async () => {
-    app = await browser.openApp(signedIn());
+    app = await pages.open(signedIn());
     const { page } = app;
     await waitForScreen(page, 'worklist');
     const nameHeader = page.getByRole('columnheader').nth(1);
@@ -70,7 +59,7 @@ describe('ward worklist', () => {
 describe('home-care route', () => {
   it('lists the visits in order and marks one done', async () => {
     const route = routeWorklist();
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn({ clinician: homeCareNurse, worklist: route }),
       complete_visit: ({ visitId }) => {
         const visit = route.entries.find((e) => e.visit_id === visitId);
@@ -112,7 +101,7 @@ describe('home-care route', () => {
   });
 
   it('visit buttons have their visible label in their accessible name (WCAG 2.5.3)', async () => {
-    app = await browser.openApp(signedIn({ clinician: homeCareNurse, worklist: routeWorklist() }));
+    app = await pages.open(signedIn({ clinician: homeCareNurse, worklist: routeWorklist() }));
     await waitForScreen(app.page, 'worklist');
     expect(await violationsOf(app.page, VISIT_BUTTON_RULE)).toEqual([]);
   });
@@ -121,7 +110,7 @@ describe('home-care route', () => {
 describe('offline status line', () => {
   it('shows queued writes and opens the outbox with them', async () => {
     const writes = queuedWrites(residents.astrid.ref);
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       offline_status: () => offlineStatus({ online: false, unsent: writes.length }),
       sync_worklist: () => {
@@ -173,7 +162,7 @@ describe('worklist signals, filter and recently opened', () => {
       });
 
   it('shows each row’s signals, filters the rows as typed, and lists the patients opened', async () => {
-    app = await browser.openApp({ ...signedIn(), ...patients([patientRecord(astrid)]) });
+    app = await pages.open({ ...signedIn(), ...patients([patientRecord(astrid)]) });
     const { page, ipc } = app;
     await waitForScreen(page, 'worklist');
     expect(await page.getByTestId('recent-patients').count()).toBe(0);
@@ -258,7 +247,7 @@ describe('worklist signals, filter and recently opened', () => {
 
   // Digits match a room as well as the start of a national identity number.
   it('finds a resident by room number', async () => {
-    app = await browser.openApp(signedIn());
+    app = await pages.open(signedIn());
     const { page } = app;
     await waitForScreen(page, 'worklist');
     await page.getByTestId('worklist-filter').fill('104');
@@ -266,7 +255,7 @@ describe('worklist signals, filter and recently opened', () => {
   });
 
   it('shows dashes and no error when the cache cannot give signals', async () => {
-    app = await browser.openApp({
+    app = await pages.open({
       ...signedIn(),
       worklist_signals: () => {
         throw appError('offline_unavailable', 'no cache on this machine');
