@@ -260,17 +260,20 @@ pub fn not_in_future(vitals: Vec<VitalSign>, now: chrono::DateTime<Utc>) -> Vec<
         .collect()
 }
 
+/// The order vital signs are shown in: NEWS2's, with diastolic pressure after systolic.
+pub const VITAL_ORDER: [VitalKind; 7] = [
+    VitalKind::RespiratoryRate,
+    VitalKind::Spo2,
+    VitalKind::SystolicBp,
+    VitalKind::DiastolicBp,
+    VitalKind::Pulse,
+    VitalKind::Consciousness,
+    VitalKind::Temperature,
+];
+
 /// Vitals arrive newest first; keep the first of each kind, in NEWS2 order.
 pub fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
-    let order = [
-        VitalKind::RespiratoryRate,
-        VitalKind::Spo2,
-        VitalKind::SystolicBp,
-        VitalKind::DiastolicBp,
-        VitalKind::Pulse,
-        VitalKind::Consciousness,
-        VitalKind::Temperature,
-    ];
+    let order = VITAL_ORDER;
     let mut out: Vec<VitalSign> = Vec::new();
     for v in vitals {
         if !out.iter().any(|o| o.kind == v.kind) {

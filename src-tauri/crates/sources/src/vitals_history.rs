@@ -3,27 +3,16 @@
 //! answer and from the offline cache.
 
 use crate::normalize;
-use crate::record::entered_in_error;
+use crate::record::{entered_in_error, VITAL_ORDER};
 use arbeidsflate_model::history::{News2Point, VitalPoint, VitalSeries, VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::news2::{self, Spo2Scale};
-use arbeidsflate_model::view::{Provenance, VitalKind, VitalSign};
+use arbeidsflate_model::view::{Provenance, VitalSign};
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use serde_json::Value;
 
 /// A NEWS2 point uses values measured up to this long before its set: a set rarely has
 /// every parameter, and a value from last week says nothing about now.
 pub const NEWS2_LOOKBACK_HOURS: i64 = 12;
-
-/// The order series are given in: NEWS2's, with diastolic pressure after systolic.
-const ORDER: [VitalKind; 7] = [
-    VitalKind::RespiratoryRate,
-    VitalKind::Spo2,
-    VitalKind::SystolicBp,
-    VitalKind::DiastolicBp,
-    VitalKind::Pulse,
-    VitalKind::Consciousness,
-    VitalKind::Temperature,
-];
 
 /// The period's start for `now`.
 pub fn period_start(period: VitalsPeriod, now: DateTime<Utc>) -> DateTime<Utc> {
@@ -53,7 +42,7 @@ pub fn vitals_history(
         .collect();
     measured.sort_by_key(|(at, _)| *at);
 
-    let series = ORDER
+    let series = VITAL_ORDER
         .iter()
         .filter_map(|&kind| {
             let points: Vec<VitalPoint> = measured
@@ -83,7 +72,7 @@ fn news2_trend(measured: &[(DateTime<Utc>, VitalSign)]) -> Vec<News2Point> {
         while measured[window_start].0 < *at - lookback {
             window_start += 1;
         }
-        let mut latest: Vec<VitalSign> = Vec::with_capacity(ORDER.len());
+        let mut latest: Vec<VitalSign> = Vec::with_capacity(VITAL_ORDER.len());
         for (_, v) in measured[window_start..=end].iter().rev() {
             if !latest.iter().any(|l| l.kind == v.kind) {
                 latest.push(v.clone());
@@ -103,6 +92,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use arbeidsflate_model::news2::News2Risk;
+    use arbeidsflate_model::view::VitalKind;
     use serde_json::json;
 
     fn obs(code: &str, value: f64, unit: &str, at: &str) -> Value {
