@@ -84,7 +84,8 @@ fn news2_trend(measured: &[(DateTime<Utc>, VitalSign)]) -> Vec<News2Point> {
     out
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
+/// A time as the history gives it: RFC 3339, UTC, to the second.
+pub fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 

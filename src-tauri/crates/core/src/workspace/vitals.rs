@@ -8,7 +8,7 @@ use arbeidsflate_model::view::Provenance;
 use arbeidsflate_model::{AppError, ErrorCode};
 use sources::municipal::SOURCE_NAME;
 use sources::normalize::VITAL_CODES;
-use sources::vitals_history::{period_start, vitals_history};
+use sources::vitals_history::{period_start, stamp, vitals_history};
 
 impl Workspace {
     /// The vital signs of the patient open in the view over `period`. Only that patient:
@@ -23,7 +23,7 @@ impl Workspace {
             .ok_or_else(|| AppError::new(ErrorCode::PatientNotFound, "no patient from the platform is open"))?;
         let now = self.clock.now();
         if self.is_online() {
-            let from = chrono_stamp(period_start(period, now));
+            let from = stamp(period_start(period, now));
             match s.platform.vitals_since(&patient, &from).await {
                 Ok(observations) => {
                     self.note_reachability(None);
@@ -61,8 +61,4 @@ impl Workspace {
         let provenance = Provenance::fetched(SOURCE_NAME, fetched.fetched_at);
         Ok(vitals_history(&observations, period, now, provenance))
     }
-}
-
-fn chrono_stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
