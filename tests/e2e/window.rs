@@ -3,7 +3,7 @@
 //! (tests/desktop-session.sh sets that up). The app runs with no profile, so it
 //! starts its built-in sandbox; this test stands in for the system browser.
 
-use arbeidsflate_tests::{complete_browser_sign_in, files_containing, AppWindow};
+use arbeidsflate_tests::{complete_browser_sign_in, files_containing, page, AppWindow};
 use fantoccini::{Client, Locator};
 use sandbox::kjernejournal;
 use sandbox::world::{generate, World, WorldOptions};
@@ -18,7 +18,10 @@ const NURSE_WARD: &str = "Location/avd-solsikken";
 
 /// A resident of the nurse's ward with at least one allergy and one active medication,
 /// found in the same synthetic world the app's sandbox generates (same seed, same day).
+/// A resident with allergies, medications and one shared document of each format
+/// (the sandbox gives a PDF, a CDA and a KITH document, in that order).
 fn resident_with_allergies(world: &World) -> (String, Vec<String>, Vec<String>) {
+    let documents = sandbox::pjd::generate(&world.store, WorldOptions::default().seed, "");
     for stay in world.store.all("Encounter") {
         if stay["location"][0]["location"]["reference"] != NURSE_WARD {
             continue;
@@ -35,7 +38,13 @@ fn resident_with_allergies(world: &World) -> (String, Vec<String>, Vec<String>) 
         };
         let allergies = texts("AllergyIntolerance", "patient", "code", &|_| true);
         let meds = texts("MedicationStatement", "subject", "medicationCodeableConcept", &|r| r["status"] == "active");
-        if !allergies.is_empty() && !meds.is_empty() {
+        let nin = world.store.get("Patient", patient.trim_start_matches("Patient/")).unwrap()["identifier"][0]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let docs = &documents.get(&nin).map(|d| d.documents.clone()).unwrap_or_default();
+        let all_formats = docs.len() == 3 && docs[0].bytes.starts_with(b"%PDF");
+        if !allergies.is_empty() && !meds.is_empty() && all_formats {
             return (patient.trim_start_matches("Patient/").to_string(), allergies, meds);
         }
     }
@@ -184,6 +193,38 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         let news2 = wait("[data-testid=news2-total]").await.text().await.unwrap();
         assert!(news2.starts_with("NEWS2 ") && news2[6..].trim().parse::<u8>().is_ok(), "{news2:?}");
         std::fs::write(screenshot_dir().join("patient-overview.png"), client.screenshot().await.unwrap()).unwrap();
+
+        // Shared documents open inside the app: the PDF drawn by pdf.js in this
+        // webview, under the app's CSP; the CDA and KITH documents as sections.
+        let mut formats = Vec::new();
+        for i in 0..client.find_all(Locator::Css("[data-testid=open-document]")).await.unwrap().len() {
+            client.find_all(Locator::Css("[data-testid=open-document]")).await.unwrap()[i].click().await.unwrap();
+            let viewer = page::wait_for(&client, "[data-testid=document-viewer]", Duration::from_secs(20)).await;
+            let format = viewer.attr("data-format").await.unwrap().unwrap_or_default();
+            if format == "pdf" {
+                let css = "[data-testid=pdf-viewer]";
+                page::wait_for_attr(&client, css, "data-drawn", Duration::from_secs(30), |d| d == "1").await;
+                let inked = client
+                    .execute(
+                        "const c = document.querySelector('[data-testid=pdf-page]');
+                         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 200) n++; return n;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert!(inked.as_u64().unwrap() > 200, "the PDF page is blank: {inked}");
+                page::write_screenshot("document-pdf.png", client.screenshot().await.unwrap());
+            } else {
+                let sections = texts_of(&client, "[data-testid=document-section]").await;
+                assert!(sections.iter().any(|s| s.contains("Vurdering") || s.contains("Forløp")), "{sections:?}");
+            }
+            formats.push(format);
+            page::click(&client, "[data-testid=document-close]").await;
+            page::wait_gone(&client, "[data-testid=document-viewer]", Duration::from_secs(10)).await;
+        }
+        formats.sort();
+        assert_eq!(formats, ["cda", "kith", "pdf"]);
 
         // Someone off the worklist: the basis is asked for, emergency access needs a
         // reason and stays marked on the view.

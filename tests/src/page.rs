@@ -83,3 +83,16 @@ pub fn write_screenshot(name: &str, png: Vec<u8>) {
     std::fs::create_dir_all(screenshot_dir()).unwrap();
     std::fs::write(screenshot_dir().join(name), png).unwrap();
 }
+
+/// Waits until nothing matches `css` (a dialog closed).
+pub async fn wait_gone(client: &Client, css: &str, timeout: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if client.find_all(Locator::Css(css)).await.map(|found| found.is_empty()).unwrap_or(false) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shot = failure_screenshot(client).await;
+    panic!("{css} was still there after {timeout:?} (screen: {shot})");
+}

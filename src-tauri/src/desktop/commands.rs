@@ -99,21 +99,10 @@ pub async fn open_patient(
     state.workspace().await?.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await
 }
 
-/// Opens a listed document of the open patient: text for the app, or (PDF) the
-/// system viewer.
+/// Opens a listed document of the open patient for the in-app viewer.
 #[tauri::command]
 pub async fn open_document(state: State<'_, AppState>, id: u32) -> Result<DocumentView, AppError> {
-    let (view, file) = state.workspace().await?.open_document(id).await?;
-    if let Some(path) = file {
-        let url = url::Url::from_file_path(&path)
-            .map_err(|_| AppError::new(ErrorCode::Internal, "the document's file has no URL"))?;
-        state
-            .opener()
-            .open(url.as_str())
-            .await
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not open the viewer: {e}")))?;
-    }
-    Ok(view)
+    state.workspace().await?.open_document(id).await
 }
 
 #[tauri::command]

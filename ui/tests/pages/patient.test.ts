@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { OverviewEvent } from '../../src/lib/bindings/OverviewEvent';
 import { wardNurse } from '../fixtures/app';
@@ -203,6 +204,69 @@ describe('patient overview', () => {
     expect(await page.getByTestId('patient-warning').first().innerText()).toContain(HOSTILE);
     expect(await page.getByTestId('document-item').first().locator('.title').innerText()).toBe(HOSTILE);
     expect(await page.locator('main img').count()).toBe(0);
+    expectClean(app);
+  });
+});
+
+describe('documents', () => {
+  /** The sandbox's lab report (a sandbox test keeps this copy the same bytes). */
+  const labReport = readFileSync(new URL('../fixtures/lab-report.pdf', import.meta.url)).toString('base64');
+
+  it('draws a PDF inside the app under its CSP (pdf.js and its worker from the bundle), accessibly', async () => {
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid]),
+      open_document: () => ({ kind: 'pdf', title: 'Laboratoriesvar', data: labReport }),
+    });
+    const { page, ipc } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    await page.getByTestId('open-document').click();
+    expect((await ipc.waitForCall('open_document')).id).toBe(astrid.documents.items[0]!.id);
+    const viewer = page.getByTestId('document-viewer');
+    await page.waitForSelector('[data-testid="pdf-viewer"][data-drawn="1"]', { timeout: 15_000 });
+    const inked = await viewer.getByTestId('pdf-page').evaluate((canvas: HTMLCanvasElement) => {
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i]! < 200) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(200);
+    await expectAccessible(page, 'PDF viewer');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="document-viewer"]', { state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('open-document');
+    expectClean(app);
+  });
+
+  it('shows a KITH discharge summary as sections, accessibly, in dark mode too', async () => {
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid]),
+      open_document: () => ({
+        kind: 'structured',
+        title: 'Epikrise fra geriatrisk poliklinikk',
+        format: 'kith',
+        sections: [
+          { title: 'Vurdering', html: '<p>Lett kognitiv svikt.</p>' },
+          {
+            title: 'Undersøkelsesresultater',
+            html: '<table><thead><tr><th>Undersøkelse</th><th>Resultat</th></tr></thead><tbody><tr><td>CRP</td><td>9 mg/L</td></tr></tbody></table>',
+          },
+        ],
+      }),
+    });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    await page.getByTestId('open-document').click();
+    expect(await texts(page, 'document-section')).toEqual([
+      expect.stringContaining('Lett kognitiv svikt.'),
+      expect.stringContaining('CRP'),
+    ]);
+    await expectAccessible(page, 'KITH document');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, 'KITH document, dark');
     expectClean(app);
   });
 });

@@ -198,23 +198,6 @@ describe('DocumentList', () => {
     expect(textOf(r.get('documents-hidden'))).toBe('1 dokument(er) er skjult etter pasientens ønske.');
   });
 
-  it('opens a document through the backend and shows its text', async () => {
-    const open = vi.spyOn(api, 'openDocument').mockResolvedValue({
-      kind: 'text',
-      title: 'Epikrise fra Sandvik sykehus',
-      sections: [{ title: 'Vurdering', paragraphs: ['Stabil.', 'Kontroll om tre måneder.'] }],
-    });
-    const r = render(DocumentList, {
-      documents: record().documents,
-      sharing: sourceStatus('documents', { state: 'fresh' }),
-    });
-    await userEvent.click(r.get('open-document'));
-    expect(open).toHaveBeenCalledWith(0);
-    await expect.poll(() => r.query('document-viewer')).not.toBeNull();
-    expect(textOf(r.get('document-viewer'))).toContain('Vurdering Stabil. Kontroll om tre måneder.');
-    open.mockRestore();
-  });
-
   it('shows why a document could not be opened', async () => {
     const open = vi.spyOn(api, 'openDocument').mockRejectedValue({ code: 'document_unavailable', detail: 'HTTP 404' });
     const r = render(DocumentList, {

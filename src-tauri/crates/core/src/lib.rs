@@ -11,7 +11,6 @@ pub mod layout;
 pub mod merge;
 pub mod offline;
 pub mod profile;
-pub mod viewer_files;
 pub mod workspace;
 
 pub use profile::{Profile, ProfileError};

@@ -11,6 +11,7 @@ use arbeidsflate_model::overview::{
     SourceState,
 };
 use arbeidsflate_model::person::Address;
+use arbeidsflate_model::view::WorklistEntry;
 use arbeidsflate_model::ErrorCode;
 use common::{nin_of, open, signed_in, signed_in_with, state_of, worklist, Setup};
 use sandbox::faults::{Fault, Service};
@@ -238,14 +239,16 @@ async fn unconfigured_services_say_so_and_protected_addresses_stay_protected() {
 #[tokio::test]
 async fn hidden_documents_are_counted_and_a_listed_document_opens() {
     let Setup { sb, ws, entries, .. } = signed_in().await;
+    // One with hidden documents and one of each format (the sandbox's third is KITH).
+    let all_formats = |e: &&WorklistEntry| {
+        let docs = sb.pjd_documents(&nin_of(e));
+        docs.documents.len() == 3 && docs.documents[0].bytes.starts_with(b"%PDF")
+    };
     let entry = entries
         .iter()
-        .find(|e| {
-            let docs = sb.pjd_documents(&nin_of(e));
-            docs.hidden > 0 && !docs.documents.is_empty()
-        })
-        .or_else(|| entries.iter().find(|e| !sb.pjd_documents(&nin_of(e)).documents.is_empty()))
-        .expect("a worklist patient with shared documents");
+        .find(|e| all_formats(e) && sb.pjd_documents(&nin_of(e)).hidden > 0)
+        .or_else(|| entries.iter().find(all_formats))
+        .expect("a worklist patient with a PDF, a CDA and a KITH document");
     let expected = sb.pjd_documents(&nin_of(entry));
     let (r, parts) = open(&ws, worklist(entry), None).await;
     r.unwrap();
@@ -263,21 +266,25 @@ async fn hidden_documents_are_counted_and_a_listed_document_opens() {
     assert_eq!(doc.title, first.title);
     assert!(!retrieved.bytes.is_empty());
     assert_eq!(ws.open_document(9999).await.unwrap_err().code, ErrorCode::DocumentUnavailable);
-    // A structured document is shown as text; a PDF goes to the viewer as a private file.
+    // Every format opens in the app: PDFs as their bytes, CDA and KITH as sections.
+    let mut formats = std::collections::BTreeSet::new();
     for d in items.iter().filter(|d| d.can_open) {
         match ws.open_document(d.id).await {
-            Ok((DocumentView::Text { sections, .. }, None)) => {
-                assert!(sections.iter().any(|s| !s.paragraphs.is_empty()), "{sections:?}")
+            Ok(DocumentView::Structured { sections, format, .. }) => {
+                assert!(sections.iter().any(|s| s.html.contains("<p>") || s.html.contains("<td>")), "{sections:?}");
+                formats.insert(format!("{format:?}"));
             }
-            Ok((DocumentView::External { content_type, .. }, Some(path))) => {
-                assert!(content_type.contains("pdf"));
-                assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF"));
+            Ok(DocumentView::Pdf { data, .. }) => {
+                use base64::Engine;
+                let bytes = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+                assert!(bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF\n"));
+                formats.insert("Pdf".into());
             }
             // The sandbox's lying documents (HTML declared as PDF) are refused.
             Err(e) => assert_eq!(e.code, ErrorCode::DocumentUnavailable),
-            Ok(other) => panic!("{other:?}"),
         }
     }
+    assert_eq!(formats.into_iter().collect::<Vec<_>>(), ["Cda", "Kith", "Pdf"]);
 }
 
 #[tokio::test]

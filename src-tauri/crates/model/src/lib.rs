@@ -109,6 +109,7 @@ mod bindings {
             check::<OverviewEvent>(&mut stale);
             check::<DocumentSection>(&mut stale);
             check::<DocumentView>(&mut stale);
+            check::<DocumentFormat>(&mut stale);
         }
         check::<crate::layout::WidgetId>(&mut stale);
         check::<crate::layout::WidgetSize>(&mut stale);

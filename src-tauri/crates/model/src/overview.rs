@@ -218,20 +218,43 @@ pub struct OverviewEvent {
     pub parts: Vec<OverviewPart>,
 }
 
-/// A section of a structured document (CDA), as plain text.
+/// A section of a structured document: its heading and its content as HTML that the
+/// sources crate built and sanitised (structure and emphasis only: no attributes,
+/// links, images, styles or scripts), so the viewer may insert it as markup.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "DocumentSection.ts")]
 pub struct DocumentSection {
     pub title: Option<String>,
-    pub paragraphs: Vec<String>,
+    pub html: String,
 }
 
-/// An opened shared document: structured ones are shown in the app as text; PDFs go
-/// to the system's viewer (the webview shows no embedded content).
+/// What a structured document was before it became sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "DocumentFormat.ts")]
+pub enum DocumentFormat {
+    /// HL7 CDA.
+    Cda,
+    /// A KITH XML message (e.g. the discharge summary, Epikrise).
+    Kith,
+    Text,
+}
+
+/// An opened shared document, shown inside the app: structured ones as sections,
+/// PDFs drawn by the viewer (pdf.js, scripting off) from their bytes. Nothing is
+/// written to disk or handed to another program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export_to = "DocumentView.ts")]
 pub enum DocumentView {
-    Text { title: String, sections: Vec<DocumentSection> },
-    External { title: String, content_type: String },
+    Structured {
+        title: String,
+        format: DocumentFormat,
+        sections: Vec<DocumentSection>,
+    },
+    /// `data` is the PDF, base64 (standard alphabet, padded).
+    Pdf {
+        title: String,
+        data: String,
+    },
 }

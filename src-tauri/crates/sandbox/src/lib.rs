@@ -5,6 +5,7 @@
 
 mod api_guard;
 mod catalog;
+mod document_content;
 pub mod faults;
 pub mod fhir_server;
 pub mod fhir_store;

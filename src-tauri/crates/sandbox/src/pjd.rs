@@ -7,6 +7,7 @@
 //! without one is refused.
 
 use crate::api_guard::{outcome, ApiGuard};
+use crate::document_content;
 use crate::fhir_store::FhirStore;
 use crate::rng::SeededRng;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
@@ -45,24 +46,10 @@ pub struct PjdState {
     pub patients: BTreeMap<String, PatientDocuments>,
 }
 
-fn minimal_pdf(title: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n% Syntetisk dokument: {title}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-        .into_bytes()
-}
-
-fn cda(title: &str, nin: &str) -> Vec<u8> {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><title>{title}</title>\
-         <recordTarget><patientRole><id root=\"2.16.578.1.12.4.1.4.1\" extension=\"{nin}\"/></patientRole></recordTarget>\
-         <component><structuredBody><component><section><text><paragraph>Syntetisk epikrise for opplæring.</paragraph>\
-         </text></section></component></structuredBody></component></ClinicalDocument>\n"
-    )
-    .into_bytes()
-}
-
-/// Shared documents for each patient: a discharge summary (CDA) and a lab report
-/// (PDF) for most, some hidden ones, and for a few patients a document whose declared
-/// content type lies (HTML declared as PDF), for the client's content checks.
+/// Shared documents for each patient: up to a lab report (PDF), a discharge summary
+/// (CDA) and one from a geriatric clinic (KITH XML), some hidden ones, and for a few
+/// patients a document whose declared content type lies (HTML declared as PDF), for
+/// the client's content checks.
 pub fn generate(store: &FhirStore, seed: u64, origin: &str) -> BTreeMap<String, PatientDocuments> {
     let mut rng = SeededRng::new(seed ^ 0x504a_4400);
     let mut out = BTreeMap::new();
@@ -70,12 +57,13 @@ pub fn generate(store: &FhirStore, seed: u64, origin: &str) -> BTreeMap<String, 
         let Some(nin) = p["identifier"][0]["value"].as_str() else { continue };
         let mut docs =
             PatientDocuments { hidden: if i % 6 == 1 { rng.range(1, 3) as u32 } else { 0 }, ..Default::default() };
-        let count = rng.range(0, 3);
+        let count = rng.range(0, 4);
         for n in 0..count {
             let (title, content_type, bytes) = match (n, i % 11 == 7) {
                 (0, true) => ("Laboratoriesvar", "application/pdf", b"<html><script>alert(1)</script></html>".to_vec()),
-                (0, false) => ("Laboratoriesvar", "application/pdf", minimal_pdf("Laboratoriesvar")),
-                _ => ("Epikrise", "application/xml", cda("Epikrise", nin)),
+                (0, false) => ("Laboratoriesvar", "application/pdf", lab_report()),
+                (1, _) => ("Epikrise", "application/xml", document_content::cda("Epikrise", nin)),
+                _ => ("Epikrise, geriatrisk poliklinikk", "text/xml", document_content::kith_epikrise(nin)),
             };
             let unique = format!("2.16.578.1.12.4.5.100.1.{i}.{n}");
             let days_ago = rng.range(2, 400);
@@ -97,6 +85,22 @@ pub fn generate(store: &FhirStore, seed: u64, origin: &str) -> BTreeMap<String, 
         out.insert(nin.to_string(), docs);
     }
     out
+}
+
+/// The synthetic lab report every patient with a PDF gets.
+pub fn lab_report() -> Vec<u8> {
+    document_content::pdf(
+        "Laboratoriesvar (syntetisk)",
+        &[
+            &["Prøvetatt i sykehjemmets laboratorium. Syntetisk dokument for opplæring."],
+            &[],
+            &["Analyse", "Svar", "Referanseområde"],
+            &["CRP", "4 mg/L", "< 5"],
+            &["Hemoglobin", "12,8 g/dL", "11,7–15,3"],
+            &["Kreatinin", "78 µmol/L", "45–90"],
+            &["Natrium", "139 mmol/L", "137–145"],
+        ],
+    )
 }
 
 pub fn router(state: Arc<PjdState>) -> Router {

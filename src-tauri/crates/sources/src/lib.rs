@@ -2,7 +2,6 @@
 //! normalises what it gets into the domain model, with provenance.
 
 pub mod api;
-pub mod cda;
 pub mod documents;
 pub mod fhir;
 pub mod kjernejournal;
@@ -13,6 +12,7 @@ pub mod person;
 pub mod record;
 pub mod sanitize;
 pub mod sfm;
+pub mod structured;
 pub mod vitals_history;
 
 use std::future::Future;

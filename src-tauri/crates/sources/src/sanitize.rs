@@ -31,7 +31,7 @@ pub fn text(input: &str) -> String {
 }
 
 /// Unicode bidirectional embedding, override and isolate controls.
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
@@ -62,6 +62,7 @@ pub fn narrative_html(input: &str) -> String {
                 "th",
                 "td",
                 "caption",
+                "tfoot",
                 "h1",
                 "h2",
                 "h3",

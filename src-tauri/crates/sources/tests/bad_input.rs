@@ -430,11 +430,13 @@ async fn unsafe_attachment_urls_cannot_be_opened_and_lying_documents_are_refused
 
     // A structured document's narrative keeps its text, never its scripts or links.
     let cda = pjd.retrieve(by_id("cda"), &nin, auth).await.unwrap();
-    let (title, sections) = sources::cda::sections(&cda.bytes).unwrap();
-    assert_eq!(title.as_deref(), Some("Notat"));
-    let text = sections.iter().flat_map(|s| &s.paragraphs).cloned().collect::<Vec<_>>().join("|");
-    assert!(text.contains("Stabil") && text.contains("lenke"), "{text}");
-    assert!(!text.contains("alert") && !text.contains("javascript"), "{text}");
+    let doc = sources::structured::render(&cda.bytes).unwrap();
+    assert_eq!(doc.title.as_deref(), Some("Notat"));
+    let html = doc.sections.iter().map(|s| s.html.as_str()).collect::<String>();
+    assert!(html.contains("<p>Stabil</p>") && html.contains("lenke"), "{html}");
+    for active in ["alert", "javascript", "onclick", "href", "<script", "img1"] {
+        assert!(!html.contains(active), "{active} in {html}");
+    }
 }
 
 #[tokio::test]

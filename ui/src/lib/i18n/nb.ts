@@ -3,6 +3,7 @@ import type { AddressProtection } from '../bindings/AddressProtection';
 import type { ClinicianRole } from '../bindings/ClinicianRole';
 import type { Consciousness } from '../bindings/Consciousness';
 import type { Disagreement } from '../bindings/Disagreement';
+import type { DocumentFormat } from '../bindings/DocumentFormat';
 import type { EnvironmentKind } from '../bindings/EnvironmentKind';
 import type { ErrorCode } from '../bindings/ErrorCode';
 import type { WidgetId } from '../bindings/WidgetId';
@@ -22,6 +23,7 @@ import type { WriteKind } from '../bindings/WriteKind';
 type RequiredKeys =
   | `error.${ErrorCode}`
   | `role.${ClinicianRole}`
+  | `documents.format.${DocumentFormat | 'pdf'}`
   | `environment.${EnvironmentKind}`
   | `vital.${VitalKind}`
   | `news2.risk.${News2Risk}`
@@ -233,7 +235,22 @@ export const nb = {
   'documents.empty': 'Ingen delte dokumenter.',
   'documents.open': 'Åpne',
   'documents.unsafe': 'Dokumentet har en usikker adresse og kan ikke åpnes.',
-  'documents.external': 'Dokumentet er åpnet i PDF-visningen på maskinen.',
+  'documents.opening': 'Åpner …',
+  'documents.no_content': 'Dokumentet har ikke noe innhold som kan vises.',
+  'documents.format.cda': 'Strukturert dokument (CDA)',
+  'documents.format.kith': 'KITH-melding',
+  'documents.format.text': 'Tekst',
+  'documents.format.pdf': 'PDF',
+  'pdf.loading': 'Laster PDF …',
+  'pdf.toolbar': 'Visning av PDF',
+  'pdf.zoom_in': 'Forstørr',
+  'pdf.zoom_out': 'Forminsk',
+  'pdf.fit': 'Tilpass bredden',
+  'pdf.drawing': 'Tegner side {drawn} av {count} …',
+  'pdf.pages': '{count} side(r)',
+  'pdf.page': 'Side {n} av {count}',
+  'pdf.text_version': 'Vis teksten i dokumentet',
+  'pdf.no_text': 'Siden har ingen tekst (kanskje et skannet bilde).',
   'documents.close': 'Lukk',
   'person.protected.client_address': 'Klientadresse',
   'person.protected.confidential': 'Fortrolig adresse – vises ikke',

@@ -272,7 +272,6 @@ impl Workspace {
         };
         let previous = self.signed_in.read().await.clone();
         if let Some(prev) = previous.filter(|p| p.clinician.hpr_number != clinician.hpr_number) {
-            crate::viewer_files::wipe();
             self.leave_cache_of(&prev).await;
         }
         self.apply_wipe_flag()?;
@@ -423,7 +422,6 @@ impl Workspace {
 
     /// Signs out and wipes the user's cache, unsent writes included.
     pub async fn sign_out_discarding(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
-        crate::viewer_files::wipe();
         let Some(s) = self.signed_in.write().await.take() else { return Ok(()) };
         self.wipe_cache_of(&s).await;
         let Ok(s) = Arc::try_unwrap(s) else {

@@ -185,19 +185,22 @@ impl Workspace {
         }
     }
 
-    /// Opens a document listed in the open patient's view: structured documents as
-    /// text for the app, PDFs as a private file for the system viewer (returned).
-    pub async fn open_document(&self, id: u32) -> Result<(DocumentView, Option<std::path::PathBuf>), AppError> {
+    /// Opens a document listed in the open patient's view for the app's own viewer:
+    /// a PDF as its bytes, anything structured as sanitised sections.
+    pub async fn open_document(&self, id: u32) -> Result<DocumentView, AppError> {
         let (doc, retrieved) = self.retrieve_document(id).await?;
-        if retrieved.content_type.contains("pdf") {
-            let path = crate::viewer_files::store(&retrieved.bytes, "pdf")
-                .map_err(|e| AppError::new(ErrorCode::Internal, format!("could not hand the document over: {e}")))?;
-            let view = DocumentView::External { title: doc.title, content_type: retrieved.content_type };
-            return Ok((view, Some(path)));
+        if sources::sanitize::sniff(&retrieved.bytes) == sources::sanitize::SniffedType::Pdf {
+            use base64::Engine;
+            let data = base64::engine::general_purpose::STANDARD.encode(&retrieved.bytes);
+            return Ok(DocumentView::Pdf { title: doc.title, data });
         }
-        let (title, sections) = sources::cda::sections(&retrieved.bytes)
+        let rendered = sources::structured::render(&retrieved.bytes)
             .map_err(|e| AppError::new(ErrorCode::DocumentUnavailable, e.to_string()))?;
-        Ok((DocumentView::Text { title: title.unwrap_or(doc.title), sections }, None))
+        Ok(DocumentView::Structured {
+            title: rendered.title.unwrap_or(doc.title),
+            format: rendered.format,
+            sections: rendered.sections,
+        })
     }
 
     /// Retrieves a document listed in the open patient's view (ITI-68), checked to be
