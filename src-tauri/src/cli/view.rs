@@ -113,6 +113,7 @@ fn describe(part: &OverviewPart) -> Option<String> {
         OverviewPart::Documents { items, hidden } => format!("documents: {} ({} hidden)", items.len(), hidden),
         OverviewPart::Warnings { items } => format!("warnings: {}", items.len()),
         OverviewPart::Visits { items } => format!("visits: {}", items.len()),
+        OverviewPart::Notes { items } => format!("nursing notes: {}", items.len()),
         OverviewPart::Person { .. } | OverviewPart::Care { .. } => return None,
     })
 }

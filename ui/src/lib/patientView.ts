@@ -19,6 +19,7 @@ import type { PersonDetails } from './bindings/PersonDetails';
 import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
 import type { SourceKind } from './bindings/SourceKind';
 import type { SourceStatus } from './bindings/SourceStatus';
+import type { NursingNote } from './bindings/NursingNote';
 import type { Visit } from './bindings/Visit';
 import type { VitalSign } from './bindings/VitalSign';
 
@@ -37,6 +38,8 @@ export interface PatientView {
   documents: { items: DocumentSummary[]; hidden: number } | null;
   /** Visits around today; null until the platform answered. */
   visits: Visit[] | null;
+  /** Recent nursing notes, newest first; null until the platform answered. */
+  notes: NursingNote[] | null;
   /** When each source's last status left the backend (Unix ms), for time-to-screen. */
   emittedAt: Partial<Record<SourceKind, number>>;
 }
@@ -56,6 +59,7 @@ export function emptyView(): PatientView {
     care: null,
     documents: null,
     visits: null,
+    notes: null,
     emittedAt: {},
   };
 }
@@ -109,6 +113,9 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
       break;
     case 'visits':
       view.visits = part.items;
+      break;
+    case 'notes':
+      view.notes = part.items;
       break;
   }
 }

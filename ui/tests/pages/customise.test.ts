@@ -95,11 +95,11 @@ describe('customising the overview', () => {
     // Remove the note, then add it back from the list.
     await tool(page, 'notes', 'widget-remove').click();
     await expect.poll(() => widget(page, 'notes').count()).toBe(0);
-    expect(await page.getByTestId('customise-announcement').innerText()).toBe('«Sykepleienotat» er fjernet.');
+    expect(await page.getByTestId('customise-announcement').innerText()).toBe('«Sykepleienotater» er fjernet.');
     const choice = page.getByTestId('widget-add-choice');
     const offered = await choice.locator('option').allInnerTexts();
     expect(offered[0]).toBe('Velg et felt …');
-    expect(offered).toContain('Sykepleienotat');
+    expect(offered).toContain('Sykepleienotater');
     await choice.selectOption('notes');
     await page.getByTestId('widget-add').click();
     await widget(page, 'notes').waitFor();

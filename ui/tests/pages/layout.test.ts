@@ -196,7 +196,7 @@ describe('customise mode at 200 % text, in each language', () => {
     expect(await move.getAttribute('aria-label')).toBe('Move “Vital signs” up');
     const offered = await page.getByTestId('widget-add-choice').locator('option').allInnerTexts();
     expect(offered[0]).toBe('Choose a panel …');
-    expect(offered).toContain('Nursing note');
+    expect(offered).toContain('Nursing notes');
     expect(await untranslated(page)).toEqual([]);
     expect(await horizontalOverflow(page)).toMatchObject({ offenders: [] });
     await expectControlsReachable(page, ['customise-reset', 'widget-add', 'widget-remove']);

@@ -129,6 +129,11 @@ describe('patient overview', () => {
     expect(await page.getByTestId('document-item').count()).toBe(2);
     expect(await page.getByTestId('open-document').count()).toBe(1);
     expect(await page.getByTestId('documents-hidden').getAttribute('data-count')).toBe('1');
+    // Nursing notes, newest first, under the form for a new one.
+    expect(await texts(page, 'note-item')).toEqual([
+      expect.stringContaining('Urolig på kveldsvakt.'),
+      expect.stringContaining('Spiste halv porsjon'),
+    ]);
 
     await expectAccessible(page, 'patient overview');
 
@@ -179,11 +184,11 @@ describe('patient overview', () => {
     await openAstrid(page);
     await waitForScreen(page, 'patient');
 
-    // Problems, vital signs and care plan come only from the platform: each keeps its
-    // heading and says the platform did not answer, rather than showing an empty panel.
+    // Problems, vital signs, care plan and nursing notes come only from the platform: each
+    // keeps its heading and says the platform did not answer, rather than an empty panel.
     const unavailable = page.getByTestId('widget-unavailable');
     expect(await unavailable.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.widget).sort())).toEqual(
-      ['care_plan', 'problems', 'vitals'],
+      ['care_plan', 'notes', 'problems', 'vitals'],
     );
     for (const notice of await unavailable.getByTestId('source-notice').all()) {
       expect(await notice.getAttribute('data-state')).toBe('failed');

@@ -403,6 +403,7 @@ impl Assembled {
                     tasks: o.tasks,
                 });
                 parts.push(OverviewPart::Visits { items: o.visits });
+                parts.push(OverviewPart::Notes { items: o.notes });
                 self.municipal_allergies = o.allergies;
                 self.municipal_medications = o.medications;
                 parts.push(self.allergies_part());

@@ -224,6 +224,49 @@ async fn sign_out_waits_for_unsent_writes_and_then_wipes_the_cache() {
 }
 
 #[tokio::test]
+async fn a_note_written_offline_reads_back_from_the_cache_and_reaches_the_platform_once() {
+    let Setup { sb, ws, entries, .. } = signed_in().await;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    let notes_in = |parts: &[OverviewPart]| {
+        parts
+            .iter()
+            .rev()
+            .find_map(|p| match p {
+                OverviewPart::Notes { items } => Some(items.clone()),
+                _ => None,
+            })
+            .expect("a notes part")
+    };
+    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    let before = notes_in(&parts);
+    assert!(!before.is_empty(), "the sandbox's notes arrive online");
+
+    network(&sb, false);
+    ws.worklist().await.unwrap();
+    let text = "Skrevet uten nett.\nSov godt, spiste frokost.";
+    ws.record_note(&entries[0].patient_ref, text).await.unwrap();
+    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    let cached = notes_in(&parts);
+    assert_eq!(cached.len(), before.len() + 1, "the synced notes and the new one");
+    assert_eq!(cached[0].text, text, "newest first, line break kept");
+    let me = ws.clinician().await.unwrap().name;
+    assert_eq!(cached[0].author.as_deref(), Some(me.as_str()));
+
+    network(&sb, true);
+    assert_eq!(ws.drain_outbox().await.unwrap().sent, 1);
+    let on_platform = sb
+        .fhir_resources()
+        .into_iter()
+        .filter(|r| r["resourceType"] == "DocumentReference" && r["content"][0]["attachment"]["data"].is_string())
+        .filter_map(|r| sources::normalize::nursing_note(&r, "", ""))
+        .filter(|n| n.text == text)
+        .count();
+    assert_eq!(on_platform, 1);
+    let (_, parts) = open(&ws, worklist(&entries[0]), None).await;
+    assert_eq!(notes_in(&parts).len(), before.len() + 1, "online: the same note, once");
+}
+
+#[tokio::test]
 async fn bad_values_are_refused_before_anything_is_queued() {
     let Setup { ws, entries, .. } = signed_in().await;
     let e = ws.record_vitals(&entries[0].patient_ref, &VitalsEntry { spo2: Some(130.0), ..Default::default() }).await;

@@ -49,8 +49,8 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     let first = &list.entries[0];
     let requests_before = sb.fhir_requests();
     let overview = ws.open_patient(&first.patient_ref).await.unwrap();
-    // Nine API calls, one HTTP request each: the latest vitals come from one page.
-    assert_eq!(sb.fhir_requests() - requests_before, 9);
+    // Ten API calls, one HTTP request each: the latest vitals and notes come from one page.
+    assert_eq!(sb.fhir_requests() - requests_before, 10);
     assert!(!overview.conditions.is_empty() && !overview.care_activities.is_empty());
     assert_eq!(overview.banner.name, first.name);
     assert!(overview.banner.national_id_valid && overview.banner.synthetic);
@@ -61,6 +61,20 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     assert!(overview.news2.is_complete(), "missing {:?}", overview.news2.missing);
     assert!(overview.news2.oxygen_assumed_air);
     assert_eq!(overview.news2.total, overview.news2.inputs.iter().map(|i| i.points).sum::<u8>());
+    // The nursing notes the platform holds for the last two weeks, newest first, with their writers.
+    let held = sb
+        .fhir_resources()
+        .into_iter()
+        .filter(|r| {
+            r["resourceType"] == "DocumentReference"
+                && r["type"]["coding"][0]["code"] == "34746-8"
+                && r["subject"]["reference"] == format!("Patient/{}", first.patient_ref).as_str()
+        })
+        .count();
+    assert!(held > 0, "the sandbox writes notes for every resident");
+    assert_eq!(overview.notes.len(), held);
+    assert!(overview.notes.windows(2).all(|w| w[0].date >= w[1].date), "{:?}", overview.notes);
+    assert!(overview.notes.iter().all(|n| n.author.as_deref() == Some("Ingrid Solbakken") && !n.text.is_empty()));
 }
 
 #[tokio::test]

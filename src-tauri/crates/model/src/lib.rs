@@ -84,6 +84,7 @@ mod bindings {
         check::<CareActivity>(&mut stale);
         check::<CareTask>(&mut stale);
         check::<Visit>(&mut stale);
+        check::<NursingNote>(&mut stale);
         check::<crate::news2::News2>(&mut stale);
         check::<crate::news2::News2Input>(&mut stale);
         check::<crate::news2::News2Parameter>(&mut stale);

@@ -200,6 +200,9 @@ pub enum OverviewPart {
     Visits {
         items: Vec<crate::view::Visit>,
     },
+    Notes {
+        items: Vec<crate::view::NursingNote>,
+    },
     Documents {
         items: Vec<DocumentSummary>,
         hidden: u32,

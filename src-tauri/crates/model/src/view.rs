@@ -176,6 +176,19 @@ pub struct Visit {
     pub provenance: Provenance,
 }
 
+/// A nursing note from the platform (or written here and waiting to be sent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "NursingNote.ts")]
+pub struct NursingNote {
+    pub id: String,
+    /// RFC 3339.
+    pub date: Option<String>,
+    pub author: Option<String>,
+    /// Plain text; line breaks kept.
+    pub text: String,
+    pub provenance: Provenance,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "PatientOverview.ts")]
 pub struct PatientOverview {
@@ -193,6 +206,8 @@ pub struct PatientOverview {
     pub tasks: Vec<CareTask>,
     /// Visits from a week back to a week ahead, oldest first.
     pub visits: Vec<Visit>,
+    /// Nursing notes of the last `NOTE_DAYS`, newest first.
+    pub notes: Vec<NursingNote>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -131,6 +131,20 @@ pub const CARE_ACTIVITIES: &[&str] = &[
     "Tilsyn av trykksår på hæl",
 ];
 
+/// Nursing notes as a ward's or a home-care district's nurses write them.
+pub const NURSING_NOTES: &[&str] = &[
+    "Sov godt i natt. Ingen tilsyn nødvendig utover faste runder.",
+    "Spiste halv porsjon til middag. Drikker godt, oppfordret til mer væske utover kvelden.",
+    "Mobilisert med rullator til stua. Ustø ved forflytning, trenger én hjelper.",
+    "Klager over smerter i venstre hofte. Fikk paracetamol 1 g kl. 14 etter plan, god effekt etter en time.",
+    "Datter på besøk. Informert om planen for helgen; ønsker å bli ringt ved endringer.",
+    "Sår på hæl stelt etter prosedyre.\nLite sekresjon, ingen tegn til infeksjon. Nytt stell om to dager.",
+    "Urolig på kveldsvakt. Roet seg etter samtale og musikk.",
+    "Medisiner gitt fra dosett. I godt humør, ingen nye plager.",
+    "Vektkontroll: stabil siden forrige uke.",
+    "Hoster litt, feberfri. Følger med på temperatur og respirasjon i morgen.",
+];
+
 /// (LOINC code, title) for document references.
 pub const DOCUMENTS: &[(&str, &str)] = &[
     ("18842-5", "Epikrise fra sykehus"),

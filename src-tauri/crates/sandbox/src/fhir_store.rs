@@ -98,6 +98,7 @@ fn parameter(rtype: &str, name: &str) -> Option<(Kind, &'static [&'static str])>
         ("Flag", "status") => (Token, &["status"]),
         ("Task", "owner") => (Reference, &["owner.reference"]),
         ("DocumentReference", "date") => (Date, &["date"]),
+        ("DocumentReference", "type") => (Token, &["type.coding"]),
         _ => return None,
     })
 }

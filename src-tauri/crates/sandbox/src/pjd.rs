@@ -57,7 +57,7 @@ pub fn generate(store: &FhirStore, seed: u64, origin: &str) -> BTreeMap<String, 
         let Some(nin) = p["identifier"][0]["value"].as_str() else { continue };
         let mut docs =
             PatientDocuments { hidden: if i % 6 == 1 { rng.range(1, 3) as u32 } else { 0 }, ..Default::default() };
-        let count = rng.range(0, 4);
+        let count = rng.range(0, 3);
         for n in 0..count {
             let (title, content_type, bytes) = match (n, i % 11 == 7) {
                 (0, true) => ("Laboratoriesvar", "application/pdf", b"<html><script>alert(1)</script></html>".to_vec()),

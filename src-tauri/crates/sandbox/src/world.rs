@@ -92,7 +92,10 @@ const DISTRICT: Unit = Unit {
 pub fn generate(options: WorldOptions) -> World {
     let mut rng = SeededRng::new(options.seed);
     let mut store = FhirStore::default();
-    let mut gen = Generator { rng: &mut rng, store: &mut store, options: &options, patient_seq: 0, nin_seq: 0 };
+    // Notes draw from their own sequence, so adding them left the rest of the world as it was.
+    let notes_rng = SeededRng::new(options.seed ^ 0x4e4f_5445);
+    let mut gen =
+        Generator { rng: &mut rng, notes_rng, store: &mut store, options: &options, patient_seq: 0, nin_seq: 0 };
 
     gen.organisations();
     let clinicians = gen.clinicians();
@@ -106,6 +109,7 @@ pub fn generate(options: WorldOptions) -> World {
             gen.ward_stay(&pid, ward, room as u32);
             gen.clinical_record(&pid, true);
             gen.tasks_for_today(&pid, &clinicians[nurse_idx].practitioner_id);
+            gen.nursing_notes(&pid, &[&clinicians[nurse_idx]]);
         }
     }
     let home_nurses = [&clinicians[2], &clinicians[3]];
@@ -115,12 +119,14 @@ pub fn generate(options: WorldOptions) -> World {
         gen.clinical_record(&pid, false);
         let nurse = home_nurses[(i % 2) as usize];
         gen.visits_today(&pid, &nurse.practitioner_id);
+        gen.nursing_notes(&pid, &home_nurses);
     }
     World { clinicians, store, options }
 }
 
 struct Generator<'a> {
     rng: &'a mut SeededRng,
+    notes_rng: SeededRng,
     store: &'a mut FhirStore,
     options: &'a WorldOptions,
     patient_seq: u32,
@@ -440,6 +446,28 @@ impl Generator<'_> {
                     ]
                 }));
             }
+        }
+    }
+
+    /// Nursing notes of the last nine days (one to five), by the patient's nurses, as
+    /// the app writes them: DocumentReference, LOINC 34746-8, the text inline.
+    fn nursing_notes(&mut self, patient_id: &str, nurses: &[&SandboxClinician]) {
+        let n = self.notes_rng.range(1, 5) as usize;
+        for i in 0..n {
+            let text = *self.notes_rng.pick(NURSING_NOTES);
+            let nurse = *self.notes_rng.pick(nurses);
+            let days = self.notes_rng.range(1, 9);
+            let (hour, minute) = (self.notes_rng.range(7, 21) as u32, self.notes_rng.range(0, 59) as u32);
+            let date = self.at(days, hour, minute);
+            self.store.insert(json!({
+                "resourceType": "DocumentReference", "id": format!("notat-{patient_id}-{i}"), "status": "current",
+                "meta": {"versionId": "1", "lastUpdated": date},
+                "type": {"coding": [{"system": SYSTEM_LOINC, "code": "34746-8", "display": "Nurse Note"}]},
+                "subject": {"reference": format!("Patient/{patient_id}")}, "date": date,
+                "author": [{"reference": format!("Practitioner/{}", nurse.practitioner_id),
+                    "display": format!("{} {}", nurse.given_name, nurse.family_name)}],
+                "content": [{"attachment": {"contentType": "text/plain; charset=utf-8", "data": base64_text(text)}}]
+            }));
         }
     }
 

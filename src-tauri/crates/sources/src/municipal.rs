@@ -159,8 +159,8 @@ impl MunicipalPlatform {
     }
 
     /// Banner, active allergies, active medications, the latest of each vital sign, the
-    /// problem list, care plan activities, open tasks, warnings and the visits around
-    /// today: nine searches in one round trip.
+    /// problem list, care plan activities, open tasks, warnings, the visits around
+    /// today and the recent nursing notes: ten searches in one round trip.
     pub async fn overview(&self, patient_id: &str, today: NaiveDate) -> Result<PatientOverview, SourceError> {
         let reference = format!("Patient/{patient_id}");
         let patient_ref = reference.as_str();
@@ -174,7 +174,17 @@ impl MunicipalPlatform {
         let visits_from = format!("ge{}", today - chrono::Duration::days(crate::record::VISIT_DAYS));
         let visits_to = format!("lt{}", today + chrono::Duration::days(crate::record::VISIT_DAYS + 1));
         let visit_q = [("patient", patient_ref), ("date", visits_from.as_str()), ("date", visits_to.as_str())];
-        let (patient, allergies, meds, vitals, conditions, plans, tasks, flags, appointments) = tokio::join!(
+        let notes_from = format!("ge{}", today - chrono::Duration::days(crate::record::NOTE_DAYS));
+        let max_notes = crate::record::MAX_NOTES.to_string();
+        let note_q = [
+            ("patient", patient_ref),
+            ("type", crate::record::NURSE_NOTE_TYPE),
+            ("status", "current"),
+            ("date", notes_from.as_str()),
+            ("_sort", "-date"),
+            ("_count", max_notes.as_str()),
+        ];
+        let (patient, allergies, meds, vitals, conditions, plans, tasks, flags, appointments, notes) = tokio::join!(
             self.fhir.read("Patient", patient_id),
             self.fhir.search("AllergyIntolerance", &allergy_q),
             self.fhir.search("MedicationStatement", &med_q),
@@ -184,6 +194,7 @@ impl MunicipalPlatform {
             self.fhir.search("Task", &task_q),
             self.fhir.search("Flag", &flag_q),
             self.fhir.search("Appointment", &visit_q),
+            self.fhir.search_first_page("DocumentReference", &note_q),
         );
         let record = PatientRecord {
             patient: patient?,
@@ -195,6 +206,7 @@ impl MunicipalPlatform {
             tasks: tasks?.matches,
             flags: flags?.matches,
             appointments: appointments?.matches,
+            notes: notes?.matches,
         };
         build_overview(patient_id, &record, SOURCE_NAME, &now_rfc3339(), today, Utc::now())
     }

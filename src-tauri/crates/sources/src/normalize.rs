@@ -3,9 +3,10 @@
 
 use arbeidsflate_model::nin::{NationalId, SYSTEM_DNR, SYSTEM_FNR, SYSTEM_HNR};
 use arbeidsflate_model::view::{
-    Allergy, CareActivity, CareTask, Condition, Medication, PatientBanner, PatientWarning, Provenance, Visit,
-    VitalKind, VitalSign,
+    Allergy, CareActivity, CareTask, Condition, Medication, NursingNote, PatientBanner, PatientWarning, Provenance,
+    Visit, VitalKind, VitalSign,
 };
+use base64::Engine;
 use chrono::NaiveDate;
 use serde_json::Value;
 
@@ -231,6 +232,30 @@ pub fn visit(r: &Value, source: &str, fetched_at: &str) -> Option<Visit> {
         end: r["end"].as_str().and_then(fhir_date_time),
         description: display(&r["description"]).or_else(|| concept_text(&r["serviceType"][0])),
         status: r["status"].as_str().map(sanitize::text).unwrap_or_else(|| "unknown".into()),
+        provenance: provenance(source, r, fetched_at),
+    })
+}
+
+/// A nursing note (DocumentReference): its text from the inline plain-text
+/// attachment, or its description; a note with no text is left out.
+pub fn nursing_note(r: &Value, source: &str, fetched_at: &str) -> Option<NursingNote> {
+    let attachment = &r["content"][0]["attachment"];
+    let inline = attachment["contentType"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("text/plain"))
+        .then(|| attachment["data"].as_str())
+        .flatten()
+        .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let text = sanitize::multiline_text(inline.as_deref().or(r["description"].as_str())?);
+    if text.is_empty() {
+        return None;
+    }
+    Some(NursingNote {
+        id: r["id"].as_str().map(sanitize::text)?,
+        date: r["date"].as_str().and_then(fhir_date_time),
+        author: display(&r["author"][0]["display"]),
+        text,
         provenance: provenance(source, r, fetched_at),
     })
 }

@@ -22,7 +22,14 @@ pub const RECORD_SEARCHES: &[(&str, &[(&str, &str)])] = &[
     ("Flag", &[]),
     // The patient's visits, so a visit can be marked done offline.
     ("Appointment", &[]),
+    ("DocumentReference", &[("type", NURSE_NOTE_TYPE)]),
 ];
+
+/// The FHIR token for a nursing note (LOINC 34746-8, Nurse note).
+pub const NURSE_NOTE_TYPE: &str = "http://loinc.org|34746-8";
+/// How many days back the overview's nursing notes reach, and at most how many.
+pub const NOTE_DAYS: i64 = 14;
+pub const MAX_NOTES: usize = 20;
 
 /// One patient's resources, as the server has them (the overview picks what is current).
 #[derive(Debug, Default, Clone)]
@@ -37,6 +44,8 @@ pub struct PatientRecord {
     pub tasks: Vec<Value>,
     pub flags: Vec<Value>,
     pub appointments: Vec<Value>,
+    /// Nursing notes (DocumentReference).
+    pub notes: Vec<Value>,
 }
 
 impl PatientRecord {
@@ -55,6 +64,7 @@ impl PatientRecord {
             Some("Task") => &mut self.tasks,
             Some("Flag") => &mut self.flags,
             Some("Appointment") => &mut self.appointments,
+            Some("DocumentReference") => &mut self.notes,
             _ => return,
         };
         list.push(r);
@@ -146,7 +156,28 @@ pub fn build_overview(
             .collect(),
         tasks,
         visits: visits_around(record, source, at, today),
+        notes: recent_notes(record, source, at, today),
     })
+}
+
+/// Current nursing notes of the last `NOTE_DAYS`, newest first, at most `MAX_NOTES`.
+fn recent_notes(
+    record: &PatientRecord,
+    source: &str,
+    at: &str,
+    today: NaiveDate,
+) -> Vec<arbeidsflate_model::view::NursingNote> {
+    let from = (today - chrono::Duration::days(NOTE_DAYS)).to_string();
+    let mut notes: Vec<_> = record
+        .notes
+        .iter()
+        .filter(|r| status_in(r, &["current"]))
+        .filter_map(|r| normalize::nursing_note(r, source, at))
+        .filter(|n| n.date.as_deref().is_some_and(|d| d >= from.as_str()))
+        .collect();
+    notes.sort_by(|a, b| b.date.cmp(&a.date));
+    notes.truncate(MAX_NOTES);
+    notes
 }
 
 /// Visits from `VISIT_DAYS` back to `VISIT_DAYS` ahead of `today`, oldest first.

@@ -30,6 +30,28 @@ pub fn text(input: &str) -> String {
     }
 }
 
+/// Text whose line breaks mean something (a note): each line made safe as [`text`],
+/// runs of blank lines reduced to one, the whole cut at `MAX_TEXT` characters.
+pub fn multiline_text(input: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in input.replace("\r\n", "\n").split(['\n', '\r']) {
+        let clean = text(line);
+        if !(clean.is_empty() && lines.last().is_none_or(|l| l.is_empty())) {
+            lines.push(clean);
+        }
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let joined = lines.join("\n");
+    if joined.chars().count() > MAX_TEXT {
+        let cut: String = joined.chars().take(MAX_TEXT - 1).collect();
+        format!("{cut}…")
+    } else {
+        joined
+    }
+}
+
 /// Unicode bidirectional embedding, override and isolate controls.
 pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
@@ -164,6 +186,12 @@ mod tests {
         );
         let long = "a".repeat(MAX_TEXT + 50);
         assert_eq!(text(&long).chars().count(), MAX_TEXT);
+    }
+
+    #[test]
+    fn multiline_text_keeps_its_lines_and_nothing_else() {
+        assert_eq!(multiline_text("Sov godt.\r\n\n\n\nSpiste\u{202E} lite\u{0007}\n  \n"), "Sov godt.\n\nSpiste lite");
+        assert_eq!(multiline_text(&"a\n".repeat(MAX_TEXT)).chars().count(), MAX_TEXT);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use arbeidsflate_model::view::VitalKind;
 use axum::body::{Body, Bytes};
 use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use chrono::NaiveDate;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -217,6 +218,30 @@ fn platform_answer(asked: &Asked) -> Response {
             {"resource": {"resourceType": "Appointment", "id": "v1", "status": "booked",
                 "start": "2026-11-22T09:00:00+01:00", "description": "<script>alert(1)</script>Morgenstell"}}
         ]))),
+        // Nursing notes: no id, not base64, binary, empty, markup and a bidi override.
+        p if p.ends_with("/DocumentReference") => {
+            let note = |id: Option<&str>, content_type: &str, data: &str| {
+                let mut r = json!({"resourceType": "DocumentReference", "status": "current",
+                    "date": "2026-11-21T08:00:00+01:00", "author": [{"display": "Ingrid Solbakken"}],
+                    "content": [{"attachment": {"contentType": content_type, "data": data}}]});
+                if let Some(id) = id {
+                    r["id"] = json!(id);
+                }
+                json!({"resource": r})
+            };
+            let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+            fhir_json(searchset(json!([
+                note(None, "text/plain", &b64("Uten id")),
+                note(Some("n-not-base64"), "text/plain", "%%% not base64 %%%"),
+                note(Some("n-pdf"), "application/pdf", &b64("%PDF-1.4")),
+                note(Some("n-empty"), "text/plain", &b64("  \n ")),
+                note(
+                    Some("n-ok"),
+                    "text/plain; charset=utf-8",
+                    &b64("<img src=x onerror=alert(1)>Sov godt.\n\u{202E}Spiste lite")
+                ),
+            ])))
+        }
         // The problem list, care plans and tasks: nothing for this patient.
         p if ["/Condition", "/CarePlan", "/Task", "/Flag"].iter().any(|t| p.ends_with(t)) => {
             fhir_json(searchset(json!([])))
@@ -233,6 +258,10 @@ async fn the_platform_skips_what_it_cannot_use_and_keeps_the_rest() {
         MunicipalPlatform::new(FhirClient::new(http(), format!("{}/{path}", server.base), "a", Arc::new(TestAuth)))
     };
     let o = platform("ok").overview("p1", today).await.expect("usable parts are kept");
+
+    // Only the readable note with an id is kept; its markup is text, its override gone.
+    let notes: Vec<(&str, &str)> = o.notes.iter().map(|n| (n.id.as_str(), n.text.as_str())).collect();
+    assert_eq!(notes, [("n-ok", "<img src=x onerror=alert(1)>Sov godt.\nSpiste lite")]);
 
     // The visit without an id is skipped; the other's text stays text.
     assert_eq!(o.visits.len(), 1, "{:?}", o.visits);

@@ -7,6 +7,7 @@ import type { DocumentSummary } from "./DocumentSummary";
 import type { MergedAllergy } from "./MergedAllergy";
 import type { MergedMedication } from "./MergedMedication";
 import type { News2 } from "./News2";
+import type { NursingNote } from "./NursingNote";
 import type { PatientBanner } from "./PatientBanner";
 import type { PatientWarning } from "./PatientWarning";
 import type { PersonDetails } from "./PersonDetails";
@@ -15,4 +16,4 @@ import type { SourceStatus } from "./SourceStatus";
 import type { Visit } from "./Visit";
 import type { VitalSign } from "./VitalSign";
 
-export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };
+export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "notes", items: Array<NursingNote>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };

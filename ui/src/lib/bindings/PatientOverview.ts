@@ -5,6 +5,7 @@ import type { CareTask } from "./CareTask";
 import type { Condition } from "./Condition";
 import type { Medication } from "./Medication";
 import type { News2 } from "./News2";
+import type { NursingNote } from "./NursingNote";
 import type { PatientBanner } from "./PatientBanner";
 import type { PatientWarning } from "./PatientWarning";
 import type { Visit } from "./Visit";
@@ -22,4 +23,8 @@ news2: News2, warnings: Array<PatientWarning>, conditions: Array<Condition>, car
 /**
  * Visits from a week back to a week ahead, oldest first.
  */
-visits: Array<Visit>, };
+visits: Array<Visit>, 
+/**
+ * Nursing notes of the last `NOTE_DAYS`, newest first.
+ */
+notes: Array<NursingNote>, };

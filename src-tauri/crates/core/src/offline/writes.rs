@@ -142,9 +142,16 @@ pub fn vitals_observations(
     out
 }
 
+/// Who wrote a note: the Practitioner reference and the name shown with it (so the
+/// note reads the same from the cache, where the Practitioner is not).
+pub struct Author<'a> {
+    pub reference: &'a str,
+    pub name: &'a str,
+}
+
 /// A short nursing note as a DocumentReference (LOINC 34746-8, nurse note) with the
 /// text inline; the text is checked for length and emptiness.
-pub fn nursing_note(text: &str, id: &str, patient_ref: &str, author_ref: &str, at: &str) -> Result<Value, AppError> {
+pub fn nursing_note(text: &str, id: &str, patient_ref: &str, author: Author, at: &str) -> Result<Value, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(invalid("the note is empty"));
@@ -160,7 +167,7 @@ pub fn nursing_note(text: &str, id: &str, patient_ref: &str, author_ref: &str, a
         "status": "current",
         "type": {"coding": [{"system": LOINC, "code": "34746-8", "display": "Nurse Note"}]},
         "subject": {"reference": format!("Patient/{patient_ref}")},
-        "author": [{"reference": author_ref}],
+        "author": [{"reference": author.reference, "display": author.name}],
         "date": at,
         "content": [{"attachment": {"contentType": "text/plain; charset=utf-8", "data": data}}],
     }))
@@ -309,11 +316,21 @@ mod tests {
         }
     }
 
+    const AUTHOR: Author = Author { reference: "Practitioner/a", name: "Ingrid Solbakken" };
+
+    #[test]
+    fn a_note_says_who_wrote_it() {
+        let note = nursing_note("Sov godt i natt.", "n1", "p", AUTHOR, "2026-11-29T08:00:00+01:00").unwrap();
+        assert_eq!(note["author"][0]["display"], "Ingrid Solbakken");
+        let read = sources::normalize::nursing_note(&note, "Kommunal plattform", "t").unwrap();
+        assert_eq!((read.text.as_str(), read.author.as_deref()), ("Sov godt i natt.", Some("Ingrid Solbakken")));
+    }
+
     #[test]
     fn a_note_must_say_something_and_not_too_much() {
-        assert_eq!(nursing_note("   ", "n1", "p", "Practitioner/a", "t").unwrap_err().code, ErrorCode::InvalidInput);
-        assert!(nursing_note(&"x".repeat(2001), "n1", "p", "Practitioner/a", "t").is_err());
-        let note = nursing_note("Sov godt i natt.", "n1", "p", "Practitioner/a", "t").unwrap();
+        assert_eq!(nursing_note("   ", "n1", "p", AUTHOR, "t").unwrap_err().code, ErrorCode::InvalidInput);
+        assert!(nursing_note(&"x".repeat(2001), "n1", "p", AUTHOR, "t").is_err());
+        let note = nursing_note("Sov godt i natt.", "n1", "p", AUTHOR, "t").unwrap();
         let data = note["content"][0]["attachment"]["data"].as_str().unwrap();
         assert_eq!(base64::engine::general_purpose::STANDARD.decode(data).unwrap(), "Sov godt i natt.".as_bytes());
     }

@@ -95,8 +95,9 @@ impl Workspace {
 
     pub async fn record_note(&self, patient_ref: &str, text: &str) -> Result<WriteReceipt, AppError> {
         let s = self.current().await?;
-        let note =
-            writes::nursing_note(text, &sources::random_uuid(), patient_ref, &Self::practitioner_ref(&s), &self.now())?;
+        let reference = Self::practitioner_ref(&s);
+        let author = writes::Author { reference: &reference, name: &s.clinician.name };
+        let note = writes::nursing_note(text, &sources::random_uuid(), patient_ref, author, &self.now())?;
         let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(std::slice::from_ref(&note)) };
         self.queue_write(&s, patient_ref, WriteKind::Note, "Sykepleienotat", request, &[note]).await
     }
