@@ -114,6 +114,7 @@ fn describe(part: &OverviewPart) -> Option<String> {
         OverviewPart::Warnings { items } => format!("warnings: {}", items.len()),
         OverviewPart::Visits { items } => format!("visits: {}", items.len()),
         OverviewPart::Notes { items } => format!("nursing notes: {}", items.len()),
+        OverviewPart::HomeMeasurements { series } => format!("home measurements: {} kinds", series.len()),
         OverviewPart::Person { .. } | OverviewPart::Care { .. } => return None,
     })
 }

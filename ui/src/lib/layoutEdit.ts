@@ -20,6 +20,7 @@ export const ALL_WIDGETS = [
   'visits',
   'documents',
   'notes',
+  'home_measurements',
 ] as const satisfies readonly WidgetId[];
 
 // A widget added on the Rust side without a place here fails to compile.

@@ -19,6 +19,7 @@ import type { PersonDetails } from './bindings/PersonDetails';
 import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
 import type { SourceKind } from './bindings/SourceKind';
 import type { SourceStatus } from './bindings/SourceStatus';
+import type { HomeSeries } from './bindings/HomeSeries';
 import type { NursingNote } from './bindings/NursingNote';
 import type { Visit } from './bindings/Visit';
 import type { VitalSign } from './bindings/VitalSign';
@@ -40,6 +41,8 @@ export interface PatientView {
   visits: Visit[] | null;
   /** Recent nursing notes, newest first; null until the platform answered. */
   notes: NursingNote[] | null;
+  /** Home measurements by kind; null until the platform answered. */
+  home: HomeSeries[] | null;
   /** When each source's last status left the backend (Unix ms), for time-to-screen. */
   emittedAt: Partial<Record<SourceKind, number>>;
 }
@@ -60,6 +63,7 @@ export function emptyView(): PatientView {
     documents: null,
     visits: null,
     notes: null,
+    home: null,
     emittedAt: {},
   };
 }
@@ -116,6 +120,9 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
       break;
     case 'notes':
       view.notes = part.items;
+      break;
+    case 'home_measurements':
+      view.home = part.series;
       break;
   }
 }

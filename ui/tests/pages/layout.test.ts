@@ -123,6 +123,23 @@ describe('200 % text at 1280×800', () => {
     expectClean(app);
   });
 
+  it('home-care patient with home measurements: no horizontal scrolling, accessible in both themes', async () => {
+    const route = routeWorklist();
+    const visited = patientRecord(route.entries[0]!);
+    app = await pages.open({ ...signedIn({ clinician: homeCareNurse, worklist: route }), ...patients([visited]) });
+    const { page } = app;
+    await waitForScreen(page, 'worklist');
+    await page.getByTestId('open-patient').first().click();
+    await waitForScreen(page, 'patient');
+    expect(await page.getByTestId('home-series').count()).toBe(visited.home.length);
+    await expectAccessible(page, 'home-care overview');
+    await doubleText(page);
+    expect(await horizontalOverflow(page)).toMatchObject({ offenders: [] });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, 'home-care overview, 200 %, dark');
+    expectClean(app);
+  });
+
   it('patient overview: no horizontal scrolling, controls reachable', async () => {
     app = await pages.open({ ...signedIn(), ...patients([astrid]) });
     const { page } = app;

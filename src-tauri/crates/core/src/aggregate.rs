@@ -404,6 +404,7 @@ impl Assembled {
                 });
                 parts.push(OverviewPart::Visits { items: o.visits });
                 parts.push(OverviewPart::Notes { items: o.notes });
+                parts.push(OverviewPart::HomeMeasurements { series: o.home_measurements });
                 self.municipal_allergies = o.allergies;
                 self.municipal_medications = o.medications;
                 parts.push(self.allergies_part());

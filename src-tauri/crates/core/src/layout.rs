@@ -38,6 +38,7 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
             (CarePlan, Medium),
             (Medications, Medium),
             (Vitals, Medium),
+            (HomeMeasurements, Medium),
             (RecordVitals, Medium),
             (Notes, Medium),
             (Documents, Medium),

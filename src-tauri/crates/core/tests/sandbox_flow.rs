@@ -49,8 +49,8 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
     let first = &list.entries[0];
     let requests_before = sb.fhir_requests();
     let overview = ws.open_patient(&first.patient_ref).await.unwrap();
-    // Ten API calls, one HTTP request each: the latest vitals and notes come from one page.
-    assert_eq!(sb.fhir_requests() - requests_before, 10);
+    // Eleven API calls, one HTTP request each: the latest vitals and notes come from one page.
+    assert_eq!(sb.fhir_requests() - requests_before, 11);
     assert!(!overview.conditions.is_empty() && !overview.care_activities.is_empty());
     assert_eq!(overview.banner.name, first.name);
     assert!(overview.banner.national_id_valid && overview.banner.synthetic);
@@ -103,6 +103,29 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
     let past = overview.visits.iter().filter(|v| v.status == "fulfilled").count();
     assert!(past >= 3, "three days of carried-out visits: {:?}", overview.visits);
     assert!(overview.visits.windows(2).all(|w| w[0].start <= w[1].start));
+
+    // Someone on the route measures at home: the readings by kind, newest first, with
+    // the device; none of them is taken for a staff measurement in NEWS2.
+    let resources = sb.fhir_resources();
+    let home_of = |patient_ref: &str| {
+        resources
+            .iter()
+            .filter(|r| r["resourceType"] == "Observation" && r["device"].is_object())
+            .filter(|r| r["subject"]["reference"] == format!("Patient/{patient_ref}").as_str())
+            .count()
+    };
+    let monitored = list.entries.iter().find(|e| home_of(&e.patient_ref) > 0).expect("home monitoring on the route");
+    let overview = ws.open_patient(&monitored.patient_ref).await.unwrap();
+    let readings: usize = overview.home_measurements.iter().map(|s| s.readings.len()).sum();
+    assert_eq!(readings, home_of(&monitored.patient_ref), "two weeks, every reading");
+    let labels: Vec<&str> = overview.home_measurements.iter().map(|s| s.label.as_str()).collect();
+    assert!(labels.contains(&"Blodtrykk") && labels.contains(&"Vekt"), "{labels:?}");
+    let bp = overview.home_measurements.iter().find(|s| s.code == "85354-9").unwrap();
+    assert!(bp.readings[0].display.contains('/') && bp.unit == "mmHg", "{bp:?}");
+    assert_eq!(bp.device.as_deref(), Some("Blodtrykksmåler (syntetisk)"));
+    assert!(bp.readings.windows(2).all(|w| w[0].effective > w[1].effective));
+    let home_times: Vec<&str> = bp.readings.iter().map(|r| r.effective.as_str()).collect();
+    assert!(overview.latest_vitals.iter().all(|v| !home_times.contains(&v.effective.as_str())), "NEWS2 is staff's");
 }
 
 #[tokio::test]

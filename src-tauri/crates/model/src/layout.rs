@@ -28,10 +28,12 @@ pub enum WidgetId {
     Documents,
     /// Nursing notes, read and written.
     Notes,
+    /// Measurements from welfare technology in the patient's home.
+    HomeMeasurements,
 }
 
 impl WidgetId {
-    pub const ALL: [WidgetId; 9] = [
+    pub const ALL: [WidgetId; 10] = [
         WidgetId::CriticalInfo,
         WidgetId::Medications,
         WidgetId::Problems,
@@ -41,6 +43,7 @@ impl WidgetId {
         WidgetId::Visits,
         WidgetId::Documents,
         WidgetId::Notes,
+        WidgetId::HomeMeasurements,
     ];
 
     /// The name used in profiles and saved layouts.
@@ -55,6 +58,7 @@ impl WidgetId {
             WidgetId::Visits => "visits",
             WidgetId::Documents => "documents",
             WidgetId::Notes => "notes",
+            WidgetId::HomeMeasurements => "home_measurements",
         }
     }
 

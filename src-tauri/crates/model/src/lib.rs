@@ -85,6 +85,8 @@ mod bindings {
         check::<CareTask>(&mut stale);
         check::<Visit>(&mut stale);
         check::<NursingNote>(&mut stale);
+        check::<HomeReading>(&mut stale);
+        check::<HomeSeries>(&mut stale);
         check::<crate::news2::News2>(&mut stale);
         check::<crate::news2::News2Input>(&mut stale);
         check::<crate::news2::News2Parameter>(&mut stale);

@@ -203,6 +203,9 @@ pub enum OverviewPart {
     Notes {
         items: Vec<crate::view::NursingNote>,
     },
+    HomeMeasurements {
+        series: Vec<crate::view::HomeSeries>,
+    },
     Documents {
         items: Vec<DocumentSummary>,
         hidden: u32,

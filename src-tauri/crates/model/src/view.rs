@@ -176,6 +176,36 @@ pub struct Visit {
     pub provenance: Provenance,
 }
 
+/// A reading from welfare technology in the patient's home.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "HomeReading.ts")]
+pub struct HomeReading {
+    /// The value compared over time (systolic for blood pressure).
+    pub value: f64,
+    /// As shown: "132/84" for blood pressure.
+    pub display: String,
+    /// RFC 3339.
+    pub effective: String,
+}
+
+/// One kind of home measurement (blood pressure, weight, blood glucose …) from one
+/// device: the patient measures, the device sends (HL7 Personal Health Device style:
+/// an Observation that names its device).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export_to = "HomeSeries.ts")]
+pub struct HomeSeries {
+    /// LOINC code.
+    pub code: String,
+    /// What is measured, as the source names it.
+    pub label: String,
+    pub unit: String,
+    pub device: Option<String>,
+    /// Newest first.
+    pub readings: Vec<HomeReading>,
+    /// Of the newest reading.
+    pub provenance: Provenance,
+}
+
 /// A nursing note from the platform (or written here and waiting to be sent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "NursingNote.ts")]
@@ -208,6 +238,8 @@ pub struct PatientOverview {
     pub visits: Vec<Visit>,
     /// Nursing notes of the last `NOTE_DAYS`, newest first.
     pub notes: Vec<NursingNote>,
+    /// Home measurements of the last `HOME_DAYS`, by kind.
+    pub home_measurements: Vec<HomeSeries>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -93,6 +93,7 @@ fn parameter(rtype: &str, name: &str) -> Option<(Kind, &'static [&'static str])>
         ("Observation", "category") => (Token, &["category.coding"]),
         ("Observation", "code") => (Token, &["code.coding"]),
         ("Observation", "date") => (Date, &["effectiveDateTime"]),
+        ("Observation", "device") => (Reference, &["device.reference"]),
         ("Task", "patient" | "subject") => (Reference, &["for.reference"]),
         ("Flag", "patient" | "subject") => (Reference, &["subject.reference"]),
         ("Flag", "status") => (Token, &["status"]),
@@ -250,7 +251,7 @@ impl FhirStore {
     fn matching(&self, rtype: &str, query: &[(String, String)], q: &Query) -> Result<Vec<&Value>, SearchError> {
         let mut matches: Vec<&Value> = Vec::new();
         for r in self.candidates(rtype, query) {
-            let mut ok = true;
+            let mut ok = q.presence.iter().all(|(paths, missing)| values_at(r, paths).is_empty() == *missing);
             for (kind, paths, name, value) in &q.filters {
                 if !matches_filter(r, *kind, paths, value).map_err(|_| SearchError::BadValue(name.to_string()))? {
                     ok = false;
@@ -353,6 +354,8 @@ struct Query<'q> {
     revincludes: Vec<(&'static [&'static str], String)>,
     elements: Option<Vec<String>>,
     filters: Vec<(Kind, &'static [&'static str], &'q str, &'q str)>,
+    /// `name:missing=true|false`: (paths, whether the element must be absent).
+    presence: Vec<(&'static [&'static str], bool)>,
 }
 
 impl<'q> Query<'q> {
@@ -368,6 +371,7 @@ impl<'q> Query<'q> {
             revincludes: Vec::new(),
             elements: None,
             filters: Vec::new(),
+            presence: Vec::new(),
         };
         for (name, value) in query {
             let bad = || SearchError::BadValue(name.clone());
@@ -408,6 +412,17 @@ impl<'q> Query<'q> {
                     q.elements = Some(names);
                 }
                 "_total" | "_format" => {}
+                _ if name.ends_with(":missing") => {
+                    let base = name.trim_end_matches(":missing");
+                    let (_, paths) =
+                        parameter(rtype, base).ok_or_else(|| SearchError::UnknownParameter(name.clone()))?;
+                    let missing = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad()),
+                    };
+                    q.presence.push((paths, missing));
+                }
                 _ => {
                     let (kind, paths) =
                         parameter(rtype, name).ok_or_else(|| SearchError::UnknownParameter(name.clone()))?;
@@ -587,6 +602,21 @@ mod tests {
             .unwrap();
         assert_eq!(last["entry"].as_array().unwrap().len(), 1);
         assert!(!last["link"].as_array().unwrap().iter().any(|l| l["relation"] == "next"));
+    }
+
+    #[test]
+    fn missing_asks_whether_an_element_is_there() {
+        let mut s = store();
+        s.insert(json!({
+            "resourceType": "Observation", "id": "home", "subject": {"reference": "Patient/p1"},
+            "device": {"reference": "Device/bt-1", "display": "Blodtrykksmåler"},
+            "effectiveDateTime": "2026-11-20T08:00:00+01:00"
+        }));
+        let total = |query: &[(&str, &str)]| s.search("Observation", &q(query), "http://x").unwrap()["total"].clone();
+        assert_eq!(total(&[("patient", "p1"), ("device:missing", "true")]), 7);
+        assert_eq!(total(&[("patient", "p1"), ("device:missing", "false")]), 1);
+        assert!(s.search("Observation", &q(&[("device:missing", "maybe")]), "http://x").is_err());
+        assert!(s.search("Observation", &q(&[("nonsense:missing", "true")]), "http://x").is_err());
     }
 
     #[test]

@@ -92,10 +92,11 @@ const DISTRICT: Unit = Unit {
 pub fn generate(options: WorldOptions) -> World {
     let mut rng = SeededRng::new(options.seed);
     let mut store = FhirStore::default();
-    // Notes draw from their own sequence, so adding them left the rest of the world as it was.
-    let notes_rng = SeededRng::new(options.seed ^ 0x4e4f_5445);
+    // Notes and home measurements draw from their own sequence, so adding them left
+    // the rest of the world as it was.
+    let later_rng = SeededRng::new(options.seed ^ 0x4e4f_5445);
     let mut gen =
-        Generator { rng: &mut rng, notes_rng, store: &mut store, options: &options, patient_seq: 0, nin_seq: 0 };
+        Generator { rng: &mut rng, later_rng, store: &mut store, options: &options, patient_seq: 0, nin_seq: 0 };
 
     gen.organisations();
     let clinicians = gen.clinicians();
@@ -120,13 +121,16 @@ pub fn generate(options: WorldOptions) -> World {
         let nurse = home_nurses[(i % 2) as usize];
         gen.visits_today(&pid, &nurse.practitioner_id);
         gen.nursing_notes(&pid, &home_nurses);
+        if gen.later_rng.chance(0.5) {
+            gen.home_monitoring(&pid);
+        }
     }
     World { clinicians, store, options }
 }
 
 struct Generator<'a> {
     rng: &'a mut SeededRng,
-    notes_rng: SeededRng,
+    later_rng: SeededRng,
     store: &'a mut FhirStore,
     options: &'a WorldOptions,
     patient_seq: u32,
@@ -452,12 +456,12 @@ impl Generator<'_> {
     /// Nursing notes of the last nine days (one to five), by the patient's nurses, as
     /// the app writes them: DocumentReference, LOINC 34746-8, the text inline.
     fn nursing_notes(&mut self, patient_id: &str, nurses: &[&SandboxClinician]) {
-        let n = self.notes_rng.range(1, 5) as usize;
+        let n = self.later_rng.range(1, 5) as usize;
         for i in 0..n {
-            let text = *self.notes_rng.pick(NURSING_NOTES);
-            let nurse = *self.notes_rng.pick(nurses);
-            let days = self.notes_rng.range(1, 9);
-            let (hour, minute) = (self.notes_rng.range(7, 21) as u32, self.notes_rng.range(0, 59) as u32);
+            let text = *self.later_rng.pick(NURSING_NOTES);
+            let nurse = *self.later_rng.pick(nurses);
+            let days = self.later_rng.range(1, 9);
+            let (hour, minute) = (self.later_rng.range(7, 21) as u32, self.later_rng.range(0, 59) as u32);
             let date = self.at(days, hour, minute);
             self.store.insert(json!({
                 "resourceType": "DocumentReference", "id": format!("notat-{patient_id}-{i}"), "status": "current",
@@ -468,6 +472,50 @@ impl Generator<'_> {
                     "display": format!("{} {}", nurse.given_name, nurse.family_name)}],
                 "content": [{"attachment": {"contentType": "text/plain; charset=utf-8", "data": base64_text(text)}}]
             }));
+        }
+    }
+
+    /// Two weeks of welfare technology at home: blood pressure and pulse each morning,
+    /// weight twice a week, and blood glucose every morning for some. Each reading
+    /// names the patient as performer and the device that sent it.
+    fn home_monitoring(&mut self, patient_id: &str) {
+        let subject = json!({"reference": format!("Patient/{patient_id}")});
+        let category = json!([{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}]);
+        let glucose = self.later_rng.chance(0.4);
+        let (base_sys, base_weight) = (self.later_rng.normal(138.0, 10.0), self.later_rng.normal(72.0, 9.0));
+        for day in 1..=14 {
+            let minute = self.later_rng.range(0, 45) as u32;
+            let at = self.at(day, 7, minute);
+            let reading = |id: String, code: &str, text: &str, device: &str, value: Value| {
+                let mut o = json!({
+                    "resourceType": "Observation", "id": id, "status": "final",
+                    "meta": {"versionId": "1", "lastUpdated": at}, "category": category,
+                    "code": {"coding": [{"system": SYSTEM_LOINC, "code": code}], "text": text},
+                    "subject": subject, "effectiveDateTime": at, "performer": [subject],
+                    "device": {"reference": format!("Device/{device}-{patient_id}"), "display": device_name(device)}
+                });
+                o.as_object_mut().unwrap().extend(value.as_object().unwrap().clone());
+                o
+            };
+            let quantity = |v: f64, unit: &str, ucum: &str| json!({"value": (v * 10.0).round() / 10.0, "unit": unit, "system": "http://unitsofmeasure.org", "code": ucum});
+            let sys = (base_sys + self.later_rng.normal(0.0, 8.0)).round();
+            let dia = (sys * 0.6 + self.later_rng.normal(0.0, 4.0)).round();
+            let component = |code: &str, v: f64| json!({"code": {"coding": [{"system": SYSTEM_LOINC, "code": code}]}, "valueQuantity": quantity(v, "mmHg", "mm[Hg]")});
+            let bp = json!({"component": [component("8480-6", sys), component("8462-4", dia)]});
+            self.store.insert(reading(format!("hjem-bt-{patient_id}-{day}"), "85354-9", "Blodtrykk", "bt", bp));
+            let pulse =
+                json!({"valueQuantity": quantity(self.later_rng.normal(72.0, 6.0).round(), "slag/min", "/min")});
+            self.store.insert(reading(format!("hjem-puls-{patient_id}-{day}"), "8867-4", "Puls", "bt", pulse));
+            if day % 3 == 0 {
+                let kg = json!({"valueQuantity": quantity(base_weight + self.later_rng.normal(0.0, 0.4), "kg", "kg")});
+                self.store.insert(reading(format!("hjem-vekt-{patient_id}-{day}"), "29463-7", "Vekt", "vekt", kg));
+            }
+            if glucose {
+                let mmol =
+                    json!({"valueQuantity": quantity(self.later_rng.normal(7.2, 1.4).max(3.5), "mmol/L", "mmol/L")});
+                let id = format!("hjem-bs-{patient_id}-{day}");
+                self.store.insert(reading(id, "15074-8", "Blodsukker", "bs", mmol));
+            }
         }
     }
 
@@ -490,6 +538,14 @@ impl Generator<'_> {
 
 fn shift_minutes(rfc3339: &str, minutes: i64) -> String {
     DateTime::parse_from_rfc3339(rfc3339).map(|t| (t + Duration::minutes(minutes)).to_rfc3339()).unwrap_or_default()
+}
+
+fn device_name(device: &str) -> &'static str {
+    match device {
+        "bt" => "Blodtrykksmåler (syntetisk)",
+        "vekt" => "Personvekt (syntetisk)",
+        _ => "Blodsukkerapparat (syntetisk)",
+    }
 }
 
 fn base64_text(text: &str) -> String {

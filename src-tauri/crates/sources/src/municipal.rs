@@ -160,13 +160,29 @@ impl MunicipalPlatform {
 
     /// Banner, active allergies, active medications, the latest of each vital sign, the
     /// problem list, care plan activities, open tasks, warnings, the visits around
-    /// today and the recent nursing notes: ten searches in one round trip.
+    /// today, the recent nursing notes and home measurements: eleven searches in one
+    /// round trip.
     pub async fn overview(&self, patient_id: &str, today: NaiveDate) -> Result<PatientOverview, SourceError> {
         let reference = format!("Patient/{patient_id}");
         let patient_ref = reference.as_str();
         let allergy_q = [("patient", patient_ref), ("clinical-status", "active")];
         let med_q = [("patient", patient_ref), ("status", "active")];
-        let vital_q = [("patient", patient_ref), ("category", "vital-signs"), ("_sort", "-date"), ("_count", "30")];
+        // Staff measurements only: daily home readings would crowd them off the page.
+        let vital_q = [
+            ("patient", patient_ref),
+            ("category", "vital-signs"),
+            ("device:missing", "true"),
+            ("_sort", "-date"),
+            ("_count", "30"),
+        ];
+        let home_from = format!("ge{}", today - chrono::Duration::days(crate::record::HOME_DAYS));
+        let home_q = [
+            ("patient", patient_ref),
+            ("category", "vital-signs"),
+            ("device:missing", "false"),
+            ("date", home_from.as_str()),
+            ("_count", "200"),
+        ];
         let condition_q = [("patient", patient_ref), ("clinical-status", "active")];
         let plan_q = [("patient", patient_ref), ("status", "active")];
         let task_q = [("patient", patient_ref), ("status", "requested,accepted,in-progress")];
@@ -184,11 +200,12 @@ impl MunicipalPlatform {
             ("_sort", "-date"),
             ("_count", max_notes.as_str()),
         ];
-        let (patient, allergies, meds, vitals, conditions, plans, tasks, flags, appointments, notes) = tokio::join!(
+        let (patient, allergies, meds, vitals, home, conditions, plans, tasks, flags, appointments, notes) = tokio::join!(
             self.fhir.read("Patient", patient_id),
             self.fhir.search("AllergyIntolerance", &allergy_q),
             self.fhir.search("MedicationStatement", &med_q),
             self.fhir.search_first_page("Observation", &vital_q),
+            self.fhir.search("Observation", &home_q),
             self.fhir.search("Condition", &condition_q),
             self.fhir.search("CarePlan", &plan_q),
             self.fhir.search("Task", &task_q),
@@ -200,7 +217,7 @@ impl MunicipalPlatform {
             patient: patient?,
             allergies: allergies?.matches,
             medications: meds?.matches,
-            vitals: vitals?.matches,
+            vitals: [vitals?.matches, home?.matches].concat(),
             conditions: conditions?.matches,
             care_plans: plans?.matches,
             tasks: tasks?.matches,
@@ -215,7 +232,13 @@ impl MunicipalPlatform {
     pub async fn vitals_since(&self, patient_id: &str, from: &str) -> Result<Vec<Value>, SourceError> {
         let reference = format!("Patient/{patient_id}");
         let since = format!("ge{from}");
-        let q = [("patient", reference.as_str()), ("category", "vital-signs"), ("date", &since), ("_count", "500")];
+        let q = [
+            ("patient", reference.as_str()),
+            ("category", "vital-signs"),
+            ("device:missing", "true"),
+            ("date", &since),
+            ("_count", "500"),
+        ];
         Ok(self.fhir.search("Observation", &q).await?.matches)
     }
 

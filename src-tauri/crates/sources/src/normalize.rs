@@ -3,8 +3,8 @@
 
 use arbeidsflate_model::nin::{NationalId, SYSTEM_DNR, SYSTEM_FNR, SYSTEM_HNR};
 use arbeidsflate_model::view::{
-    Allergy, CareActivity, CareTask, Condition, Medication, NursingNote, PatientBanner, PatientWarning, Provenance,
-    Visit, VitalKind, VitalSign,
+    Allergy, CareActivity, CareTask, Condition, HomeReading, Medication, NursingNote, PatientBanner, PatientWarning,
+    Provenance, Visit, VitalKind, VitalSign,
 };
 use base64::Engine;
 use chrono::NaiveDate;
@@ -263,10 +263,49 @@ pub fn nursing_note(r: &Value, source: &str, fetched_at: &str) -> Option<Nursing
 /// The LOINC codes of the vital-sign Observations `vital_signs` reads.
 pub const VITAL_CODES: &[&str] = &["9279-1", "59408-5", "2708-6", "85354-9", "8867-4", "80288-4", "8310-5"];
 
+/// Whether an Observation came from welfare technology at home: it names the device
+/// that measured (staff measurements on the platform name none). Home readings are
+/// shown as such and never count as the clinical observations NEWS2 is made of.
+pub fn is_home_measurement(r: &Value) -> bool {
+    r.get("device").is_some_and(|d| !d.is_null())
+}
+
+/// A home measurement: (LOINC code, label, unit, device, the reading). Blood pressure
+/// panels read as "systolic/diastolic"; anything without a valid time or value is
+/// left out.
+pub fn home_reading(r: &Value) -> Option<(String, String, String, Option<String>, HomeReading)> {
+    if !is_home_measurement(r) {
+        return None;
+    }
+    let effective = r["effectiveDateTime"].as_str().and_then(fhir_date_time)?;
+    let code = coding_code(&r["code"], "http://loinc.org")?;
+    let label = concept_text(&r["code"])?;
+    let device = display(&r["device"]["display"]);
+    let (value, shown, unit) = if code == "85354-9" {
+        let part = |loinc: &str| {
+            r["component"]
+                .as_array()?
+                .iter()
+                .find(|c| coding_code(&c["code"], "http://loinc.org").as_deref() == Some(loinc))
+        };
+        let sys = part("8480-6")?["valueQuantity"]["value"].as_f64()?;
+        let dia = part("8462-4")?["valueQuantity"]["value"].as_f64()?;
+        (sys, format!("{}/{}", format_number(sys), format_number(dia)), "mmHg".to_string())
+    } else {
+        let q = &r["valueQuantity"];
+        let v = q["value"].as_f64()?;
+        (v, format_number(v), q["unit"].as_str().map(sanitize::text).unwrap_or_default())
+    };
+    Some((code, label, unit, device, HomeReading { value, display: shown, effective }))
+}
+
 /// One Observation → zero or more vital signs (a blood-pressure panel gives two). A
 /// measurement whose time is not a valid date-time is left out: NEWS2 must not use a
-/// value of unknown age as the latest.
+/// value of unknown age as the latest. Home measurements are not vital signs here.
 pub fn vital_signs(r: &Value, source: &str, fetched_at: &str) -> Vec<VitalSign> {
+    if is_home_measurement(r) {
+        return Vec::new();
+    }
     let Some(effective) = r["effectiveDateTime"].as_str().and_then(fhir_date_time) else { return Vec::new() };
     let code = coding_code(&r["code"], "http://loinc.org").unwrap_or_default();
     let make = |kind: VitalKind, q: &Value| -> Option<VitalSign> {
@@ -323,6 +362,39 @@ fn format_number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn home_readings_name_their_device_and_are_never_vital_signs() {
+        let loinc = |code: &str| json!({"coding": [{"system": "http://loinc.org", "code": code}]});
+        let bp = json!({
+            "resourceType": "Observation", "effectiveDateTime": "2026-11-20T07:10:00+01:00",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}], "text": "Blodtrykk"},
+            "device": {"reference": "Device/bt-1", "display": "Blodtrykksmåler"},
+            "component": [
+                {"code": loinc("8480-6"), "valueQuantity": {"value": 141, "unit": "mmHg"}},
+                {"code": loinc("8462-4"), "valueQuantity": {"value": 86, "unit": "mmHg"}}
+            ]
+        });
+        let (code, label, unit, device, reading) = home_reading(&bp).unwrap();
+        assert_eq!((code.as_str(), label.as_str(), unit.as_str()), ("85354-9", "Blodtrykk", "mmHg"));
+        assert_eq!(
+            (device.as_deref(), reading.display.as_str(), reading.value),
+            (Some("Blodtrykksmåler"), "141/86", 141.0)
+        );
+        assert!(vital_signs(&bp, "s", "t").is_empty(), "a home reading is not a staff measurement");
+
+        let mut staff = bp.clone();
+        staff.as_object_mut().unwrap().remove("device");
+        assert_eq!(vital_signs(&staff, "s", "t").len(), 2);
+        assert!(home_reading(&staff).is_none());
+
+        let mut half = bp.clone();
+        half["component"].as_array_mut().unwrap().pop();
+        assert!(home_reading(&half).is_none(), "a pressure without its diastolic is not shown");
+        let mut undated = bp.clone();
+        undated["effectiveDateTime"] = json!("i morges");
+        assert!(home_reading(&undated).is_none());
+    }
     use serde_json::json;
 
     #[test]

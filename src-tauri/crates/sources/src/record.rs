@@ -27,6 +27,10 @@ pub const RECORD_SEARCHES: &[(&str, &[(&str, &str)])] = &[
 
 /// The FHIR token for a nursing note (LOINC 34746-8, Nurse note).
 pub const NURSE_NOTE_TYPE: &str = "http://loinc.org|34746-8";
+/// How many days back the overview's home measurements reach, and at most how many
+/// readings of one kind it keeps.
+pub const HOME_DAYS: i64 = 14;
+pub const MAX_HOME_READINGS: usize = 60;
 /// How many days back the overview's nursing notes reach, and at most how many.
 pub const NOTE_DAYS: i64 = 14;
 pub const MAX_NOTES: usize = 20;
@@ -157,7 +161,43 @@ pub fn build_overview(
         tasks,
         visits: visits_around(record, source, at, today),
         notes: recent_notes(record, source, at, today),
+        home_measurements: home_series(record, source, at, today),
     })
+}
+
+/// The home measurements of the last `HOME_DAYS`, one series per kind and device,
+/// readings newest first, series in the order of their labels.
+fn home_series(
+    record: &PatientRecord,
+    source: &str,
+    at: &str,
+    today: NaiveDate,
+) -> Vec<arbeidsflate_model::view::HomeSeries> {
+    use arbeidsflate_model::view::HomeSeries;
+    let from = (today - chrono::Duration::days(HOME_DAYS)).to_string();
+    let mut series: Vec<HomeSeries> = Vec::new();
+    for r in &record.vitals {
+        let Some((code, label, unit, device, reading)) = normalize::home_reading(r) else { continue };
+        if reading.effective.as_str() < from.as_str() {
+            continue;
+        }
+        let newest = normalize::provenance(source, r, at);
+        match series.iter_mut().find(|s| s.code == code && s.device == device) {
+            Some(s) => {
+                if reading.effective > s.readings[0].effective {
+                    s.provenance = newest;
+                }
+                s.readings.push(reading);
+            }
+            None => series.push(HomeSeries { code, label, unit, device, readings: vec![reading], provenance: newest }),
+        }
+    }
+    for s in &mut series {
+        s.readings.sort_by(|a, b| b.effective.cmp(&a.effective));
+        s.readings.truncate(MAX_HOME_READINGS);
+    }
+    series.sort_by(|a, b| a.label.cmp(&b.label));
+    series
 }
 
 /// Current nursing notes of the last `NOTE_DAYS`, newest first, at most `MAX_NOTES`.

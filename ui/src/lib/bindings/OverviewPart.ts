@@ -4,6 +4,7 @@ import type { CareActivity } from "./CareActivity";
 import type { CareTask } from "./CareTask";
 import type { Condition } from "./Condition";
 import type { DocumentSummary } from "./DocumentSummary";
+import type { HomeSeries } from "./HomeSeries";
 import type { MergedAllergy } from "./MergedAllergy";
 import type { MergedMedication } from "./MergedMedication";
 import type { News2 } from "./News2";
@@ -16,4 +17,4 @@ import type { SourceStatus } from "./SourceStatus";
 import type { Visit } from "./Visit";
 import type { VitalSign } from "./VitalSign";
 
-export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "notes", items: Array<NursingNote>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };
+export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "notes", items: Array<NursingNote>, } | { "part": "home_measurements", series: Array<HomeSeries>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };

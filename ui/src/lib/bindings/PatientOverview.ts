@@ -3,6 +3,7 @@ import type { Allergy } from "./Allergy";
 import type { CareActivity } from "./CareActivity";
 import type { CareTask } from "./CareTask";
 import type { Condition } from "./Condition";
+import type { HomeSeries } from "./HomeSeries";
 import type { Medication } from "./Medication";
 import type { News2 } from "./News2";
 import type { NursingNote } from "./NursingNote";
@@ -27,4 +28,8 @@ visits: Array<Visit>,
 /**
  * Nursing notes of the last `NOTE_DAYS`, newest first.
  */
-notes: Array<NursingNote>, };
+notes: Array<NursingNote>, 
+/**
+ * Home measurements of the last `HOME_DAYS`, by kind.
+ */
+home_measurements: Array<HomeSeries>, };
