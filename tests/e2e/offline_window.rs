@@ -172,6 +172,9 @@ async fn shift(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) ->
     assert!(total == "0" || total == refs.len().to_string(), "progress total {total}");
     let summary = wait_for(client, "[data-testid=sync-summary]", long).await;
     assert_eq!(summary.attr("data-patients").await.unwrap().as_deref(), Some(refs.len().to_string().as_str()));
+    // Prepared: every row has its signals from the cache (the README's picture of the worklist).
+    wait_for(client, "[data-testid=signal-news2][data-total]", long).await;
+    write_screenshot("worklist.png", client.screenshot().await.unwrap());
 
     // A resident to visit: the first on the list.
     let patient_ref = attrs_of(client, "[data-testid=worklist-row]", "data-patient-ref").await.remove(0);

@@ -8,7 +8,6 @@ use fantoccini::{Client, Locator};
 use sandbox::kjernejournal;
 use sandbox::world::{generate, World, WorldOptions};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::time::Duration;
 
 const NURSE: &str = "Ingrid Solbakken";
@@ -59,14 +58,6 @@ async fn texts_of(client: &Client, css: &str) -> Vec<String> {
     out
 }
 
-async fn attrs_of(client: &Client, css: &str, attr: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in client.find_all(Locator::Css(css)).await.unwrap() {
-        out.push(e.attr(attr).await.unwrap().unwrap_or_default());
-    }
-    out
-}
-
 /// The national identity number of a synthetic patient who is not in `ward`.
 fn stranger_to(world: &World, ward: &str) -> String {
     let residents: Vec<&str> = world
@@ -84,10 +75,6 @@ fn stranger_to(world: &World, ward: &str) -> String {
         .and_then(|p| p["identifier"][0]["value"].as_str())
         .expect("a patient outside the ward")
         .to_string()
-}
-
-fn screenshot_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,8 +110,8 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
             .filter(|e| e["location"][0]["location"]["reference"] == NURSE_WARD)
             .count();
         assert_eq!(rows.len(), expected_rows);
-        std::fs::create_dir_all(screenshot_dir()).unwrap();
-        std::fs::write(screenshot_dir().join("worklist.png"), client.screenshot().await.unwrap()).unwrap();
+        // (The README's worklist picture is taken in offline_window.rs, once the ward is
+        // prepared and every row has its signals; this test's idle lock is seconds short.)
 
         // Open the resident.
         let css = format!("[data-testid=worklist-row][data-patient-ref=\"{patient_ref}\"] [data-testid=open-patient]");
@@ -182,7 +169,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         assert_eq!(shown_flags.len(), flags.len(), "{shown_flags:?}");
         assert!(flags.iter().all(|f| shown_flags.iter().any(|s| s.contains(f.as_str()))));
         // Every source has answered (or said why not) once the screen is complete.
-        let states = attrs_of(&client, "[data-testid=source-status]", "data-state").await;
+        let states = page::attrs_of(&client, "[data-testid=source-status]", "data-state").await;
         assert_eq!(states.len(), 5, "{states:?}");
         assert!(states.iter().all(|s| s != "waiting" && s != "slow"), "{states:?}");
         assert_eq!(
@@ -192,7 +179,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         assert!(texts_of(&client, "[data-testid=vital-item]").await.len() >= 7);
         let news2 = wait("[data-testid=news2-total]").await.text().await.unwrap();
         assert!(news2.starts_with("NEWS2 ") && news2[6..].trim().parse::<u8>().is_ok(), "{news2:?}");
-        std::fs::write(screenshot_dir().join("patient-overview.png"), client.screenshot().await.unwrap()).unwrap();
+        page::write_screenshot("patient-overview.png", client.screenshot().await.unwrap());
 
         // Shared documents open inside the app: the PDF drawn by pdf.js in this
         // webview, under the app's CSP; the CDA and KITH documents as sections.
@@ -240,7 +227,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         wait("body[data-screen=patient]").await;
         let marker = wait("[data-testid=emergency-access]").await.text().await.unwrap();
         assert!(marker.contains("NØDTILGANG") && marker.contains("bevisstløs"), "{marker:?}");
-        std::fs::write(screenshot_dir().join("emergency-access.png"), client.screenshot().await.unwrap()).unwrap();
+        page::write_screenshot("emergency-access.png", client.screenshot().await.unwrap());
         wait("[data-testid=back-to-worklist]").await.click().await.unwrap();
         wait("body[data-screen=worklist]").await;
         let css = format!("[data-testid=worklist-row][data-patient-ref=\"{patient_ref}\"] [data-testid=open-patient]");

@@ -20,6 +20,7 @@ import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
 import type { SourceKind } from './bindings/SourceKind';
 import type { SourceStatus } from './bindings/SourceStatus';
 import type { HomeSeries } from './bindings/HomeSeries';
+import type { Medication } from './bindings/Medication';
 import type { NursingNote } from './bindings/NursingNote';
 import type { Visit } from './bindings/Visit';
 import type { VitalSign } from './bindings/VitalSign';
@@ -34,6 +35,8 @@ export interface PatientView {
   allergies: MergedAllergy[];
   medications: MergedMedication[];
   retrievals: RegisterRetrieval[];
+  /** Earlier versions from the national list, newest first. */
+  medicationHistory: Medication[];
   vitals: { latest: VitalSign[]; news2: News2 } | null;
   care: { conditions: Condition[]; activities: CareActivity[]; tasks: CareTask[] } | null;
   documents: { items: DocumentSummary[]; hidden: number } | null;
@@ -58,6 +61,7 @@ export function emptyView(): PatientView {
     allergies: [],
     medications: [],
     retrievals: [],
+    medicationHistory: [],
     vitals: null,
     care: null,
     documents: null,
@@ -102,6 +106,7 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
     case 'medications':
       view.medications = part.items;
       view.retrievals = part.retrievals;
+      view.medicationHistory = part.history;
       break;
     case 'vitals':
       view.vitals = { latest: part.latest, news2: part.news2 };

@@ -9,6 +9,17 @@ import { render, textOf } from './render';
 const record = () => patientRecord(wardWorklist().entries[0]!);
 
 describe('PatientBanner', () => {
+  it('marks critical information and a reservation against Kjernejournal, and neither when there is none', () => {
+    const { banner, person } = record();
+    const marked = render(PatientBanner, { banner, person, headingId: 'h1', reserved: true, criticalAllergies: 2 });
+    expect(textOf(marked.get('patient-critical'))).toBe('⚠ Kritisk informasjon: 2 alvorlig(e) allergi(er)');
+    expect(marked.get('patient-critical').querySelector('[aria-hidden="true"]')?.textContent).toBe('⚠');
+    expect(textOf(marked.get('patient-reserved'))).toBe('Reservert mot kjernejournal');
+    const plain = render(PatientBanner, { banner, person, headingId: 'h2' });
+    expect(plain.query('patient-critical')).toBeNull();
+    expect(plain.query('patient-reserved')).toBeNull();
+  });
+
   it('shows name, age, gender and national identity number, marked synthetic', () => {
     const { banner, person } = record();
     expect(isSynthetic(banner.national_id) && hasValidCheckDigits(banner.national_id)).toBe(true);

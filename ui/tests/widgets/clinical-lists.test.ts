@@ -104,6 +104,28 @@ describe('AllergyList', () => {
 });
 
 describe('MedicationList', () => {
+  it('keeps the national list’s earlier versions closed until asked for, then shows them', async () => {
+    const rec = record();
+    const r = render(MedicationList, {
+      medications: rec.medications,
+      retrievals: rec.retrievals,
+      history: rec.medicationHistory,
+      list: sourceStatus('medication_list', { state: 'fresh' }),
+    });
+    const history = r.get('medication-history') as HTMLDetailsElement;
+    expect(history.open).toBe(false);
+    expect(textOf(history.querySelector('summary'))).toBe('Tidligere versjoner i legemiddellisten (1)');
+    expect(textOf(history)).not.toContain('50 mg om morgenen');
+    await userEvent.click(history.querySelector('summary')!);
+    expect(history.open).toBe(true);
+    const [earlier] = r.all('medication-history-item');
+    expect(textOf(earlier)).toContain('Metoprolol 50 mg depottablett');
+    expect(textOf(earlier)).toContain('50 mg om morgenen');
+    expect(earlier?.querySelector('[data-testid="item-source"]')?.textContent).toBe('Pasientens legemiddelliste');
+    const none = render(MedicationList, { medications: [], retrievals: [], list: undefined });
+    expect(none.query('medication-history')).toBeNull();
+  });
+
   it('says none are recorded', () => {
     const r = render(MedicationList, {
       medications: [],

@@ -344,6 +344,7 @@ struct Assembled {
     kj_allergies: Vec<Allergy>,
     municipal_medications: Vec<Medication>,
     list_medications: Vec<Medication>,
+    list_history: Vec<Medication>,
     retrievals: Vec<RegisterRetrieval>,
     banner_from_platform: bool,
     documents: Vec<SharedDocumentRef>,
@@ -426,6 +427,8 @@ impl Assembled {
             Answer::MedicationList(r) => {
                 let list = r?;
                 self.list_medications = list.current;
+                self.list_history = list.history;
+                self.list_history.sort_by(|a, b| b.started.cmp(&a.started));
                 self.retrievals = list
                     .retrievals
                     .into_iter()
@@ -477,7 +480,7 @@ impl Assembled {
     fn medications_part(&self) -> OverviewPart {
         let items: Vec<MergedMedication> =
             crate::merge::medications(&[&self.municipal_medications, &self.list_medications]);
-        OverviewPart::Medications { items, retrievals: self.retrievals.clone() }
+        OverviewPart::Medications { items, retrievals: self.retrievals.clone(), history: self.list_history.clone() }
     }
 }
 

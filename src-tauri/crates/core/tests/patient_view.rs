@@ -187,6 +187,26 @@ async fn a_failing_source_keeps_the_others_data() {
 }
 
 #[tokio::test]
+async fn the_national_lists_earlier_versions_come_with_it_newest_first() {
+    let Setup { sb, ws, entries, .. } = signed_in().await;
+    let tails = |e: &WorklistEntry| sb.sfm_list(&nin_of(e)).0.iter().filter(|s| s["partOf"].is_array()).count();
+    let entry = entries.iter().find(|e| tails(e) > 0).expect("someone whose dose was changed or stopped");
+    let (r, parts) = open(&ws, worklist(entry), None).await;
+    r.unwrap();
+    let history = parts
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            OverviewPart::Medications { history, .. } => Some(history.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(history.len(), tails(entry));
+    assert!(history.iter().all(|m| m.status == "completed"), "{history:?}");
+    assert!(history.windows(2).all(|w| w[0].started >= w[1].started));
+}
+
+#[tokio::test]
 async fn a_slow_source_is_marked_slow_then_given_up_at_its_deadline() {
     let Setup { sb, ws, entries, .. } = signed_in_with(|p| {
         p.session.source_slow_after_ms = 300;

@@ -6,7 +6,7 @@ use crate::merged::{MergedAllergy, MergedMedication};
 use crate::news2::News2;
 use crate::person::PersonDetails;
 use crate::provenance::Provenance;
-use crate::view::{CareActivity, CareTask, Condition, PatientBanner, PatientWarning};
+use crate::view::{CareActivity, CareTask, Condition, Medication, PatientBanner, PatientWarning};
 use crate::vitals::VitalSign;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -182,6 +182,9 @@ pub enum OverviewPart {
     Medications {
         items: Vec<MergedMedication>,
         retrievals: Vec<RegisterRetrieval>,
+        /// Earlier versions from the national list (stopped, or replaced by a changed
+        /// dose), newest first: shown when asked for.
+        history: Vec<Medication>,
     },
     Vitals {
         latest: Vec<VitalSign>,

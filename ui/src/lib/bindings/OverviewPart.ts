@@ -5,6 +5,7 @@ import type { CareTask } from "./CareTask";
 import type { Condition } from "./Condition";
 import type { DocumentSummary } from "./DocumentSummary";
 import type { HomeSeries } from "./HomeSeries";
+import type { Medication } from "./Medication";
 import type { MergedAllergy } from "./MergedAllergy";
 import type { MergedMedication } from "./MergedMedication";
 import type { News2 } from "./News2";
@@ -17,4 +18,9 @@ import type { SourceStatus } from "./SourceStatus";
 import type { Visit } from "./Visit";
 import type { VitalSign } from "./VitalSign";
 
-export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "notes", items: Array<NursingNote>, } | { "part": "home_measurements", series: Array<HomeSeries>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };
+export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, 
+/**
+ * Earlier versions from the national list (stopped, or replaced by a changed
+ * dose), newest first: shown when asked for.
+ */
+history: Array<Medication>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "notes", items: Array<NursingNote>, } | { "part": "home_measurements", series: Array<HomeSeries>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };

@@ -65,6 +65,8 @@ export const en: Catalogue = {
   'patient.age': '{age} years',
   'patient.national_id': 'National ID number',
   'patient.national_id_invalid': 'Invalid national ID number – verify identity',
+  'patient.critical': 'Critical information: {count} severe allerg(y/ies)',
+  'patient.reserved': 'Reserved against Kjernejournal',
   'patient.synthetic': 'Synthetic test person',
   'patient.gender': 'Gender',
 
@@ -82,6 +84,7 @@ export const en: Catalogue = {
 
   'medications.heading': 'Medications',
   'medications.empty': 'No medications recorded in the sources that have answered',
+  'medications.history': 'Earlier versions on the medication list ({count})',
   'medications.since': 'Since {date}',
   'medications.status.active': 'Active',
   'medications.status.completed': 'Completed',
@@ -228,7 +231,7 @@ export const en: Catalogue = {
 
   'time.just_now': 'just now',
 
-  'offline.heading': 'Offline use',
+  'offline.heading': 'Connection and outbox',
   'offline.online': 'Online',
   'offline.offline': 'Offline – showing saved data',
   'offline.last_sync': 'Last prepared {time} ({age})',

@@ -111,6 +111,8 @@ export const nb = {
   'patient.age': '{age} år',
   'patient.national_id': 'Fødselsnummer',
   'patient.national_id_invalid': 'Ugyldig fødselsnummer – kontroller identiteten',
+  'patient.critical': 'Kritisk informasjon: {count} alvorlig(e) allergi(er)',
+  'patient.reserved': 'Reservert mot kjernejournal',
   'patient.synthetic': 'Syntetisk testperson',
   'patient.gender': 'Kjønn',
 
@@ -128,6 +130,7 @@ export const nb = {
 
   'medications.heading': 'Legemidler',
   'medications.empty': 'Ingen legemidler registrert i kildene som har svart',
+  'medications.history': 'Tidligere versjoner i legemiddellisten ({count})',
   'medications.since': 'Fra {date}',
   'medications.status.active': 'Aktiv',
   'medications.status.completed': 'Avsluttet',
@@ -274,7 +277,7 @@ export const nb = {
 
   'time.just_now': 'akkurat nå',
 
-  'offline.heading': 'Frakoblet bruk',
+  'offline.heading': 'Tilkobling og utboks',
   'offline.online': 'Tilkoblet',
   'offline.offline': 'Frakoblet – viser lagrede data',
   'offline.last_sync': 'Sist forberedt {time} ({age})',

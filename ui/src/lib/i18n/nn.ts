@@ -65,6 +65,8 @@ export const nn: Catalogue = {
   'patient.age': '{age} år',
   'patient.national_id': 'Fødselsnummer',
   'patient.national_id_invalid': 'Ugyldig fødselsnummer – kontroller identiteten',
+  'patient.critical': 'Kritisk informasjon: {count} alvorleg(e) allergi(ar)',
+  'patient.reserved': 'Reservert mot kjernejournal',
   'patient.synthetic': 'Syntetisk testperson',
   'patient.gender': 'Kjønn',
 
@@ -82,6 +84,7 @@ export const nn: Catalogue = {
 
   'medications.heading': 'Legemiddel',
   'medications.empty': 'Ingen legemiddel registrerte i kjeldene som har svart',
+  'medications.history': 'Tidlegare versjonar i legemiddellista ({count})',
   'medications.since': 'Frå {date}',
   'medications.status.active': 'Aktiv',
   'medications.status.completed': 'Avslutta',
@@ -228,7 +231,7 @@ export const nn: Catalogue = {
 
   'time.just_now': 'akkurat no',
 
-  'offline.heading': 'Fråkopla bruk',
+  'offline.heading': 'Tilkopling og utboks',
   'offline.online': 'Tilkopla',
   'offline.offline': 'Fråkopla – viser lagra data',
   'offline.last_sync': 'Sist førebudd {time} ({age})',
