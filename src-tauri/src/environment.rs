@@ -1,6 +1,7 @@
 //! Which services the app talks to: a deployment profile, or the built-in sandbox;
 //! shared by the desktop app and the command line.
 
+use arbeidsflate_core::machine_profile::{self, ProfileSource};
 use arbeidsflate_core::Profile;
 use sandbox::{Sandbox, SandboxClinician, SandboxOptions};
 use std::path::{Path, PathBuf};
@@ -18,9 +19,21 @@ pub fn sandbox_profile(sb: &Sandbox) -> Profile {
     arbeidsflate_core::profile::for_sandbox(sb)
 }
 
-/// Loads the profile, or starts the sandbox when there is none.
-pub async fn resolve_environment(profile: Option<&Path>) -> Result<Environment, String> {
-    match profile {
+/// Which profile this run uses: IT's machine-wide one when installed, else the one
+/// given, else none (the sandbox). Debug builds may point the machine-wide place
+/// elsewhere with `ARBEIDSFLATE_MACHINE_DIR`, for tests; release builds cannot.
+pub fn profile_source(given: Option<&Path>) -> Result<ProfileSource, String> {
+    #[cfg(debug_assertions)]
+    let dir =
+        std::env::var_os("ARBEIDSFLATE_MACHINE_DIR").map(PathBuf::from).unwrap_or_else(machine_profile::machine_dir);
+    #[cfg(not(debug_assertions))]
+    let dir = machine_profile::machine_dir();
+    machine_profile::choose(&dir, given)
+}
+
+/// Loads the run's profile (see [`profile_source`]), or starts the sandbox when there is none.
+pub async fn resolve_environment(given: Option<&Path>) -> Result<Environment, String> {
+    match profile_source(given)?.path() {
         Some(path) => Ok(Environment { profile: Profile::load(path).map_err(|e| e.to_string())?, sandbox: None }),
         None => {
             let sb = Sandbox::start(SandboxOptions::default()).await.map_err(|e| e.to_string())?;

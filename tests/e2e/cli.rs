@@ -184,6 +184,58 @@ fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
     assert!(!list["worklist"]["entries"].as_array().unwrap().is_empty());
 }
 
+/// `arbeidsflate ARGS` with IT's machine-wide place at `machine_dir` (debug builds only).
+fn run_with_machine_dir(machine_dir: &std::path::Path, args: &[&str]) -> Output {
+    let logs = TempDir::new("cli-logs");
+    Command::new(app_binary())
+        .args(args)
+        .env("ARBEIDSFLATE_LOG_DIR", logs.path())
+        .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
+        .env("ARBEIDSFLATE_MACHINE_DIR", machine_dir)
+        .output()
+        .expect("run arbeidsflate")
+}
+
+#[cfg(unix)]
+#[test]
+fn the_machine_wide_profile_is_used_without_asking_and_cannot_be_bypassed_or_left_writable() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let sb = StandaloneSandbox::start();
+    let machine = TempDir::new("machine");
+    let installed = machine.path().join("profile.toml");
+    std::fs::copy(&sb.profile, &installed).unwrap();
+    let mode = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(machine.path(), 0o755);
+    mode(&installed, 0o644);
+    if std::fs::metadata(&installed).unwrap().uid() != 0 {
+        // Run as a user, the file is theirs, not root's as IT installs it: refused.
+        let out = run_with_machine_dir(machine.path(), &["worklist", "--json"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not root"));
+        return;
+    }
+
+    // No --profile: IT's profile, named in the doctor's report, against its services.
+    let report = json_of(&run_with_machine_dir(machine.path(), &["doctor", "--json"]));
+    assert_eq!(report["ok"], true, "{report:#}");
+    let source = &report["checks"][0];
+    assert_eq!(source["name"], "profile source");
+    assert!(source["detail"].as_str().unwrap().contains("machine-wide"), "{source}");
+    let list = json_of(&run_with_machine_dir(machine.path(), &["worklist", "--json"]));
+    assert!(!list["worklist"]["entries"].as_array().unwrap().is_empty(), "the installed profile's platform");
+
+    // Another profile on the command line is refused, not silently ignored.
+    let other = run_with_machine_dir(machine.path(), &["doctor", "--json", "--profile", "/tmp/elsewhere.toml"]);
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stdout).contains("IT has installed"));
+
+    // A profile users could change is not used.
+    mode(&installed, 0o666);
+    let writable = run_with_machine_dir(machine.path(), &["worklist", "--json"]);
+    assert!(!writable.status.success());
+    let said = String::from_utf8_lossy(&writable.stderr);
+    assert!(said.contains("can be changed by other users"), "{said}");
+}
+
 #[test]
 fn doctor_fails_when_the_services_are_down() {
     let dir = TempDir::new("down");

@@ -38,7 +38,14 @@ pub async fn doctor(app: &AppArgs, json: bool) -> i32 {
             return 1;
         }
     };
-    let report = arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), KEYRING_SERVICE).await;
+    let mut report = arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), KEYRING_SERVICE).await;
+    // Resolving succeeded, so the source is known and allowed.
+    if let Ok(source) = crate::environment::profile_source(app.profile.as_deref()) {
+        report.checks.insert(
+            0,
+            arbeidsflate_core::doctor::Check { name: "profile source".into(), ok: true, detail: source.describe() },
+        );
+    }
     if json {
         print_json(&report);
     } else {

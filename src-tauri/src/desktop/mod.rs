@@ -8,8 +8,17 @@ use arbeidsflate_core::Profile;
 use state::AppState;
 
 pub fn run(args: AppArgs) -> i32 {
-    // A bad profile stops the app before any window opens, naming the field.
-    let profile = match args.profile.as_deref().map(Profile::load).transpose() {
+    // A bad profile, or one IT's machine-wide profile does not allow, stops the app
+    // before any window opens, saying why.
+    let source = match crate::environment::profile_source(args.profile.as_deref()) {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("error: {e}");
+            tracing::error!("the deployment profile cannot be used");
+            return 2;
+        }
+    };
+    let profile = match source.path().map(Profile::load).transpose() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");

@@ -8,6 +8,7 @@ pub mod doctor;
 mod errors;
 pub mod keystore;
 pub mod layout;
+pub mod machine_profile;
 pub mod merge;
 pub mod offline;
 pub mod profile;
