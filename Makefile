@@ -9,7 +9,8 @@ FEATURES := --features arbeidsflate/custom-protocol
 APT_BUILD := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev libsoup-3.0-dev libdbus-1-dev pkg-config
 APT_DESKTOP := xdg-utils
-APT_TEST := xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core chromium
+APT_TEST := xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core chromium \
+	python3-jsonschema
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup
