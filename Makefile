@@ -10,10 +10,12 @@ APT_BUILD := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev lib
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev libsoup-3.0-dev libdbus-1-dev pkg-config
 APT_DESKTOP := xdg-utils
 APT_TEST := xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core chromium \
-	python3-jsonschema
+	python3-jsonschema desktop-file-utils
+# Where cargo builds (CI shares one across runs).
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup
+.PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup deb
 
 help:
 	@echo "make run    – start Arbeidsflate against its built-in sandbox"
@@ -60,7 +62,14 @@ test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cargo build -p arbeidsflate $(FEATURES)
-	tests/desktop-session.sh cargo nextest run --workspace $(FEATURES) --no-fail-fast
+	$(MAKE) deb
+	ARBEIDSFLATE_DEB="$$(ls "$(TARGET_DIR)"/release/bundle/deb/*.deb)" \
+	  tests/desktop-session.sh cargo nextest run --workspace $(FEATURES) --no-fail-fast
+
+# The Debian package: a release build (LTO, stripped) bundled by the Tauri CLI from npm.
+deb: deps-build ui/node_modules/.package-lock.json
+	rm -rf "$(TARGET_DIR)"/release/bundle/deb
+	TAURI_APP_PATH=src-tauri ui/node_modules/.bin/tauri build --bundles deb --ci
 
 # Regenerates the TypeScript IPC bindings from the Rust types.
 bindings:
