@@ -237,6 +237,27 @@ fn the_machine_wide_profile_is_used_without_asking_and_cannot_be_bypassed_or_lef
 }
 
 #[test]
+fn below_the_minimum_version_the_doctor_says_so_and_no_patient_data_opens() {
+    let sb = StandaloneSandbox::start();
+    let dir = TempDir::new("minimum");
+    let profile = dir.path().join("retired.toml");
+    // The sandbox's profile, with IT's minimum set far ahead.
+    let text = std::fs::read_to_string(&sb.profile).unwrap().replace("[updates]\n", "");
+    std::fs::write(&profile, format!("{text}\n[updates]\nminimum_version = \"99.0.0\"\n")).unwrap();
+    let profile = profile.to_str().unwrap();
+    let out = run(&["doctor", "--json", "--profile", profile]);
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let version = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "version").unwrap();
+    assert_eq!(version["ok"], false);
+    assert!(version["detail"].as_str().unwrap().contains("99.0.0"), "{version}");
+    let list = run(&["worklist", "--json", "--profile", profile]);
+    assert!(!list.status.success());
+    let said = String::from_utf8_lossy(&list.stderr);
+    assert!(said.contains("UpdateRequired") && said.contains("99.0.0"), "{said}");
+}
+
+#[test]
 fn doctor_fails_when_the_services_are_down() {
     let dir = TempDir::new("down");
     let path = dir.path().join("down.toml");

@@ -85,6 +85,11 @@ fn a_broken_profile_is_refused_by_the_app_and_by_the_schema() {
         ("a short organisation number", base.replace("\"888888888\"", "\"8888\""), "child_orgnr"),
         ("an unknown environment", base.replace("kind = \"test\"", "kind = \"staging\""), "kind"),
         ("no municipal platform", base.replace("[municipal]", "[unused]"), ""),
+        (
+            "a minimum that is no version",
+            base.replace("minimum_version = \"0.1.0\"", "minimum_version = \"latest\""),
+            "minimum_version",
+        ),
     ];
     for (what, text, field) in broken {
         assert_ne!(text, base, "{what}: the example changed shape");

@@ -57,6 +57,8 @@ impl AppState {
                 .unwrap_or_else(|| "Sandkasse".into()),
             environment_kind: profile.as_ref().map(|p| p.environment.kind).unwrap_or(EnvironmentKind::Sandbox),
             idle_lock_seconds: idle_lock_seconds(profile.as_ref()),
+            minimum_version: profile.as_ref().and_then(|p| p.updates.minimum_version.clone()),
+            update_required: profile.as_ref().is_some_and(|p| p.updates.update_required()),
         };
         Self(Arc::new(Inner {
             profile,

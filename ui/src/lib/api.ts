@@ -52,6 +52,7 @@ const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   invalid_input: true,
   already_running: true,
   disk_full: true,
+  update_required: true,
   internal: true,
 };
 

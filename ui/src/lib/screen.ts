@@ -5,7 +5,7 @@
  * (after inactivity or an expired session), "access" while the clinician must state the
  * basis for opening a patient. "patient" once every source has answered or given up.
  */
-export type Screen = 'loading' | 'error' | 'sign-in' | 'worklist' | 'patient' | 'access' | 'locked';
+export type Screen = 'loading' | 'error' | 'sign-in' | 'worklist' | 'patient' | 'access' | 'locked' | 'update-required';
 
 export function setScreen(screen: Screen): void {
   document.body.dataset.screen = screen;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wardNurse } from '../fixtures/app';
+import { appInfo, wardNurse } from '../fixtures/app';
 import { wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
 import { expectClean, usePages, texts, waitForScreen, type AppPage } from './harness';
@@ -92,6 +92,23 @@ describe('sign-in', () => {
     await waitForScreen(app.page, 'sign-in');
     await app.page.getByTestId('sign-in-button').waitFor();
     await expectAccessible(app.page, 'sign-in screen');
+    expectClean(app);
+  });
+
+  it('below IT’s minimum version shows only how to update: no sign-in, no patient data', async () => {
+    const signedOut = signedIn({ clinician: null });
+    app = await pages.open({
+      ...signedOut,
+      app_info: () => ({ ...appInfo, minimum_version: '0.2.0', update_required: true }),
+    });
+    const { page, ipc } = app;
+    await waitForScreen(page, 'update-required');
+    const notice = page.getByTestId('update-required');
+    expect(await notice.innerText()).toContain('Dette er versjon 0.1.0. IT krever versjon 0.2.0 eller nyere');
+    expect(await page.getByTestId('sign-in-button').count()).toBe(0);
+    expect(ipc.commands()).not.toContain('sign_in');
+    expect(ipc.commands()).not.toContain('worklist');
+    await expectAccessible(page, 'update required');
     expectClean(app);
   });
 });

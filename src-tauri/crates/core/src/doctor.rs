@@ -47,6 +47,7 @@ pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &s
     let http = helseid::http_client(Duration::from_secs(10));
     let mut checks =
         vec![check("profile", Ok(format!("{} ({:?})", profile.environment.name, profile.environment.kind)))];
+    checks.push(check("version", version_result(profile)));
 
     let discovery = format!("{}/.well-known/openid-configuration", profile.helseid.issuer);
     let idp = http.get(&discovery).send().await;
@@ -72,6 +73,18 @@ pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &s
     checks.push(check("os keyring", keyring_result(keyring_service)));
     checks.push(check("data directory", data_dir_result(data_dir)));
     Report { ok: checks.iter().all(|c| c.ok), checks }
+}
+
+/// This build against IT's minimum version.
+fn version_result(profile: &Profile) -> Result<String, String> {
+    let current = crate::version::CURRENT;
+    match profile.updates.minimum_version.as_deref() {
+        None => Ok(format!("{current} (no minimum set)")),
+        Some(minimum) if profile.updates.update_required() => {
+            Err(format!("{current} is older than the minimum {minimum}: install the new version"))
+        }
+        Some(minimum) => Ok(format!("{current} (minimum {minimum})")),
+    }
 }
 
 async fn endpoint_result(resp: Result<reqwest::Response, reqwest::Error>, url: &str) -> Result<String, String> {

@@ -12,6 +12,7 @@ pub mod machine_profile;
 pub mod merge;
 pub mod offline;
 pub mod profile;
+pub mod version;
 pub mod workspace;
 
 pub use profile::{Profile, ProfileError};

@@ -27,6 +27,25 @@ pub struct Profile {
     /// The patient overview's widgets per role; a role left out gets the built-in default.
     #[serde(default)]
     pub layouts: LayoutSettings,
+    #[serde(default)]
+    pub updates: UpdateSettings,
+}
+
+/// What IT decides about versions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSettings {
+    /// The oldest version allowed to open patient data (`MAJOR.MINOR.PATCH`): an older
+    /// one tells the user to update and shows nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_version: Option<String>,
+}
+
+impl UpdateSettings {
+    /// Whether this build is older than IT allows.
+    pub fn update_required(&self) -> bool {
+        self.minimum_version.as_deref().is_some_and(|m| crate::version::is_older(crate::version::CURRENT, m))
+    }
 }
 
 /// Default layouts per role, with IT's locks.
@@ -394,6 +413,7 @@ impl Profile {
             session: SessionSettings::default(),
             offline: OfflineSettings::default(),
             layouts: LayoutSettings::default(),
+            updates: UpdateSettings::default(),
         }
     }
 
@@ -454,6 +474,11 @@ impl Profile {
             }
             if o.healthcare_service.trim().is_empty() {
                 return Err(err("organisation.healthcare_service", "must not be empty"));
+            }
+        }
+        if let Some(v) = &self.updates.minimum_version {
+            if crate::version::parse(v).is_none() {
+                return Err(err("updates.minimum_version", "must be a version like 1.4.0"));
             }
         }
         if !(1..=480).contains(&self.session.idle_lock_minutes) {
@@ -668,6 +693,18 @@ scope = "sandvik:fhir/api"
         assert_eq!(Profile::parse(&bad).unwrap_err().field, "session.idle_lock_minutes");
         let slash = GOOD.replace("test.nhn.no\"", "test.nhn.no/\"");
         assert_eq!(Profile::parse(&slash).unwrap_err().field, "helseid.issuer");
+    }
+
+    #[test]
+    fn a_minimum_version_must_be_a_version_and_decides_whether_to_update() {
+        let with = |v: &str| Profile::parse(&format!("{GOOD}\n[updates]\nminimum_version = \"{v}\"\n"));
+        assert_eq!(with("1.4").unwrap_err().field, "updates.minimum_version");
+        assert_eq!(with("latest").unwrap_err().field, "updates.minimum_version");
+        assert!(with("999.0.0").unwrap().updates.update_required());
+        assert!(!with("0.0.1").unwrap().updates.update_required());
+        assert!(!Profile::parse(GOOD).unwrap().updates.update_required(), "no minimum: nothing required");
+        let typo = format!("{GOOD}\n[updates]\nminimum = \"1.0.0\"\n");
+        assert!(Profile::parse(&typo).unwrap_err().field.starts_with("updates"));
     }
 
     #[test]

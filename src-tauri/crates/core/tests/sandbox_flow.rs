@@ -129,6 +129,29 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
 }
 
 #[tokio::test]
+async fn below_its_minimum_version_the_app_signs_no_one_in_and_shows_no_patient() {
+    let (sb, mut profile) = sandbox().await;
+    profile.updates.minimum_version = Some("99.0.0".into());
+    assert!(profile.updates.update_required());
+    let ws = workspace_as(&sb, profile.clone(), ClinicianRole::NursingHomeNurse);
+    let refused = ws.sign_in_headless().await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::UpdateRequired);
+    assert!(
+        refused.detail.contains("99.0.0") && refused.detail.contains(env!("CARGO_PKG_VERSION")),
+        "{}",
+        refused.detail
+    );
+    assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::UpdateRequired);
+    assert!(ws.clinician().await.is_none());
+
+    // This version or older as the minimum: business as usual.
+    profile.updates.minimum_version = Some(env!("CARGO_PKG_VERSION").into());
+    let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
+    ws.sign_in_headless().await.unwrap();
+    assert!(!ws.worklist().await.unwrap().entries.is_empty());
+}
+
+#[tokio::test]
 async fn the_doctor_covers_both_wards() {
     let (sb, profile) = sandbox().await;
     let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeDoctor);

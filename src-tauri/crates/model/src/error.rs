@@ -52,6 +52,8 @@ pub enum ErrorCode {
     AlreadyRunning,
     /// The disk is full: what was being saved was not saved, nothing else changed.
     DiskFull,
+    /// IT requires a newer version of Arbeidsflate: no patient data until it is updated.
+    UpdateRequired,
     /// Anything else; the detail says what.
     Internal,
 }

@@ -260,6 +260,10 @@ pub struct AppInfo {
     pub environment_kind: EnvironmentKind,
     /// Inactivity before the screen locks, in seconds.
     pub idle_lock_seconds: u32,
+    /// The oldest version IT allows (the profile's `updates.minimum_version`), when set.
+    pub minimum_version: Option<String>,
+    /// This version is older than that: the app tells the user and opens no patient data.
+    pub update_required: bool,
 }
 
 /// What a worklist row shows at a glance about its patient, from the offline cache.

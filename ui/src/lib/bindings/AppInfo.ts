@@ -8,4 +8,12 @@ export type AppInfo = { version: string, environment_name: string, environment_k
 /**
  * Inactivity before the screen locks, in seconds.
  */
-idle_lock_seconds: number, };
+idle_lock_seconds: number, 
+/**
+ * The oldest version IT allows (the profile's `updates.minimum_version`), when set.
+ */
+minimum_version: string | null, 
+/**
+ * This version is older than that: the app tells the user and opens no patient data.
+ */
+update_required: boolean, };

@@ -4,4 +4,4 @@
  * Stable error codes. The UI's catalogues hold one message per code
  * (`error.<code>`), so renaming a variant is a breaking change.
  */
-export type ErrorCode = "not_signed_in" | "session_expired" | "locked" | "sign_in_cancelled" | "sign_in_timed_out" | "sign_in_rejected" | "service_unavailable" | "service_error" | "patient_not_found" | "access_basis_required" | "access_reason_required" | "document_unavailable" | "invalid_national_id" | "invalid_profile" | "keyring_unavailable" | "not_cached" | "offline_unavailable" | "unsent_writes" | "invalid_input" | "already_running" | "disk_full" | "internal";
+export type ErrorCode = "not_signed_in" | "session_expired" | "locked" | "sign_in_cancelled" | "sign_in_timed_out" | "sign_in_rejected" | "service_unavailable" | "service_error" | "patient_not_found" | "access_basis_required" | "access_reason_required" | "document_unavailable" | "invalid_national_id" | "invalid_profile" | "keyring_unavailable" | "not_cached" | "offline_unavailable" | "unsent_writes" | "invalid_input" | "already_running" | "disk_full" | "update_required" | "internal";

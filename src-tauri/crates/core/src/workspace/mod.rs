@@ -248,6 +248,7 @@ impl Workspace {
     /// The previous user's state is replaced only once the new sign-in succeeded, so a
     /// cancelled unlock leaves the workspace locked, not signed out.
     async fn sign_in_prompting(&self, opener: &dyn UrlOpener, prompt: Option<&str>) -> Result<Clinician, AppError> {
+        self.allowed_version()?;
         let helseid = self.helseid().await?;
         let session = Arc::new(helseid.sign_in_with_prompt(opener, prompt).await.map_err(from_helseid)?);
         let tokens = Arc::new(SessionAuthorizer { client: helseid, session: session.clone(), attestation: None });
@@ -335,7 +336,20 @@ impl Workspace {
         self.locked.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// IT's minimum version: below it, no sign-in and no patient data.
+    fn allowed_version(&self) -> Result<(), AppError> {
+        if self.profile.updates.update_required() {
+            let minimum = self.profile.updates.minimum_version.as_deref().unwrap_or_default();
+            return Err(AppError::new(
+                ErrorCode::UpdateRequired,
+                format!("this is version {}; IT requires {minimum} or newer", crate::version::CURRENT),
+            ));
+        }
+        Ok(())
+    }
+
     async fn current(&self) -> Result<Arc<SignedIn>, AppError> {
+        self.allowed_version()?;
         if self.is_locked() {
             return Err(AppError::new(ErrorCode::Locked, "sign in again to unlock"));
         }
