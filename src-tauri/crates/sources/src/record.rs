@@ -181,15 +181,18 @@ fn home_series(
         if reading.effective.as_str() < from.as_str() {
             continue;
         }
-        let newest = normalize::provenance(source, r, at);
         match series.iter_mut().find(|s| s.code == code && s.device == device) {
             Some(s) => {
-                if reading.effective > s.readings[0].effective {
-                    s.provenance = newest;
+                // The series' provenance is its newest reading's (readings arrive in any order).
+                if s.readings.iter().all(|earlier| reading.effective > earlier.effective) {
+                    s.provenance = normalize::provenance(source, r, at);
                 }
                 s.readings.push(reading);
             }
-            None => series.push(HomeSeries { code, label, unit, device, readings: vec![reading], provenance: newest }),
+            None => {
+                let provenance = normalize::provenance(source, r, at);
+                series.push(HomeSeries { code, label, unit, device, readings: vec![reading], provenance })
+            }
         }
     }
     for s in &mut series {
