@@ -9,7 +9,7 @@ FEATURES := --features arbeidsflate/custom-protocol
 APT_BUILD := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev libsoup-3.0-dev libdbus-1-dev pkg-config
 APT_DESKTOP := xdg-utils
-APT_TEST := xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core chromium \
+APT_TEST := openssl xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core chromium \
 	python3-jsonschema desktop-file-utils
 # Where cargo builds (CI shares one across runs).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)

@@ -29,6 +29,8 @@ fn main() {
         "reset_layout",
         "vitals_history",
         "worklist_signals",
+        "update_status",
+        "install_update",
     ])))
     .expect("tauri build script");
 }

@@ -34,7 +34,11 @@ pub fn profile_source(given: Option<&Path>) -> Result<ProfileSource, String> {
 /// Loads the run's profile (see [`profile_source`]), or starts the sandbox when there is none.
 pub async fn resolve_environment(given: Option<&Path>) -> Result<Environment, String> {
     match profile_source(given)?.path() {
-        Some(path) => Ok(Environment { profile: Profile::load(path).map_err(|e| e.to_string())?, sandbox: None }),
+        Some(path) => {
+            let profile = Profile::load(path).map_err(|e| e.to_string())?;
+            crate::logging::set_level(profile.logging.level);
+            Ok(Environment { profile, sandbox: None })
+        }
         None => {
             let sb = Sandbox::start(SandboxOptions::default()).await.map_err(|e| e.to_string())?;
             Ok(Environment { profile: sandbox_profile(&sb), sandbox: Some(sb) })

@@ -2,9 +2,15 @@
 //! Only our own crates log at info; nothing logged may identify a patient (the
 //! code logs counts and codes, never names, numbers or clinical text).
 
+use arbeidsflate_core::profile::LogLevel;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
+use tracing_subscriber::{reload, Registry};
+
+/// Changes the level once the profile is read (the log starts before it is).
+static LEVEL: OnceLock<reload::Handle<Targets, Registry>> = OnceLock::new();
 
 /// `$ARBEIDSFLATE_LOG_DIR`, else the OS state/log directory.
 pub fn log_dir() -> PathBuf {
@@ -14,14 +20,30 @@ pub fn log_dir() -> PathBuf {
     dirs::state_dir().or_else(dirs::data_local_dir).unwrap_or_else(std::env::temp_dir).join("arbeidsflate").join("logs")
 }
 
+/// Our crates at `ours`; every other library at warnings, whatever IT chooses: their
+/// debug lines can carry request URLs, and those can hold identifiers.
+fn targets(ours: LevelFilter) -> Targets {
+    ["arbeidsflate", "arbeidsflate_core", "helseid", "sources", "sandbox", "arbeidsflate_store"]
+        .into_iter()
+        .fold(Targets::new().with_default(LevelFilter::WARN), |t, target| t.with_target(target, ours))
+}
+
+/// The profile's `[logging] level`.
+pub fn set_level(level: LogLevel) {
+    let ours = match level {
+        LogLevel::Error => LevelFilter::ERROR,
+        LogLevel::Warn => LevelFilter::WARN,
+        LogLevel::Info => LevelFilter::INFO,
+        LogLevel::Debug => LevelFilter::DEBUG,
+    };
+    if let Some(handle) = LEVEL.get() {
+        let _ = handle.reload(targets(ours));
+    }
+}
+
 pub fn init(desktop: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let filter = Targets::new()
-        .with_default(LevelFilter::WARN)
-        .with_target("arbeidsflate", LevelFilter::INFO)
-        .with_target("arbeidsflate_core", LevelFilter::INFO)
-        .with_target("helseid", LevelFilter::INFO)
-        .with_target("sources", LevelFilter::INFO)
-        .with_target("sandbox", LevelFilter::INFO);
+    let (filter, handle) = reload::Layer::new(targets(LevelFilter::INFO));
+    let _ = LEVEL.set(handle);
     let dir = log_dir();
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::Builder::new()

@@ -240,10 +240,8 @@ fn the_machine_wide_profile_is_used_without_asking_and_cannot_be_bypassed_or_lef
 fn below_the_minimum_version_the_doctor_says_so_and_no_patient_data_opens() {
     let sb = StandaloneSandbox::start();
     let dir = TempDir::new("minimum");
-    let profile = dir.path().join("retired.toml");
     // The sandbox's profile, with IT's minimum set far ahead.
-    let text = std::fs::read_to_string(&sb.profile).unwrap().replace("[updates]\n", "");
-    std::fs::write(&profile, format!("{text}\n[updates]\nminimum_version = \"99.0.0\"\n")).unwrap();
+    let profile = sandbox_profile_with(&sb, &dir, |p| p.updates.minimum_version = Some("99.0.0".into()));
     let profile = profile.to_str().unwrap();
     let out = run(&["doctor", "--json", "--profile", profile]);
     assert!(!out.status.success());
@@ -255,6 +253,98 @@ fn below_the_minimum_version_the_doctor_says_so_and_no_patient_data_opens() {
     assert!(!list.status.success());
     let said = String::from_utf8_lossy(&list.stderr);
     assert!(said.contains("UpdateRequired") && said.contains("99.0.0"), "{said}");
+}
+
+/// The standalone sandbox's profile with `change` made, written into `dir`.
+fn sandbox_profile_with(
+    sb: &StandaloneSandbox,
+    dir: &TempDir,
+    change: impl FnOnce(&mut arbeidsflate_core::Profile),
+) -> std::path::PathBuf {
+    let mut profile = arbeidsflate_core::Profile::load(&sb.profile).unwrap();
+    change(&mut profile);
+    let path = dir.path().join(format!("changed-{}.toml", std::process::id()));
+    std::fs::write(&path, profile.to_toml()).unwrap();
+    path
+}
+
+fn check_named<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[test]
+fn the_doctor_reads_the_update_feed_through_the_profiles_extra_ca() {
+    use arbeidsflate_tests::updates::{manifest, next_version, InternalServer};
+    let sb = StandaloneSandbox::start();
+    let server = InternalServer::start();
+    let next = next_version(arbeidsflate_core::version::CURRENT);
+    server.put("feed.json", manifest(&next, &server.url("artifact"), "c2lnbmF0dXJl").as_bytes());
+    let feed = Some(server.url("feed.json"));
+
+    let dir = TempDir::new("feed");
+    let without_ca = sandbox_profile_with(&sb, &dir, |p| p.updates.feed = feed.clone());
+    let out = run(&["doctor", "--json", "--profile", without_ca.to_str().unwrap()]);
+    assert!(!out.status.success(), "an untrusted update server fails the doctor");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(check_named(&report, "update feed")["ok"], false, "{report:#}");
+
+    let dir = TempDir::new("feed-ca");
+    let with_ca = sandbox_profile_with(&sb, &dir, |p| {
+        p.updates.feed = feed.clone();
+        p.network.extra_ca_certificates = vec![server.ca()];
+    });
+    let report = json_of(&run(&["doctor", "--json", "--profile", with_ca.to_str().unwrap()]));
+    let feed_check = check_named(&report, "update feed");
+    assert!(feed_check["detail"].as_str().unwrap().contains(&format!("offers {next}")), "{feed_check}");
+    let cas = check_named(&report, "trusted certificate authorities");
+    assert!(cas["detail"].as_str().unwrap().contains("and 1 from"), "{cas}");
+
+    // Garbage where the feed should be: the doctor says so.
+    server.put("feed.json", b"<html>Welcome to the guest network</html>");
+    let out = run(&["doctor", "--json", "--profile", with_ca.to_str().unwrap()]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let feed_check = check_named(&report, "update feed");
+    assert_eq!(feed_check["ok"], false);
+    assert!(feed_check["detail"].as_str().unwrap().contains("not an update feed"), "{feed_check}");
+
+    // A CA file that is gone fails the profile, naming the entry; the app would not start.
+    let dir = TempDir::new("feed-missing-ca");
+    let missing =
+        sandbox_profile_with(&sb, &dir, |p| p.network.extra_ca_certificates = vec!["/nonexistent/ca.pem".into()]);
+    let out = run(&["doctor", "--json", "--profile", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let profile = check_named(&report, "profile");
+    assert!(profile["detail"].as_str().unwrap().contains("network.extra_ca_certificates[0]"), "{profile}");
+    let list = run(&["worklist", "--json", "--profile", missing.to_str().unwrap()]);
+    assert!(!list.status.success());
+    assert!(String::from_utf8_lossy(&list.stderr).contains("network.extra_ca_certificates[0]"));
+}
+
+#[test]
+fn the_profiles_log_level_decides_what_the_technical_log_holds() {
+    let sb = StandaloneSandbox::start();
+    let log_lines = |level: arbeidsflate_core::profile::LogLevel| {
+        let dir = TempDir::new("log-level");
+        let profile = sandbox_profile_with(&sb, &dir, |p| p.logging.level = level);
+        let logs = dir.path().join("logs");
+        let out = Command::new(app_binary())
+            .args(["worklist", "--json", "--profile", profile.to_str().unwrap()])
+            .env("ARBEIDSFLATE_LOG_DIR", &logs)
+            .env("ARBEIDSFLATE_DATA_DIR", dir.path().join("data"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_dir(&logs)
+            .unwrap()
+            .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+            .collect::<String>()
+    };
+    use arbeidsflate_core::profile::LogLevel;
+    let info = log_lines(LogLevel::Info);
+    assert!(info.contains(" INFO "), "the default level logs the run's steps:\n{info}");
+    let errors_only = log_lines(LogLevel::Error);
+    assert!(!errors_only.contains(" INFO ") && !errors_only.contains(" WARN "), "{errors_only}");
 }
 
 #[test]

@@ -90,6 +90,13 @@ fn a_broken_profile_is_refused_by_the_app_and_by_the_schema() {
             base.replace("minimum_version = \"0.1.0\"", "minimum_version = \"latest\""),
             "minimum_version",
         ),
+        ("an unknown log level", base.replace("level = \"debug\"", "level = \"verbose\""), "level"),
+        ("updates checked every minute", base.replace("check_hours = 1", "check_hours = 0"), "check_hours"),
+        (
+            "a relative CA path",
+            format!("{base}\n[network]\nextra_ca_certificates = [\"ca/helsenett.pem\"]\n"),
+            "extra_ca_certificates",
+        ),
     ];
     for (what, text, field) in broken {
         assert_ne!(text, base, "{what}: the example changed shape");

@@ -2,6 +2,7 @@
 //! sees tokens, keys or raw HTTP; it gets typed views and `AppError`s.
 
 use super::state::AppState;
+use super::updates::Updates;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
 use arbeidsflate_model::history::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::layout::{LayoutItem, WorkspaceLayout};
@@ -9,6 +10,7 @@ use arbeidsflate_model::offline::{
     ConflictChoice, OfflineStatus, OutboxItem, SyncProgress, SyncReport, VitalsEntry, WriteReceipt,
 };
 use arbeidsflate_model::overview::{AccessRequest, DocumentView, OverviewEvent, PatientTarget, SourceStatus};
+use arbeidsflate_model::update::UpdateStatus;
 use arbeidsflate_model::view::{AppInfo, Clinician, PatientSignals, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -239,4 +241,19 @@ pub async fn vitals_history(state: State<'_, AppState>, period: VitalsPeriod) ->
 #[tauri::command]
 pub async fn worklist_signals(state: State<'_, AppState>) -> Result<Vec<PatientSignals>, AppError> {
     state.workspace().await?.worklist_signals().await
+}
+
+/// Where the app stands with signed updates (polled by the window).
+#[tauri::command]
+pub fn update_status(updates: State<'_, Updates>) -> UpdateStatus {
+    updates.status()
+}
+
+/// Installs the downloaded and verified update, then restarts into it.
+#[tauri::command]
+pub fn install_update<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    updates: State<'_, Updates>,
+) -> Result<(), AppError> {
+    updates.install(&app).inspect_err(|e| tracing::warn!(code = ?e.code, "update not installed"))
 }

@@ -2,6 +2,7 @@
 
 mod commands;
 mod state;
+pub mod updates;
 
 use crate::cli::AppArgs;
 use arbeidsflate_core::Profile;
@@ -26,6 +27,9 @@ pub fn run(args: AppArgs) -> i32 {
             return 2;
         }
     };
+    if let Some(profile) = &profile {
+        crate::logging::set_level(profile.logging.level);
+    }
     let opener = match state::opener_from(&args.open_url_with) {
         Ok(o) => o,
         Err(e) => {
@@ -43,10 +47,23 @@ pub fn run(args: AppArgs) -> i32 {
             return 3;
         }
     };
+    let feed_check = profile.as_ref().and_then(|p| {
+        let roots = arbeidsflate_core::trust::extra_roots(&p.network).unwrap_or_default();
+        updates::FeedCheck::from_settings(&p.updates, roots).map(|check| (check, p.updates.check_hours))
+    });
+    let updates = updates::Updates::new(feed_check.is_some());
     let state = AppState::new(profile, opener, data_dir);
     state.keep_outbox_moving();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(state)
+        .manage(updates.clone())
+        .setup(move |app| {
+            if let Some((check, hours)) = feed_check {
+                updates.keep_checking(app.handle().clone(), check, hours);
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::sign_in,
@@ -75,6 +92,8 @@ pub fn run(args: AppArgs) -> i32 {
             commands::reset_layout,
             commands::vitals_history,
             commands::worklist_signals,
+            commands::update_status,
+            commands::install_update,
         ])
         .run(tauri::generate_context!());
     match result {

@@ -21,6 +21,7 @@ import type { PatientTarget } from './bindings/PatientTarget';
 import type { SourceStatus } from './bindings/SourceStatus';
 import type { SyncProgress } from './bindings/SyncProgress';
 import type { SyncReport } from './bindings/SyncReport';
+import type { UpdateStatus } from './bindings/UpdateStatus';
 import type { VitalsEntry } from './bindings/VitalsEntry';
 import type { LayoutItem } from './bindings/LayoutItem';
 import type { VitalsHistory } from './bindings/VitalsHistory';
@@ -53,6 +54,13 @@ const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   already_running: true,
   disk_full: true,
   update_required: true,
+  update_unreachable: true,
+  update_feed_invalid: true,
+  update_signature_invalid: true,
+  update_untrusted_key: true,
+  update_version_mismatch: true,
+  update_downgrade: true,
+  update_install_failed: true,
   internal: true,
 };
 
@@ -171,6 +179,11 @@ export const api = {
   saveLayout: (items: LayoutItem[]): Promise<WorkspaceLayout> => call('save_layout', { items }),
   /** Back to the role's default. */
   resetLayout: (): Promise<WorkspaceLayout> => call('reset_layout'),
+
+  /** Signed updates: off, checking, up to date, verified and ready, or refused (a notice). */
+  updateStatus: (): Promise<UpdateStatus> => call('update_status'),
+  /** Installs the verified update and restarts; `update_install_failed` says why not. */
+  installUpdate: (): Promise<void> => call('install_update'),
 };
 
 /** An outbox entry's id as it arrives (a number at run time, `bigint` in the bindings). */

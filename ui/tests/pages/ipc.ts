@@ -29,6 +29,7 @@ import type { VitalsEntry } from '../../src/lib/bindings/VitalsEntry';
 import type { VitalsHistory } from '../../src/lib/bindings/VitalsHistory';
 import type { VitalsPeriod } from '../../src/lib/bindings/VitalsPeriod';
 import type { Worklist } from '../../src/lib/bindings/Worklist';
+import type { UpdateStatus } from '../../src/lib/bindings/UpdateStatus';
 import type { WorkspaceLayout } from '../../src/lib/bindings/WorkspaceLayout';
 import type { WriteReceipt } from '../../src/lib/bindings/WriteReceipt';
 
@@ -73,6 +74,8 @@ export interface Commands {
   layout: Cmd<NoArgs, WorkspaceLayout>;
   save_layout: Cmd<{ items: LayoutItem[] }, WorkspaceLayout>;
   reset_layout: Cmd<NoArgs, WorkspaceLayout>;
+  update_status: Cmd<NoArgs, UpdateStatus>;
+  install_update: Cmd<NoArgs, null>;
 }
 
 export type Command = keyof Commands;

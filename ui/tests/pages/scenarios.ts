@@ -34,6 +34,7 @@ export function signedIn(options: SignedIn = {}): Handlers {
     },
     outbox: () => [],
     layout: () => defaultLayout(clinician?.role ?? 'nursing_home_nurse'),
+    update_status: () => ({ state: 'up_to_date', checked_at: '2026-11-30T07:00:00Z' }),
   };
 }
 

@@ -44,10 +44,14 @@ pub fn default_data_dir() -> Option<PathBuf> {
 }
 
 pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &str) -> Report {
-    let http = helseid::http_client(Duration::from_secs(10));
+    let roots = crate::trust::extra_roots(&profile.network).unwrap_or_default();
+    let http = helseid::http_client_trusting(Duration::from_secs(10), roots)
+        .unwrap_or_else(|_| helseid::http_client(Duration::from_secs(10)));
     let mut checks =
         vec![check("profile", Ok(format!("{} ({:?})", profile.environment.name, profile.environment.kind)))];
     checks.push(check("version", version_result(profile)));
+    checks.push(check("trusted certificate authorities", crate::trust::describe(&profile.network)));
+    checks.push(check("update feed", update_feed_result(&http, profile).await));
 
     let discovery = format!("{}/.well-known/openid-configuration", profile.helseid.issuer);
     let idp = http.get(&discovery).send().await;
@@ -85,6 +89,17 @@ fn version_result(profile: &Profile) -> Result<String, String> {
         }
         Some(minimum) => Ok(format!("{current} (minimum {minimum})")),
     }
+}
+
+/// Whether the feed IT named answers this machine, and with what (updates off is fine).
+async fn update_feed_result(http: &reqwest::Client, profile: &Profile) -> Result<String, String> {
+    let Some(template) = &profile.updates.feed else { return Ok("off (no feed in the profile)".into()) };
+    let url = crate::update_feed::url_for_this_machine(template);
+    let answer = http.get(&url).header("accept", "application/json").send().await;
+    let answer = answer.map_err(|e| format!("{url}: {}", e.without_url()))?;
+    let status = answer.status().as_u16();
+    let body = answer.bytes().await.map_err(|e| format!("{url}: {}", e.without_url()))?;
+    crate::update_feed::describe_answer(status, &body).map(|d| format!("{url} {d}")).map_err(|e| format!("{url} {e}"))
 }
 
 async fn endpoint_result(resp: Result<reqwest::Response, reqwest::Error>, url: &str) -> Result<String, String> {

@@ -12,6 +12,8 @@ pub mod machine_profile;
 pub mod merge;
 pub mod offline;
 pub mod profile;
+pub mod trust;
+pub mod update_feed;
 pub mod version;
 pub mod workspace;
 

@@ -29,16 +29,63 @@ pub struct Profile {
     pub layouts: LayoutSettings,
     #[serde(default)]
     pub updates: UpdateSettings,
+    #[serde(default)]
+    pub network: NetworkSettings,
+    #[serde(default)]
+    pub logging: LoggingSettings,
+}
+
+/// How the app reaches the health network.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// PEM files of certificate authorities to trust beside the OS's own (the health
+    /// network's or the municipality's internal CA), for every connection the app makes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_ca_certificates: Vec<std::path::PathBuf>,
+}
+
+/// How much the technical log says. Whatever the level, it never holds patient data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingSettings {
+    #[serde(default)]
+    pub level: LogLevel,
+}
+
+/// The level of Arbeidsflate's own log lines (other libraries stay at warnings: their
+/// debug lines can hold URLs with identifiers in them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
 }
 
 /// What IT decides about versions.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSettings {
     /// The oldest version allowed to open patient data (`MAJOR.MINOR.PATCH`): an older
     /// one tells the user to update and shows nothing else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_version: Option<String>,
+    /// Where the app asks for signed updates (Tauri's update feed; `{{target}}`, `{{arch}}`,
+    /// `{{current_version}}` and `{{bundle_type}}` are filled in). Absent: updates are off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<String>,
+    /// How often a running app asks the feed again.
+    #[serde(default = "default_check_hours")]
+    pub check_hours: u32,
+}
+
+impl Default for UpdateSettings {
+    fn default() -> Self {
+        Self { minimum_version: None, feed: None, check_hours: default_check_hours() }
+    }
 }
 
 impl UpdateSettings {
@@ -314,6 +361,9 @@ fn default_grace_hours() -> u32 {
 fn default_page_size() -> u32 {
     200
 }
+fn default_check_hours() -> u32 {
+    6
+}
 fn default_idle_lock() -> u32 {
     15
 }
@@ -370,7 +420,10 @@ impl Profile {
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
         let text =
             std::fs::read_to_string(path).map_err(|e| err("(file)", format!("cannot read {}: {e}", path.display())))?;
-        Self::parse(&text)
+        let profile = Self::parse(&text)?;
+        // The files it names are part of it: a missing CA file stops the start, naming it.
+        crate::trust::extra_roots(&profile.network)?;
+        Ok(profile)
     }
 
     pub fn parse(text: &str) -> Result<Self, ProfileError> {
@@ -414,6 +467,8 @@ impl Profile {
             offline: OfflineSettings::default(),
             layouts: LayoutSettings::default(),
             updates: UpdateSettings::default(),
+            network: NetworkSettings::default(),
+            logging: LoggingSettings::default(),
         }
     }
 
@@ -479,6 +534,17 @@ impl Profile {
         if let Some(v) = &self.updates.minimum_version {
             if crate::version::parse(v).is_none() {
                 return Err(err("updates.minimum_version", "must be a version like 1.4.0"));
+            }
+        }
+        if let Some(feed) = &self.updates.feed {
+            self.check_url("updates.feed", feed)?;
+        }
+        if !(1..=168).contains(&self.updates.check_hours) {
+            return Err(err("updates.check_hours", "must be between 1 and 168 (a week)"));
+        }
+        for (i, path) in self.network.extra_ca_certificates.iter().enumerate() {
+            if !path.is_absolute() {
+                return Err(err(&format!("network.extra_ca_certificates[{i}]"), "must be an absolute path"));
             }
         }
         if !(1..=480).contains(&self.session.idle_lock_minutes) {
@@ -705,6 +771,43 @@ scope = "sandvik:fhir/api"
         assert!(!Profile::parse(GOOD).unwrap().updates.update_required(), "no minimum: nothing required");
         let typo = format!("{GOOD}\n[updates]\nminimum = \"1.0.0\"\n");
         assert!(Profile::parse(&typo).unwrap_err().field.starts_with("updates"));
+    }
+
+    #[test]
+    fn the_update_feed_is_optional_and_checked_like_every_url() {
+        let with = |extra: &str| Profile::parse(&format!("{GOOD}\n[updates]\n{extra}\n"));
+        let off = Profile::parse(GOOD).unwrap();
+        assert_eq!((off.updates.feed.as_deref(), off.updates.check_hours), (None, 6), "no feed: updates off");
+        let on = with("feed = \"https://oppdatering.sandvik.kommune.no/{{target}}/{{arch}}/{{current_version}}\"");
+        assert!(on.unwrap().updates.feed.unwrap().contains("{{target}}"), "Tauri's placeholders kept");
+        assert_eq!(with("feed = \"http://updates.example/feed.json\"").unwrap_err().field, "updates.feed");
+        assert_eq!(with("feed = \"not a url\"").unwrap_err().field, "updates.feed");
+        assert_eq!(with("check_hours = 0").unwrap_err().field, "updates.check_hours");
+        assert_eq!(with("check_hours = 169").unwrap_err().field, "updates.check_hours");
+    }
+
+    #[test]
+    fn extra_cas_must_be_absolute_and_the_log_level_one_of_four() {
+        let with = |extra: &str| Profile::parse(&format!("{GOOD}\n{extra}\n"));
+        let relative = with("[network]\nextra_ca_certificates = [\"ca/nhn.pem\"]").unwrap_err();
+        assert_eq!(relative.field, "network.extra_ca_certificates[0]");
+        let p = with("[network]\nextra_ca_certificates = [\"/etc/arbeidsflate/ca/nhn.pem\"]").unwrap();
+        assert_eq!(p.network.extra_ca_certificates.len(), 1);
+        assert_eq!(Profile::parse(GOOD).unwrap().logging.level, LogLevel::Info);
+        assert_eq!(with("[logging]\nlevel = \"debug\"").unwrap().logging.level, LogLevel::Debug);
+        assert_eq!(with("[logging]\nlevel = \"trace\"").unwrap_err().field, "logging.level");
+    }
+
+    #[test]
+    fn loading_a_profile_reads_the_ca_files_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("missing.pem");
+        let text = format!("{GOOD}\n[network]\nextra_ca_certificates = [{:?}]\n", ca.display().to_string());
+        let path = dir.path().join("profile.toml");
+        std::fs::write(&path, &text).unwrap();
+        let e = Profile::load(&path).unwrap_err();
+        assert_eq!(e.field, "network.extra_ca_certificates[0]");
+        assert!(e.reason.contains("cannot read"), "{}", e.reason);
     }
 
     #[test]

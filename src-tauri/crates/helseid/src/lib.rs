@@ -25,14 +25,28 @@ use std::time::Duration;
 /// The HTTP client every Arbeidsflate crate uses: rustls with the ring provider,
 /// the OS's trusted roots, no cookies, and a per-request timeout.
 pub fn http_client(timeout: Duration) -> reqwest::Client {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+    http_client_trusting(timeout, Vec::new()).expect("HTTP client with static configuration")
+}
+
+/// [`http_client`] that also trusts `extra_roots` beside the OS's roots (a health
+/// network's or municipality's own certificate authority). Fails on an unusable certificate.
+pub fn http_client_trusting(
+    timeout: Duration,
+    extra_roots: Vec<reqwest::Certificate>,
+) -> Result<reqwest::Client, reqwest::Error> {
+    install_crypto_provider();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("Arbeidsflate/", env!("CARGO_PKG_VERSION")))
+        .tls_certs_merge(extra_roots)
         .build()
-        .expect("HTTP client with static configuration")
+}
+
+/// rustls needs one process-wide crypto provider; ring is ours.
+pub fn install_crypto_provider() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }

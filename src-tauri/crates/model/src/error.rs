@@ -54,6 +54,20 @@ pub enum ErrorCode {
     DiskFull,
     /// IT requires a newer version of Arbeidsflate: no patient data until it is updated.
     UpdateRequired,
+    /// The update server could not be reached (network, TLS, or it answered an error).
+    UpdateUnreachable,
+    /// The update server answered something that is not an update feed, or nothing for this machine.
+    UpdateFeedInvalid,
+    /// The downloaded update does not match its signature: altered or damaged on the way.
+    UpdateSignatureInvalid,
+    /// The update is signed, but not with the key this build trusts.
+    UpdateUntrustedKey,
+    /// The feed announced one version and the signature is for another (a replayed old release).
+    UpdateVersionMismatch,
+    /// The feed offers a version older than the running one; it is never installed.
+    UpdateDowngrade,
+    /// The verified update could not be installed (cancelled, no rights, or the installer failed).
+    UpdateInstallFailed,
     /// Anything else; the detail says what.
     Internal,
 }

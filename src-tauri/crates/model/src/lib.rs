@@ -14,6 +14,7 @@ pub mod offline;
 pub mod overview;
 pub mod person;
 pub mod provenance;
+pub mod update;
 pub mod view;
 pub mod vitals;
 
@@ -59,6 +60,7 @@ mod bindings {
         check::<crate::offline::WriteReceipt>(&mut stale);
         check::<crate::ErrorCode>(&mut stale);
         check::<AppInfo>(&mut stale);
+        check::<crate::update::UpdateStatus>(&mut stale);
         check::<EnvironmentKind>(&mut stale);
         check::<ClinicianRole>(&mut stale);
         check::<Clinician>(&mut stale);
