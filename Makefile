@@ -15,7 +15,7 @@ APT_TEST := openssl xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 lib
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup deb
+.PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup deb feed
 
 help:
 	@echo "make run    – start Arbeidsflate against its built-in sandbox"
@@ -70,6 +70,27 @@ test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 deb: deps-build ui/node_modules/.package-lock.json
 	rm -rf "$(TARGET_DIR)"/release/bundle/deb
 	TAURI_APP_PATH=src-tauri ui/node_modules/.bin/tauri build --bundles deb --ci
+
+# A signed update for an update feed: the .deb, its signature bound to this version
+# (`tauri signer sign --app-version`), and latest.json, Tauri's static feed. Needs the
+# release key in TAURI_SIGNING_PRIVATE_KEY_PATH (and _PASSWORD); FEED_URL is where the
+# files in FEED_DIR will be served from. The .deb's own key is `linux-x86_64-deb`; the
+# plain `linux-x86_64` entry is the same package for copies not installed from one.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+DEB ?= $(firstword $(wildcard $(TARGET_DIR)/release/bundle/deb/*.deb))
+FEED_DIR ?= $(TARGET_DIR)/feed
+feed:
+	@test -n "$(FEED_URL)" || { echo "set FEED_URL to where FEED_DIR will be served (https://...)"; exit 2; }
+	@test -n "$$TAURI_SIGNING_PRIVATE_KEY_PATH" || { echo "set TAURI_SIGNING_PRIVATE_KEY_PATH to the release key"; exit 2; }
+	@test -f "$(DEB)" || { echo "no .deb: run make deb first, or set DEB"; exit 2; }
+	mkdir -p "$(FEED_DIR)"
+	cp "$(DEB)" "$(FEED_DIR)/"
+	CI=true ui/node_modules/.bin/tauri signer sign --app-version $(VERSION) "$(FEED_DIR)/$(notdir $(DEB))"
+	sig="$$(cat "$(FEED_DIR)/$(notdir $(DEB)).sig")"; \
+	entry="{\"url\":\"$(FEED_URL)/$(notdir $(DEB))\",\"signature\":\"$$sig\"}"; \
+	printf '{"version":"%s","pub_date":"%s","platforms":{"linux-x86_64-deb":%s,"linux-x86_64":%s}}\n' \
+	  "$(VERSION)" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$entry" "$$entry" > "$(FEED_DIR)/latest.json"
+	@echo "feed written to $(FEED_DIR)/latest.json"
 
 # Regenerates the TypeScript IPC bindings from the Rust types.
 bindings:

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn repo_root() -> PathBuf {
+pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
@@ -25,6 +25,11 @@ impl Signer {
         run_tauri_cli(&["signer", "generate", "--ci", "-p", "", "-w", key.to_str().unwrap()]);
         let public_key = std::fs::read_to_string(dir.path().join("update.key.pub")).unwrap().trim().to_string();
         Self { dir, public_key }
+    }
+
+    /// The private key's file (no password), for tools that sign with it.
+    pub fn key_path(&self) -> PathBuf {
+        self.dir.path().join("update.key")
     }
 
     /// `tauri signer sign --app-version`: the signature binds the artifact to `version`.
@@ -110,6 +115,11 @@ impl InternalServer {
     /// The certificate authority that signed the server's certificate.
     pub fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
+    }
+
+    /// The folder it serves.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     pub fn put(&self, file: &str, bytes: &[u8]) {

@@ -65,8 +65,12 @@ impl UpdateServer {
 
 /// The app as the updater sees it: this version, the plugin, the trusted key in its config.
 fn app_trusting(public_key: &str) -> tauri::App<MockRuntime> {
+    app_at_version(env!("CARGO_PKG_VERSION"), public_key)
+}
+
+fn app_at_version(version: &str, public_key: &str) -> tauri::App<MockRuntime> {
     let mut context = mock_context(noop_assets());
-    context.package_info_mut().version = env!("CARGO_PKG_VERSION").parse().unwrap();
+    context.package_info_mut().version = version.parse().unwrap();
     context
         .config_mut()
         .plugins
@@ -221,4 +225,50 @@ async fn an_internal_update_server_is_trusted_only_with_the_profiles_extra_ca() 
     check.roots = arbeidsflate_core::trust::extra_roots(&network).unwrap();
     let outcome = check_feed(app.handle(), &check).await;
     assert!(matches!(&outcome.status, UpdateStatus::Ready { version: v, .. } if *v == version), "{:?}", outcome.status);
+}
+
+/// The release procedure end to end: `make feed` signs this build's .deb with the release
+/// key and writes the feed; an installed older version, trusting that key, finds it on
+/// the internal server and verifies the package byte for byte. (`make test` builds the
+/// .deb and names it in ARBEIDSFLATE_DEB.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_make_feed_writes_is_taken_by_an_older_installed_version() {
+    let deb = std::env::var("ARBEIDSFLATE_DEB").expect("ARBEIDSFLATE_DEB names the .deb (make test sets it)");
+    let release_key = Signer::generate();
+    let server = InternalServer::start();
+    let out = std::process::Command::new("make")
+        .current_dir(updates::repo_root())
+        .args(["--no-print-directory", "feed", &format!("DEB={deb}"), &format!("FEED_DIR={}", server.dir().display())])
+        .arg(format!("FEED_URL=https://127.0.0.1:{}", server.port))
+        .env("TAURI_SIGNING_PRIVATE_KEY_PATH", release_key.key_path())
+        .env("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "make feed: {}", String::from_utf8_lossy(&out.stderr));
+
+    let installed = app_at_version("0.0.1", &release_key.public_key);
+    let network = arbeidsflate_core::profile::NetworkSettings { extra_ca_certificates: vec![server.ca()] };
+    let check = FeedCheck {
+        feed: server.url("latest.json").parse().unwrap(),
+        roots: arbeidsflate_core::trust::extra_roots(&network).unwrap(),
+        timeout: Duration::from_secs(30),
+    };
+    let outcome = check_feed(installed.handle(), &check).await;
+    assert!(
+        matches!(&outcome.status, UpdateStatus::Ready { version, .. } if version == env!("CARGO_PKG_VERSION")),
+        "{:?}",
+        outcome.status
+    );
+    let (_, bytes) = outcome.ready.unwrap();
+    assert_eq!(bytes, std::fs::read(&deb).unwrap(), "the verified bytes are the package");
+
+    // Without `make feed`'s signature, the same package is refused.
+    let feed = std::fs::read_to_string(server.dir().join("latest.json")).unwrap();
+    let stranger = Signer::generate();
+    let forged = stranger.sign(&std::fs::read(&deb).unwrap(), env!("CARGO_PKG_VERSION"));
+    let original: serde_json::Value = serde_json::from_str(&feed).unwrap();
+    let genuine = original["platforms"]["linux-x86_64"]["signature"].as_str().unwrap();
+    server.put("latest.json", feed.replace(genuine, &forged).as_bytes());
+    let outcome = check_feed(installed.handle(), &check).await;
+    assert_eq!(refusal(&outcome).0, ErrorCode::UpdateUntrustedKey, "{:?}", outcome.status);
 }
