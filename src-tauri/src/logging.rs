@@ -41,6 +41,24 @@ pub fn set_level(level: LogLevel) {
     }
 }
 
+/// The doctor's line on the technical log: its level and folder, and whether it can be written.
+pub fn check(level: LogLevel) -> arbeidsflate_core::doctor::Check {
+    let dir = log_dir();
+    let probe = dir.join(".doctor-probe");
+    let writable = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&probe, b"")).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    let level = format!("{level:?}").to_lowercase();
+    arbeidsflate_core::doctor::Check {
+        name: "technical log".into(),
+        ok: writable,
+        detail: if writable {
+            format!("level {level}, daily files kept 7 days in {} (no patient data at any level)", dir.display())
+        } else {
+            format!("{} cannot be written: set ARBEIDSFLATE_LOG_DIR or fix its permissions", dir.display())
+        },
+    }
+}
+
 pub fn init(desktop: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let (filter, handle) = reload::Layer::new(targets(LevelFilter::INFO));
     let _ = LEVEL.set(handle);

@@ -177,9 +177,14 @@ fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
         "person reachable",
         "os keyring",
         "data directory",
+        "trusted certificate authorities",
+        "update feed",
+        "technical log",
     ] {
         assert!(names.contains(&check), "{check} missing");
     }
+    assert!(check_named(&report, "update feed")["detail"].as_str().unwrap().starts_with("off"));
+    assert!(check_named(&report, "technical log")["detail"].as_str().unwrap().starts_with("level info"));
     let list = json_of(&run(&["worklist", "--json", "--profile", profile]));
     assert!(!list["worklist"]["entries"].as_array().unwrap().is_empty());
 }

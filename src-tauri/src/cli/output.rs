@@ -46,6 +46,8 @@ pub async fn doctor(app: &AppArgs, json: bool) -> i32 {
             arbeidsflate_core::doctor::Check { name: "profile source".into(), ok: true, detail: source.describe() },
         );
     }
+    report.checks.push(crate::logging::check(env.profile.logging.level));
+    report.ok = report.checks.iter().all(|c| c.ok);
     if json {
         print_json(&report);
     } else {

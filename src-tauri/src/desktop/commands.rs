@@ -249,11 +249,16 @@ pub fn update_status(updates: State<'_, Updates>) -> UpdateStatus {
     updates.status()
 }
 
-/// Installs the downloaded and verified update, then restarts into it.
+/// Installs the downloaded and verified update, then restarts into it. Off the main
+/// thread: the package tool may wait for an administrator to authenticate.
 #[tauri::command]
-pub fn install_update<R: tauri::Runtime>(
+pub async fn install_update<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     updates: State<'_, Updates>,
 ) -> Result<(), AppError> {
-    updates.install(&app).inspect_err(|e| tracing::warn!(code = ?e.code, "update not installed"))
+    let updates = updates.inner().clone();
+    let result = tokio::task::spawn_blocking(move || updates.install(&app))
+        .await
+        .unwrap_or_else(|_| Err(AppError::new(ErrorCode::UpdateInstallFailed, "the installing task failed")));
+    result.inspect_err(|e| tracing::warn!(code = ?e.code, "update not installed"))
 }
