@@ -48,7 +48,7 @@ pub fn run(args: AppArgs) -> i32 {
         }
     };
     let feed_check = profile.as_ref().and_then(|p| {
-        let roots = arbeidsflate_core::trust::extra_roots(&p.network).unwrap_or_default();
+        let roots = arbeidsflate_core::trust::extra_roots(&p.network.extra_ca_certificates).unwrap_or_default();
         updates::FeedCheck::from_settings(&p.updates, roots).map(|check| (check, p.updates.check_hours))
     });
     let updates = updates::Updates::new(feed_check.is_some());

@@ -422,7 +422,8 @@ impl Profile {
             std::fs::read_to_string(path).map_err(|e| err("(file)", format!("cannot read {}: {e}", path.display())))?;
         let profile = Self::parse(&text)?;
         // The files it names are part of it: a missing CA file stops the start, naming it.
-        crate::trust::extra_roots(&profile.network)?;
+        crate::trust::extra_roots(&profile.network.extra_ca_certificates)
+            .map_err(|e| err(&format!("network.extra_ca_certificates[{}]", e.index), e.reason))?;
         Ok(profile)
     }
 

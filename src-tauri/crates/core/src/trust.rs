@@ -1,15 +1,21 @@
 //! Certificate authorities IT adds beside the OS's own (the health network's, a
 //! municipality's internal CA), read from the profile's PEM files.
 
-use crate::profile::{NetworkSettings, ProfileError};
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// The extra roots, each file read and checked; the error names the file's field.
-pub fn extra_roots(settings: &NetworkSettings) -> Result<Vec<reqwest::Certificate>, ProfileError> {
+/// A CA file that cannot be used: which entry of the list, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrustError {
+    pub index: usize,
+    pub reason: String,
+}
+
+/// The extra roots from `files`, each read and checked.
+pub fn extra_roots(files: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TrustError> {
     let mut roots = Vec::new();
-    for (i, path) in settings.extra_ca_certificates.iter().enumerate() {
-        let field = format!("network.extra_ca_certificates[{i}]");
-        let fail = |reason: String| ProfileError { field: field.clone(), reason };
+    for (index, path) in files.iter().enumerate() {
+        let fail = |reason: String| TrustError { index, reason };
         let pem = std::fs::read(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| fail(format!("{} is not PEM: {e}", path.display())))?;
@@ -25,12 +31,12 @@ pub fn extra_roots(settings: &NetworkSettings) -> Result<Vec<reqwest::Certificat
 }
 
 /// How many extra roots there are, and from where, for the doctor's report.
-pub fn describe(settings: &NetworkSettings) -> Result<String, String> {
-    if settings.extra_ca_certificates.is_empty() {
+pub fn describe(files: &[PathBuf]) -> Result<String, String> {
+    if files.is_empty() {
         return Ok("the OS's roots only".into());
     }
-    let roots = extra_roots(settings).map_err(|e| format!("{}: {}", e.field, e.reason))?;
-    let files: Vec<String> = settings.extra_ca_certificates.iter().map(|p| p.display().to_string()).collect();
+    let roots = extra_roots(files).map_err(|e| format!("entry [{}]: {}", e.index, e.reason))?;
+    let files: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     Ok(format!("the OS's roots and {} from {}", roots.len(), files.join(", ")))
 }
 
@@ -38,10 +44,6 @@ pub fn describe(settings: &NetworkSettings) -> Result<String, String> {
 mod tests {
     use super::*;
     use std::path::PathBuf;
-
-    fn settings(paths: &[PathBuf]) -> NetworkSettings {
-        NetworkSettings { extra_ca_certificates: paths.to_vec() }
-    }
 
     fn openssl_ca(dir: &std::path::Path) -> PathBuf {
         let pem = dir.join("ca.pem");
@@ -58,14 +60,14 @@ mod tests {
     fn a_ca_file_from_openssl_is_one_extra_root() {
         let dir = tempfile::tempdir().unwrap();
         let ca = openssl_ca(dir.path());
-        assert_eq!(extra_roots(&settings(std::slice::from_ref(&ca))).unwrap().len(), 1);
+        assert_eq!(extra_roots(std::slice::from_ref(&ca)).unwrap().len(), 1);
         // Two certificates in one bundle count twice.
         let bundle = dir.path().join("bundle.pem");
         let one = std::fs::read_to_string(&ca).unwrap();
         std::fs::write(&bundle, format!("{one}{one}")).unwrap();
-        assert_eq!(extra_roots(&settings(&[bundle])).unwrap().len(), 2);
-        assert!(describe(&settings(&[ca])).unwrap().contains("and 1 from"));
-        assert_eq!(describe(&settings(&[])).unwrap(), "the OS's roots only");
+        assert_eq!(extra_roots(&[bundle]).unwrap().len(), 2);
+        assert!(describe(&[ca]).unwrap().contains("and 1 from"));
+        assert_eq!(describe(&[]).unwrap(), "the OS's roots only");
     }
 
     #[test]
@@ -83,12 +85,12 @@ mod tests {
             (&key_only, "holds no PEM certificate"),
             (&garbage, "cannot be used"),
         ] {
-            let e = extra_roots(&settings(&[ca.clone(), bad.clone()])).unwrap_err();
-            assert_eq!(e.field, "network.extra_ca_certificates[1]", "{}", bad.display());
+            let e = extra_roots(&[ca.clone(), bad.clone()]).unwrap_err();
+            assert_eq!(e.index, 1, "{}", bad.display());
             assert!(e.reason.contains(why), "{}: {}", bad.display(), e.reason);
         }
-        let missing = extra_roots(&settings(&[dir.path().join("nope.pem")])).unwrap_err();
+        let missing = extra_roots(&[dir.path().join("nope.pem")]).unwrap_err();
         assert!(missing.reason.contains("cannot read"), "{}", missing.reason);
-        assert!(describe(&settings(&[empty])).unwrap_err().contains("[0]"));
+        assert!(describe(&[empty]).unwrap_err().contains("[0]"));
     }
 }

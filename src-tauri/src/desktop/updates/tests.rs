@@ -221,8 +221,7 @@ async fn an_internal_update_server_is_trusted_only_with_the_profiles_extra_ca() 
     let outcome = check_feed(app.handle(), &check).await;
     assert_eq!(refusal(&outcome).0, ErrorCode::UpdateUnreachable, "the OS does not trust the test CA");
 
-    let network = arbeidsflate_core::profile::NetworkSettings { extra_ca_certificates: vec![server.ca()] };
-    check.roots = arbeidsflate_core::trust::extra_roots(&network).unwrap();
+    check.roots = arbeidsflate_core::trust::extra_roots(&[server.ca()]).unwrap();
     let outcome = check_feed(app.handle(), &check).await;
     assert!(matches!(&outcome.status, UpdateStatus::Ready { version: v, .. } if *v == version), "{:?}", outcome.status);
 }
@@ -247,10 +246,9 @@ async fn the_feed_make_feed_writes_is_taken_by_an_older_installed_version() {
     assert!(out.status.success(), "make feed: {}", String::from_utf8_lossy(&out.stderr));
 
     let installed = app_at_version("0.0.1", &release_key.public_key);
-    let network = arbeidsflate_core::profile::NetworkSettings { extra_ca_certificates: vec![server.ca()] };
     let check = FeedCheck {
         feed: server.url("latest.json").parse().unwrap(),
-        roots: arbeidsflate_core::trust::extra_roots(&network).unwrap(),
+        roots: arbeidsflate_core::trust::extra_roots(&[server.ca()]).unwrap(),
         timeout: Duration::from_secs(30),
     };
     let outcome = check_feed(installed.handle(), &check).await;

@@ -110,9 +110,9 @@ impl Workspace {
     /// A workspace that signs in through HelseID's test IdP shortcut as `test_pid`.
     /// Refused unless the profile is a sandbox or test profile.
     pub fn with_test_user(profile: Profile, keys: Arc<dyn SecretStore>, test_pid: Option<String>) -> Self {
-        let roots = crate::trust::extra_roots(&profile.network).unwrap_or_else(|e| {
+        let roots = crate::trust::extra_roots(&profile.network.extra_ca_certificates).unwrap_or_else(|e| {
             // Profile::load refuses this already; a profile built in code can still get here.
-            tracing::error!(field = %e.field, "extra CA certificates unusable; the OS's roots only");
+            tracing::error!(entry = e.index, "extra CA certificates unusable; the OS's roots only");
             Vec::new()
         });
         let http = helseid::http_client_trusting(profile.request_timeout(), roots)
