@@ -73,7 +73,7 @@ async fn a_nurse_arranges_her_overview_restarts_the_app_finds_it_kept_and_resets
         let offered = attrs_of(client, "[data-testid=widget-add-choice] option", "value").await;
         assert!(offered.iter().any(|v| v == "documents"), "{offered:?}");
         client.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
-        write_screenshot("customise-mode.png", client.screenshot().await.unwrap());
+        write_screenshot(client, "customise-mode.png").await;
 
         click(client, "[data-testid=customise-save]").await;
         wait_for(client, "[data-testid=customise-start]", SHORT).await;

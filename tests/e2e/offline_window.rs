@@ -107,7 +107,7 @@ async fn route(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) ->
     assert!(done.contains("Utført"), "{done:?}");
     step(t0, "shown done");
     wait_for_attr(client, "[data-testid=outbox-count]", "data-count", short, |v| v == "1").await;
-    write_screenshot("offline-route.png", client.screenshot().await.unwrap());
+    write_screenshot(client, "offline-route.png").await;
 
     step(t0, "reconnect");
     sandbox.reconnect();
@@ -174,7 +174,7 @@ async fn shift(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) ->
     assert_eq!(summary.attr("data-patients").await.unwrap().as_deref(), Some(refs.len().to_string().as_str()));
     // Prepared: every row has its signals from the cache (the README's picture of the worklist).
     wait_for(client, "[data-testid=signal-news2][data-total]", long).await;
-    write_screenshot("worklist.png", client.screenshot().await.unwrap());
+    write_screenshot(client, "worklist.png").await;
 
     // A resident to visit: the first on the list.
     let patient_ref = attrs_of(client, "[data-testid=worklist-row]", "data-patient-ref").await.remove(0);
@@ -243,12 +243,12 @@ async fn shift(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) ->
     assert!(count_text.contains("1 venter på sending"), "{count_text:?}");
     // The top of the view (status line, cached sources, the receipt), then the vital signs.
     client.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
-    write_screenshot("offline-shift.png", client.screenshot().await.unwrap());
+    write_screenshot(client, "offline-shift.png").await;
     client
         .execute("document.querySelector('[data-testid=vitals]').scrollIntoView({ block: 'start' });", vec![])
         .await
         .unwrap();
-    write_screenshot("offline-vitals.png", client.screenshot().await.unwrap());
+    write_screenshot(client, "offline-vitals.png").await;
 
     step(t0, "note and discard");
     // A note written by mistake goes to the outbox too, and is discarded after a question.
@@ -268,7 +268,7 @@ async fn shift(client: &Client, sandbox: &StandaloneSandbox, url_file: &Path) ->
     assert_eq!(kinds, vec!["vitals"], "only the vital signs wait now");
     assert!(client.find_all(Locator::Css("[data-testid=outbox-discard-confirm]")).await.unwrap().is_empty());
     client.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
-    write_screenshot("offline-outbox.png", client.screenshot().await.unwrap());
+    write_screenshot(client, "offline-outbox.png").await;
 
     step(t0, "sign-out warning");
     // Signing out now would lose the vital signs: the app warns, and "Avbryt" keeps them.

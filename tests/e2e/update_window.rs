@@ -87,7 +87,7 @@ async fn offered_and_waiting(app: &AppWindow, version: &str) -> Result<(), Strin
     click(client, "[data-testid=sign-in-button]").await;
     complete_browser_sign_in(&app.url_file, NURSE).await?;
     wait_for(client, "[data-testid=worklist-row]", timeout).await;
-    write_screenshot("update-ready.png", client.screenshot().await.map_err(|e| e.to_string())?);
+    write_screenshot(client, "update-ready.png").await;
     // A build run from the tree is never replaced: installing says so, and work goes on.
     click(client, "[data-testid=update-install]").await;
     click(client, "[data-testid=update-confirm-install]").await;

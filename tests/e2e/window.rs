@@ -179,7 +179,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         assert!(texts_of(&client, "[data-testid=vital-item]").await.len() >= 7);
         let news2 = wait("[data-testid=news2-total]").await.text().await.unwrap();
         assert!(news2.starts_with("NEWS2 ") && news2[6..].trim().parse::<u8>().is_ok(), "{news2:?}");
-        page::write_screenshot("patient-overview.png", client.screenshot().await.unwrap());
+        page::write_screenshot(&client, "patient-overview.png").await;
 
         // Shared documents open inside the app: the PDF drawn by pdf.js in this
         // webview, under the app's CSP; the CDA and KITH documents as sections.
@@ -201,7 +201,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
                     .await
                     .unwrap();
                 assert!(inked.as_u64().unwrap() > 200, "the PDF page is blank: {inked}");
-                page::write_screenshot("document-pdf.png", client.screenshot().await.unwrap());
+                page::write_screenshot(&client, "document-pdf.png").await;
             } else {
                 let sections = texts_of(&client, "[data-testid=document-section]").await;
                 assert!(sections.iter().any(|s| s.contains("Vurdering") || s.contains("Forløp")), "{sections:?}");
@@ -227,7 +227,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         wait("body[data-screen=patient]").await;
         let marker = wait("[data-testid=emergency-access]").await.text().await.unwrap();
         assert!(marker.contains("NØDTILGANG") && marker.contains("bevisstløs"), "{marker:?}");
-        page::write_screenshot("emergency-access.png", client.screenshot().await.unwrap());
+        page::write_screenshot(&client, "emergency-access.png").await;
         wait("[data-testid=back-to-worklist]").await.click().await.unwrap();
         wait("body[data-screen=worklist]").await;
         let css = format!("[data-testid=worklist-row][data-patient-ref=\"{patient_ref}\"] [data-testid=open-patient]");

@@ -19,11 +19,26 @@ pub async fn wait_for(client: &Client, css: &str, timeout: Duration) -> Element 
     }
 }
 
+/// WebKitWebDriver's snapshot waits for the page to paint again, and a page where
+/// nothing changes may not until its clock ticks (up to a minute; measured: 78 s). A dot
+/// at 1 % opacity in the corner, shown for a moment just after the request, gives it
+/// that paint without changing the picture.
+async fn nudge_paint(client: &Client) -> Result<(), fantoccini::error::CmdError> {
+    let nudge = "setTimeout(() => {
+                   const dot = document.createElement('div');
+                   dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;background:#000';
+                   document.body.append(dot);
+                   setTimeout(() => dot.remove(), 1000);
+                 }, 150);";
+    client.execute(nudge, vec![]).await.map(|_| ())
+}
+
 /// What the window showed when a step failed: a screenshot in the temp directory and
 /// the page's screen marker and visible text.
 pub async fn failure_screenshot(client: &Client) -> String {
     let path = std::env::temp_dir().join("arbeidsflate-window-failure.png");
     let within = Duration::from_secs(10);
+    let _ = tokio::time::timeout(within, nudge_paint(client)).await;
     if let Ok(Ok(png)) = tokio::time::timeout(within, client.screenshot()).await {
         let _ = std::fs::write(&path, png);
     }
@@ -78,8 +93,10 @@ pub async fn click(client: &Client, css: &str) {
     wait_for(client, css, Duration::from_secs(20)).await.click().await.unwrap();
 }
 
-/// Writes a PNG to tests/screenshots (the README shows them).
-pub fn write_screenshot(name: &str, png: Vec<u8>) {
+/// Takes a screenshot of the window into tests/screenshots (the README shows them).
+pub async fn write_screenshot(client: &Client, name: &str) {
+    nudge_paint(client).await.expect("schedule a paint");
+    let png = client.screenshot().await.expect("a screenshot");
     std::fs::create_dir_all(screenshot_dir()).unwrap();
     std::fs::write(screenshot_dir().join(name), png).unwrap();
 }
