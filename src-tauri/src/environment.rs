@@ -31,14 +31,17 @@ pub fn profile_source(given: Option<&Path>) -> Result<ProfileSource, String> {
     machine_profile::choose(&dir, given)
 }
 
+/// Reads a profile and applies what it sets for the whole process (the log level).
+pub fn load_profile(path: &Path) -> Result<Profile, arbeidsflate_core::ProfileError> {
+    let profile = Profile::load(path)?;
+    crate::logging::set_level(profile.logging.level);
+    Ok(profile)
+}
+
 /// Loads the run's profile (see [`profile_source`]), or starts the sandbox when there is none.
 pub async fn resolve_environment(given: Option<&Path>) -> Result<Environment, String> {
     match profile_source(given)?.path() {
-        Some(path) => {
-            let profile = Profile::load(path).map_err(|e| e.to_string())?;
-            crate::logging::set_level(profile.logging.level);
-            Ok(Environment { profile, sandbox: None })
-        }
+        Some(path) => Ok(Environment { profile: load_profile(path).map_err(|e| e.to_string())?, sandbox: None }),
         None => {
             let sb = Sandbox::start(SandboxOptions::default()).await.map_err(|e| e.to_string())?;
             Ok(Environment { profile: sandbox_profile(&sb), sandbox: Some(sb) })

@@ -5,7 +5,6 @@ mod state;
 pub mod updates;
 
 use crate::cli::AppArgs;
-use arbeidsflate_core::Profile;
 use state::AppState;
 
 pub fn run(args: AppArgs) -> i32 {
@@ -19,7 +18,7 @@ pub fn run(args: AppArgs) -> i32 {
             return 2;
         }
     };
-    let profile = match source.path().map(Profile::load).transpose() {
+    let profile = match source.path().map(crate::environment::load_profile).transpose() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -27,9 +26,6 @@ pub fn run(args: AppArgs) -> i32 {
             return 2;
         }
     };
-    if let Some(profile) = &profile {
-        crate::logging::set_level(profile.logging.level);
-    }
     let opener = match state::opener_from(&args.open_url_with) {
         Ok(o) => o,
         Err(e) => {

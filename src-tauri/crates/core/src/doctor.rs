@@ -44,14 +44,13 @@ pub fn default_data_dir() -> Option<PathBuf> {
 }
 
 pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &str) -> Report {
-    let roots = crate::trust::extra_roots(&profile.network.extra_ca_certificates).unwrap_or_default();
-    let http = helseid::http_client_trusting(Duration::from_secs(10), roots)
-        .unwrap_or_else(|_| helseid::http_client(Duration::from_secs(10)));
+    let ca_files = &profile.network.extra_ca_certificates;
+    let roots = crate::trust::extra_roots(ca_files);
     let mut checks =
         vec![check("profile", Ok(format!("{} ({:?})", profile.environment.name, profile.environment.kind)))];
     checks.push(check("version", version_result(profile)));
-    checks
-        .push(check("trusted certificate authorities", crate::trust::describe(&profile.network.extra_ca_certificates)));
+    checks.push(check("trusted certificate authorities", crate::trust::describe(ca_files, &roots)));
+    let http = crate::trust::http_client(Duration::from_secs(10), roots.unwrap_or_default());
     checks.push(check("update feed", update_feed_result(&http, profile).await));
 
     let discovery = format!("{}/.well-known/openid-configuration", profile.helseid.issuer);

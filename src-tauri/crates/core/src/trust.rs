@@ -13,7 +13,7 @@ pub struct TrustError {
 
 /// The extra roots from `files`, each read and checked.
 pub fn extra_roots(files: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, TrustError> {
-    let mut roots = Vec::new();
+    let mut per_file = Vec::with_capacity(files.len());
     for (index, path) in files.iter().enumerate() {
         let fail = |reason: String| TrustError { index, reason };
         let pem = std::fs::read(path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
@@ -22,20 +22,35 @@ pub fn extra_roots(files: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, Trust
         if certs.is_empty() {
             return Err(fail(format!("{} holds no PEM certificate", path.display())));
         }
-        // Building a client is what parses the certificates themselves.
-        helseid::http_client_trusting(Duration::from_secs(1), certs.clone())
-            .map_err(|_| fail(format!("{} holds a certificate that cannot be used as a root", path.display())))?;
-        roots.extend(certs);
+        per_file.push(certs);
     }
-    Ok(roots)
+    // Building a client is what parses the certificates themselves (and reads the OS's
+    // roots, so once for all files; file by file only to name the one that fails).
+    let roots: Vec<reqwest::Certificate> = per_file.iter().flatten().cloned().collect();
+    if roots.is_empty() || usable(roots.clone()) {
+        return Ok(roots);
+    }
+    let index = per_file.iter().position(|certs| !usable(certs.clone())).unwrap_or(0);
+    let reason = format!("{} holds a certificate that cannot be used as a root", files[index].display());
+    Err(TrustError { index, reason })
+}
+
+fn usable(roots: Vec<reqwest::Certificate>) -> bool {
+    helseid::http_client_trusting(Duration::from_secs(1), roots).is_ok()
+}
+
+/// The shared HTTP client (see [`helseid::http_client`]) trusting `roots` as well.
+pub fn http_client(timeout: Duration, roots: Vec<reqwest::Certificate>) -> reqwest::Client {
+    // `extra_roots` built a client with these already, so this cannot fail on them.
+    helseid::http_client_trusting(timeout, roots).unwrap_or_else(|_| helseid::http_client(timeout))
 }
 
 /// How many extra roots there are, and from where, for the doctor's report.
-pub fn describe(files: &[PathBuf]) -> Result<String, String> {
+pub fn describe(files: &[PathBuf], roots: &Result<Vec<reqwest::Certificate>, TrustError>) -> Result<String, String> {
     if files.is_empty() {
         return Ok("the OS's roots only".into());
     }
-    let roots = extra_roots(files).map_err(|e| format!("entry [{}]: {}", e.index, e.reason))?;
+    let roots = roots.as_ref().map_err(|e| format!("entry [{}]: {}", e.index, e.reason))?;
     let files: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     Ok(format!("the OS's roots and {} from {}", roots.len(), files.join(", ")))
 }
@@ -66,8 +81,10 @@ mod tests {
         let one = std::fs::read_to_string(&ca).unwrap();
         std::fs::write(&bundle, format!("{one}{one}")).unwrap();
         assert_eq!(extra_roots(&[bundle]).unwrap().len(), 2);
-        assert!(describe(&[ca]).unwrap().contains("and 1 from"));
-        assert_eq!(describe(&[]).unwrap(), "the OS's roots only");
+        assert!(describe(std::slice::from_ref(&ca), &extra_roots(std::slice::from_ref(&ca)))
+            .unwrap()
+            .contains("and 1 from"));
+        assert_eq!(describe(&[], &extra_roots(&[])).unwrap(), "the OS's roots only");
     }
 
     #[test]
@@ -91,6 +108,8 @@ mod tests {
         }
         let missing = extra_roots(&[dir.path().join("nope.pem")]).unwrap_err();
         assert!(missing.reason.contains("cannot read"), "{}", missing.reason);
-        assert!(describe(&[empty]).unwrap_err().contains("[0]"));
+        assert!(describe(std::slice::from_ref(&empty), &extra_roots(std::slice::from_ref(&empty)))
+            .unwrap_err()
+            .contains("[0]"));
     }
 }

@@ -7,15 +7,19 @@ use std::collections::BTreeMap;
 
 /// The feed URL with Tauri's placeholders filled in for this machine and build.
 pub fn url_for_this_machine(template: &str) -> String {
-    let os = match std::env::consts::OS {
-        "macos" => "darwin",
-        other => other,
-    };
     template
-        .replace("{{target}}", os)
+        .replace("{{target}}", os_name())
         .replace("{{arch}}", std::env::consts::ARCH)
         .replace("{{current_version}}", crate::version::CURRENT)
         .replace("{{bundle_type}}", installer_name())
+}
+
+/// The OS as Tauri's feeds name it.
+fn os_name() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "darwin",
+        other => other,
+    }
 }
 
 /// The installer a feed names for this OS's package (Tauri's `{{bundle_type}}`).
@@ -54,10 +58,7 @@ pub fn describe_answer(status: u16, body: &[u8]) -> Result<String, String> {
     let offered = crate::version::parse(manifest.version.trim_start_matches('v'))
         .map(|_| manifest.version.trim_start_matches('v').to_string())
         .ok_or_else(|| format!("offers the version {:?}, which is not a version", manifest.version))?;
-    let os = match std::env::consts::OS {
-        "macos" => "darwin",
-        other => other,
-    };
+    let os = os_name();
     let arch = std::env::consts::ARCH;
     let keys = [format!("{os}-{arch}-{}", installer_name()), format!("{os}-{arch}")];
     let Some((key, platform)) = keys.iter().find_map(|k| manifest.platforms.get(k).map(|p| (k, p))) else {

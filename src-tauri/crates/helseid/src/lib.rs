@@ -44,7 +44,7 @@ pub fn http_client_trusting(
 }
 
 /// rustls needs one process-wide crypto provider; ring is ours.
-pub fn install_crypto_provider() {
+fn install_crypto_provider() {
     static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -115,8 +115,7 @@ impl Workspace {
             tracing::error!(entry = e.index, "extra CA certificates unusable; the OS's roots only");
             Vec::new()
         });
-        let http = helseid::http_client_trusting(profile.request_timeout(), roots)
-            .unwrap_or_else(|_| helseid::http_client(profile.request_timeout()));
+        let http = crate::trust::http_client(profile.request_timeout(), roots);
         let config = HelseIdConfig {
             issuer: profile.helseid.issuer.clone(),
             client_id: profile.helseid.client_id.clone(),
