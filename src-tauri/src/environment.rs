@@ -3,6 +3,7 @@
 
 use arbeidsflate_core::machine_profile::{self, ProfileSource};
 use arbeidsflate_core::Profile;
+use clock::SharedClock;
 use sandbox::{Sandbox, SandboxClinician, SandboxOptions};
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,21 @@ pub struct Environment {
     pub profile: Profile,
     /// The embedded sandbox when no profile was given; dropping it stops it.
     pub sandbox: Option<Sandbox>,
+    /// The run's clock, shared by the workspace and the embedded sandbox.
+    pub clock: SharedClock,
+}
+
+/// The run's clock: the system's. Debug builds start it at another instant with
+/// `ARBEIDSFLATE_NOW` (RFC 3339), so end-to-end tests run the app and its sandbox on
+/// the day they choose; release builds cannot.
+pub fn run_clock() -> Result<SharedClock, String> {
+    #[cfg(debug_assertions)]
+    if let Some(at) = std::env::var("ARBEIDSFLATE_NOW").ok().filter(|v| !v.is_empty()) {
+        let at = chrono::DateTime::parse_from_rfc3339(&at)
+            .map_err(|e| format!("ARBEIDSFLATE_NOW={at:?} is not an RFC 3339 instant: {e}"))?;
+        return Ok(clock::TickingClock::shared(at.to_utc()));
+    }
+    Ok(clock::system())
 }
 
 pub fn sandbox_profile(sb: &Sandbox) -> Profile {
@@ -40,11 +56,13 @@ pub fn load_profile(path: &Path) -> Result<Profile, arbeidsflate_core::ProfileEr
 
 /// Loads the run's profile (see [`profile_source`]), or starts the sandbox when there is none.
 pub async fn resolve_environment(given: Option<&Path>) -> Result<Environment, String> {
+    let clock = run_clock()?;
     match profile_source(given)?.path() {
-        Some(path) => Ok(Environment { profile: load_profile(path).map_err(|e| e.to_string())?, sandbox: None }),
+        Some(path) => Ok(Environment { profile: load_profile(path).map_err(|e| e.to_string())?, sandbox: None, clock }),
         None => {
-            let sb = Sandbox::start(SandboxOptions::default()).await.map_err(|e| e.to_string())?;
-            Ok(Environment { profile: sandbox_profile(&sb), sandbox: Some(sb) })
+            let options = SandboxOptions { clock: clock.clone(), ..SandboxOptions::default() };
+            let sb = Sandbox::start(options).await.map_err(|e| e.to_string())?;
+            Ok(Environment { profile: sandbox_profile(&sb), sandbox: Some(sb), clock })
         }
     }
 }

@@ -1,16 +1,16 @@
 //! The binary's headless faces, run as a user would run them.
 
-use arbeidsflate_tests::{app_binary, TempDir};
-use sandbox::world::{generate, WorldOptions};
+use arbeidsflate_tests::{app_command, sandbox_world, TempDir};
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn run(args: &[&str]) -> Output {
     let logs = TempDir::new("cli-logs");
     // A data directory per run: one command per data directory may run at a time.
-    Command::new(app_binary())
+    app_command()
         .args(args)
         .env("ARBEIDSFLATE_LOG_DIR", logs.path())
         .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
@@ -34,7 +34,7 @@ impl StandaloneSandbox {
     fn start() -> Self {
         let dir = TempDir::new("standalone");
         let profile = dir.path().join("sandbox.toml");
-        let mut child = Command::new(app_binary())
+        let mut child = app_command()
             .args(["sandbox", "--write-profile", profile.to_str().unwrap()])
             .env("ARBEIDSFLATE_LOG_DIR", dir.path())
             .stdout(Stdio::piped())
@@ -73,7 +73,7 @@ fn users_lists_the_three_roles() {
 
 #[test]
 fn worklist_and_patient_print_what_the_platform_holds() {
-    let world = generate(WorldOptions::default());
+    let world = sandbox_world();
     let list = json_of(&run(&["worklist", "--json"]));
     assert_eq!(list["clinician"]["role"], "nursing_home_nurse");
     let entries = list["worklist"]["entries"].as_array().unwrap();
@@ -115,7 +115,7 @@ fn view_opens_a_patient_from_every_source_and_asks_for_a_basis_off_the_worklist(
     assert_eq!(states.len(), 5);
     assert!(states.iter().all(|s| *s != "waiting" && *s != "slow"), "{states:?}");
 
-    let world = generate(WorldOptions::default());
+    let world = sandbox_world();
     let stranger = world
         .store
         .all("Patient")
@@ -192,7 +192,7 @@ fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
 /// `arbeidsflate ARGS` with IT's machine-wide place at `machine_dir` (debug builds only).
 fn run_with_machine_dir(machine_dir: &std::path::Path, args: &[&str]) -> Output {
     let logs = TempDir::new("cli-logs");
-    Command::new(app_binary())
+    app_command()
         .args(args)
         .env("ARBEIDSFLATE_LOG_DIR", logs.path())
         .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
@@ -333,7 +333,7 @@ fn the_profiles_log_level_decides_what_the_technical_log_holds() {
         let dir = TempDir::new("log-level");
         let profile = sandbox_profile_with(&sb, &dir, |p| p.logging.level = level);
         let logs = dir.path().join("logs");
-        let out = Command::new(app_binary())
+        let out = app_command()
             .args(["worklist", "--json", "--profile", profile.to_str().unwrap()])
             .env("ARBEIDSFLATE_LOG_DIR", &logs)
             .env("ARBEIDSFLATE_DATA_DIR", dir.path().join("data"))
@@ -382,7 +382,7 @@ fn doctor_fails_when_the_services_are_down() {
 #[test]
 fn without_a_keyring_the_app_refuses_to_sign_in_rather_than_fall_back_to_a_file() {
     let dir = TempDir::new("no-keyring");
-    let out = Command::new(app_binary())
+    let out = app_command()
         .args(["worklist", "--data-dir", dir.path().to_str().unwrap()])
         .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"))
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/arbeidsflate-test-bus")
@@ -419,7 +419,7 @@ fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_cl
     let profile = sandbox.profile.to_str().unwrap().to_string();
     let data_dir = data.path().join("data");
     let cli = |args: &[&str]| {
-        let mut c = Command::new(app_binary());
+        let mut c = app_command();
         c.args(["--profile", &profile, "--data-dir", data_dir.to_str().unwrap()])
             .args(args)
             .env("ARBEIDSFLATE_LOG_DIR", data.path().join("logs"));
@@ -509,13 +509,13 @@ fn observations_written_here(sb: &sandbox::Sandbox) -> Vec<Value> {
 fn an_outbox_send_killed_halfway_loses_nothing_and_stores_nothing_twice() {
     // The sandbox runs in this process, so the test sees what the platform stored.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sb = runtime.block_on(sandbox::Sandbox::start(sandbox::SandboxOptions::default())).unwrap();
+    let sb = runtime.block_on(sandbox::Sandbox::start(sandbox::SandboxOptions::at(clock::matrix::test_now()))).unwrap();
     let dir = TempDir::new("outbox-kill");
     let profile = dir.path().join("sandbox.toml");
     std::fs::write(&profile, arbeidsflate_core::profile::for_sandbox(&sb).to_toml()).unwrap();
     let data_dir = dir.path().join("data");
     let cli = |args: &[&str]| {
-        let mut c = Command::new(app_binary());
+        let mut c = app_command();
         c.args(["--profile", profile.to_str().unwrap(), "--data-dir", data_dir.to_str().unwrap()])
             .args(args)
             .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"));

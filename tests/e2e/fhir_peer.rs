@@ -71,7 +71,7 @@ fn start_peer() -> Peer {
 /// The peer, loaded with every resource of a fresh sandbox (ids kept, so references
 /// hold), a client for it, and those resources.
 async fn loaded_peer() -> (Peer, FhirClient, Vec<Value>) {
-    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let resources = sb.fhir_resources();
     drop(sb);
     let peer = start_peer();
@@ -145,9 +145,14 @@ async fn searches_page_and_filter_the_sandbox_data_on_the_peer() {
 #[tokio::test]
 async fn conditional_create_versioned_update_and_last_updated_on_the_peer() {
     let (_peer, fhir, resources) = loaded_peer().await;
-    // The peer stamps `lastUpdated` itself: everything loaded is older than this.
+    // The peer stamps `lastUpdated` with its own clock, so "since" is a time it gave: a
+    // marker's, written after everything loaded.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let marker = json!({"resourceType": "Basic", "identifier": [{"system": "urn:arbeidsflate:test", "value": "since"}],
+        "code": {"text": "marker"}});
+    let marker = fhir.create_conditional(&marker, "identifier=urn:arbeidsflate:test|since").await.unwrap();
+    let marker = fhir.read("Basic", &marker.id).await.unwrap();
+    let since = marker["meta"]["lastUpdated"].as_str().expect("the peer stamps lastUpdated").to_string();
 
     let practitioner = json!({
         "resourceType": "Practitioner",

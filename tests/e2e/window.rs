@@ -3,10 +3,10 @@
 //! (tests/desktop-session.sh sets that up). The app runs with no profile, so it
 //! starts its built-in sandbox; this test stands in for the system browser.
 
-use arbeidsflate_tests::{complete_browser_sign_in, files_containing, page, AppWindow};
+use arbeidsflate_tests::{complete_browser_sign_in, files_containing, page, sandbox_world, AppWindow};
 use fantoccini::{Client, Locator};
 use sandbox::kjernejournal;
-use sandbox::world::{generate, World, WorldOptions};
+use sandbox::world::{World, WorldOptions};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ const NURSE_WARD: &str = "Location/avd-solsikken";
 /// A resident with allergies, medications and one shared document of each format
 /// (the sandbox gives a PDF, a CDA and a KITH document, in that order).
 fn resident_with_allergies(world: &World) -> (String, Vec<String>, Vec<String>) {
-    let documents = sandbox::pjd::generate(&world.store, WorldOptions::default().seed, "");
+    let documents = sandbox::pjd::generate(&world.store, WorldOptions::default().seed, "", clock::matrix::test_now());
     for stay in world.store.all("Encounter") {
         if stay["location"][0]["location"]["reference"] != NURSE_WARD {
             continue;
@@ -79,7 +79,7 @@ fn stranger_to(world: &World, ward: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medications() {
-    let world = generate(WorldOptions::default());
+    let world = sandbox_world();
     let (patient_ref, allergies, medications) = resident_with_allergies(&world);
     let patient = world.store.get("Patient", &patient_ref).unwrap().clone();
 

@@ -10,6 +10,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The instant the app under test lives at: `ARBEIDSFLATE_TEST_NOW` when set, else the
+/// suite's fixed one. The app (a debug build) starts its clock there through
+/// `ARBEIDSFLATE_NOW` and runs on, so its sandbox's world is that day's.
+pub fn app_now() -> String {
+    clock::matrix::test_now().to_rfc3339()
+}
+
+/// The world the app's built-in sandbox makes at [`app_now`].
+pub fn sandbox_world() -> sandbox::world::World {
+    sandbox::world::generate(Default::default(), clock::clinical_day(clock::matrix::test_now()))
+}
+
+/// The app binary as a command, living at [`app_now`].
+pub fn app_command() -> Command {
+    let mut command = Command::new(app_binary());
+    command.env("ARBEIDSFLATE_NOW", app_now());
+    command
+}
+
 /// The app binary built with `--features custom-protocol` (the Makefile builds it
 /// before the tests run). `ARBEIDSFLATE_BIN` overrides.
 pub fn app_binary() -> PathBuf {
@@ -197,7 +216,9 @@ impl AppWindow {
         let logs = tmp.path().join("logs");
         let data = tmp.path().join("data");
         let open_with = PathBuf::from(format!("file:{}", url_file.display()));
+        let now = PathBuf::from(app_now());
         let mut all: Vec<(&str, &Path)> = vec![
+            ("ARBEIDSFLATE_NOW", now.as_path()),
             ("ARBEIDSFLATE_OPEN_URL_WITH", open_with.as_path()),
             ("ARBEIDSFLATE_LOG_DIR", logs.as_path()),
             ("ARBEIDSFLATE_DATA_DIR", data.as_path()),
@@ -241,7 +262,7 @@ impl StandaloneSandbox {
     pub fn start(extra: &[&str]) -> Self {
         let dir = TempDir::new("offline-sandbox");
         let written = dir.path().join("written.toml");
-        let mut child = Command::new(app_binary())
+        let mut child = app_command()
             .args(["sandbox", "--write-profile", written.to_str().unwrap()])
             .args(extra)
             .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"))

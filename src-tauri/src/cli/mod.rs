@@ -201,12 +201,20 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
     runtime.block_on(async move {
         match command {
             Command::Sandbox { port, latency_ms, scale, seed, history_days, write_profile, dpop_nonce, fault } => {
+                let clock = match crate::environment::run_clock() {
+                    Ok(clock) => clock,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return 2;
+                    }
+                };
                 let options = sandbox::SandboxOptions {
                     port,
                     latency_ms,
-                    world: sandbox::WorldOptions { seed, scale, history_days, ..Default::default() },
+                    world: sandbox::WorldOptions { seed, scale, history_days },
                     require_dpop_nonce: dpop_nonce,
                     faults: fault,
+                    clock,
                     ..Default::default()
                 };
                 crate::environment::serve_sandbox(options, write_profile).await

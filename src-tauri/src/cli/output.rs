@@ -77,7 +77,9 @@ pub(super) async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(En
     // One user of the cache at a time: not while the app (or another command) has it.
     let lock = arbeidsflate_core::offline::instance::InstanceLock::acquire(&data_dir).map_err(app_error)?;
     let _ = INSTANCE.set(lock);
-    let ws = Workspace::with_test_user(env.profile.clone(), keys, Some(pid)).with_data_dir(data_dir);
+    let ws = Workspace::with_test_user(env.profile.clone(), keys, Some(pid))
+        .with_data_dir(data_dir)
+        .with_clock(env.clock.clone());
     ws.apply_wipe_flag().map_err(app_error)?;
     ws.sign_in_headless().await.map_err(app_error)?;
     Ok((env, ws))

@@ -82,13 +82,19 @@ impl AppState {
             .environment
             .get_or_try_init(|| async {
                 let env = match &self.0.profile {
-                    Some(p) => Environment { profile: p.clone(), sandbox: None },
+                    Some(p) => {
+                        let clock =
+                            crate::environment::run_clock().map_err(|e| AppError::new(ErrorCode::InvalidInput, e))?;
+                        Environment { profile: p.clone(), sandbox: None, clock }
+                    }
                     None => {
                         resolve_environment(None).await.map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?
                     }
                 };
                 let keys = Arc::new(OsKeyring::new(KEYRING_SERVICE));
-                let ws = Workspace::new(env.profile, keys).with_data_dir(self.0.data_dir.clone());
+                let ws = Workspace::new(env.profile, keys)
+                    .with_data_dir(self.0.data_dir.clone())
+                    .with_clock(env.clock.clone());
                 ws.apply_wipe_flag()?;
                 Ok::<_, AppError>((Arc::new(ws), env.sandbox))
             })

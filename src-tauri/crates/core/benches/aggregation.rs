@@ -78,7 +78,7 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .filter_map(|m| normalize::medication(m, municipal::SOURCE_NAME, fetched))
                 .collect();
-            let from_list = sfm::parse_list(&list).unwrap().current;
+            let from_list = sfm::parse_list(&list, "2026-11-20T09:14:00Z").unwrap().current;
             let merged = arbeidsflate_core::merge::medications(&[from_platform, from_list]);
             black_box((latest, score, merged))
         })
@@ -86,7 +86,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("merge alone: 300 + 300 statements", |b| {
         let from_platform: Vec<_> =
             municipal_meds.iter().filter_map(|m| normalize::medication(m, municipal::SOURCE_NAME, fetched)).collect();
-        let from_list = sfm::parse_list(&list).unwrap().current;
+        let from_list = sfm::parse_list(&list, "2026-11-20T09:14:00Z").unwrap().current;
         let lists = [from_platform, from_list];
         b.iter(|| black_box(arbeidsflate_core::merge::medications(black_box(&lists))))
     });

@@ -28,8 +28,9 @@ pub fn decide(
     request: Option<&AccessRequest>,
     in_force: Option<&Decision>,
     on_worklist: bool,
+    now: &str,
 ) -> Result<Decision, AppError> {
-    let now = chrono::Utc::now().to_rfc3339();
+    let now = now.to_string();
     let Some(request) = request else {
         if let Some(d) = in_force {
             return Ok(d.clone());
@@ -91,34 +92,42 @@ pub fn attestation(
 mod tests {
     use super::*;
 
+    const NOW: &str = "2026-11-20T09:14:00.000Z";
+
     fn ask(basis: AccessBasis, reason: Option<&str>) -> AccessRequest {
         AccessRequest { basis, reason: reason.map(str::to_string) }
     }
 
     #[test]
     fn worklist_patients_get_the_care_relationship_without_a_question() {
-        let d = decide(None, None, true).unwrap();
+        let d = decide(None, None, true, NOW).unwrap();
         assert_eq!(d.grant.basis, AccessBasis::Unntak);
+        assert_eq!(d.grant.granted_at, NOW);
         assert!(d.grant.from_worklist && !d.grant.emergency);
     }
 
     #[test]
     fn anyone_else_needs_a_stated_basis() {
-        assert_eq!(decide(None, None, false).unwrap_err().code, ErrorCode::AccessBasisRequired);
-        let d = decide(Some(&ask(AccessBasis::Samtykke, None)), None, false).unwrap();
+        assert_eq!(decide(None, None, false, NOW).unwrap_err().code, ErrorCode::AccessBasisRequired);
+        let d = decide(Some(&ask(AccessBasis::Samtykke, None)), None, false, NOW).unwrap();
         assert_eq!(d.grant.basis, AccessBasis::Samtykke);
         // Once stated, it stays in force for the patient without asking again.
-        assert_eq!(decide(None, Some(&d), false).unwrap().decision_id, d.decision_id);
+        assert_eq!(decide(None, Some(&d), false, NOW).unwrap().decision_id, d.decision_id);
     }
 
     #[test]
     fn emergency_access_needs_a_written_reason() {
         for reason in [None, Some(""), Some("   "), Some("akut")] {
-            let e = decide(Some(&ask(AccessBasis::Akutt, reason)), None, false).unwrap_err();
+            let e = decide(Some(&ask(AccessBasis::Akutt, reason)), None, false, NOW).unwrap_err();
             assert_eq!(e.code, ErrorCode::AccessReasonRequired, "{reason:?}");
         }
-        let d = decide(Some(&ask(AccessBasis::ForhoyetAkutt, Some("Bevisstløs, trenger legemiddelliste"))), None, true)
-            .unwrap();
+        let d = decide(
+            Some(&ask(AccessBasis::ForhoyetAkutt, Some("Bevisstløs, trenger legemiddelliste"))),
+            None,
+            true,
+            NOW,
+        )
+        .unwrap();
         assert!(d.grant.emergency);
         assert_eq!(d.grant.reason.as_deref(), Some("Bevisstløs, trenger legemiddelliste"));
     }
@@ -132,11 +141,11 @@ mod tests {
             healthcare_service: "KP01".into(),
             department_id: None,
         };
-        let routine = decide(None, None, true).unwrap();
+        let routine = decide(None, None, true, NOW).unwrap();
         let a = attestation(Some(&org), ClinicianRole::HomeCareNurse, &routine).unwrap();
         assert_eq!((a.practitioner_category.as_str(), a.purpose_of_use), ("SP", PurposeOfUse::Treat));
         assert_eq!(a.decision_ref, Some((routine.decision_id.clone(), false)));
-        let emergency = decide(Some(&ask(AccessBasis::Akutt, Some("Akutt forverring"))), None, false).unwrap();
+        let emergency = decide(Some(&ask(AccessBasis::Akutt, Some("Akutt forverring"))), None, false, NOW).unwrap();
         let a = attestation(Some(&org), ClinicianRole::NursingHomeDoctor, &emergency).unwrap();
         assert_eq!((a.practitioner_category.as_str(), a.purpose_of_use), ("LE", PurposeOfUse::EmergencyTreat));
         assert!(attestation(None, ClinicianRole::HomeCareNurse, &routine).is_none());

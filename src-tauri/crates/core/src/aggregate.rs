@@ -11,7 +11,7 @@ use arbeidsflate_model::overview::{
 };
 use arbeidsflate_model::person::PersonDetails;
 use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, PatientOverview};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use sources::documents::{DocumentList, DocumentSharing, SharedDocumentRef};
 use sources::kjernejournal::{KjOutcome, KjStatus, Kjernejournal, NhnContext};
@@ -60,6 +60,8 @@ pub struct PatientKeys {
     pub nin: Option<NationalId>,
     pub nhn: NhnContext,
     pub today: NaiveDate,
+    /// When each source's answer arrived, by the session's clock.
+    pub clock: clock::SharedClock,
     /// Kjernejournal's status from just before, when it can stand in for asking again.
     pub critical_status: Option<KjStatus>,
 }
@@ -377,7 +379,7 @@ impl Assembled {
             },
         };
         s.elapsed_ms = Some(elapsed.as_millis().min(u32::MAX as u128) as u32);
-        s.fetched_at = Some(Utc::now().to_rfc3339());
+        s.fetched_at = Some(keys.clock.now().to_rfc3339());
         parts.push(OverviewPart::Status { status: s.clone() });
         sink(parts);
     }

@@ -5,7 +5,7 @@
 use crate::profile::Profile;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
@@ -59,7 +59,9 @@ pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &s
         idp.as_ref().ok().and_then(|r| r.headers().get(reqwest::header::DATE)?.to_str().ok().map(str::to_string));
     checks.push(check("helseid reachable", endpoint_result(idp, &discovery).await));
     checks.push(check("helseid tls", tls_result(&profile.helseid.issuer)));
-    checks.push(check("clock skew", clock_result(skew.as_deref(), profile.helseid.clock_skew_seconds)));
+    // The machine's own clock is what this check is about.
+    let local = chrono::Utc::now();
+    checks.push(check("clock skew", clock_result(skew.as_deref(), profile.helseid.clock_skew_seconds, local)));
 
     let metadata = format!("{}/metadata", profile.municipal.fhir_base_url.trim_end_matches('/'));
     let fhir = http.get(&metadata).header("accept", "application/fhir+json").send().await;
@@ -126,10 +128,14 @@ fn tls_result(url: &str) -> Result<String, String> {
     }
 }
 
-fn clock_result(date_header: Option<&str>, leeway: u64) -> Result<String, String> {
+/// This machine's clock (`local`) against the IdP's `Date` header.
+fn clock_result(
+    date_header: Option<&str>,
+    leeway: u64,
+    local: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
     let Some(header) = date_header else { return Err("the IdP sent no Date header; skew unknown".into()) };
     let server = chrono::DateTime::parse_from_rfc2822(header).map_err(|e| format!("unreadable Date header: {e}"))?;
-    let local = chrono::DateTime::<chrono::Utc>::from(SystemTime::now());
     let skew = (local.timestamp() - server.timestamp()).unsigned_abs();
     if skew <= leeway {
         Ok(format!("{skew} s (leeway {leeway} s)"))
@@ -167,12 +173,13 @@ mod tests {
 
     #[test]
     fn clock_skew_beyond_the_leeway_fails() {
-        let now = chrono::Utc::now();
+        let now = clock::matrix::test_now();
         let far = (now - chrono::Duration::seconds(400)).to_rfc2822();
-        assert!(clock_result(Some(&far), 30).is_err());
-        let near = now.to_rfc2822();
-        assert!(clock_result(Some(&near), 30).is_ok());
-        assert!(clock_result(None, 30).is_err());
+        assert!(clock_result(Some(&far), 30, now).is_err());
+        assert!(clock_result(Some(&(now + chrono::Duration::seconds(31)).to_rfc2822()), 30, now).is_err());
+        let near = (now - chrono::Duration::seconds(29)).to_rfc2822();
+        assert_eq!(clock_result(Some(&near), 30, now), Ok("29 s (leeway 30 s)".into()));
+        assert!(clock_result(None, 30, now).is_err());
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 pub mod access;
 pub mod aggregate;
-pub mod clock;
 pub mod doctor;
 mod errors;
 pub mod keystore;

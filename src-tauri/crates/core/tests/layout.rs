@@ -36,14 +36,15 @@ fn profile_with_layout(sb: &Sandbox) -> Profile {
 async fn signed_in(sb: &Sandbox, profile: &Profile, role: ClinicianRole, dir: &Path) -> Workspace {
     let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
     let ws = Workspace::with_test_user(profile.clone(), Arc::new(EphemeralStore::default()), Some(pid))
-        .with_data_dir(dir.to_path_buf());
+        .with_data_dir(dir.to_path_buf())
+        .with_clock(sb.clock.clone());
     ws.sign_in_headless().await.unwrap();
     ws
 }
 
 #[tokio::test]
 async fn an_arrangement_is_kept_across_restarts_within_it_locks_and_reset_restores_the_default() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let profile = profile_with_layout(&sb);
     let dir = tempfile::tempdir().unwrap();
 
@@ -97,7 +98,7 @@ async fn an_arrangement_is_kept_across_restarts_within_it_locks_and_reset_restor
 
 #[tokio::test]
 async fn the_layout_needs_a_signed_in_unlocked_clinician() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let profile = profile_with_layout(&sb);
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::new(profile.clone(), Arc::new(EphemeralStore::default())).with_data_dir(dir.path().into());

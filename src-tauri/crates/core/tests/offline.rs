@@ -299,14 +299,15 @@ async fn workspace_on(
 ) -> arbeidsflate_core::Workspace {
     let pid = common::home_care_nurse(sb);
     let ws = arbeidsflate_core::Workspace::with_test_user(common::profile_for(sb), keys, Some(pid))
-        .with_data_dir(data.to_path_buf());
+        .with_data_dir(data.to_path_buf())
+        .with_clock(sb.clock.clone());
     ws.sign_in_headless().await.unwrap();
     ws
 }
 
 #[tokio::test]
 async fn without_a_keyring_for_its_key_there_is_no_cache_and_the_app_says_why() {
-    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let data = common::TempData::new();
     let keys = std::sync::Arc::new(KeyringWithoutCacheKey(Default::default()));
     let ws = workspace_on(&sb, &data.0, keys).await;
@@ -328,7 +329,7 @@ async fn without_a_keyring_for_its_key_there_is_no_cache_and_the_app_says_why() 
 
 #[tokio::test]
 async fn a_deleted_keyring_entry_never_silently_drops_unsent_writes() {
-    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let data = common::TempData::new();
     let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
     let ws = workspace_on(&sb, &data.0, keys.clone()).await;
@@ -356,7 +357,7 @@ async fn a_deleted_keyring_entry_never_silently_drops_unsent_writes() {
 
 #[tokio::test]
 async fn its_wipe_flag_removes_every_users_cache_and_keeps_none() {
-    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let data = common::TempData::new();
     let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
     let ws = workspace_on(&sb, &data.0, keys.clone()).await;
@@ -367,7 +368,9 @@ async fn its_wipe_flag_removes_every_users_cache_and_keeps_none() {
     let pid = common::home_care_nurse(&sb);
     let mut profile = common::profile_for(&sb);
     profile.offline.wipe = true;
-    let ws = arbeidsflate_core::Workspace::with_test_user(profile, keys, Some(pid)).with_data_dir(data.0.clone());
+    let ws = arbeidsflate_core::Workspace::with_test_user(profile, keys, Some(pid))
+        .with_data_dir(data.0.clone())
+        .with_clock(sb.clock.clone());
     // At start, before anyone signs in (and with no network needed).
     network(&sb, false);
     assert!(ws.apply_wipe_flag().unwrap());
@@ -379,21 +382,15 @@ async fn its_wipe_flag_removes_every_users_cache_and_keeps_none() {
     assert!(!data.0.join("users").exists(), "and none is kept");
 }
 
-/// A clock the test sets forward.
-#[derive(Default)]
-struct ClockAhead(std::sync::atomic::AtomicI64);
-
-impl arbeidsflate_core::clock::Clock for ClockAhead {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() + chrono::Duration::milliseconds(self.0.load(std::sync::atomic::Ordering::SeqCst))
-    }
-}
-
 #[tokio::test]
 async fn a_cache_past_its_retention_is_purged_and_its_unsent_writes_still_reach_the_platform() {
-    let sb = sandbox::Sandbox::start(sandbox::SandboxOptions::default()).await.unwrap();
+    // The sandbox's clock, shared with the workspace, is moved on by the test; the
+    // sign-in lasts two days, so only the cache's retention runs out.
+    let clock = clock::TickingClock::shared(clock::matrix::test_now());
+    let mut options = sandbox::SandboxOptions { clock: clock.clone(), ..Default::default() };
+    options.lifetimes.refresh = std::time::Duration::from_secs(2 * 24 * 3600);
+    let sb = sandbox::Sandbox::start(options).await.unwrap();
     let data = common::TempData::new();
-    let clock = std::sync::Arc::new(ClockAhead::default());
     let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
     let profile = common::profile_for(&sb);
     let retention = profile.offline.retention_hours as i64;
@@ -408,11 +405,11 @@ async fn a_cache_past_its_retention_is_purged_and_its_unsent_writes_still_reach_
     ws.record_note(&entries[0].patient_ref, "Skrevet før fristen.").await.unwrap();
 
     // Just inside the retention period the patient still opens.
-    clock.0.store((retention * 3600 - 60) * 1000, std::sync::atomic::Ordering::SeqCst);
+    clock.advance(chrono::Duration::seconds(retention * 3600 - 60));
     let (statuses, _) = open(&ws, worklist(&entries[0]), None).await;
     assert_eq!(state_of(&statuses.unwrap(), SourceKind::Municipal), SourceState::Cached);
 
-    clock.0.store((retention * 3600 + 60) * 1000, std::sync::atomic::Ordering::SeqCst);
+    clock.advance(chrono::Duration::seconds(120));
     let (statuses, _) = open(&ws, worklist(&entries[0]), None).await;
     assert_eq!(statuses.unwrap_err().code, ErrorCode::NotCached);
     let status = ws.offline_status().await.unwrap();
@@ -426,16 +423,17 @@ async fn a_cache_past_its_retention_is_purged_and_its_unsent_writes_still_reach_
 
 #[tokio::test]
 async fn past_the_grace_period_after_the_sign_in_ran_out_the_cached_patients_are_removed() {
-    let mut options = sandbox::SandboxOptions::default();
+    let clock = clock::TickingClock::shared(clock::matrix::test_now());
+    let mut options = sandbox::SandboxOptions { clock: clock.clone(), ..Default::default() };
     options.lifetimes.refresh = std::time::Duration::from_secs(4);
     let sb = sandbox::Sandbox::start(options).await.unwrap();
     let data = common::TempData::new();
     let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
     let mut profile = common::profile_for(&sb);
     profile.offline.grace_hours = 0;
-    let signed_in_at = std::time::Instant::now();
     let ws = arbeidsflate_core::Workspace::with_test_user(profile, keys, Some(common::home_care_nurse(&sb)))
-        .with_data_dir(data.0.clone());
+        .with_data_dir(data.0.clone())
+        .with_clock(sb.clock.clone());
     ws.sign_in_headless().await.unwrap();
     let entries = ws.worklist().await.unwrap().entries;
     ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
@@ -444,8 +442,8 @@ async fn past_the_grace_period_after_the_sign_in_ran_out_the_cached_patients_are
     ws.record_note(&entries[0].patient_ref, "Skrevet i bilen.").await.unwrap();
     assert!(ws.offline_status().await.unwrap().cached_patients > 0);
 
-    let expired = std::time::Duration::from_secs(5);
-    tokio::time::sleep(expired.saturating_sub(signed_in_at.elapsed())).await;
+    // The refresh token lives 4 s; the clock moves past it without the test waiting.
+    clock.advance(chrono::Duration::seconds(5));
     let (statuses, _) = open(&ws, worklist(&entries[0]), None).await;
     assert_eq!(statuses.unwrap_err().code, ErrorCode::SessionExpired);
     let status = ws.offline_status().await.unwrap();

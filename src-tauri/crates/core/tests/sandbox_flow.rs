@@ -9,7 +9,7 @@ use sandbox::{Sandbox, SandboxOptions};
 use std::sync::Arc;
 
 async fn sandbox() -> (Sandbox, Profile) {
-    sandbox_with(SandboxOptions::default()).await
+    sandbox_with(SandboxOptions::at(clock::matrix::test_now())).await
 }
 
 async fn sandbox_with(options: SandboxOptions) -> (Sandbox, Profile) {
@@ -31,6 +31,7 @@ fn pid_of(sb: &Sandbox, role: ClinicianRole) -> String {
 /// A workspace that signs in as the sandbox's first clinician in `role`.
 fn workspace_as(sb: &Sandbox, profile: Profile, role: ClinicianRole) -> Workspace {
     Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid_of(sb, role)))
+        .with_clock(sb.clock.clone())
 }
 
 #[tokio::test]
@@ -92,11 +93,8 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
     assert!(list.entries.iter().all(|e| e.address.is_some()));
     // The route lists today's visits only; the patient's view has the days before too,
     // carried out, oldest first, and today's still booked.
-    assert!(list.entries.iter().all(|e| e
-        .visit_start
-        .as_deref()
-        .unwrap()
-        .starts_with(&chrono::Local::now().date_naive().to_string())));
+    let day_of = |at: &str| clock::clinical_day(clock::parse_instant(at).unwrap());
+    assert!(list.entries.iter().all(|e| day_of(e.visit_start.as_deref().unwrap()) == sb.today));
     let overview = ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
     let today = list.entries[0].visit_id.clone().unwrap();
     assert!(overview.visits.iter().any(|v| v.id == today && v.status == "booked"), "{:?}", overview.visits);
@@ -198,7 +196,8 @@ async fn an_expired_sign_in_asks_for_a_new_one_and_the_same_user_carries_on() {
         refresh: std::time::Duration::from_secs(2),
         ..Default::default()
     };
-    let (sb, profile) = sandbox_with(SandboxOptions { lifetimes, ..SandboxOptions::default() }).await;
+    let (sb, profile) =
+        sandbox_with(SandboxOptions { lifetimes, ..SandboxOptions::at(clock::matrix::test_now()) }).await;
     let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     let me = ws.sign_in_headless().await.unwrap();
     ws.worklist().await.expect("renewed silently while the refresh token lives");

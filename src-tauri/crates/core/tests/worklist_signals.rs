@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 
 #[tokio::test]
 async fn signals_match_what_each_patients_view_shows_and_need_a_synced_cache() {
-    let Setup { sb: _sandbox, ws, entries, .. } =
+    let Setup { sb, ws, entries, .. } =
         signed_in_as(arbeidsflate_model::view::ClinicianRole::NursingHomeNurse, |_| {}).await;
     let before = ws.worklist_signals().await.unwrap();
     assert!(!before.is_empty());
@@ -18,7 +18,8 @@ async fn signals_match_what_each_patients_view_shows_and_need_a_synced_cache() {
     ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
     let signals = ws.worklist_signals().await.unwrap();
     assert_eq!(signals.len(), entries.len(), "one per ward resident");
-    let new_since = (chrono::Local::now().date_naive() - chrono::Duration::days(3)).to_string();
+    // "New" is the last three Norwegian days, counted from the sandbox's today.
+    let new_since = clock::day_start(sb.today - chrono::Duration::days(3));
     let mut with_tasks = 0;
     for entry in entries.iter().take(6) {
         let s = signals.iter().find(|s| s.patient_ref == entry.patient_ref).unwrap();
@@ -35,7 +36,9 @@ async fn signals_match_what_each_patients_view_shows_and_need_a_synced_cache() {
                     with_tasks += usize::from(!tasks.is_empty());
                 }
                 OverviewPart::Documents { items, .. } => {
-                    let new = items.iter().filter(|d| d.date.as_deref().is_some_and(|d| d >= new_since.as_str()));
+                    let new = items
+                        .iter()
+                        .filter(|d| d.date.as_deref().and_then(clock::parse_instant).is_some_and(|d| d >= new_since));
                     assert_eq!(s.new_documents as usize, new.count());
                 }
                 _ => {}

@@ -12,13 +12,15 @@ use crate::opener::UrlOpener;
 use crate::pkce::{random_url_safe, Pkce};
 use crate::proofs::{client_assertion, dpop_proof, NonceCache, ASSERTION_TYPE};
 use crate::{HelseIdError, Secret};
+use chrono::{DateTime, Utc};
+use clock::SharedClock;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// Renew an access token this long before it expires.
-const RENEW_AHEAD: Duration = Duration::from_secs(30);
+const RENEW_AHEAD: chrono::Duration = chrono::Duration::seconds(30);
 
 #[derive(Debug, Clone)]
 pub struct HelseIdConfig {
@@ -95,12 +97,14 @@ struct OAuthErrorBody {
 
 struct CachedToken {
     token: Secret,
-    expires_at: Instant,
+    /// By the wall clock, not the monotonic one: a laptop asleep between two home
+    /// visits does not count its sleep on the monotonic clock, while HelseID does.
+    expires_at: DateTime<Utc>,
 }
 
 struct TokenState {
     refresh_token: Secret,
-    refresh_expires_at: Instant,
+    refresh_expires_at: DateTime<Utc>,
     access: HashMap<String, CachedToken>,
 }
 
@@ -112,11 +116,11 @@ pub struct Session {
 }
 
 impl Session {
-    /// How long ago the refresh token ran out (`None` while it is still valid): past
-    /// that, no token can be had without signing in again.
-    pub async fn renewable_until_passed(&self) -> Option<Duration> {
+    /// How long before `now` the refresh token ran out (`None` while it is still
+    /// valid): past that, no token can be had without signing in again.
+    pub async fn renewable_until_passed(&self, now: DateTime<Utc>) -> Option<Duration> {
         let until = self.tokens.lock().await.refresh_expires_at;
-        Instant::now().checked_duration_since(until)
+        (now - until).to_std().ok()
     }
 }
 
@@ -133,11 +137,28 @@ pub struct HelseIdClient {
     discovery: Mutex<Option<Discovery>>,
     jwks: Mutex<Option<serde_json::Value>>,
     nonces: NonceCache,
+    /// Wall-clock time for what is signed and checked (`iat`, `exp`); how long a token
+    /// is cached is measured on the monotonic clock instead.
+    clock: SharedClock,
 }
 
 impl HelseIdClient {
     pub fn new(http: reqwest::Client, config: HelseIdConfig, keys: ClientKeys) -> Self {
-        Self { http, config, keys, discovery: Mutex::new(None), jwks: Mutex::new(None), nonces: NonceCache::default() }
+        Self {
+            http,
+            config,
+            keys,
+            discovery: Mutex::new(None),
+            jwks: Mutex::new(None),
+            nonces: NonceCache::default(),
+            clock: clock::system(),
+        }
+    }
+
+    /// Signs and checks with `clock`'s time instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The public key to register with HelseID for this client's assertions.
@@ -158,7 +179,8 @@ impl HelseIdClient {
 
     fn assertion_form(&self, issuer: &str, attestation: Option<&Attestation>) -> [(&'static str, String); 2] {
         let details = assertion_details(self.config.organisation.as_ref(), attestation);
-        let assertion = client_assertion(&self.keys.assertion, &self.config.client_id, issuer, details.as_ref());
+        let now = self.clock.unix_seconds();
+        let assertion = client_assertion(&self.keys.assertion, &self.config.client_id, issuer, details.as_ref(), now);
         [("client_assertion_type", ASSERTION_TYPE.to_string()), ("client_assertion", assertion.expose().to_string())]
     }
 
@@ -176,7 +198,8 @@ impl HelseIdClient {
             body.push(("client_id", self.config.client_id.clone()));
             body.extend(self.assertion_form(&d.issuer, attestation));
             let nonce = self.nonces.get(&d.token_endpoint);
-            let proof = dpop_proof(&self.keys.dpop, "POST", &d.token_endpoint, nonce.as_deref(), None);
+            let now = self.clock.unix_seconds();
+            let proof = dpop_proof(&self.keys.dpop, "POST", &d.token_endpoint, nonce.as_deref(), None, now);
             let resp = self.http.post(&d.token_endpoint).header("DPoP", proof).form(&body).send().await?;
             if let Some(n) = resp.headers().get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
                 self.nonces.set(&d.token_endpoint, n);
@@ -308,6 +331,7 @@ impl HelseIdClient {
             client_id: &self.config.client_id,
             nonce: &nonce,
             leeway: self.config.leeway,
+            now: self.clock.unix_seconds(),
         };
         let user = match validate_id_token(id_token.expose(), &self.jwks(&d, false).await?, &expect) {
             // An unknown key means HelseID rotated its keys: fetch discovery and the
@@ -320,17 +344,16 @@ impl HelseIdClient {
             other => other?,
         };
         let refresh_token = t.refresh_token.ok_or_else(|| HelseIdError::BadResponse("no refresh_token".into()))?;
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut access = HashMap::new();
-        access
-            .insert(first, CachedToken { token: t.access_token, expires_at: now + Duration::from_secs(t.expires_in) });
+        access.insert(first, CachedToken { token: t.access_token, expires_at: now + seconds(t.expires_in) });
         tracing::info!(audiences = self.config.resources.len(), "signed in");
         Ok(Session {
             user,
             id_token,
             tokens: Mutex::new(TokenState {
                 refresh_token,
-                refresh_expires_at: now + Duration::from_secs(t.rt_expires_in.unwrap_or(3600)),
+                refresh_expires_at: now + seconds(t.rt_expires_in.unwrap_or(3600)),
                 access,
             }),
         })
@@ -347,7 +370,7 @@ impl HelseIdClient {
     ) -> Result<Secret, HelseIdError> {
         let key = cache_key(audience, attestation);
         let mut state = session.tokens.lock().await;
-        let now = Instant::now();
+        let now = self.clock.now();
         if let Some(t) = state.access.get(&key) {
             if t.expires_at > now + RENEW_AHEAD {
                 return Ok(t.token.clone());
@@ -371,11 +394,11 @@ impl HelseIdClient {
         if let Some(rt) = t.refresh_token {
             state.refresh_token = rt;
             if let Some(secs) = t.rt_expires_in {
-                state.refresh_expires_at = now + Duration::from_secs(secs);
+                state.refresh_expires_at = now + seconds(secs);
             }
         }
         let token = t.access_token.clone();
-        let expires_at = now + Duration::from_secs(t.expires_in);
+        let expires_at = now + seconds(t.expires_in);
         state.access.insert(key, CachedToken { token: t.access_token, expires_at });
         Ok(token)
     }
@@ -391,7 +414,8 @@ impl HelseIdClient {
     ) -> Result<ApiHeaders, HelseIdError> {
         let token = self.access_token(session, audience, attestation).await?;
         let nonce = self.nonces.get(url);
-        let dpop = dpop_proof(&self.keys.dpop, method, url, nonce.as_deref(), Some(token.expose()));
+        let now = self.clock.unix_seconds();
+        let dpop = dpop_proof(&self.keys.dpop, method, url, nonce.as_deref(), Some(token.expose()), now);
         Ok(ApiHeaders { authorization: Secret::new(format!("DPoP {}", token.expose())), dpop })
     }
 
@@ -427,6 +451,11 @@ impl HelseIdClient {
         });
         Ok(SignedOut { end_session_url, revoked })
     }
+}
+
+/// A lifetime the server gave, in seconds (absurd values capped at a year).
+fn seconds(secs: u64) -> chrono::Duration {
+    chrono::Duration::seconds(secs.min(365 * 24 * 3600) as i64)
 }
 
 /// Tokens are cached per audience and per attestation: each patient's attested

@@ -13,6 +13,8 @@ pub struct IdTokenExpectations<'a> {
     pub client_id: &'a str,
     pub nonce: &'a str,
     pub leeway: Duration,
+    /// The client's time, Unix seconds.
+    pub now: i64,
 }
 
 /// Who signed in. The pid (a national identity number) is a `Secret` so it cannot
@@ -28,6 +30,10 @@ pub struct UserClaims {
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
+    exp: i64,
+    iat: i64,
+    #[serde(default)]
+    nbf: Option<i64>,
     nonce: Option<String>,
     auth_time: Option<u64>,
     #[serde(default)]
@@ -60,10 +66,18 @@ pub fn validate_id_token(
     let mut v = Validation::new(Algorithm::RS256);
     v.set_issuer(&[expect.issuer]);
     v.set_audience(&[expect.client_id]);
-    v.leeway = expect.leeway.as_secs();
+    // Times are checked below against the client's clock (jsonwebtoken knows only the system's).
+    v.validate_exp = false;
     v.set_required_spec_claims(&["exp", "iss", "aud", "sub", "iat"]);
     let data = jsonwebtoken::decode::<Claims>(token, &key, &v).map_err(|e| invalid(&e.to_string()))?;
     let c = data.claims;
+    let leeway = i64::try_from(expect.leeway.as_secs()).unwrap_or(i64::MAX / 2);
+    if c.exp + leeway < expect.now {
+        return Err(invalid("expired"));
+    }
+    if c.iat - leeway > expect.now || c.nbf.is_some_and(|nbf| nbf - leeway > expect.now) {
+        return Err(invalid("issued in the future"));
+    }
     if c.nonce.as_deref() != Some(expect.nonce) {
         return Err(invalid("nonce does not match"));
     }
@@ -101,8 +115,9 @@ mod tests {
         })
     }
 
+    /// The client's clock in these tests.
     fn now() -> i64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+        clock::matrix::test_now().timestamp()
     }
 
     fn claims() -> Value {
@@ -119,8 +134,13 @@ mod tests {
     }
 
     fn check(token: &str) -> Result<UserClaims, HelseIdError> {
-        let expect =
-            IdTokenExpectations { issuer: ISS, client_id: "client-1", nonce: "n1", leeway: Duration::from_secs(30) };
+        let expect = IdTokenExpectations {
+            issuer: ISS,
+            client_id: "client-1",
+            nonce: "n1",
+            leeway: Duration::from_secs(30),
+            now: now(),
+        };
         validate_id_token(token, &key().1, &expect)
     }
 
@@ -159,7 +179,7 @@ mod tests {
     fn expired_wrong_audience_and_wrong_issuer_are_rejected() {
         let mut c = claims();
         c["exp"] = json!(now() - 120);
-        rejected_because(&signed(&c, "k1"), "ExpiredSignature");
+        rejected_because(&signed(&c, "k1"), "expired");
         let mut c = claims();
         c["aud"] = json!("someone-else");
         rejected_because(&signed(&c, "k1"), "InvalidAudience");
@@ -187,7 +207,34 @@ mod tests {
         c["exp"] = json!(now() - 10);
         assert!(check(&signed(&c, "k1")).is_ok(), "10 s late is inside a 30 s leeway");
         c["exp"] = json!(now() - 45);
-        rejected_because(&signed(&c, "k1"), "ExpiredSignature");
+        rejected_because(&signed(&c, "k1"), "expired");
+    }
+
+    #[test]
+    fn times_are_judged_by_the_clients_clock_at_every_instant_of_the_date_matrix() {
+        for (at, why) in clock::matrix::date_matrix() {
+            let t = at.timestamp();
+            let mut c = claims();
+            (c["iat"], c["exp"], c["auth_time"]) = (json!(t), json!(t + 300), json!(t));
+            let token = signed(&c, "k1");
+            let at_time = |now: i64| {
+                let expect = IdTokenExpectations {
+                    issuer: ISS,
+                    client_id: "client-1",
+                    nonce: "n1",
+                    leeway: Duration::from_secs(30),
+                    now,
+                };
+                validate_id_token(&token, &key().1, &expect)
+            };
+            assert!(at_time(t).is_ok(), "{why}");
+            assert!(at_time(t + 329).is_ok(), "{why}: inside exp + leeway");
+            assert!(matches!(at_time(t + 331), Err(HelseIdError::InvalidIdToken(w)) if w == "expired"), "{why}");
+            assert!(
+                matches!(at_time(t - 31), Err(HelseIdError::InvalidIdToken(w)) if w == "issued in the future"),
+                "{why}"
+            );
+        }
     }
 
     #[test]

@@ -11,19 +11,21 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// HelseID accepts at most 60 seconds; stay well inside.
-const ASSERTION_LIFETIME_SECS: u64 = 30;
+const ASSERTION_LIFETIME_SECS: i64 = 30;
 
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
-}
-
-/// A `private_key_jwt` client assertion: `iss` = `sub` = client id, `aud` = the issuer.
-pub fn client_assertion(key: &SigningKey, client_id: &str, issuer: &str, assertion_details: Option<&Value>) -> Secret {
-    let iat = now();
+/// A `private_key_jwt` client assertion: `iss` = `sub` = client id, `aud` = the issuer,
+/// issued at `now` (Unix seconds).
+pub fn client_assertion(
+    key: &SigningKey,
+    client_id: &str,
+    issuer: &str,
+    assertion_details: Option<&Value>,
+    now: i64,
+) -> Secret {
+    let iat = now;
     let mut claims = json!({
         "iss": client_id, "sub": client_id, "aud": issuer,
         "iat": iat, "nbf": iat, "exp": iat + ASSERTION_LIFETIME_SECS,
@@ -52,15 +54,17 @@ pub fn ath(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
 }
 
-/// A DPoP proof for one request. `access_token` is given toward APIs (adds `ath`).
+/// A DPoP proof for one request, issued at `now` (Unix seconds). `access_token` is
+/// given toward APIs (adds `ath`).
 pub fn dpop_proof(
     key: &SigningKey,
     method: &str,
     url: &str,
     nonce: Option<&str>,
     access_token: Option<&str>,
+    now: i64,
 ) -> String {
-    let mut claims = json!({"jti": random_url_safe(18), "htm": method, "htu": htu(url), "iat": now()});
+    let mut claims = json!({"jti": random_url_safe(18), "htm": method, "htu": htu(url), "iat": now});
     if let Some(n) = nonce {
         claims["nonce"] = json!(n);
     }
@@ -102,10 +106,15 @@ mod tests {
         jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(&jwk).unwrap(), &v).unwrap().claims
     }
 
+    /// The time the proofs are made at.
+    fn now() -> i64 {
+        clock::matrix::test_now().timestamp()
+    }
+
     #[test]
     fn client_assertions_are_as_helseid_specifies() {
         let key = SigningKey::generate();
-        let a = client_assertion(&key, "client-1", "https://helseid-sts.test.nhn.no", None);
+        let a = client_assertion(&key, "client-1", "https://helseid-sts.test.nhn.no", None, now());
         let header = jsonwebtoken::decode_header(a.expose()).unwrap();
         assert_eq!(header.typ.as_deref(), Some("client-authentication+jwt"));
         assert_eq!(header.kid.as_deref(), Some(key.kid()));
@@ -113,16 +122,17 @@ mod tests {
         assert_eq!(c["iss"], "client-1");
         assert_eq!(c["sub"], "client-1");
         assert_eq!(c["aud"], "https://helseid-sts.test.nhn.no");
-        let lifetime = c["exp"].as_u64().unwrap() - c["iat"].as_u64().unwrap();
-        assert!(lifetime <= 60);
-        let b = client_assertion(&key, "client-1", "https://helseid-sts.test.nhn.no", None);
+        assert_eq!((c["iat"].as_i64(), c["nbf"].as_i64()), (Some(now()), Some(now())));
+        assert_eq!(c["exp"].as_i64(), Some(now() + 30), "HelseID accepts at most 60 s");
+        let b = client_assertion(&key, "client-1", "https://helseid-sts.test.nhn.no", None, now());
         assert_ne!(decode(b.expose(), &key)["jti"], c["jti"], "jti must be unique");
     }
 
     #[test]
     fn dpop_proofs_strip_the_query_and_bind_the_token() {
         let key = SigningKey::generate();
-        let p = dpop_proof(&key, "GET", "https://api.example/fhir/Patient?identifier=x#frag", Some("n1"), Some("tok"));
+        let url = "https://api.example/fhir/Patient?identifier=x#frag";
+        let p = dpop_proof(&key, "GET", url, Some("n1"), Some("tok"), now());
         let header = jsonwebtoken::decode_header(&p).unwrap();
         assert_eq!(header.typ.as_deref(), Some("dpop+jwt"));
         assert!(header.jwk.is_some() && header.kid.is_none());
@@ -130,6 +140,7 @@ mod tests {
         assert_eq!(c["htu"], "https://api.example/fhir/Patient");
         assert_eq!(c["htm"], "GET");
         assert_eq!(c["nonce"], "n1");
+        assert_eq!(c["iat"].as_i64(), Some(now()));
         assert_eq!(c["ath"], ath("tok"));
         // RFC 9449 §7.1 example: ath of this token.
         assert_eq!(ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");

@@ -64,7 +64,7 @@ fn nurse_attestation(purpose: helseid::authorization_details::PurposeOfUse) -> h
 }
 
 async fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxOptions::default()).await.unwrap()
+    Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap()
 }
 
 fn config(sb: &Sandbox) -> HelseIdConfig {
@@ -86,7 +86,8 @@ async fn client_for(sb: &Sandbox, config: HelseIdConfig) -> HelseIdClient {
         http.clone(),
         config,
         ClientKeys { assertion: SigningKey::generate(), dpop: SigningKey::generate() },
-    );
+    )
+    .with_clock(sb.clock.clone());
     let body = serde_json::json!({"client_id": sandbox::CLIENT_ID, "jwk": client.assertion_public_jwk()});
     let resp = http.post(format!("{}/sandbox/register-client", sb.idp_url)).json(&body).send().await.unwrap();
     assert!(resp.status().is_success());
@@ -311,7 +312,8 @@ async fn an_unregistered_key_is_refused_by_the_idp() {
         helseid::http_client(Duration::from_secs(5)),
         config(&sb),
         ClientKeys { assertion: SigningKey::generate(), dpop: SigningKey::generate() },
-    );
+    )
+    .with_clock(sb.clock.clone());
     let e = client.sign_in(&Browser::honest()).await.unwrap_err();
     assert!(matches!(&e, HelseIdError::Protocol { error, .. } if error == "invalid_client"), "{e}");
 }
@@ -327,12 +329,15 @@ async fn the_idp_down_or_slow_is_a_clear_error_not_a_hang() {
     );
     assert!(matches!(client.sign_in(&Browser::honest()).await.unwrap_err(), HelseIdError::Unreachable(_)));
 
-    let slow = Sandbox::start(SandboxOptions { latency_ms: 1500, ..SandboxOptions::default() }).await.unwrap();
+    let slow = Sandbox::start(SandboxOptions { latency_ms: 1500, ..SandboxOptions::at(clock::matrix::test_now()) })
+        .await
+        .unwrap();
     let client = HelseIdClient::new(
         helseid::http_client(Duration::from_millis(500)),
         config(&slow),
         ClientKeys { assertion: SigningKey::generate(), dpop: SigningKey::generate() },
-    );
+    )
+    .with_clock(slow.clock.clone());
     let started = std::time::Instant::now();
     assert!(matches!(client.sign_in(&Browser::honest()).await.unwrap_err(), HelseIdError::Unreachable(_)));
     assert!(started.elapsed() < Duration::from_secs(3));

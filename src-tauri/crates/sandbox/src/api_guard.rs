@@ -2,10 +2,11 @@
 //! access token from the sandbox's HelseID for this API's audience, and its proof.
 
 use crate::keys::KeySet;
-use crate::proof_check::{verify_dpop, DpopError, DpopExpectations, ReplayGuard};
+use crate::proof_check::{check_lifetime, verify_dpop, DpopError, DpopExpectations, ReplayGuard, LEEWAY_SECS};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use clock::SharedClock;
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,6 +18,7 @@ pub struct ApiGuard {
     pub issuer: String,
     pub audience: String,
     pub keys: Arc<KeySet>,
+    clock: SharedClock,
     replay: ReplayGuard,
     /// When set, calls must carry this API's current DPoP nonce.
     pub require_dpop_nonce: AtomicBool,
@@ -57,12 +59,20 @@ impl Refusal {
 }
 
 impl ApiGuard {
-    pub fn new(origin: String, issuer: String, audience: &str, keys: Arc<KeySet>, nonce_seed: &str) -> Self {
+    pub fn new(
+        origin: String,
+        issuer: String,
+        audience: &str,
+        keys: Arc<KeySet>,
+        clock: SharedClock,
+        nonce_seed: &str,
+    ) -> Self {
         Self {
             origin,
             issuer,
             audience: audience.into(),
             keys,
+            clock,
             replay: ReplayGuard::default(),
             require_dpop_nonce: AtomicBool::new(false),
             nonce: Mutex::new(format!("{nonce_seed}-{}", std::process::id())),
@@ -70,9 +80,15 @@ impl ApiGuard {
         }
     }
 
+    /// The API's time: `meta.lastUpdated` of writes, retrieval stamps.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     pub fn rotate_nonce(&self) {
-        let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-        *self.nonce.lock().unwrap() = format!("n{n}");
+        let mut n = [0u8; 12];
+        rand::fill(&mut n[..]);
+        *self.nonce.lock().unwrap() = format!("n{}", n.iter().map(|b| format!("{b:02x}")).collect::<String>());
     }
 
     /// Checks `Authorization: DPoP <token>` and its `DPoP` proof: the token's signature,
@@ -93,10 +109,12 @@ impl ApiGuard {
         let mut v = Validation::new(Algorithm::RS256);
         v.set_issuer(&[&self.issuer]);
         v.set_audience(&[&self.audience]);
-        v.leeway = 5;
+        v.validate_exp = false;
         let claims = jsonwebtoken::decode::<Value>(token, &key.decoding, &v)
             .map_err(|e| invalid(&format!("invalid token: {e}")))?
             .claims;
+        let now = self.clock.unix_seconds();
+        check_lifetime(&claims, now, LEEWAY_SECS).map_err(|why| invalid(&format!("invalid token: {why}")))?;
         let jkt = claims["cnf"]["jkt"].as_str().ok_or_else(|| invalid("the token is not DPoP-bound"))?;
         let nonce = self.nonce.lock().unwrap().clone();
         let url = format!("{}{}", self.origin, path);
@@ -107,7 +125,7 @@ impl ApiGuard {
             access_token: Some(token),
         };
         let proof = headers.get("DPoP").and_then(|v| v.to_str().ok());
-        match verify_dpop(proof, &expect, &self.replay) {
+        match verify_dpop(proof, &expect, &self.replay, now) {
             Ok(proof_jkt) if proof_jkt == jkt => Ok(claims),
             Ok(_) => Err(invalid("the DPoP proof's key is not the one the token is bound to")),
             Err(DpopError::UseNonce) => Err(Refusal::UseNonce(nonce)),

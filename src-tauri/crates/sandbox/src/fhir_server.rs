@@ -97,7 +97,13 @@ async fn create(
         Err(e) => return refused(e),
     };
     let if_none_exist = headers.get("If-None-Exist").and_then(|v| v.to_str().ok());
-    let result = fhir_write::create(&mut s.store.write().unwrap(), &rtype, resource, if_none_exist, &fhir_write::now());
+    let result = fhir_write::create(
+        &mut s.store.write().unwrap(),
+        &rtype,
+        resource,
+        if_none_exist,
+        &fhir_write::last_updated(s.guard.now()),
+    );
     answer(&s.base_url, result)
 }
 
@@ -116,7 +122,14 @@ async fn update(
         Err(e) => return refused(e),
     };
     let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
-    let result = fhir_write::update(&mut s.store.write().unwrap(), &rtype, &id, resource, if_match, &fhir_write::now());
+    let result = fhir_write::update(
+        &mut s.store.write().unwrap(),
+        &rtype,
+        &id,
+        resource,
+        if_match,
+        &fhir_write::last_updated(s.guard.now()),
+    );
     answer(&s.base_url, result)
 }
 
@@ -129,7 +142,7 @@ async fn transaction(State(s): State<Arc<FhirState>>, headers: HeaderMap, body: 
         Ok(v) => v,
         Err(e) => return refused(e),
     };
-    match fhir_write::transaction(&mut s.store.write().unwrap(), &bundle, &fhir_write::now()) {
+    match fhir_write::transaction(&mut s.store.write().unwrap(), &bundle, &fhir_write::last_updated(s.guard.now())) {
         Ok(response) => fhir_json(response),
         Err(e) => refused(e),
     }

@@ -6,7 +6,7 @@
 //! Unknown search parameters are refused (like `Prefer: handling=strict`) so a client
 //! that relies on a parameter the platform does not offer fails here first.
 
-use chrono::{DateTime, Local, NaiveDate, TimeZone};
+use chrono::{DateTime, NaiveDate};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -543,13 +543,10 @@ fn token_matches(v: &Value, q: &str) -> bool {
     }
 }
 
-/// Milliseconds since the epoch for a FHIR date or dateTime (dates at local midnight).
+/// Milliseconds since the epoch for a FHIR date or dateTime (a date from its first
+/// moment in Norway, as a Norwegian platform reckons days).
 pub fn instant(s: &str) -> Option<i64> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp_millis());
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    Local.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.timestamp_millis())
+    clock::parse_instant(s).map(|t| t.timestamp_millis())
 }
 
 /// A date query value → (prefix, start, end) of the interval it names.
@@ -563,8 +560,8 @@ fn date_query(q: &str) -> Option<(&str, i64, i64)> {
         return Some((prefix, ms, ms + 1));
     }
     let day = NaiveDate::parse_from_str(rest, "%Y-%m-%d").ok()?;
-    let lo = instant(&day.to_string())?;
-    let hi = instant(&day.succ_opt()?.to_string())?;
+    let lo = clock::day_start(day).timestamp_millis();
+    let hi = clock::day_start(day.succ_opt()?).timestamp_millis();
     Some((prefix, lo, hi))
 }
 

@@ -37,9 +37,9 @@ impl Written {
     }
 }
 
-/// The time stamp a write gives `meta.lastUpdated`.
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// The time stamp a write made at `at` gives `meta.lastUpdated`.
+pub fn last_updated(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// `POST [base]/[type]`, with `If-None-Exist` when `if_none_exist` is given: nothing

@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use clock::SharedClock;
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -65,6 +66,7 @@ pub struct IdpState {
     dpop_nonce: Mutex<String>,
     pub clinicians: Vec<SandboxClinician>,
     pub lifetimes: TokenLifetimes,
+    clock: SharedClock,
     pars: Mutex<HashMap<String, ParRequest>>,
     codes: Mutex<HashMap<String, CodeGrant>>,
     refresh: Mutex<HashMap<String, RefreshGrant>>,
@@ -109,6 +111,7 @@ impl IdpState {
         keys: Arc<KeySet>,
         clinicians: Vec<SandboxClinician>,
         lifetimes: TokenLifetimes,
+        clock: SharedClock,
     ) -> Self {
         Self {
             issuer,
@@ -119,10 +122,20 @@ impl IdpState {
             dpop_nonce: Mutex::new(random_token(16)),
             clinicians,
             lifetimes,
+            clock,
             pars: Mutex::default(),
             codes: Mutex::default(),
             refresh: Mutex::default(),
         }
+    }
+
+    /// The sandbox's time (a test's fixed clock, or the system's).
+    fn now(&self) -> SystemTime {
+        SystemTime::from(self.clock.now())
+    }
+
+    fn now_secs(&self) -> u64 {
+        self.now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
     }
 
     fn clinician(&self, pid: &str) -> Option<&SandboxClinician> {
@@ -159,10 +172,6 @@ pub fn router(state: Arc<IdpState>) -> Router {
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (status, Json(json!({"error": error, "error_description": description}))).into_response()
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
 
 fn random_token(bytes: usize) -> String {
@@ -233,7 +242,7 @@ fn all(form: &FormPairs, name: &str) -> Vec<String> {
 }
 
 async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Response {
-    let client_id = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay) {
+    let client_id = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay, s.now_secs() as i64) {
         Ok((client_id, _)) => client_id,
         Err(why) => return client_error(&why),
     };
@@ -293,7 +302,7 @@ async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Res
         scope: one(&form, "scope").unwrap_or_default().into(),
         resources,
         test_pid,
-        expires: SystemTime::now() + s.lifetimes.par,
+        expires: s.now() + s.lifetimes.par,
     };
     s.pars.lock().unwrap().insert(request_uri.clone(), req);
     (StatusCode::CREATED, Json(json!({"request_uri": request_uri, "expires_in": s.lifetimes.par.as_secs()})))
@@ -308,7 +317,7 @@ struct AuthorizeQuery {
 
 fn pending_par(s: &IdpState, request_uri: &str) -> Option<ParRequest> {
     let pars = s.pars.lock().unwrap();
-    pars.get(request_uri).filter(|p| p.expires > SystemTime::now()).cloned()
+    pars.get(request_uri).filter(|p| p.expires > s.now()).cloned()
 }
 
 async fn authorize(State(s): State<Arc<IdpState>>, Query(q): Query<AuthorizeQuery>) -> Response {
@@ -366,9 +375,9 @@ fn complete_login(s: &IdpState, request_uri: &str, pid: &str) -> Response {
         CodeGrant {
             par,
             pid: pid.to_string(),
-            auth_time: now_secs(),
+            auth_time: s.now_secs(),
             sid: random_token(16),
-            expires: SystemTime::now() + s.lifetimes.code,
+            expires: s.now() + s.lifetimes.code,
         },
     );
     Redirect::to(url.as_str()).into_response()
@@ -388,7 +397,7 @@ async fn token(
         access_token: None,
     };
     let proof = headers.get("DPoP").and_then(|v| v.to_str().ok());
-    let jkt = match verify_dpop(proof, &expect, &s.replay) {
+    let jkt = match verify_dpop(proof, &expect, &s.replay, s.now_secs() as i64) {
         Ok(jkt) => jkt,
         Err(DpopError::UseNonce) => {
             let mut r = oauth_error(StatusCode::BAD_REQUEST, "use_dpop_nonce", "a DPoP nonce is required");
@@ -397,10 +406,11 @@ async fn token(
         }
         Err(DpopError::Invalid(why)) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof", &why),
     };
-    let (client_id, assertion) = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay) {
-        Ok(x) => x,
-        Err(why) => return client_error(&why),
-    };
+    let (client_id, assertion) =
+        match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay, s.now_secs() as i64) {
+            Ok(x) => x,
+            Err(why) => return client_error(&why),
+        };
     let resources = all(&form, "resource");
     if resources.len() > 1 {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_target", "exactly one resource per token request");
@@ -411,7 +421,7 @@ async fn token(
             let Some(g) = s.codes.lock().unwrap().remove(code) else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown or used code");
             };
-            if g.expires < SystemTime::now() {
+            if g.expires < s.now() {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "code expired");
             }
             if g.par.client_id != client_id || one(&form, "redirect_uri") != Some(g.par.redirect_uri.as_str()) {
@@ -428,7 +438,7 @@ async fn token(
                 resources: g.par.resources.clone(),
                 sid: g.sid,
                 auth_time: g.auth_time,
-                expires: SystemTime::now() + s.lifetimes.refresh,
+                expires: s.now() + s.lifetimes.refresh,
             };
             (grant, Some(g.par.nonce))
         }
@@ -438,7 +448,7 @@ async fn token(
             let Some(g) = s.refresh.lock().unwrap().remove(rt) else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown, used or revoked refresh token");
             };
-            if g.expires < SystemTime::now() || g.client_id != client_id {
+            if g.expires < s.now() || g.client_id != client_id {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "refresh token expired or not yours");
             }
             (g, None)
@@ -460,7 +470,7 @@ async fn token(
     let Some(clinician) = s.clinician(&grant.pid).cloned() else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown user");
     };
-    let now = now_secs();
+    let now = s.now_secs();
     let access_token = sign(
         &s,
         &json!({
@@ -493,7 +503,7 @@ async fn token(
             "JWT",
         ));
     }
-    let remaining = grant.expires.duration_since(SystemTime::now()).unwrap_or_default();
+    let remaining = grant.expires.duration_since(s.now()).unwrap_or_default();
     let new_rt = random_token(32);
     body["refresh_token"] = Value::String(new_rt.clone());
     body["rt_expires_in"] = json!(remaining.as_secs());
@@ -522,7 +532,7 @@ fn sign(s: &IdpState, claims: &Value, typ: &str) -> String {
 }
 
 async fn revocation(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Response {
-    let client_id = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay) {
+    let client_id = match verify_client_assertion(&form, &s.issuer, &s.clients, &s.replay, s.now_secs() as i64) {
         Ok((client_id, _)) => client_id,
         Err(why) => return client_error(&why),
     };

@@ -22,6 +22,7 @@ pub mod sfm;
 pub mod world;
 
 use axum::Router;
+use clock::SharedClock;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
@@ -38,7 +39,7 @@ pub const MUNICIPAL_SCOPE: &str = "sandbox:municipal-fhir/api";
 /// The client id the sandbox's HelseID knows the app by.
 pub const CLIENT_ID: &str = "arbeidsflate-sandbox";
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SandboxOptions {
     /// Port of the IdP; the FHIR platform takes the next one. 0 = ephemeral ports.
     pub port: u16,
@@ -50,6 +51,30 @@ pub struct SandboxOptions {
     pub require_dpop_nonce: bool,
     /// Services that start in a fault (`arbeidsflate sandbox --fault SERVICE=FAULT`).
     pub faults: Vec<(faults::Service, faults::Fault)>,
+    /// The sandbox's time: the day its world is made for, token lifetimes, the stamps
+    /// of writes. A test gives a fixed clock to run the sandbox on any day of the year.
+    pub clock: SharedClock,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            latency_ms: 0,
+            world: WorldOptions::default(),
+            lifetimes: TokenLifetimes::default(),
+            require_dpop_nonce: false,
+            faults: Vec::new(),
+            clock: clock::system(),
+        }
+    }
+}
+
+impl SandboxOptions {
+    /// The sandbox on another day: its clock starts at `at` and runs on from there.
+    pub fn at(at: chrono::DateTime<chrono::Utc>) -> Self {
+        Self { clock: clock::TickingClock::shared(at), ..Self::default() }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +105,10 @@ pub struct Sandbox {
     pub pjd_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
+    /// The Norwegian day its world was made for.
+    pub today: chrono::NaiveDate,
+    /// Its clock: clients of a sandbox on another day must keep the same time.
+    pub clock: SharedClock,
     stop: watch::Sender<bool>,
     idp: Arc<idp::IdpState>,
     fhir: Arc<fhir_server::FhirState>,
@@ -93,7 +122,8 @@ pub struct Sandbox {
 impl Sandbox {
     /// Generates the world and starts both servers on loopback.
     pub async fn start(options: SandboxOptions) -> Result<Self, SandboxError> {
-        let world = world::generate(options.world.clone());
+        let clock = options.clock.clone();
+        let world = world::generate(options.world.clone(), clock::clinical_day(clock.now()));
         let idp_listener = bind(options.port, 0).await?;
         let fhir_listener = bind(options.port, 1).await?;
         let idp_url = format!("http://{}", idp_listener.local_addr()?);
@@ -114,11 +144,24 @@ impl Sandbox {
         let key = tokio::task::spawn_blocking(keys::SigningKey::generate).await.expect("key generation");
         let keys = Arc::new(keys::KeySet::new(key));
         let clinicians = world.clinicians.clone();
+        let today = world.today;
         let resource_count = world.store.count();
-        let idp =
-            Arc::new(idp::IdpState::new(idp_url.clone(), keys.clone(), clinicians.clone(), options.lifetimes.clone()));
+        let idp = Arc::new(idp::IdpState::new(
+            idp_url.clone(),
+            keys.clone(),
+            clinicians.clone(),
+            options.lifetimes.clone(),
+            clock.clone(),
+        ));
         idp.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
-        let kj_guard = api_guard::ApiGuard::new(kj_base, idp_url.clone(), kjernejournal::AUDIENCE, keys.clone(), "kj");
+        let kj_guard = api_guard::ApiGuard::new(
+            kj_base,
+            idp_url.clone(),
+            kjernejournal::AUDIENCE,
+            keys.clone(),
+            clock.clone(),
+            "kj",
+        );
         let kj = Arc::new(kjernejournal::KjState {
             guard: kj_guard,
             records: kjernejournal::generate(&world.store, options.world.seed),
@@ -129,21 +172,43 @@ impl Sandbox {
                 idp_url.clone(),
                 persontjenesten::AUDIENCE,
                 keys.clone(),
+                clock.clone(),
                 "person",
             ),
             persons: persontjenesten::generate(&world.store),
         });
         let (lists, rf_failures) = sfm::generate(&world.store, options.world.seed);
         let sfm = Arc::new(sfm::SfmState {
-            guard: api_guard::ApiGuard::new(sfm_origin, idp_url.clone(), sfm::AUDIENCE, keys.clone(), "sfm"),
+            guard: api_guard::ApiGuard::new(
+                sfm_origin,
+                idp_url.clone(),
+                sfm::AUDIENCE,
+                keys.clone(),
+                clock.clone(),
+                "sfm",
+            ),
             lists,
             rf_failures,
         });
         let pjd = Arc::new(pjd::PjdState {
-            guard: api_guard::ApiGuard::new(pjd_url.clone(), idp_url.clone(), pjd::AUDIENCE, keys.clone(), "pjd"),
-            patients: pjd::generate(&world.store, options.world.seed, &pjd_url),
+            guard: api_guard::ApiGuard::new(
+                pjd_url.clone(),
+                idp_url.clone(),
+                pjd::AUDIENCE,
+                keys.clone(),
+                clock.clone(),
+                "pjd",
+            ),
+            patients: pjd::generate(&world.store, options.world.seed, &pjd_url, clock.now()),
         });
-        let fhir_guard = api_guard::ApiGuard::new(fhir_base.clone(), idp_url.clone(), MUNICIPAL_AUDIENCE, keys, "fhir");
+        let fhir_guard = api_guard::ApiGuard::new(
+            fhir_base.clone(),
+            idp_url.clone(),
+            MUNICIPAL_AUDIENCE,
+            keys,
+            clock.clone(),
+            "fhir",
+        );
         fhir_guard.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
         let fhir = Arc::new(fhir_server::FhirState {
             base_url: fhir_url.clone(),
@@ -184,6 +249,8 @@ impl Sandbox {
             pjd_url,
             clinicians,
             resource_count,
+            today,
+            clock,
             stop,
             idp,
             fhir,
@@ -283,7 +350,7 @@ impl Sandbox {
         let mut store = self.fhir.store.write().unwrap();
         let Some(mut r) = store.get(rtype, id).cloned() else { return false };
         edit(&mut r);
-        fhir_write::update(&mut store, rtype, id, r, None, &fhir_write::now()).is_ok()
+        fhir_write::update(&mut store, rtype, id, r, None, &fhir_write::last_updated(self.fhir.guard.now())).is_ok()
     }
 
     /// Requests Kjernejournal has served (authorised or not).

@@ -50,7 +50,12 @@ pub struct PjdState {
 /// (CDA) and one from a geriatric clinic (KITH XML), some hidden ones, and for a few
 /// patients a document whose declared content type lies (HTML declared as PDF), for
 /// the client's content checks.
-pub fn generate(store: &FhirStore, seed: u64, origin: &str) -> BTreeMap<String, PatientDocuments> {
+pub fn generate(
+    store: &FhirStore,
+    seed: u64,
+    origin: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> BTreeMap<String, PatientDocuments> {
     let mut rng = SeededRng::new(seed ^ 0x504a_4400);
     let mut out = BTreeMap::new();
     for (i, p) in store.all("Patient").iter().enumerate() {
@@ -67,7 +72,7 @@ pub fn generate(store: &FhirStore, seed: u64, origin: &str) -> BTreeMap<String, 
             };
             let unique = format!("2.16.578.1.12.4.5.100.1.{i}.{n}");
             let days_ago = rng.range(2, 400);
-            let date = (chrono::Utc::now() - chrono::Duration::days(days_ago)).to_rfc3339();
+            let date = (now - chrono::Duration::days(days_ago)).to_rfc3339();
             let url = format!(
                 "{origin}{RETRIEVE_PATH}?documentUniqueId={unique}&repositoryUniqueId={REPOSITORY}&homeCommunityId={HOME_COMMUNITY}"
             );

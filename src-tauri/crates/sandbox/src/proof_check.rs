@@ -10,7 +10,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// How far a proof's `iat` may be from the server's clock.
@@ -18,22 +17,33 @@ const IAT_WINDOW_SECS: i64 = 60;
 /// HelseID refuses assertions living longer than this.
 const MAX_ASSERTION_LIFETIME: i64 = 60;
 
-fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64
-}
-
 /// Remembers `jti`s until they could no longer be valid, refusing replays.
 #[derive(Default)]
 pub struct ReplayGuard(Mutex<HashMap<String, i64>>);
 
 impl ReplayGuard {
-    /// True the first time a `jti` is seen.
-    pub fn first_use(&self, jti: &str, valid_until: i64) -> bool {
+    /// True the first time a `jti` is seen (`now` in Unix seconds).
+    pub fn first_use(&self, jti: &str, valid_until: i64, now: i64) -> bool {
         let mut seen = self.0.lock().unwrap();
-        let t = now();
-        seen.retain(|_, until| *until >= t);
+        seen.retain(|_, until| *until >= now);
         seen.insert(jti.to_string(), valid_until + IAT_WINDOW_SECS).is_none()
     }
+}
+
+/// Leeway for `exp` and `nbf` against the server's clock.
+pub const LEEWAY_SECS: i64 = 5;
+
+/// `exp` (required) and `nbf` (when present) against the server's clock `now`,
+/// checked here rather than by `jsonwebtoken`, which only knows the system's clock.
+pub fn check_lifetime(claims: &Value, now: i64, leeway: i64) -> Result<(), &'static str> {
+    let exp = claims["exp"].as_i64().ok_or("exp missing")?;
+    if exp + leeway < now {
+        return Err("expired");
+    }
+    if claims["nbf"].as_i64().is_some_and(|nbf| nbf - leeway > now) {
+        return Err("not valid yet");
+    }
+    Ok(())
 }
 
 /// Client public keys, as registered in HelseID's self-service portal.
@@ -70,6 +80,7 @@ pub fn verify_client_assertion(
     issuer: &str,
     registry: &ClientRegistry,
     replay: &ReplayGuard,
+    now: i64,
 ) -> Result<(String, Value), String> {
     let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     if get("client_assertion_type") != Some(ASSERTION_TYPE) {
@@ -98,18 +109,19 @@ pub fn verify_client_assertion(
     v.set_audience(&[issuer]);
     v.set_issuer(&[&client_id]);
     v.sub = Some(client_id.clone());
-    v.leeway = 5;
+    v.validate_exp = false;
     v.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
     let decoding = DecodingKey::from_jwk(key).map_err(|_| "unusable registered key")?;
     let claims =
         jsonwebtoken::decode::<Value>(assertion, &decoding, &v).map_err(|e| format!("client_assertion: {e}"))?.claims;
+    check_lifetime(&claims, now, LEEWAY_SECS).map_err(|why| format!("client_assertion: {why}"))?;
     let exp = claims["exp"].as_i64().unwrap_or(0);
-    let iat = claims["iat"].as_i64().unwrap_or(now());
+    let iat = claims["iat"].as_i64().unwrap_or(now);
     if exp - iat > MAX_ASSERTION_LIFETIME {
         return Err("client_assertion lives longer than 60 seconds".into());
     }
     let jti = claims["jti"].as_str().ok_or("client_assertion without jti")?;
-    if !replay.first_use(&format!("assertion:{jti}"), exp) {
+    if !replay.first_use(&format!("assertion:{jti}"), exp, now) {
         return Err("client_assertion jti was already used".into());
     }
     Ok((client_id, claims))
@@ -135,7 +147,12 @@ pub struct DpopExpectations<'a> {
 }
 
 /// Verifies a DPoP proof and returns the JWK thumbprint of its key (`jkt`).
-pub fn verify_dpop(proof: Option<&str>, expect: &DpopExpectations, replay: &ReplayGuard) -> Result<String, DpopError> {
+pub fn verify_dpop(
+    proof: Option<&str>,
+    expect: &DpopExpectations,
+    replay: &ReplayGuard,
+    now: i64,
+) -> Result<String, DpopError> {
     let invalid = |why: &str| DpopError::Invalid(why.to_string());
     let proof = proof.ok_or_else(|| invalid("a DPoP proof is required"))?;
     let header = jsonwebtoken::decode_header(proof).map_err(|_| invalid("the DPoP proof is not a JWT"))?;
@@ -162,7 +179,7 @@ pub fn verify_dpop(proof: Option<&str>, expect: &DpopExpectations, replay: &Repl
         return Err(invalid("DPoP htu does not match the request URL"));
     }
     let iat = claims["iat"].as_i64().ok_or_else(|| invalid("DPoP proof without iat"))?;
-    if (now() - iat).abs() > IAT_WINDOW_SECS {
+    if (now - iat).abs() > IAT_WINDOW_SECS {
         return Err(invalid("DPoP iat is outside the accepted window"));
     }
     if let Some(token) = expect.access_token {
@@ -177,7 +194,7 @@ pub fn verify_dpop(proof: Option<&str>, expect: &DpopExpectations, replay: &Repl
         }
     }
     let jti = claims["jti"].as_str().ok_or_else(|| invalid("DPoP proof without jti"))?;
-    if !replay.first_use(&format!("dpop:{jti}"), iat) {
+    if !replay.first_use(&format!("dpop:{jti}"), iat, now) {
         return Err(invalid("DPoP jti was already used"));
     }
     thumbprint(&jwk).ok_or_else(|| invalid("unsupported DPoP key"))

@@ -131,7 +131,7 @@ async fn get_medication(State(s): State<Arc<SfmState>>, headers: HeaderMap, body
         );
     }
     let statements = s.lists.get(nin).cloned().unwrap_or_default();
-    let now = chrono::Utc::now().to_rfc3339();
+    let now = s.guard.now().to_rfc3339();
     let rf_failed = s.rf_failures.iter().any(|f| f == nin);
     let retrieval = |source: &str, error: Option<&str>| {
         let mut ext =

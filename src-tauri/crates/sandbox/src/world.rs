@@ -1,14 +1,16 @@
 //! The deterministic synthetic world: clinicians, two nursing-home wards, a home-care
 //! district, and per patient the FHIR resources a municipal platform would hold.
 //!
-//! Same seed, same day, same scale → the same world, byte for byte.
+//! Same seed, same day, same scale → the same world, byte for byte. "Today" is the
+//! Norwegian day the world is made for (the sandbox's clock decides it), and its
+//! times are Norwegian wall-clock times.
 
 use crate::catalog::*;
 use crate::fhir_store::FhirStore;
 use crate::rng::SeededRng;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR, SYSTEM_HPR};
 use arbeidsflate_model::view::ClinicianRole;
-use chrono::{DateTime, Duration, Local, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime};
 use serde_json::{json, Value};
 
 /// HL7 Norway / Volven systems used in the generated resources.
@@ -29,15 +31,13 @@ pub struct WorldOptions {
     pub seed: u64,
     /// Multiplies the number of patients per ward and district.
     pub scale: u32,
-    /// "Today" for visits and the vital-sign series.
-    pub today: NaiveDate,
     /// How many days back the vital-sign series reach (benchmarks chart two years).
     pub history_days: u32,
 }
 
 impl Default for WorldOptions {
     fn default() -> Self {
-        Self { seed: 2026, scale: 1, today: Local::now().date_naive(), history_days: 182 }
+        Self { seed: 2026, scale: 1, history_days: 182 }
     }
 }
 
@@ -64,6 +64,8 @@ pub struct World {
     pub clinicians: Vec<SandboxClinician>,
     pub store: FhirStore,
     pub options: WorldOptions,
+    /// The day the world was made for.
+    pub today: NaiveDate,
 }
 
 struct Unit {
@@ -89,14 +91,16 @@ const DISTRICT: Unit = Unit {
     org_id: "org-hjemmetjenesten",
 };
 
-pub fn generate(options: WorldOptions) -> World {
+/// The world of `options` as it stands on the Norwegian day `today`: visits and tasks
+/// today, readings and notes up to yesterday.
+pub fn generate(options: WorldOptions, today: NaiveDate) -> World {
     let mut rng = SeededRng::new(options.seed);
     let mut store = FhirStore::default();
     // Notes and home measurements draw from their own sequence, so adding them left
     // the rest of the world as it was.
     let later_rng = SeededRng::new(options.seed ^ 0x4e4f_5445);
     let mut gen =
-        Generator { rng: &mut rng, later_rng, store: &mut store, options: &options, patient_seq: 0, nin_seq: 0 };
+        Generator { rng: &mut rng, later_rng, store: &mut store, options: &options, today, patient_seq: 0, nin_seq: 0 };
 
     gen.organisations();
     let clinicians = gen.clinicians();
@@ -125,7 +129,7 @@ pub fn generate(options: WorldOptions) -> World {
             gen.home_monitoring(&pid);
         }
     }
-    World { clinicians, store, options }
+    World { clinicians, store, options, today }
 }
 
 struct Generator<'a> {
@@ -133,6 +137,7 @@ struct Generator<'a> {
     later_rng: SeededRng,
     store: &'a mut FhirStore,
     options: &'a WorldOptions,
+    today: NaiveDate,
     patient_seq: u32,
     nin_seq: u32,
 }
@@ -225,7 +230,7 @@ impl Generator<'_> {
         let given = if female { *self.rng.pick(GIVEN_FEMALE) } else { *self.rng.pick(GIVEN_MALE) };
         let family = *self.rng.pick(FAMILY);
         let age = if with_address { self.rng.range(58, 96) } else { self.rng.range(72, 101) };
-        let birth = self.options.today - Duration::days(age * 365 + self.rng.range(0, 364));
+        let birth = self.today - Duration::days(age * 365 + self.rng.range(0, 364));
         let nin = self.synthetic_nin(birth);
         let mut patient = json!({
             "resourceType": "Patient", "id": id, "active": true,
@@ -275,7 +280,7 @@ impl Generator<'_> {
             if seq % every != at {
                 continue;
             }
-            let start = (self.options.today - Duration::days(30 + seq)).to_string();
+            let start = (self.today - Duration::days(30 + seq)).to_string();
             self.store.insert(json!({
                 "resourceType": "Flag", "id": format!("varsel-{patient_id}-{i}"), "status": "active",
                 "meta": {"versionId": "1", "lastUpdated": format!("{start}T09:00:00+01:00")},
@@ -519,14 +524,12 @@ impl Generator<'_> {
         }
     }
 
-    /// A local timestamp `days_ago` days before today at hh:mm, as RFC 3339.
+    /// `days_ago` days before today at hh:mm on a Norwegian wall clock, as RFC 3339
+    /// with that moment's offset.
     fn at(&self, days_ago: i64, hour: u32, minute: u32) -> String {
-        let date = self.options.today - Duration::days(days_ago);
-        let naive = date.and_time(NaiveTime::from_hms_opt(hour, minute, 0).unwrap());
-        match Local.from_local_datetime(&naive).earliest() {
-            Some(t) => t.to_rfc3339(),
-            None => DateTime::<Utc>::from_naive_utc_and_offset(naive, Utc).to_rfc3339(),
-        }
+        let date = self.today - Duration::days(days_ago);
+        let time = NaiveTime::from_hms_opt(hour, minute, 0).expect("a valid time of day");
+        clock::rfc3339_in_zone(clock::wall_clock(date, time))
     }
 
     /// A random moment between `lo` and `hi` days ago.
@@ -558,21 +561,25 @@ mod tests {
     use super::*;
 
     fn opts(scale: u32) -> WorldOptions {
-        WorldOptions { seed: 42, scale, today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), history_days: 182 }
+        WorldOptions { seed: 42, scale, history_days: 182 }
+    }
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
     }
 
     #[test]
     fn same_seed_gives_the_same_world() {
-        let a = generate(opts(1));
-        let b = generate(opts(1));
+        let a = generate(opts(1), day());
+        let b = generate(opts(1), day());
         assert_eq!(a.store.fingerprint(), b.store.fingerprint());
-        let c = generate(WorldOptions { seed: 43, ..opts(1) });
+        let c = generate(WorldOptions { seed: 43, ..opts(1) }, day());
         assert_ne!(a.store.fingerprint(), c.store.fingerprint());
     }
 
     #[test]
     fn wards_and_district_have_the_sizes_promised() {
-        let w = generate(opts(1));
+        let w = generate(opts(1), day());
         let stays = w.store.all("Encounter");
         let in_ward = |loc: &str| {
             stays.iter().filter(|e| e["location"][0]["location"]["reference"] == format!("Location/{loc}")).count()
@@ -590,7 +597,7 @@ mod tests {
 
     #[test]
     fn every_patient_has_a_valid_synthetic_number() {
-        let w = generate(opts(1));
+        let w = generate(opts(1), day());
         for p in w.store.all("Patient") {
             let nin = p["identifier"][0]["value"].as_str().unwrap();
             let parsed = NationalId::parse(nin).expect("valid check digits");
@@ -604,14 +611,14 @@ mod tests {
 
     #[test]
     fn scale_multiplies_the_patients() {
-        let one = generate(opts(1)).store.all("Patient").len();
-        let three = generate(opts(3)).store.all("Patient").len();
+        let one = generate(opts(1), day()).store.all("Patient").len();
+        let three = generate(opts(3), day()).store.all("Patient").len();
         assert!(three >= one * 2, "{one} → {three}");
     }
 
     #[test]
     fn vital_series_cover_every_news2_input() {
-        let w = generate(opts(1));
+        let w = generate(opts(1), day());
         let codes: std::collections::HashSet<String> = w
             .store
             .all("Observation")

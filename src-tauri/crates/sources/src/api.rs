@@ -5,6 +5,7 @@
 //! Answers are read with a size cap ([`read_limited`]).
 
 use crate::{RequestAuthorizer, SourceError};
+use clock::SharedClock;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub struct ApiClient {
     http: reqwest::Client,
     audience: String,
     auth: Arc<dyn RequestAuthorizer>,
+    /// When an answer was fetched (provenance), by the session's clock.
+    clock: SharedClock,
 }
 
 /// A JSON answer: the status and the body, whatever the status.
@@ -48,7 +51,22 @@ pub struct JsonAnswer {
 
 impl ApiClient {
     pub fn new(http: reqwest::Client, audience: impl Into<String>, auth: Arc<dyn RequestAuthorizer>) -> Self {
-        Self { http, audience: audience.into(), auth }
+        Self { http, audience: audience.into(), auth, clock: clock::system() }
+    }
+
+    /// Stamps answers with `clock`'s time instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The time now, as a `fetched_at` stamp (RFC 3339, UTC).
+    pub fn fetched_at(&self) -> String {
+        self.clock.now().to_rfc3339()
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Sends the request `build` makes (called again for a retry) with auth headers.

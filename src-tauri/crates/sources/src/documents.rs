@@ -9,6 +9,7 @@ use crate::normalize::provenance;
 use crate::{sanitize, RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
 use arbeidsflate_model::view::Provenance;
+use clock::SharedClock;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -50,11 +51,24 @@ pub struct DocumentSharing {
     base: String,
     audience: String,
     nhn: Option<NhnContext>,
+    clock: SharedClock,
 }
 
 impl DocumentSharing {
     pub fn new(http: reqwest::Client, base: &str, audience: &str) -> Self {
-        Self { http, base: base.trim_end_matches('/').to_string(), audience: audience.into(), nhn: None }
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            audience: audience.into(),
+            nhn: None,
+            clock: clock::system(),
+        }
+    }
+
+    /// Stamps what it fetches with `clock`'s time instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Who asks and on what basis, sent as the `nhn-*` headers on every call.
@@ -64,7 +78,7 @@ impl DocumentSharing {
     }
 
     fn api(&self, auth: Arc<dyn RequestAuthorizer>) -> ApiClient {
-        ApiClient::new(self.http.clone(), &self.audience, auth)
+        ApiClient::new(self.http.clone(), &self.audience, auth).with_clock(self.clock.clone())
     }
 
     /// ITI-67: the patient's current documents, newest first.
@@ -97,7 +111,7 @@ impl DocumentSharing {
         if body["resourceType"] != "Bundle" {
             return Err(SourceError::Malformed(format!("expected Bundle, got {}", body["resourceType"])));
         }
-        let fetched_at = chrono::Utc::now().to_rfc3339();
+        let fetched_at = self.clock.now().to_rfc3339();
         let documents = body["entry"]
             .as_array()
             .into_iter()

@@ -5,6 +5,7 @@
 
 use crate::api::{outcome_text, parse_body, status_error, ApiClient};
 use crate::{RequestAuthorizer, SourceError};
+use clock::SharedClock;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, ETAG, LOCATION};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -88,6 +89,17 @@ impl FhirClient {
 
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// Stamps what it fetches with `clock`'s time instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.api = self.api.with_clock(clock);
+        self
+    }
+
+    /// The time now by the client's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.api.now()
     }
 
     async fn get(&self, url: &str) -> Result<Value, SourceError> {

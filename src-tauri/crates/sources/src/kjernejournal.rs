@@ -9,6 +9,7 @@ use crate::normalize;
 use crate::{RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::view::Allergy;
+use clock::SharedClock;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -46,6 +47,12 @@ impl Kjernejournal {
         auth: Arc<dyn RequestAuthorizer>,
     ) -> Self {
         Self { api: ApiClient::new(http, audience, auth), base: base.into().trim_end_matches('/').to_string() }
+    }
+
+    /// Stamps what it fetches with `clock`'s time instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.api = self.api.with_clock(clock);
+        self
     }
 
     /// `POST …/status`: not audit-logged at NHN, so it may be asked first.
@@ -114,7 +121,7 @@ impl Kjernejournal {
         if answer.body["resourceType"] != "Bundle" {
             return Err(SourceError::Malformed(format!("expected Bundle, got {}", answer.body["resourceType"])));
         }
-        let fetched_at = chrono::Utc::now().to_rfc3339();
+        let fetched_at = self.api.fetched_at();
         let allergies = answer.body["entry"]
             .as_array()
             .into_iter()

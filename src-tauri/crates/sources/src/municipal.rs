@@ -8,7 +8,8 @@ pub use crate::record::{latest_per_kind, not_in_future};
 use crate::SourceError;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_HPR};
 use arbeidsflate_model::view::{ClinicianRole, PatientOverview, Provenance, Worklist, WorklistEntry, WorklistKind};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
+use clock::{day_start, parse_instant, rfc3339_in_zone};
 use serde_json::Value;
 
 pub const SOURCE_NAME: &str = "Kommunal plattform";
@@ -27,8 +28,10 @@ pub struct MunicipalPlatform {
     fhir: FhirClient,
 }
 
-fn now_rfc3339() -> String {
-    Utc::now().to_rfc3339()
+/// A FHIR date-search value for the start of a Norwegian day, with its offset, so the
+/// server cannot read the day in a zone of its own: `ge2027-07-15T00:00:00+02:00`.
+fn from_day(prefix: &str, day: NaiveDate) -> String {
+    format!("{prefix}{}", rfc3339_in_zone(day_start(day)))
 }
 
 impl MunicipalPlatform {
@@ -80,18 +83,20 @@ impl MunicipalPlatform {
 
     /// Ward residents (nursing homes) or today's visits in time order (home care).
     pub async fn worklist(&self, ctx: &ClinicianContext, today: NaiveDate) -> Result<Worklist, SourceError> {
-        let fetched_at = now_rfc3339();
-        let provenance = Provenance::fetched(SOURCE_NAME, fetched_at.clone());
+        let provenance = Provenance::fetched(SOURCE_NAME, self.fhir.now().to_rfc3339());
         if ctx.role == ClinicianRole::HomeCareNurse {
             let actor = format!("Practitioner/{}", ctx.practitioner_id);
-            let day = today.to_string();
+            // Today in Norway, from its first to its last moment (23 or 25 hours when
+            // the clocks change), whatever the UTC date is.
+            let (from, to) = (from_day("ge", today), from_day("lt", today + chrono::Duration::days(1)));
             let r = self
                 .fhir
                 .search(
                     "Appointment",
                     &[
                         ("actor", &actor),
-                        ("date", &day),
+                        ("date", &from),
+                        ("date", &to),
                         ("_include", "Appointment:patient"),
                         ("_sort", "date"),
                         ("_count", "200"),
@@ -118,7 +123,7 @@ impl MunicipalPlatform {
                 entry.visit_done = a["status"] == "fulfilled";
                 entries.push(entry);
             }
-            entries.sort_by(|a, b| a.visit_start.cmp(&b.visit_start));
+            entries.sort_by_key(|e| e.visit_start.as_deref().and_then(parse_instant));
             return Ok(Worklist { kind: WorklistKind::Route { date: today.to_string() }, entries, provenance });
         }
         let locations: Vec<String> = ctx.location_ids.iter().map(|l| format!("Location/{l}")).collect();
@@ -175,7 +180,7 @@ impl MunicipalPlatform {
             ("_sort", "-date"),
             ("_count", "30"),
         ];
-        let home_from = format!("ge{}", today - chrono::Duration::days(crate::record::HOME_DAYS));
+        let home_from = from_day("ge", today - chrono::Duration::days(crate::record::HOME_DAYS));
         let home_q = [
             ("patient", patient_ref),
             ("category", "vital-signs"),
@@ -187,10 +192,10 @@ impl MunicipalPlatform {
         let plan_q = [("patient", patient_ref), ("status", "active")];
         let task_q = [("patient", patient_ref), ("status", "requested,accepted,in-progress")];
         let flag_q = [("patient", patient_ref), ("status", "active")];
-        let visits_from = format!("ge{}", today - chrono::Duration::days(crate::record::VISIT_DAYS));
-        let visits_to = format!("lt{}", today + chrono::Duration::days(crate::record::VISIT_DAYS + 1));
+        let visits_from = from_day("ge", today - chrono::Duration::days(crate::record::VISIT_DAYS));
+        let visits_to = from_day("lt", today + chrono::Duration::days(crate::record::VISIT_DAYS + 1));
         let visit_q = [("patient", patient_ref), ("date", visits_from.as_str()), ("date", visits_to.as_str())];
-        let notes_from = format!("ge{}", today - chrono::Duration::days(crate::record::NOTE_DAYS));
+        let notes_from = from_day("ge", today - chrono::Duration::days(crate::record::NOTE_DAYS));
         let max_notes = crate::record::MAX_NOTES.to_string();
         let note_q = [
             ("patient", patient_ref),
@@ -225,7 +230,8 @@ impl MunicipalPlatform {
             appointments: appointments?.matches,
             notes: notes?.matches,
         };
-        build_overview(patient_id, &record, SOURCE_NAME, &now_rfc3339(), today, Utc::now())
+        let now = self.fhir.now();
+        build_overview(patient_id, &record, SOURCE_NAME, &now.to_rfc3339(), today, now)
     }
 
     /// The patient's vital-sign Observations measured since `from` (RFC 3339), every page.

@@ -9,6 +9,7 @@ use crate::{sanitize, RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::NationalId;
 pub use arbeidsflate_model::person::{Address, AddressProtection, PersonDetails};
 use arbeidsflate_model::provenance::Provenance;
+use clock::SharedClock;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -36,6 +37,12 @@ impl PersonLookup {
         }
     }
 
+    /// Stamps what it fetches with `clock`'s time instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.api = self.api.with_clock(clock);
+        self
+    }
+
     /// Who asks and on what basis, sent as the `nhn-*` headers on every call.
     pub fn with_nhn(mut self, ctx: NhnContext) -> Self {
         self.nhn = Some(ctx);
@@ -52,11 +59,12 @@ impl PersonLookup {
                 nhn::headers(r, self.nhn.as_ref()).header("api-version", "3").form(&[("nin", nin.as_str())])
             })
             .await?;
-        parse_person(&v)
+        parse_person(&v, &self.api.fetched_at())
     }
 }
 
-pub fn parse_person(v: &Value) -> Result<Person, SourceError> {
+/// A Persontjenesten answer, fetched at `fetched_at` (RFC 3339).
+pub fn parse_person(v: &Value, fetched_at: &str) -> Result<Person, SourceError> {
     let first = v["name"]["firstName"].as_str().unwrap_or("");
     let middle = v["name"]["middleName"].as_str().unwrap_or("");
     let last =
@@ -88,7 +96,7 @@ pub fn parse_person(v: &Value) -> Result<Person, SourceError> {
         death_date: v["dateOfDeath"].as_str().and_then(crate::normalize::fhir_date_time),
         gender: v["gender"].as_str().map(sanitize::text),
         address,
-        provenance: Provenance::fetched(SOURCE_NAME, chrono::Utc::now().to_rfc3339()),
+        provenance: Provenance::fetched(SOURCE_NAME, fetched_at.to_string()),
     })
 }
 
@@ -97,13 +105,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const FETCHED_AT: &str = "2026-11-20T09:14:00Z";
+
     #[test]
     fn a_protected_address_never_survives_parsing() {
         for level in ["StrictlyConfidential", "Confidential", "ClientAddress", "SomethingNew"] {
             let v = json!({"name": {"firstName": "Kari", "lastName": "Nordby"},
                 "addressProtection": {"protectionLevel": level},
                 "residentialAddress": {"addressLine": "Hemmeligveien 7", "postalCode": "9999", "postalPlace": "SKJULT"}});
-            let p = parse_person(&v).unwrap();
+            let p = parse_person(&v, FETCHED_AT).unwrap();
             assert!(matches!(p.address, Address::Protected { .. }), "{level}");
             let everything = format!("{p:?} {}", serde_json::to_string(&p).unwrap());
             // Letters only: digits could turn up in the fetched-at timestamp.
@@ -114,20 +124,22 @@ mod tests {
     #[test]
     fn dates_that_are_no_dates_are_not_shown() {
         let v = json!({"name": {"firstName": "Ola", "lastName": "Berg"}, "dateOfBirth": "1940-13-45", "dateOfDeath": "i går"});
-        let p = parse_person(&v).unwrap();
+        let p = parse_person(&v, FETCHED_AT).unwrap();
         assert_eq!((p.birth_date, p.death_date), (None, None));
         let v = json!({"name": {"lastName": "Berg"}, "dateOfBirth": "1940-02-29", "dateOfDeath": "2026-10-30"});
-        let p = parse_person(&v).unwrap();
+        let p = parse_person(&v, FETCHED_AT).unwrap();
         assert_eq!((p.birth_date.as_deref(), p.death_date.as_deref()), (Some("1940-02-29"), Some("2026-10-30")));
         let not_leap = json!({"name": {"lastName": "Berg"}, "dateOfBirth": "1941-02-29"});
-        assert_eq!(parse_person(&not_leap).unwrap().birth_date, None);
+        assert_eq!(parse_person(&not_leap, FETCHED_AT).unwrap().birth_date, None);
     }
 
     #[test]
     fn an_unprotected_address_is_shown() {
         let v = json!({"name": {"firstName": "Ola", "lastName": "Berg"}, "addressProtection": {"protectionLevel": "Unclassified"},
             "residentialAddress": {"addressLine": "Storgata 1", "postalCode": "9990", "postalPlace": "SANDVIK"}});
-        assert_eq!(parse_person(&v).unwrap().address, Address::Shown { text: "Storgata 1, 9990 SANDVIK".into() });
-        assert!(parse_person(&json!({"name": {}})).is_err());
+        let p = parse_person(&v, FETCHED_AT).unwrap();
+        assert_eq!(p.address, Address::Shown { text: "Storgata 1, 9990 SANDVIK".into() });
+        assert_eq!(p.provenance.fetched_at, FETCHED_AT, "stamped with the time it was fetched, not read again");
+        assert!(parse_person(&json!({"name": {}}), FETCHED_AT).is_err());
     }
 }

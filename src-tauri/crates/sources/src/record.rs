@@ -8,7 +8,9 @@ use crate::SourceError;
 use arbeidsflate_model::news2;
 use arbeidsflate_model::view::{PatientOverview, VitalKind, VitalSign};
 use chrono::{DateTime, NaiveDate, Utc};
+use clock::parse_instant;
 use serde_json::Value;
+use std::cmp::Reverse;
 
 /// The resource types of a patient's record besides `Patient`, with the search
 /// parameter that names the patient and any filter the overview always applies.
@@ -112,7 +114,9 @@ pub fn build_overview(
         .flat_map(|r| normalize::vital_signs(r, source, at))
         .collect::<Vec<_>>();
     let mut measured = not_in_future(measured, now);
-    measured.sort_by(|a, b| b.effective.cmp(&a.effective));
+    // By instant, not by text: around the night the clocks go back "02:45+02:00" is
+    // earlier than "02:30+01:00".
+    measured.sort_by_key(|v| Reverse(parse_instant(&v.effective)));
     let latest_vitals = latest_per_kind(measured);
     // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
     let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
@@ -122,7 +126,7 @@ pub fn build_overview(
         .filter(|r| status_in(r, &["requested", "accepted", "in-progress"]))
         .filter_map(|r| normalize::task(r, source, at))
         .collect();
-    tasks.sort_by(|a, b| a.due.cmp(&b.due));
+    tasks.sort_by_key(|t| t.due.as_deref().and_then(parse_instant));
     Ok(PatientOverview {
         patient_ref: patient_id.to_string(),
         banner,
@@ -174,17 +178,15 @@ fn home_series(
     today: NaiveDate,
 ) -> Vec<arbeidsflate_model::view::HomeSeries> {
     use arbeidsflate_model::view::HomeSeries;
-    let from = (today - chrono::Duration::days(HOME_DAYS)).to_string();
+    let from = clock::day_start(today - chrono::Duration::days(HOME_DAYS));
     let mut series: Vec<HomeSeries> = Vec::new();
     for r in &record.vitals {
         let Some((code, label, unit, device, reading)) = normalize::home_reading(r) else { continue };
-        if reading.effective.as_str() < from.as_str() {
-            continue;
-        }
+        let Some(taken) = parse_instant(&reading.effective).filter(|t| *t >= from) else { continue };
         match series.iter_mut().find(|s| s.code == code && s.device == device) {
             Some(s) => {
                 // The series' provenance is its newest reading's (readings arrive in any order).
-                if s.readings.iter().all(|earlier| reading.effective > earlier.effective) {
+                if s.readings.iter().all(|earlier| parse_instant(&earlier.effective).is_none_or(|e| taken > e)) {
                     s.provenance = normalize::provenance(source, r, at);
                 }
                 s.readings.push(reading);
@@ -196,7 +198,7 @@ fn home_series(
         }
     }
     for s in &mut series {
-        s.readings.sort_by(|a, b| b.effective.cmp(&a.effective));
+        s.readings.sort_by_key(|r| Reverse(parse_instant(&r.effective)));
         s.readings.truncate(MAX_HOME_READINGS);
     }
     series.sort_by(|a, b| a.label.cmp(&b.label));
@@ -210,15 +212,15 @@ fn recent_notes(
     at: &str,
     today: NaiveDate,
 ) -> Vec<arbeidsflate_model::view::NursingNote> {
-    let from = (today - chrono::Duration::days(NOTE_DAYS)).to_string();
+    let from = clock::day_start(today - chrono::Duration::days(NOTE_DAYS));
     let mut notes: Vec<_> = record
         .notes
         .iter()
         .filter(|r| status_in(r, &["current"]))
         .filter_map(|r| normalize::nursing_note(r, source, at))
-        .filter(|n| n.date.as_deref().is_some_and(|d| d >= from.as_str()))
+        .filter(|n| n.date.as_deref().and_then(parse_instant).is_some_and(|d| d >= from))
         .collect();
-    notes.sort_by(|a, b| b.date.cmp(&a.date));
+    notes.sort_by_key(|n| Reverse(n.date.as_deref().and_then(parse_instant)));
     notes.truncate(MAX_NOTES);
     notes
 }
@@ -230,15 +232,15 @@ fn visits_around(
     at: &str,
     today: NaiveDate,
 ) -> Vec<arbeidsflate_model::view::Visit> {
-    let from = (today - chrono::Duration::days(VISIT_DAYS)).to_string();
-    let to = (today + chrono::Duration::days(VISIT_DAYS + 1)).to_string();
+    let from = clock::day_start(today - chrono::Duration::days(VISIT_DAYS));
+    let to = clock::day_start(today + chrono::Duration::days(VISIT_DAYS + 1));
     let mut visits: Vec<_> = record
         .appointments
         .iter()
-        .filter(|r| r["start"].as_str().is_some_and(|s| s >= from.as_str() && s < to.as_str()))
+        .filter(|r| r["start"].as_str().and_then(parse_instant).is_some_and(|s| s >= from && s < to))
         .filter_map(|r| normalize::visit(r, source, at))
         .collect();
-    visits.sort_by(|a, b| a.start.cmp(&b.start));
+    visits.sort_by_key(|v| v.start.as_deref().and_then(parse_instant));
     visits
 }
 
@@ -328,10 +330,7 @@ pub async fn current_ids(
 /// clock or data-entry error must not pass for the latest value and drive NEWS2.
 pub fn not_in_future(vitals: Vec<VitalSign>, now: chrono::DateTime<Utc>) -> Vec<VitalSign> {
     let limit = now + chrono::Duration::minutes(5);
-    vitals
-        .into_iter()
-        .filter(|v| chrono::DateTime::parse_from_rfc3339(&v.effective).map_or(true, |t| t <= limit))
-        .collect()
+    vitals.into_iter().filter(|v| parse_instant(&v.effective).is_none_or(|t| t <= limit)).collect()
 }
 
 /// The order vital signs are shown in: NEWS2's, with diastolic pressure after systolic.

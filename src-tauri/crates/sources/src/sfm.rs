@@ -10,6 +10,7 @@ use crate::normalize::medication;
 use crate::{RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
 use arbeidsflate_model::view::Medication;
+use clock::SharedClock;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -49,6 +50,12 @@ impl Sfm {
         }
     }
 
+    /// Stamps what it fetches with `clock`'s time instead of the system's.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.api = self.api.with_clock(clock);
+        self
+    }
+
     /// Who asks and on what basis, sent as the `nhn-*` headers on every call.
     pub fn with_nhn(mut self, ctx: NhnContext) -> Self {
         self.nhn = Some(ctx);
@@ -72,11 +79,12 @@ impl Sfm {
                     .json(&params)
             })
             .await?;
-        parse_list(&bundle)
+        parse_list(&bundle, &self.api.fetched_at())
     }
 }
 
-pub fn parse_list(bundle: &Value) -> Result<MedicationList, SourceError> {
+/// A medication list document, fetched at `fetched_at` (RFC 3339).
+pub fn parse_list(bundle: &Value, fetched_at: &str) -> Result<MedicationList, SourceError> {
     if bundle["resourceType"] != "Bundle" || bundle["type"] != "document" {
         return Err(SourceError::Malformed("expected a document Bundle".into()));
     }
@@ -106,11 +114,10 @@ pub fn parse_list(bundle: &Value) -> Result<MedicationList, SourceError> {
             }
         })
         .collect();
-    let fetched_at = chrono::Utc::now().to_rfc3339();
     let statements: Vec<&&Value> = resources.iter().filter(|r| r["resourceType"] == "MedicationStatement").collect();
     let (mut current, mut history) = (Vec::new(), Vec::new());
     for s in statements {
-        let Some(m) = medication(s, SOURCE_NAME, &fetched_at) else { continue };
+        let Some(m) = medication(s, SOURCE_NAME, fetched_at) else { continue };
         let is_head = s["partOf"].as_array().is_none_or(|p| p.is_empty());
         if is_head && s["status"] != "completed" {
             current.push(m);
@@ -124,6 +131,8 @@ pub fn parse_list(bundle: &Value) -> Result<MedicationList, SourceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FETCHED_AT: &str = "2026-11-20T09:14:00Z";
 
     fn statement(id: &str, status: &str, part_of: Option<&str>) -> Value {
         let mut s = json!({"resourceType": "MedicationStatement", "id": id, "status": status,
@@ -144,7 +153,7 @@ mod tests {
             {"resource": statement("a-old", "completed", Some("a"))},
             {"resource": statement("b", "active", None)}
         ]});
-        let list = parse_list(&bundle).unwrap();
+        let list = parse_list(&bundle, FETCHED_AT).unwrap();
         let names: Vec<&str> = list.current.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, vec!["Legemiddel a", "Legemiddel b"]);
         assert_eq!(list.history.len(), 1);
@@ -153,8 +162,8 @@ mod tests {
 
     #[test]
     fn anything_but_a_document_is_refused() {
-        assert!(parse_list(&json!({"resourceType": "Bundle", "type": "searchset"})).is_err());
-        assert!(parse_list(&json!({"resourceType": "Bundle", "type": "document", "entry": []})).is_err());
-        assert!(parse_list(&json!({"resourceType": "Patient"})).is_err());
+        assert!(parse_list(&json!({"resourceType": "Bundle", "type": "searchset"}), FETCHED_AT).is_err());
+        assert!(parse_list(&json!({"resourceType": "Bundle", "type": "document", "entry": []}), FETCHED_AT).is_err());
+        assert!(parse_list(&json!({"resourceType": "Patient"}), FETCHED_AT).is_err());
     }
 }

@@ -16,7 +16,7 @@ fn nin_where(sb: &Sandbox, pred: impl Fn(&sandbox::pjd::PatientDocuments) -> boo
 
 #[tokio::test]
 async fn documents_need_an_attested_token_and_hidden_ones_are_counted() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let pjd = DocumentSharing::new(helseid::http_client(Duration::from_secs(5)), &sb.pjd_url, AUDIENCE);
     let nin = nin_where(&sb, |d| d.hidden > 0 && !d.documents.is_empty());
@@ -36,7 +36,7 @@ async fn documents_need_an_attested_token_and_hidden_ones_are_counted() {
 
 #[tokio::test]
 async fn a_document_is_retrieved_only_when_its_bytes_are_what_it_claims() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await.attested();
     let pjd = DocumentSharing::new(helseid::http_client(Duration::from_secs(5)), &sb.pjd_url, AUDIENCE);
 

@@ -14,7 +14,7 @@ use common::signed_in;
 
 #[tokio::test]
 async fn server_errors_malformed_and_truncated_answers_and_slowness_are_clear_errors() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let kj = Kjernejournal::new(
         helseid::http_client(Duration::from_millis(800)),

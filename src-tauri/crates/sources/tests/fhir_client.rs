@@ -15,7 +15,7 @@ mod common;
 use common::{signed_in, transaction_with_a_reference, update_then_stale_update, TestBearer};
 
 async fn sandbox_client() -> (Sandbox, FhirClient) {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let fhir =
         FhirClient::new(helseid::http_client(Duration::from_secs(5)), &sb.fhir_url, sandbox::MUNICIPAL_AUDIENCE, auth);
@@ -87,7 +87,7 @@ async fn include_and_revinclude_land_in_included() {
 async fn last_updated_and_elements_narrow_what_comes_back() {
     let (sb, fhir) = sandbox_client().await;
     let patients_before = sb.fhir_resources().iter().filter(|r| r["resourceType"] == "Patient").count();
-    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = sb.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let new = json!({"resourceType": "Patient", "name": [{"family": "Testesen", "given": ["Ny"]}], "birthDate": "1944-05-01"});
     let created = fhir.create_conditional(&new, "name=Testesen").await.unwrap();
 

@@ -24,7 +24,7 @@ fn patient_where(sb: &Sandbox, pred: impl Fn(&KjRecord) -> bool) -> (NationalId,
 
 #[tokio::test]
 async fn reservation_restriction_and_data_are_three_different_answers() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let kj = Kjernejournal::new(helseid::http_client(Duration::from_secs(5)), &sb.kj_url, AUDIENCE, auth);
     let treat = context(AccessBasis::Unntak);
@@ -54,7 +54,7 @@ async fn reservation_restriction_and_data_are_three_different_answers() {
 
 #[tokio::test]
 async fn calls_without_the_nhn_headers_or_with_another_audiences_token_are_refused() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let (nin, _) = patient_where(&sb, |r| !r.reserved && !r.restricted && !r.allergies.is_empty());
     let url = format!("{}/AllergyIntolerance", sb.kj_url);
@@ -84,7 +84,7 @@ async fn calls_without_the_nhn_headers_or_with_another_audiences_token_are_refus
 
 #[tokio::test]
 async fn a_bad_access_basis_is_refused_by_the_service() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let (nin, _) = patient_where(&sb, |r| !r.reserved && !r.restricted && !r.allergies.is_empty());
     let url = format!("{}/AllergyIntolerance", sb.kj_url);

@@ -15,7 +15,7 @@ fn nin_where(sb: &Sandbox, pred: impl Fn(&serde_json::Value) -> bool) -> Nationa
 
 #[tokio::test]
 async fn protected_addresses_never_reach_the_client_and_deaths_do() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let lookup = PersonLookup::new(helseid::http_client(Duration::from_secs(5)), &sb.person_url, AUDIENCE, auth);
 
@@ -39,7 +39,7 @@ async fn protected_addresses_never_reach_the_client_and_deaths_do() {
 
 #[tokio::test]
 async fn the_number_travels_in_the_body_and_bad_calls_are_refused() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let url = format!("{}/api/legal-basis/person/get-by-nin", sb.person_url);
     let h = auth.client.api_headers(&auth.session, AUDIENCE, None, "POST", &url).await.unwrap();

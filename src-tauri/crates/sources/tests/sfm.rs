@@ -11,7 +11,7 @@ use common::signed_in;
 
 #[tokio::test]
 async fn the_current_list_is_the_chain_heads_and_register_failures_are_reported() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let auth = signed_in(&sb).await;
     let sfm = Sfm::new(helseid::http_client(Duration::from_secs(5)), &sb.sfm_url, AUDIENCE, auth);
     let nins = sb.patient_nins();
@@ -47,7 +47,7 @@ async fn raw_call(sb: &Sandbox, body: &'static str, nhn: bool) -> (u16, String) 
 
 #[tokio::test]
 async fn a_call_without_a_parameters_body_is_refused() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let (status, text) = raw_call(&sb, "{\"resourceType\":\"Patient\"}", true).await;
     assert_eq!(status, 400, "{text}");
     assert!(!text.contains("nhn-"), "refused for its body, not its headers: {text}");
@@ -55,7 +55,7 @@ async fn a_call_without_a_parameters_body_is_refused() {
 
 #[tokio::test]
 async fn a_call_without_the_nhn_correlation_headers_is_refused() {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let nin = &sb.patient_nins()[0];
     let body: &'static str = Box::leak(
         format!(

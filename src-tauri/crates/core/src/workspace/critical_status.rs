@@ -33,7 +33,8 @@ impl Workspace {
             return;
         }
         let auth = Arc::new(SessionAuthorizer { client: helseid, session: s.session.clone(), attestation: None });
-        let kj = Kjernejournal::new(self.http.clone(), &settings.base_url, &settings.audience, auth);
+        let kj = Kjernejournal::new(self.http.clone(), &settings.base_url, &settings.audience, auth)
+            .with_clock(self.clock());
         let ctx = self.nhn_context(s.clinician.role, AccessBasis::Unntak);
         let cache = s.critical_status.clone();
         tokio::spawn(async move {

@@ -11,7 +11,6 @@ mod vitals;
 mod writes;
 
 use crate::access::Decision;
-use crate::clock::{Clock, SystemClock};
 use crate::errors::{from_helseid, from_source};
 use crate::keystore::{load_or_create_keys, SecretStore};
 use crate::offline::LocalState;
@@ -20,7 +19,7 @@ use crate::profile::Profile;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::view::{Clinician, PatientOverview, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
-use chrono::Local;
+use clock::SharedClock;
 use helseid::Attestation;
 use helseid::{HelseIdClient, HelseIdConfig, Session, UrlOpener};
 use patient_view::OpenPatient;
@@ -70,7 +69,7 @@ pub struct Workspace {
     online: std::sync::atomic::AtomicBool,
     /// One drain of the outbox at a time, so no entry is sent twice at once.
     draining: tokio::sync::Mutex<()>,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -153,7 +152,7 @@ impl Workspace {
             data_dir: crate::offline::default_data_dir(),
             online: std::sync::atomic::AtomicBool::new(true),
             draining: tokio::sync::Mutex::new(()),
-            clock: Arc::new(SystemClock),
+            clock: clock::system(),
         }
     }
 
@@ -164,7 +163,7 @@ impl Workspace {
     }
 
     /// Reads time from `clock` instead of the system's.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
     }
@@ -178,9 +177,15 @@ impl Workspace {
         self.clock.now().timestamp_millis()
     }
 
-    /// Today in the machine's time zone.
+    /// Today in Norway (not in the machine's zone, nor UTC's): at 00:30 in Oslo the
+    /// home-care nurse's visits are the new day's.
     fn today(&self) -> chrono::NaiveDate {
-        self.clock.now().with_timezone(&Local).date_naive()
+        clock::clinical_day(self.clock.now())
+    }
+
+    /// The workspace's clock, for the adapters and HelseID it builds.
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone()
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -210,7 +215,7 @@ impl Workspace {
                     &self.config.client_id,
                     self.profile.helseid.client_key_entry.as_deref(),
                 )?;
-                let client = HelseIdClient::new(self.http.clone(), self.config.clone(), keys);
+                let client = HelseIdClient::new(self.http.clone(), self.config.clone(), keys).with_clock(self.clock());
                 if self.profile.environment.kind == EnvironmentKind::Sandbox {
                     let url = format!("{}/sandbox/register-client", self.config.issuer);
                     let body =
@@ -262,7 +267,8 @@ impl Workspace {
             &self.profile.municipal.fhir_base_url,
             &self.profile.municipal.audience,
             tokens,
-        );
+        )
+        .with_clock(self.clock());
         let platform = MunicipalPlatform::new(fhir);
         let hpr = session
             .user

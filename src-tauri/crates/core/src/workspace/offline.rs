@@ -175,13 +175,14 @@ impl Workspace {
                 AppError::new(ErrorCode::NotCached, "only the patients on your worklist are kept offline")
             })?;
         let nin = NationalId::parse(&entry.national_id.replace(' ', "")).ok();
-        let decision = access::decide(None, None, true)?;
+        let decision = access::decide(None, None, true, &self.now())?;
         *s.open_ref.write().await = Some(entry.patient_ref.clone());
         let keys = PatientKeys {
             municipal_id: Some(entry.patient_ref.clone()),
             nin: nin.clone(),
             nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
             today: self.today(),
+            clock: self.clock(),
             critical_status: None,
         };
         let mut statuses: Vec<SourceStatus> = SourceKind::ALL

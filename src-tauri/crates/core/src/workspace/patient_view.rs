@@ -61,7 +61,7 @@ impl Workspace {
         let key = nin.as_ref().map(|n| n.as_str().to_string()).or(municipal_id.clone()).unwrap_or_default();
         let decision = {
             let in_force = s.decisions.read().await.get(&key).cloned();
-            access::decide(access, in_force.as_ref(), on_worklist)?
+            access::decide(access, in_force.as_ref(), on_worklist, &self.now())?
         };
         s.decisions.write().await.insert(key.clone(), decision.clone());
         *s.open_ref.write().await = municipal_id.clone();
@@ -79,6 +79,7 @@ impl Workspace {
             nin: nin.clone(),
             nhn: nhn.clone(),
             today: self.today(),
+            clock: self.clock(),
             critical_status: Self::usable_critical_status(&s, nin.as_ref()),
         };
         let initial = aggregate::initial_statuses(&set, &keys);
@@ -140,23 +141,27 @@ impl Workspace {
         let national = &self.profile.national;
         let http = &self.http;
         let nhn = self.nhn_context(s.clinician.role, decision.grant.basis);
+        let clock = self.clock();
         Ok(SourceSet {
             municipal: &s.platform,
-            kjernejournal: national
-                .kjernejournal
-                .as_ref()
-                .map(|c| Kjernejournal::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())),
-            medication_list: national
-                .medication_list
-                .as_ref()
-                .map(|c| Sfm::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone()).with_nhn(nhn.clone())),
-            documents: national.documents.as_ref().zip(attested.clone()).map(|(c, auth)| {
-                (DocumentSharing::new(http.clone(), &c.base_url, &c.audience).with_nhn(nhn.clone()), auth)
+            kjernejournal: national.kjernejournal.as_ref().map(|c| {
+                Kjernejournal::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())
+                    .with_clock(clock.clone())
             }),
-            person: national
-                .person
-                .as_ref()
-                .map(|c| PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain).with_nhn(nhn.clone())),
+            medication_list: national.medication_list.as_ref().map(|c| {
+                Sfm::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())
+                    .with_nhn(nhn.clone())
+                    .with_clock(clock.clone())
+            }),
+            documents: national.documents.as_ref().zip(attested.clone()).map(|(c, auth)| {
+                let sharing = DocumentSharing::new(http.clone(), &c.base_url, &c.audience);
+                (sharing.with_nhn(nhn.clone()).with_clock(clock.clone()), auth)
+            }),
+            person: national.person.as_ref().map(|c| {
+                PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain)
+                    .with_nhn(nhn.clone())
+                    .with_clock(clock.clone())
+            }),
         })
     }
 

@@ -22,7 +22,7 @@ impl Workspace {
         let cache = self.cache_of(&s).await?;
         let patients: Vec<String> = s.worklist.read().await.keys().cloned().collect();
         let today = self.today();
-        let new_since = (today - Duration::days(NEW_DOCUMENT_DAYS)).to_string();
+        let new_since = clock::day_start(today - Duration::days(NEW_DOCUMENT_DAYS));
         let mut out = Vec::with_capacity(patients.len());
         for patient in patients {
             let mut signals = PatientSignals {
@@ -50,7 +50,11 @@ impl Workspace {
                         total: o.news2.total,
                         risk: o.news2.risk,
                         complete: o.news2.is_complete(),
-                        measured_at: o.latest_vitals.iter().map(|v| v.effective.clone()).max(),
+                        measured_at: o
+                            .latest_vitals
+                            .iter()
+                            .max_by_key(|v| clock::parse_instant(&v.effective))
+                            .map(|v| v.effective.clone()),
                     });
                 }
                 signals.offline_ready = true;
@@ -58,8 +62,10 @@ impl Workspace {
             }
             for kept in cache.with(|st| st.answers(&patient))? {
                 if let Ok(CachedAnswer::Documents(list)) = serde_json::from_str::<CachedAnswer>(&kept.json) {
-                    let new =
-                        list.documents.iter().filter(|d| d.date.as_deref().is_some_and(|d| d >= new_since.as_str()));
+                    let new = list
+                        .documents
+                        .iter()
+                        .filter(|d| d.date.as_deref().and_then(clock::parse_instant).is_some_and(|d| d >= new_since));
                     signals.new_documents = new.count() as u32;
                 }
             }

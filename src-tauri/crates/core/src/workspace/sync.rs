@@ -111,13 +111,14 @@ impl Workspace {
         deadline: Duration,
         report: &mut SyncReport,
     ) -> Result<(), AppError> {
-        let decision = access::decide(None, None, true)?;
+        let decision = access::decide(None, None, true, &self.now())?;
         let set = self.sources_for(s, &decision).await?;
         let keys = PatientKeys {
             municipal_id: Some(patient_ref.to_string()),
             nin: Some(nin.clone()),
             nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
             today: self.today(),
+            clock: self.clock(),
             critical_status: None,
         };
         let kinds: Vec<SourceKind> = aggregate::initial_statuses(&set, &keys)
@@ -151,7 +152,7 @@ impl Workspace {
     /// cached patients are removed (unsent writes stay, to be sent after signing in again).
     pub(super) async fn grace_expired(&self, s: &SignedIn, cache: &LocalCache) -> Result<bool, AppError> {
         let grace = Duration::from_secs(self.profile.offline.grace_hours as u64 * 3600);
-        let expired = s.session.renewable_until_passed().await.is_some_and(|passed| passed > grace);
+        let expired = s.session.renewable_until_passed(self.clock.now()).await.is_some_and(|passed| passed > grace);
         if expired {
             cache.with(|st| st.purge_cache())?;
             tracing::info!("the offline grace period ran out; cached patients removed");

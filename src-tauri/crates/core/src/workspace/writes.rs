@@ -41,7 +41,7 @@ impl Workspace {
             .iter()
             .find(|e| e.patient_ref == patient_ref)
             .ok_or_else(|| AppError::new(ErrorCode::PatientNotFound, "the patient is not on your worklist"))?;
-        let decision = access::decide(None, None, true)?;
+        let decision = access::decide(None, None, true, &self.now())?;
         let action = format!("write:{}", kind_name(kind));
         let patient = entry.national_id.replace(' ', "");
         let logged = self.access_entry(

@@ -51,13 +51,14 @@ pub fn profile_for(sb: &Sandbox) -> Profile {
 /// Signs in as the first clinician in `role`, with `edit` applied to the profile, and
 /// loads the worklist.
 pub async fn signed_in_as(role: ClinicianRole, edit: impl FnOnce(&mut Profile)) -> Setup {
-    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
     let mut profile = profile_for(&sb);
     edit(&mut profile);
     let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
     let data = TempData::new();
     let ws = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid))
-        .with_data_dir(data.0.clone());
+        .with_data_dir(data.0.clone())
+        .with_clock(sb.clock.clone());
     ws.sign_in_headless().await.unwrap();
     let entries = ws.worklist().await.unwrap().entries;
     Setup { sb, ws, entries, data }

@@ -89,7 +89,8 @@ pub async fn signed_in(sb: &Sandbox) -> Arc<Authorizer> {
         http.clone(),
         config,
         ClientKeys { assertion: SigningKey::generate(), dpop: SigningKey::generate() },
-    );
+    )
+    .with_clock(sb.clock.clone());
     let body = serde_json::json!({"client_id": sandbox::CLIENT_ID, "jwk": client.assertion_public_jwk()});
     http.post(format!("{}/sandbox/register-client", sb.idp_url)).json(&body).send().await.unwrap();
     let session = client.sign_in(&helseid::FollowRedirects(http)).await.unwrap();
