@@ -201,7 +201,7 @@ async fn a_task_completed_here_and_changed_there_is_a_conflict_the_clinician_set
 
 #[tokio::test]
 async fn sign_out_waits_for_unsent_writes_and_then_wipes_the_cache() {
-    let Setup { sb, ws, entries, data } = signed_in().await;
+    let Setup { sb, ws, entries, data, .. } = signed_in().await;
     ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
     network(&sb, false);
     ws.worklist().await.unwrap();

@@ -376,9 +376,9 @@ impl HelseIdClient {
                 return Ok(t.token.clone());
             }
         }
-        if state.refresh_expires_at <= now {
-            return Err(HelseIdError::SessionExpired);
-        }
+        // A refresh token past its time is still offered: HelseID says `invalid_grant`
+        // (the session expired) when it can be reached, and when it cannot, the caller
+        // learns that the network is gone, so the offline cache can answer instead.
         let d = self.discovery().await?;
         let form = vec![
             ("grant_type", "refresh_token".to_string()),

@@ -1,6 +1,7 @@
 //! The HelseID client against the sandbox's HelseID, which enforces what HelseID
 //! enforces: every happy path and every fault the client must survive.
 
+use clock::Clock;
 use helseid::{ClientKeys, HelseIdClient, HelseIdConfig, HelseIdError, OpenFuture, Session, SigningKey, UrlOpener};
 use sandbox::{Sandbox, SandboxOptions};
 use std::sync::Mutex;
@@ -193,6 +194,32 @@ async fn tokens_are_cached_per_audience_and_renewed_with_the_newest_refresh_toke
     // A third token call works only if the client kept the newest (rotated) refresh token.
     let other = nurse_attestation(helseid::authorization_details::PurposeOfUse::CoordinationOfCare);
     client.access_token(&session, AUDIENCE, Some(&other)).await.expect("newest refresh token used");
+}
+
+#[tokio::test]
+async fn tokens_run_out_by_the_wall_clock_and_helseid_has_the_last_word_on_the_refresh_token() {
+    // One clock for both sides; a laptop asleep between two visits moves it on while
+    // the monotonic clock stands still.
+    let clock = clock::TickingClock::shared(clock::matrix::test_now());
+    let sb = Sandbox::start(SandboxOptions { clock: clock.clone(), ..SandboxOptions::default() }).await.unwrap();
+    let (client, session) = signed_in(&sb).await;
+    let first = client.access_token(&session, AUDIENCE, None).await.unwrap();
+    clock.advance(chrono::Duration::minutes(5));
+    let renewed = client.access_token(&session, AUDIENCE, None).await.unwrap();
+    assert_ne!(first, renewed, "the access token's five minutes passed on the wall clock: a new one");
+    assert_eq!(session.renewable_until_passed(clock.now()).await, None);
+
+    clock.advance(chrono::Duration::hours(11));
+    let passed = session.renewable_until_passed(clock.now()).await.expect("past the refresh token's 10 hours");
+    assert!(passed > Duration::from_secs(3600), "{passed:?}");
+    // Reachable, HelseID refuses the refresh token: sign in again.
+    let e = client.access_token(&session, AUDIENCE, None).await.unwrap_err();
+    assert!(matches!(e, HelseIdError::SessionExpired), "{e}");
+    // Out of reach, the caller learns that, so it can answer from the offline cache.
+    sb.stop();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let e = client.access_token(&session, AUDIENCE, None).await.unwrap_err();
+    assert!(matches!(e, HelseIdError::Unreachable(_)), "{e}");
 }
 
 #[tokio::test]

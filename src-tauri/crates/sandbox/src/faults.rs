@@ -12,6 +12,8 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
+    /// The sandbox's HelseID (sign-in and every token).
+    HelseId,
     Fhir,
     Kjernejournal,
     MedicationList,
@@ -23,6 +25,7 @@ impl FromStr for Service {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Ok(match s {
+            "helseid" => Service::HelseId,
             "fhir" => Service::Fhir,
             "kjernejournal" => Service::Kjernejournal,
             "medication_list" => Service::MedicationList,
@@ -30,7 +33,7 @@ impl FromStr for Service {
             "person" => Service::Person,
             other => {
                 return Err(format!(
-                    "unknown service {other}: fhir, kjernejournal, medication_list, documents or person"
+                    "unknown service {other}: helseid, fhir, kjernejournal, medication_list, documents or person"
                 ))
             }
         })

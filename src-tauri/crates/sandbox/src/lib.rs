@@ -219,16 +219,23 @@ impl Sandbox {
         let (stop, stopped) = watch::channel(false);
         let latency = Duration::from_millis(options.latency_ms);
         use faults::Service;
-        let switches: std::collections::HashMap<Service, faults::FaultSwitch> =
-            [Service::Fhir, Service::Kjernejournal, Service::MedicationList, Service::Documents, Service::Person]
-                .into_iter()
-                .map(|service| {
-                    let initial = options.faults.iter().find(|(s, _)| *s == service).map(|(_, f)| *f);
-                    (service, Arc::new(std::sync::RwLock::new(initial)))
-                })
-                .collect();
+        let switches: std::collections::HashMap<Service, faults::FaultSwitch> = [
+            Service::HelseId,
+            Service::Fhir,
+            Service::Kjernejournal,
+            Service::MedicationList,
+            Service::Documents,
+            Service::Person,
+        ]
+        .into_iter()
+        .map(|service| {
+            let initial = options.faults.iter().find(|(s, _)| *s == service).map(|(_, f)| *f);
+            (service, Arc::new(std::sync::RwLock::new(initial)))
+        })
+        .collect();
         let faulty = |router: Router, service: Service| faults::with_faults(router, switches[&service].clone());
-        serve(idp_listener, with_latency(idp::router(idp.clone()), latency), stopped.clone());
+        let idp_router = faulty(idp::router(idp.clone()), Service::HelseId);
+        serve(idp_listener, with_latency(idp_router, latency), stopped.clone());
         let fhir_router = faulty(fhir_server::router(fhir.clone()), Service::Fhir);
         serve(fhir_listener, with_latency(fhir_router, latency), stopped.clone());
         let kj_router = faulty(kjernejournal::router(kj.clone()), Service::Kjernejournal);
@@ -351,6 +358,12 @@ impl Sandbox {
         let Some(mut r) = store.get(rtype, id).cloned() else { return false };
         edit(&mut r);
         fhir_write::update(&mut store, rtype, id, r, None, &fhir_write::last_updated(self.fhir.guard.now())).is_ok()
+    }
+
+    /// Adds a resource to the platform as another system writing to it would (tests
+    /// use it for what the generated world never holds, such as a future-dated reading).
+    pub fn add_resource(&self, resource: serde_json::Value) {
+        self.fhir.store.write().unwrap().insert(resource);
     }
 
     /// Requests Kjernejournal has served (authorised or not).

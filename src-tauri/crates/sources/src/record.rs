@@ -113,11 +113,7 @@ pub fn build_overview(
         .filter(|r| !entered_in_error(r))
         .flat_map(|r| normalize::vital_signs(r, source, at))
         .collect::<Vec<_>>();
-    let mut measured = not_in_future(measured, now);
-    // By instant, not by text: around the night the clocks go back "02:45+02:00" is
-    // earlier than "02:30+01:00".
-    measured.sort_by_key(|v| Reverse(parse_instant(&v.effective)));
-    let latest_vitals = latest_per_kind(measured);
+    let latest_vitals = latest_per_kind(not_in_future(measured, now));
     // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
     let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
     let mut tasks: Vec<_> = record
@@ -349,8 +345,12 @@ pub fn latest_per_kind(vitals: Vec<VitalSign>) -> Vec<VitalSign> {
     let order = VITAL_ORDER;
     let mut out: Vec<VitalSign> = Vec::new();
     for v in vitals {
-        if !out.iter().any(|o| o.kind == v.kind) {
-            out.push(v);
+        match out.iter_mut().find(|o| o.kind == v.kind) {
+            // By instant, not by text: around the night the clocks go back
+            // "02:45+02:00" is earlier than "02:30+01:00".
+            Some(o) if parse_instant(&o.effective) < parse_instant(&v.effective) => *o = v,
+            Some(_) => {}
+            None => out.push(v),
         }
     }
     out.sort_by_key(|v| order.iter().position(|k| *k == v.kind));
@@ -391,5 +391,24 @@ mod tests {
         let latest = latest_per_kind(not_in_future(vitals, now));
         assert_eq!(latest.len(), 1);
         assert_eq!(latest[0].value, 90.0, "within the clock-skew allowance, the recent one counts");
+    }
+
+    #[test]
+    fn on_the_night_the_clocks_go_back_the_latest_is_the_latest_instant() {
+        // 31 October 2027: 02:50 summer time (00:50Z) came before 02:20 winter time (01:20Z).
+        let now = clock::parse_instant("2027-10-31T01:30:00Z").unwrap();
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+            let readings = [
+                pulse("2027-10-31T02:50:00+02:00", 64.0),
+                pulse("2027-10-31T02:20:00+01:00", 63.0),
+                pulse("2027-10-30T23:55:00Z", 62.0),
+            ];
+            let vitals = order.iter().map(|&i| readings[i].clone()).collect();
+            let latest = latest_per_kind(not_in_future(vitals, now));
+            assert_eq!(latest[0].value, 63.0, "in the order {order:?}");
+        }
+        // Ten minutes ahead of now (past the five minutes' allowance) is not "latest".
+        let ahead = vec![pulse("2027-10-31T02:40:00+01:00", 99.0), pulse("2027-10-31T02:50:00+02:00", 64.0)];
+        assert_eq!(latest_per_kind(not_in_future(ahead, now))[0].value, 64.0);
     }
 }

@@ -89,6 +89,10 @@ impl RequestAuthorizer for SessionAuthorizer {
                 self.client.api_headers(&self.session, audience, attestation, method, url).await.map_err(
                     |e| match e {
                         helseid::HelseIdError::SessionExpired => sources::SourceError::SessionExpired,
+                        // No HelseID, no network: the offline cache can answer instead.
+                        helseid::HelseIdError::Unreachable(why) => {
+                            sources::SourceError::Unreachable(format!("HelseID: {why}"))
+                        }
                         other => sources::SourceError::NoToken(other.to_string()),
                     },
                 )?;

@@ -38,6 +38,8 @@ impl TempData {
 
 pub struct Setup {
     pub sb: Sandbox,
+    /// The clock the sandbox and the workspace share; a test may move it on.
+    pub clock: Arc<clock::TickingClock>,
     pub ws: Workspace,
     pub entries: Vec<WorklistEntry>,
     pub data: TempData,
@@ -51,7 +53,17 @@ pub fn profile_for(sb: &Sandbox) -> Profile {
 /// Signs in as the first clinician in `role`, with `edit` applied to the profile, and
 /// loads the worklist.
 pub async fn signed_in_as(role: ClinicianRole, edit: impl FnOnce(&mut Profile)) -> Setup {
-    let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
+    signed_in_at(clock::matrix::test_now(), role, edit).await
+}
+
+/// Like [`signed_in_as`], with the sandbox and the workspace living at `at`.
+pub async fn signed_in_at(
+    at: chrono::DateTime<chrono::Utc>,
+    role: ClinicianRole,
+    edit: impl FnOnce(&mut Profile),
+) -> Setup {
+    let clock = clock::TickingClock::shared(at);
+    let sb = Sandbox::start(SandboxOptions { clock: clock.clone(), ..SandboxOptions::default() }).await.unwrap();
     let mut profile = profile_for(&sb);
     edit(&mut profile);
     let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
@@ -61,7 +73,7 @@ pub async fn signed_in_as(role: ClinicianRole, edit: impl FnOnce(&mut Profile)) 
         .with_clock(sb.clock.clone());
     ws.sign_in_headless().await.unwrap();
     let entries = ws.worklist().await.unwrap().entries;
-    Setup { sb, ws, entries, data }
+    Setup { sb, clock, ws, entries, data }
 }
 
 /// The home-care nurse, with `edit` applied to the profile.
