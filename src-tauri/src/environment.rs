@@ -56,7 +56,11 @@ pub fn load_profile(path: &Path) -> Result<Profile, arbeidsflate_core::ProfileEr
 
 /// Loads the run's profile (see [`profile_source`]), or starts the sandbox when there is none.
 pub async fn resolve_environment(given: Option<&Path>) -> Result<Environment, String> {
-    let clock = run_clock()?;
+    resolve_environment_with(given, run_clock()?).await
+}
+
+/// Like [`resolve_environment`], living by `clock`.
+pub async fn resolve_environment_with(given: Option<&Path>, clock: SharedClock) -> Result<Environment, String> {
     match profile_source(given)?.path() {
         Some(path) => Ok(Environment { profile: load_profile(path).map_err(|e| e.to_string())?, sandbox: None, clock }),
         None => {

@@ -48,7 +48,14 @@ pub fn run(args: AppArgs) -> i32 {
         updates::FeedCheck::from_settings(&p.updates, roots).map(|check| (check, p.updates.check_hours))
     });
     let updates = updates::Updates::new(feed_check.is_some());
-    let state = AppState::new(profile, opener, data_dir);
+    let clock = match crate::environment::run_clock() {
+        Ok(clock) => clock,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let state = AppState::new(profile, opener, data_dir, clock.clone());
     state.keep_outbox_moving();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_updater::Builder::new().build())
@@ -56,7 +63,7 @@ pub fn run(args: AppArgs) -> i32 {
         .manage(updates.clone())
         .setup(move |app| {
             if let Some((check, hours)) = feed_check {
-                updates.keep_checking(app.handle().clone(), check, hours);
+                updates.keep_checking(app.handle().clone(), check, hours, clock);
             }
             Ok(())
         })

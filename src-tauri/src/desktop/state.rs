@@ -1,11 +1,12 @@
 //! What the window's commands share: the environment, the workspace and the
 //! pending sign-in.
 
-use crate::environment::{resolve_environment, Environment, KEYRING_SERVICE};
+use crate::environment::{resolve_environment_with, Environment, KEYRING_SERVICE};
 use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::view::{AppInfo, EnvironmentKind};
 use arbeidsflate_model::{AppError, ErrorCode};
+use clock::SharedClock;
 use helseid::{SystemBrowser, UrlOpener, WriteToFile};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,8 @@ struct Inner {
     profile: Option<Profile>,
     info: AppInfo,
     opener: Arc<dyn UrlOpener>,
+    /// The run's clock (the system's; a debug build's may start elsewhere).
+    clock: SharedClock,
     environment: OnceCell<(Arc<Workspace>, Option<sandbox::Sandbox>)>,
     pending_sign_in: Mutex<Option<tokio::task::AbortHandle>>,
     /// The running sync's cancel flag.
@@ -48,7 +51,12 @@ fn idle_lock_seconds(profile: Option<&Profile>) -> u32 {
 }
 
 impl AppState {
-    pub fn new(profile: Option<Profile>, opener: Arc<dyn UrlOpener>, data_dir: std::path::PathBuf) -> Self {
+    pub fn new(
+        profile: Option<Profile>,
+        opener: Arc<dyn UrlOpener>,
+        data_dir: std::path::PathBuf,
+        clock: SharedClock,
+    ) -> Self {
         let info = AppInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             environment_name: profile
@@ -59,11 +67,14 @@ impl AppState {
             idle_lock_seconds: idle_lock_seconds(profile.as_ref()),
             minimum_version: profile.as_ref().and_then(|p| p.updates.minimum_version.clone()),
             update_required: profile.as_ref().is_some_and(|p| p.updates.update_required()),
+            // Whole seconds: the system's clock gives 0, a debug build's moved clock its lead.
+            clock_offset_ms: (clock.now() - chrono::Utc::now()).num_seconds() * 1000,
         };
         Self(Arc::new(Inner {
             profile,
             info,
             opener,
+            clock,
             environment: OnceCell::new(),
             pending_sign_in: Mutex::new(None),
             sync_cancel: Mutex::default(),
@@ -82,14 +93,10 @@ impl AppState {
             .environment
             .get_or_try_init(|| async {
                 let env = match &self.0.profile {
-                    Some(p) => {
-                        let clock =
-                            crate::environment::run_clock().map_err(|e| AppError::new(ErrorCode::InvalidInput, e))?;
-                        Environment { profile: p.clone(), sandbox: None, clock }
-                    }
-                    None => {
-                        resolve_environment(None).await.map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?
-                    }
+                    Some(p) => Environment { profile: p.clone(), sandbox: None, clock: self.0.clock.clone() },
+                    None => resolve_environment_with(None, self.0.clock.clone())
+                        .await
+                        .map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, e))?,
                 };
                 let keys = Arc::new(OsKeyring::new(KEYRING_SERVICE));
                 let ws = Workspace::new(env.profile, keys)

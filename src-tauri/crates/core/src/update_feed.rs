@@ -2,6 +2,7 @@
 //! offers. The desktop app downloads and verifies updates with Tauri's updater; this is
 //! the doctor's read-only look at the same feed (no download, no signature check).
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -12,6 +13,13 @@ pub fn url_for_this_machine(template: &str) -> String {
         .replace("{{arch}}", std::env::consts::ARCH)
         .replace("{{current_version}}", crate::version::CURRENT)
         .replace("{{bundle_type}}", installer_name())
+}
+
+/// Whether the next update check is due: `every` after the last one by the wall clock,
+/// so a laptop asleep overnight (when a monotonic timer stands still) checks as it
+/// wakes. A clock set back before the last check makes one due at once.
+pub fn check_due(last: Option<DateTime<Utc>>, now: DateTime<Utc>, every: chrono::Duration) -> bool {
+    last.is_none_or(|last| now < last || now - last >= every)
 }
 
 /// The OS as Tauri's feeds name it.
@@ -79,6 +87,22 @@ pub fn describe_answer(status: u16, body: &[u8]) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_check_is_due_every_so_many_real_hours_at_every_instant_of_the_date_matrix() {
+        let every = chrono::Duration::hours(6);
+        for (at, why) in clock::matrix::date_matrix() {
+            assert!(check_due(None, at, every), "{why}: the first check at start");
+            assert!(!check_due(Some(at), at + every - chrono::Duration::seconds(1), every), "{why}");
+            assert!(check_due(Some(at), at + every, every), "{why}");
+            assert!(check_due(Some(at), at - chrono::Duration::minutes(1), every), "{why}: the clock went back");
+        }
+        // Across the night the clocks go forward, six hours are six hours: 01:30 winter
+        // time to 08:30 summer time on the wall clock.
+        let before = clock::parse_instant("2027-03-28T01:30:00+01:00").unwrap();
+        assert!(!check_due(Some(before), clock::parse_instant("2027-03-28T07:29:00+02:00").unwrap(), every));
+        assert!(check_due(Some(before), clock::parse_instant("2027-03-28T08:30:00+02:00").unwrap(), every));
+    }
+
     use super::*;
 
     fn feed(version: &str) -> Vec<u8> {

@@ -264,6 +264,11 @@ pub struct AppInfo {
     pub minimum_version: Option<String>,
     /// This version is older than that: the app tells the user and opens no patient data.
     pub update_required: bool,
+    /// How far the app's clock is ahead of the system's, in milliseconds: 0, except in a
+    /// debug build started at another instant (`ARBEIDSFLATE_NOW`), whose window then
+    /// keeps the same time as the rest of the app.
+    #[ts(type = "number")]
+    pub clock_offset_ms: i64,
 }
 
 /// What a worklist row shows at a glance about its patient, from the offline cache.

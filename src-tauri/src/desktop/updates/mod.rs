@@ -4,12 +4,17 @@
 //! it; anything refused becomes a notice, and the running version keeps working.
 
 use arbeidsflate_core::profile::UpdateSettings;
+use arbeidsflate_core::update_feed::check_due;
 use arbeidsflate_model::update::UpdateStatus;
 use arbeidsflate_model::{AppError, ErrorCode};
+use clock::SharedClock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_updater::{Error as UpdaterError, Update, UpdaterExt};
+
+/// How often the app looks whether an update check is due.
+const LOOK_EVERY: Duration = Duration::from_secs(5 * 60);
 
 /// What to ask and whom to trust for one check.
 #[derive(Clone)]
@@ -63,17 +68,24 @@ impl Updates {
         }
     }
 
-    /// Asks the feed now and then every `check_hours`, for as long as the app runs.
-    pub fn keep_checking<R: Runtime>(&self, app: AppHandle<R>, check: FeedCheck, check_hours: u32) {
+    /// Asks the feed now and then every `check_hours` by the wall clock `clock`, for as
+    /// long as the app runs (it looks every few minutes whether a check is due).
+    pub fn keep_checking<R: Runtime>(&self, app: AppHandle<R>, check: FeedCheck, check_hours: u32, clock: SharedClock) {
         let updates = self.clone();
+        let every = chrono::Duration::hours(i64::from(check_hours));
         tauri::async_runtime::spawn(async move {
+            let mut last = None;
             loop {
-                let outcome = check_feed(&app, &check).await;
-                if let UpdateStatus::Refused { error, .. } = &outcome.status {
-                    tracing::warn!(code = ?error.code, "update refused");
+                let now = clock.now();
+                if check_due(last, now, every) {
+                    last = Some(now);
+                    let outcome = check_feed(&app, &check).await;
+                    if let UpdateStatus::Refused { error, .. } = &outcome.status {
+                        tracing::warn!(code = ?error.code, "update refused");
+                    }
+                    updates.record(outcome);
                 }
-                updates.record(outcome);
-                tokio::time::sleep(Duration::from_secs(u64::from(check_hours) * 3600)).await;
+                tokio::time::sleep(LOOK_EVERY).await;
             }
         });
     }

@@ -16,4 +16,10 @@ minimum_version: string | null,
 /**
  * This version is older than that: the app tells the user and opens no patient data.
  */
-update_required: boolean, };
+update_required: boolean, 
+/**
+ * How far the app's clock is ahead of the system's, in milliseconds: 0, except in a
+ * debug build started at another instant (`ARBEIDSFLATE_NOW`), whose window then
+ * keeps the same time as the rest of the app.
+ */
+clock_offset_ms: number, };
