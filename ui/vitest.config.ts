@@ -2,6 +2,14 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, mergeConfig } from 'vitest/config';
 import viteConfig from './vite.config.ts';
 import { BROWSER_LOCALE, CHROMIUM_ARGS, CHROMIUM_PATH, TIMEZONE, VIEWPORT } from './tests/chromium.ts';
+import { testNow } from './tests/now.ts';
+
+// Before anything reads the zone: Node-side fixtures and the forked workers (which
+// inherit this environment) then agree with the browsers, which run in Oslo too.
+process.env.TZ = TIMEZONE;
+
+/** One fixed instant for every test (ARBEIDSFLATE_TEST_NOW, else the default). */
+const provide = { testNow: testNow() };
 
 export default mergeConfig(
   viteConfig,
@@ -14,7 +22,9 @@ export default mergeConfig(
           test: {
             name: 'widgets',
             include: ['tests/widgets/**/*.test.ts'],
-            setupFiles: ['tests/widgets/setup.ts'],
+            provide,
+            // The fixed now first, before any module of the app reads the clock.
+            setupFiles: ['tests/widgets/fixed-now.ts', 'tests/widgets/setup.ts'],
             browser: {
               enabled: true,
               headless: true,
@@ -35,6 +45,7 @@ export default mergeConfig(
             name: 'pages',
             include: ['tests/pages/**/*.test.ts', 'tests/fixtures/**/*.test.ts'],
             environment: 'node',
+            provide,
             globalSetup: ['tests/pages/global-setup.ts'],
             testTimeout: 30_000,
             hookTimeout: 60_000,

@@ -4,7 +4,7 @@ import type { OverviewEvent } from '../../src/lib/bindings/OverviewEvent';
 import { wardNurse } from '../fixtures/app';
 import { formatNin, syntheticNin } from '../fixtures/nin';
 import { HOSTILE, openScript, patientRecord, SOURCE_ORDER, vitalsHistory } from '../fixtures/patient';
-import { minutesAgo } from '../fixtures/time';
+import { minutesAgo, NOW } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
 import { expectClean, usePages, texts, waitForScreen, type AppPage } from './harness';
@@ -361,6 +361,10 @@ describe('screen lock', () => {
     const { page, ipc } = app;
     await openAstrid(page);
     await waitForScreen(page, 'patient');
+    // This page's clock runs, from NOW.
+    const started = await page.evaluate(() => Date.now());
+    expect(started).toBeGreaterThanOrEqual(NOW);
+    expect(started).toBeLessThan(NOW + 60_000);
 
     await page.clock.fastForward('15:01');
     await waitForScreen(page, 'locked');

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { homeCareNurse, offlineStatus, queuedReceipt, queuedWrites } from '../fixtures/app';
 import { patientRecord } from '../fixtures/patient';
+import { NOW } from '../fixtures/time';
 import { residents, routeWorklist, wardWorklist } from '../fixtures/worklists';
 import { expectAccessible, violationsOf } from './axe';
 import { expectClean, usePages, texts, waitForScreen, type AppPage } from './harness';
@@ -22,6 +23,11 @@ describe('ward worklist', () => {
     app = await pages.open(signedIn());
     const { page, ipc } = app;
     await waitForScreen(page, 'worklist');
+    // The page's Date is the tests' fixed now, in the clinicians' zone.
+    expect(await page.evaluate(() => [Date.now(), Intl.DateTimeFormat().resolvedOptions().timeZone])).toEqual([
+      NOW,
+      'Europe/Oslo',
+    ]);
     expect(await texts(page, 'open-patient')).toEqual(wardWorklist().entries.map((e) => e.name));
     // The automatic sync after sign-in reports its progress over the channel, then a summary.
     const summary = page.getByTestId('sync-summary');
