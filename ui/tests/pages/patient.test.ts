@@ -117,8 +117,9 @@ describe('patient overview', () => {
       await page.getByTestId('vital-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
     ).toEqual(['respiratory_rate', 'spo2', 'systolic_bp', 'diastolic_bp', 'pulse', 'consciousness', 'temperature']);
     expect(await page.getByTestId('news2-total').innerText()).toBe('NEWS2 3');
+    // (Their times and sources' are in dates.test.ts.)
     expect(await page.getByTestId('vital-item').first().getByTestId('provenance').innerText()).toMatch(
-      /^Kilde: Kommunal plattform · hentet \d{2}\.\d{2} \d{2}:\d{2}$/,
+      /^Kilde: Kommunal plattform · hentet /,
     );
 
     // Care: only open tasks can be completed.
