@@ -51,7 +51,7 @@ export default mergeConfig(
           // The built app in headless Chromium with the backend stubbed at the IPC.
           test: {
             name: 'pages',
-            include: ['tests/pages/**/*.test.ts', 'tests/fixtures/**/*.test.ts'],
+            include: ['tests/pages/**/*.test.ts', 'tests/fixtures/**/*.test.ts', 'tests/date-matrix.test.ts'],
             environment: 'node',
             provide,
             globalSetup: ['tests/pages/global-setup.ts'],

@@ -10,7 +10,7 @@ export const TEST_NOW_VARIABLE = 'ARBEIDSFLATE_TEST_NOW';
 /** A Friday in November: two-digit day and month, winter time, nowhere near midnight. */
 export const DEFAULT_TEST_NOW = '2026-11-20T09:14:00Z';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** The instant in `value` as RFC 3339 UTC; throws on anything else, so a typo is not silently "now". */
 export function parseTestNow(value: string): string {
