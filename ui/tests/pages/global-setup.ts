@@ -2,6 +2,7 @@
  * Serves the built UI on a free loopback port for the page tests. ui/dist is used when
  * it is newer than every input of the build (as right after `make ui`); otherwise the
  * UI is built as `vite build` does into a temporary folder (ui/dist is left alone).
+ * ARBEIDSFLATE_UI_BUILT names a build to serve instead (the date matrix builds once).
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ async function freshDist(): Promise<string | null> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let root = await freshDist();
+  let root = process.env.ARBEIDSFLATE_UI_BUILT || (await freshDist());
   let temporary: string | null = null;
   if (!root) {
     temporary = await mkdtemp(join(tmpdir(), 'arbeidsflate-ui-'));

@@ -1,8 +1,9 @@
 /**
  * One headless Chromium per test file, and one page in it that the file's tests take
  * turns on (a new renderer per test costs more than the test); each test loads the app
- * afresh in it with its own IPC stub and an empty localStorage. A test that needs
- * Playwright's fake clock gets a page of its own.
+ * afresh in it with its own IPC stub and an empty localStorage. Every page's Date says
+ * NOW (tests/fixtures/time.ts) from before the app loads; a test that needs the clock
+ * to run (Playwright's fake timers) gets a page of its own, its clock starting at NOW.
  *
  * Uncaught page errors, console errors (CSP refusals among them) and dialogs (an
  * `alert` would mean injected script ran) are collected; `expectClean` fails the test
@@ -11,6 +12,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import { BROWSER_LOCALE, CHROMIUM_ARGS, CHROMIUM_PATH, TIMEZONE, VIEWPORT } from '../chromium';
+import { NOW } from '../fixtures/time';
 import type { Screen } from '../../src/lib/screen';
 import { installIpcBridge, IpcStub, type Handlers } from './ipc';
 
@@ -24,7 +26,7 @@ export interface AppPage {
 
 export interface OpenOptions {
   colorScheme?: 'light' | 'dark';
-  /** A page of its own with Playwright's fake clock installed before the app loads. */
+  /** A page of its own with Playwright's fake clock (timers too) installed at NOW before the app loads. */
   fakeClock?: boolean;
 }
 
@@ -76,13 +78,15 @@ export class TestBrowser {
       const context = await this.browser.newContext(contextOptions(options.colorScheme));
       const slot: Slot = { ipc, problems: [] };
       const page = await preparedPage(context, slot);
-      await page.clock.install();
+      await page.clock.install({ time: NOW });
       ipc.bind(page);
       await page.goto(inject('uiUrl'));
       return { page, ipc, problems: slot.problems, close: () => context.close() };
     }
     if (!this.shared) {
       const context = await this.browser.newContext(contextOptions());
+      // Date alone is fixed, for every load in this context; timers run as usual.
+      await context.clock.setFixedTime(NOW);
       const slot: Slot = { ipc: null, problems: [] };
       this.shared = { context, page: await preparedPage(context, slot), slot };
     }

@@ -4,6 +4,7 @@ import type { Clinician } from '../../src/lib/bindings/Clinician';
 import type { Worklist } from '../../src/lib/bindings/Worklist';
 import { appInfo, defaultLayout, offlineStatus, syncReport, wardNurse } from '../fixtures/app';
 import { openScript, vitalsHistory, type OpenOptions, type PatientRecord } from '../fixtures/patient';
+import { minutesAgo } from '../fixtures/time';
 import { signalsFor, wardWorklist } from '../fixtures/worklists';
 import { appError, type Handlers } from './ipc';
 
@@ -34,7 +35,7 @@ export function signedIn(options: SignedIn = {}): Handlers {
     },
     outbox: () => [],
     layout: () => defaultLayout(clinician?.role ?? 'nursing_home_nurse'),
-    update_status: () => ({ state: 'up_to_date', checked_at: '2026-11-30T07:00:00Z' }),
+    update_status: () => ({ state: 'up_to_date', checked_at: minutesAgo(20) }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { minutesAgo } from '../fixtures/time';
 import { expectAccessible } from './axe';
 import { expectClean, usePages, waitForScreen, type AppPage } from './harness';
 import { appError } from './ipc';
@@ -12,7 +13,7 @@ describe('signed updates', () => {
     let installs = 0;
     app = await pages.open({
       ...signedIn(),
-      update_status: () => ({ state: 'ready', version: '0.2.0', notes: null, checked_at: '2026-11-30T07:00:00Z' }),
+      update_status: () => ({ state: 'ready', version: '0.2.0', notes: null, checked_at: minutesAgo(20) }),
       install_update: () => {
         installs += 1;
         if (installs === 1) throw appError('update_install_failed', 'Authentication failed or was cancelled');
@@ -54,7 +55,7 @@ describe('signed updates', () => {
         state: 'refused',
         error: appError('update_signature_invalid', 'The signature verification failed'),
         offered: '0.2.0',
-        checked_at: '2026-11-30T07:00:00Z',
+        checked_at: minutesAgo(20),
       }),
     });
     const { page } = app;

@@ -73,6 +73,7 @@ describe('home-care route', () => {
     });
     const { page, ipc } = app;
     await waitForScreen(page, 'worklist');
+    // (The heading's day, and the times' style, are in dates.test.ts.)
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toMatch(/^Dagens besøk /);
     const rows = page.getByTestId('worklist-row');
     expect(await rows.count()).toBe(4);
@@ -127,7 +128,7 @@ describe('offline status line', () => {
     const count = page.getByTestId('outbox-count');
     expect(await count.getAttribute('data-count')).toBe('2');
     expect(await count.innerText()).toBe('2 venter på sending');
-    expect(await page.getByTestId('last-sync').innerText()).toMatch(/^Sist forberedt .*\(for 2 t siden\)$/);
+    expect(await page.getByTestId('last-sync').innerText()).toMatch(/^Sist forberedt .* \(for 2 t siden\)$/);
     // The automatic sync fails quietly offline: no error, no summary.
     expect(await page.getByTestId('sync-error').count()).toBe(0);
 

@@ -5,7 +5,7 @@ import NoteForm from '../../src/components/NoteForm.svelte';
 import ProblemList from '../../src/components/ProblemList.svelte';
 import type { CareTask } from '../../src/lib/bindings/CareTask';
 import { patientRecord, sourceStatus } from '../fixtures/patient';
-import { hoursAgo } from '../fixtures/time';
+import { hoursAgo, shownWhen } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';
 import { render, textOf } from './render';
 
@@ -31,9 +31,16 @@ describe('CarePanel', () => {
   });
 
   it('shows tasks and activities with their source', () => {
-    const r = render(CarePanel, { care: record().care, source: sourceStatus('municipal', { state: 'fresh' }) });
+    const care = record().care;
+    const r = render(CarePanel, { care, source: sourceStatus('municipal', { state: 'fresh' }) });
     expect(r.all('task-item').map((t) => t.dataset.taskId)).toEqual(['task-1', 'task-2', 'task-3']);
-    expect(textOf(r.all('task-item')[0]?.querySelector('.item-title'))).toMatch(/^\d{2}:\d{2} Gi morgenmedisiner$/);
+    // Due an hour ago: the time alone if that was today, else with its day.
+    expect(textOf(r.all('task-item')[0]?.querySelector('.item-title'))).toBe(
+      `${shownWhen(care.tasks[0]!.due!)} Gi morgenmedisiner`,
+    );
+    // Due yesterday: always with its day.
+    expect(textOf(r.all('task-item')[2]?.querySelector('.due'))).toBe(shownWhen(care.tasks[2]!.due!));
+    expect(textOf(r.all('task-item')[2]?.querySelector('.due'))).toContain('.');
     expect(textOf(r.all('task-item')[0]?.querySelector('[data-testid="item-source"]'))).toBe('Kommunal plattform');
     expect(r.all('care-activity').map(textOf)).toEqual([
       'Vekt hver mandag · Ernæring',

@@ -71,6 +71,8 @@ describe('The document viewer', () => {
 
   it('draws a PDF in the app, zooms it, and gives its text', async () => {
     const { viewer } = await openWith({ kind: 'pdf', title: 'Laboratoriesvar', data: await labReport() });
+    // The viewer loads with pdf.js, after the dialog is up (slow on a busy machine).
+    await expect.poll(() => viewer.querySelector('[data-testid="pdf-viewer"]'), { timeout: 10_000 }).not.toBeNull();
     const pdf = viewer.querySelector<HTMLElement>('[data-testid="pdf-viewer"]')!;
     await expect.poll(() => pdf.dataset.drawn, { timeout: 10_000 }).toBe('1');
     const canvas = pdf.querySelector<HTMLCanvasElement>('[data-testid="pdf-page"]')!;

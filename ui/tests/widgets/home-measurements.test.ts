@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import HomeMeasurements from '../../src/components/HomeMeasurements.svelte';
 import { HOSTILE, patientRecord, sourceStatus } from '../fixtures/patient';
-import { hoursAgo } from '../fixtures/time';
+import { hoursAgo, shownDateTime } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';
 import { render, textOf } from './render';
 
@@ -18,6 +18,7 @@ describe('HomeMeasurements', () => {
     expect(textOf(bp)).toContain('Blodtrykksmåler (syntetisk)');
     expect(bp?.querySelector('[data-testid="item-source"]')).not.toBeNull();
     const cells = [...(bp?.querySelectorAll('td') ?? [])].map(textOf);
+    expect(cells[1]).toBe(shownDateTime(series()[0]!.readings[0]!.effective));
     expect(cells[3]).toBe('3');
     // One reading: no trend, nothing before it.
     expect(weight?.dataset.trend).toBeUndefined();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import NoteList from '../../src/components/NoteList.svelte';
 import { HOSTILE, patientRecord, sourceStatus } from '../fixtures/patient';
-import { minutesAgo } from '../fixtures/time';
+import { minutesAgo, shownDateTime } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';
 import { render, textOf } from './render';
 
@@ -16,6 +16,8 @@ describe('NoteList', () => {
     expect((latest?.querySelector('.note-text') as HTMLElement).innerText).toContain('\n');
     expect(textOf(latest)).toContain('Kari Testsykepleier');
     expect(latest?.querySelector('time')?.getAttribute('datetime')).toBe(shown[0]!.date);
+    expect(textOf(latest?.querySelector('time'))).toBe(shownDateTime(shown[0]!.date!));
+    expect(textOf(older?.querySelector('time'))).toBe(shownDateTime(shown[1]!.date!));
     expect(textOf(older)).toContain('Ukjent forfatter');
     expect(latest?.querySelector('[data-testid="item-source"]')).not.toBeNull();
     expect(r.query('source-notice')).toBeNull();

@@ -7,6 +7,7 @@ import { api } from '../../src/lib/api';
 import type { VitalsHistory } from '../../src/lib/bindings/VitalsHistory';
 import type { VitalsPeriod } from '../../src/lib/bindings/VitalsPeriod';
 import { patientRecord, vitalsHistory } from '../fixtures/patient';
+import { shownDateTime } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';
 import { liveProps } from './live.svelte';
 import { press, render, textOf } from './render';
@@ -199,6 +200,11 @@ describe('VitalsChart', () => {
     // Newest first: the times go backwards.
     const times = [...answer.news2].reverse().map((p) => Date.parse(p.at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    expect(rows[0]?.[0]).toMatch(/\d{2}\.\d{2}(\.\d{4})? \d{2}:\d{2}/);
+    expect(rows.map((row) => row[0])).toEqual([...answer.news2].reverse().map((p) => shownDateTime(p.at)));
+    // The period's ends under the charts.
+    expect([...r.target.querySelectorAll('.axis span')].map(textOf)).toEqual([
+      shownDateTime(answer.from),
+      shownDateTime(answer.to),
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import PatientLookup from '../../src/components/PatientLookup.svelte';
 import SignalCells from '../../src/components/SignalCells.svelte';
 import type { PatientSignals } from '../../src/lib/bindings/PatientSignals';
 import { formatNin, syntheticNin } from '../fixtures/nin';
+import { shownWhen } from '../fixtures/time';
 import { signalsFor, wardWorklist } from '../fixtures/worklists';
 import { render, textOf } from './render';
 
@@ -44,7 +45,8 @@ describe('SignalCells', () => {
     const hidden = news2.querySelector('.visually-hidden');
     expect(hidden?.textContent).toBe('Høy risiko');
     expect(spoken('signal-news2')).toBe('7 Høy risiko');
-    expect(news2.querySelector('.news2')?.getAttribute('title')).toMatch(/^\d{2}:\d{2}$/);
+    // When it was measured: the time alone if today, else with its day.
+    expect(news2.querySelector('.news2')?.getAttribute('title')).toBe(shownWhen(signals[0]!.news2!.measured_at!));
     expect(textOf(cell('signal-tasks'))).toBe('2');
     expect(textOf(cell('signal-documents'))).toBe('1');
     expect(cell('signal-documents').querySelector('.badge')).not.toBeNull();
