@@ -59,6 +59,7 @@ run: ui
 
 test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 	cd ui && npm test
+	cd ui && npm run test:dates
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cargo build -p arbeidsflate $(FEATURES)

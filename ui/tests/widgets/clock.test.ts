@@ -15,4 +15,13 @@ describe('the widget tests’ clock', () => {
     expect(Date.now()).toBe(NOW);
     expect(Intl.DateTimeFormat().resolvedOptions().timeZone).toBe('Europe/Oslo');
   });
+
+  it('follows the backend’s clock when it runs ahead of the machine’s, and back', () => {
+    clock.follow(36 * 3_600_000);
+    expect(clock.now).toBe(NOW + 36 * 3_600_000);
+    clock.follow(Number.NaN);
+    expect(clock.now, 'an unreadable offset is no offset').toBe(NOW);
+    clock.follow(0);
+    expect(clock.now).toBe(NOW);
+  });
 });

@@ -79,7 +79,17 @@ mod tests {
             ]
         );
         let midnight = parse(DATE_MATRIX[7].at);
+        assert_eq!(midnight.date_naive().to_string(), "2027-07-14");
         assert_ne!(midnight.date_naive(), clinical_day(midnight), "the UTC date differs from Oslo's");
         assert_eq!((midnight.hour(), midnight.day()), (22, 14));
+    }
+
+    #[test]
+    fn the_uis_matrix_has_the_same_instants() {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../ui/tests/date-matrix.mjs");
+        let text = std::fs::read_to_string(script).expect("ui/tests/date-matrix.mjs");
+        let ui: Vec<&str> = text.split("now: '").skip(1).filter_map(|rest| rest.split('\'').next()).collect();
+        let ours: Vec<&str> = DATE_MATRIX.iter().map(|i| i.at).collect();
+        assert_eq!(ui, ours, "ui/tests/date-matrix.mjs and DATE_MATRIX must list the same instants");
     }
 }
