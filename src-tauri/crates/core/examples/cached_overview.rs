@@ -51,16 +51,22 @@ fn record() -> Vec<Value> {
     out
 }
 
+/// The benchmark's fixed "now", an hour after its records were fetched: the figures
+/// must not depend on the day it runs.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    clock::parse_instant("2026-11-22T08:00:00Z").expect("a fixed instant")
+}
+
 fn open_overview(store: &Store, now_ms: i64) -> usize {
     let record = record_from(store, PATIENT, now_ms).unwrap().expect("cached");
-    let today = chrono::Utc::now().date_naive();
+    let today = clock::clinical_day(now());
     let o = sources::record::build_overview(
         PATIENT,
         &record,
         "Kommunal plattform",
         "2026-11-22T07:00:00Z",
         today,
-        chrono::Utc::now(),
+        now(),
     )
     .unwrap();
     o.latest_vitals.len() + o.allergies.len() + o.medications.len()
@@ -74,7 +80,7 @@ fn percentiles(mut samples: Vec<f64>) -> (f64, f64) {
 
 /// Opens alternate between the two stores, so both see the same machine state.
 fn time_overviews(a: &Store, b: &Store) -> [(f64, f64); 2] {
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = now().timestamp_millis();
     for store in [a, b] {
         assert_eq!(
             open_overview(store, now_ms),
@@ -96,7 +102,7 @@ fn time_overviews(a: &Store, b: &Store) -> [(f64, f64); 2] {
 
 /// The first open after the database was opened (nothing decrypted in memory yet).
 fn time_cold(open: impl Fn() -> Store) -> (f64, f64) {
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = now().timestamp_millis();
     let samples = (0..50)
         .map(|_| {
             let store = open();
