@@ -9,7 +9,7 @@ import { homeCareNurse } from '../fixtures/app';
 import { patientRecord } from '../fixtures/patient';
 import { hoursAgo, minutesAgo, NOW, shownDateTime, shownTime, shownWhen, today } from '../fixtures/time';
 import { routeWorklist, wardWorklist } from '../fixtures/worklists';
-import { expectClean, usePages, waitForScreen, type AppPage } from './harness';
+import { expectClean, openFirstPatient, usePages, waitForScreen, type AppPage } from './harness';
 import { patients, signedIn } from './scenarios';
 
 const pages = usePages();
@@ -92,9 +92,7 @@ describe('dates on the patient overview', () => {
     const visited = patientRecord(route.entries[0]!);
     app = await pages.open({ ...signedIn({ clinician: homeCareNurse, worklist: route }), ...patients([visited]) });
     const { page } = app;
-    await waitForScreen(page, 'worklist');
-    await page.getByTestId('open-patient').first().click();
-    await waitForScreen(page, 'patient');
+    await openFirstPatient(page);
     const visits = page.getByTestId('visit-item');
     expect(await visits.evaluateAll((els) => els.map((e) => e.getAttribute('data-when')))).toEqual([
       'past',

@@ -135,6 +135,13 @@ export function usePages(): { open: (handlers: Handlers, options?: OpenOptions) 
 }
 
 /** Waits until the app says which screen has finished rendering (body[data-screen]). */
+/** From the worklist, opens its first patient and waits for the overview. */
+export async function openFirstPatient(page: Page): Promise<void> {
+  await waitForScreen(page, 'worklist');
+  await page.getByTestId('open-patient').first().click();
+  await waitForScreen(page, 'patient');
+}
+
 export async function waitForScreen(page: Page, screen: Screen): Promise<void> {
   await page.locator(`body[data-screen="${screen}"]`).waitFor({ state: 'attached' });
 }

@@ -9,7 +9,7 @@ import { homeCareNurse } from '../fixtures/app';
 import { patientRecord } from '../fixtures/patient';
 import { routeWorklist, wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
-import { expectClean, usePages, waitForScreen, type AppPage } from './harness';
+import { expectClean, openFirstPatient, usePages, waitForScreen, type AppPage } from './harness';
 import { patients, signedIn } from './scenarios';
 
 const pages = usePages();
@@ -128,9 +128,7 @@ describe('200 % text at 1280×800', () => {
     const visited = patientRecord(route.entries[0]!);
     app = await pages.open({ ...signedIn({ clinician: homeCareNurse, worklist: route }), ...patients([visited]) });
     const { page } = app;
-    await waitForScreen(page, 'worklist');
-    await page.getByTestId('open-patient').first().click();
-    await waitForScreen(page, 'patient');
+    await openFirstPatient(page);
     expect(await page.getByTestId('home-series').count()).toBe(visited.home.length);
     await expectAccessible(page, 'home-care overview');
     await doubleText(page);
@@ -143,9 +141,7 @@ describe('200 % text at 1280×800', () => {
   it('patient overview: no horizontal scrolling, controls reachable', async () => {
     app = await pages.open({ ...signedIn(), ...patients([astrid]) });
     const { page } = app;
-    await waitForScreen(page, 'worklist');
-    await page.getByTestId('open-patient').first().click();
-    await waitForScreen(page, 'patient');
+    await openFirstPatient(page);
     await doubleText(page);
     expect(await horizontalOverflow(page)).toMatchObject({ offenders: [] });
     await expectControlsReachable(page, [
@@ -176,9 +172,7 @@ describe('customise mode at 200 % text, in each language', () => {
   it('has no horizontal scrolling, every tool reachable, and no text left untranslated', async () => {
     app = await pages.open({ ...signedIn(), ...patients([astrid]) });
     const { page } = app;
-    await waitForScreen(page, 'worklist');
-    await page.getByTestId('open-patient').first().click();
-    await waitForScreen(page, 'patient');
+    await openFirstPatient(page);
     await page.getByTestId('customise-start').click();
     await page.getByTestId('customise-bar').waitFor();
     // Something announced and something to add back, so those texts are on the page too.

@@ -60,15 +60,9 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 fn open_overview(store: &Store, now_ms: i64) -> usize {
     let record = record_from(store, PATIENT, now_ms).unwrap().expect("cached");
     let today = clock::clinical_day(now());
-    let o = sources::record::build_overview(
-        PATIENT,
-        &record,
-        "Kommunal plattform",
-        "2026-11-22T07:00:00Z",
-        today,
-        now(),
-    )
-    .unwrap();
+    let o =
+        sources::record::build_overview(PATIENT, &record, "Kommunal plattform", "2026-11-22T07:00:00Z", today, now())
+            .unwrap();
     o.latest_vitals.len() + o.allergies.len() + o.medications.len()
 }
 

@@ -22,15 +22,7 @@ fn instant(s: &str) -> DateTime<Utc> {
 
 /// No network at all: HelseID out of reach as well as every service.
 fn network(sb: &sandbox::Sandbox, up: bool) {
-    let all = [
-        Service::HelseId,
-        Service::Fhir,
-        Service::Kjernejournal,
-        Service::MedicationList,
-        Service::Documents,
-        Service::Person,
-    ];
-    for s in all {
+    for s in Service::ALL {
         sb.set_fault(s, (!up).then_some(Fault::Disconnected));
     }
 }

@@ -21,6 +21,18 @@ pub enum Service {
     Person,
 }
 
+impl Service {
+    /// Every service that can be switched into a fault: all of them together is "no network".
+    pub const ALL: [Service; 6] = [
+        Service::HelseId,
+        Service::Fhir,
+        Service::Kjernejournal,
+        Service::MedicationList,
+        Service::Documents,
+        Service::Person,
+    ];
+}
+
 impl FromStr for Service {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

@@ -219,20 +219,13 @@ impl Sandbox {
         let (stop, stopped) = watch::channel(false);
         let latency = Duration::from_millis(options.latency_ms);
         use faults::Service;
-        let switches: std::collections::HashMap<Service, faults::FaultSwitch> = [
-            Service::HelseId,
-            Service::Fhir,
-            Service::Kjernejournal,
-            Service::MedicationList,
-            Service::Documents,
-            Service::Person,
-        ]
-        .into_iter()
-        .map(|service| {
-            let initial = options.faults.iter().find(|(s, _)| *s == service).map(|(_, f)| *f);
-            (service, Arc::new(std::sync::RwLock::new(initial)))
-        })
-        .collect();
+        let switches: std::collections::HashMap<Service, faults::FaultSwitch> = Service::ALL
+            .into_iter()
+            .map(|service| {
+                let initial = options.faults.iter().find(|(s, _)| *s == service).map(|(_, f)| *f);
+                (service, Arc::new(std::sync::RwLock::new(initial)))
+            })
+            .collect();
         let faulty = |router: Router, service: Service| faults::with_faults(router, switches[&service].clone());
         let idp_router = faulty(idp::router(idp.clone()), Service::HelseId);
         serve(idp_listener, with_latency(idp_router, latency), stopped.clone());
