@@ -32,10 +32,16 @@ struct StandaloneSandbox {
 
 impl StandaloneSandbox {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// `extra` goes to `arbeidsflate sandbox` (e.g. `--bad-record nameless`).
+    fn start_with(extra: &[&str]) -> Self {
         let dir = TempDir::new("standalone");
         let profile = dir.path().join("sandbox.toml");
         let mut child = app_command()
             .args(["sandbox", "--write-profile", profile.to_str().unwrap()])
+            .args(extra)
             .env("ARBEIDSFLATE_LOG_DIR", dir.path())
             .stdout(Stdio::piped())
             .spawn()
@@ -96,6 +102,47 @@ fn worklist_and_patient_print_what_the_platform_holds() {
         world.clinicians.iter().find(|c| c.role == arbeidsflate_model::view::ClinicianRole::HomeCareNurse).unwrap();
     let route = json_of(&run(&["worklist", "--json", "--user", &home.pid]));
     assert_eq!(route["worklist"]["kind"]["kind"], "route");
+}
+
+#[test]
+fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
+    let bad = ["nameless", "impossible-birth-date", "missing-patient", "script"];
+    let sb = StandaloneSandbox::start_with(&bad.iter().flat_map(|b| ["--bad-record", b]).collect::<Vec<_>>());
+    let profile = sb.profile.to_str().unwrap();
+    let healthy = sandbox_world()
+        .store
+        .all("Encounter")
+        .iter()
+        .filter(|e| e["location"][0]["location"]["reference"] == "Location/avd-solsikken")
+        .count();
+
+    let list = json_of(&run(&["--profile", profile, "worklist", "--json"]));
+    let entries = list["worklist"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), healthy + 2, "every healthy resident, the undated one and the scripted one");
+    let unreadable = &list["worklist"]["unreadable"];
+    assert_eq!(
+        unreadable,
+        &serde_json::json!([
+            {"resource_type": "Patient", "reason": "no_name", "count": 1},
+            {"resource_type": "Encounter", "reason": "missing_patient", "count": 1}
+        ])
+    );
+    let undated = entries.iter().find(|e| e["patient_ref"] == "pas-feil-fodselsdato").unwrap();
+    assert_eq!((&undated["age"], &undated["national_id"]), (&Value::Null, &serde_json::json!("")));
+
+    let text = run(&["--profile", profile, "worklist"]);
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(text.status.success(), "{said}");
+    assert!(
+        said.contains("2 kunne ikke vises: 1 pasient uten navn, 1 opphold som viser til en pasient svaret mangler"),
+        "{said}"
+    );
+    assert!(said.contains("ukjent alder") && said.contains("(fødselsnummer ukjent)"), "{said}");
+
+    // Another resident opens from every source as before.
+    let nin = entries[0]["national_id"].as_str().unwrap().replace(' ', "");
+    let view = json_of(&run(&["--profile", profile, "view", &nin, "--json"]));
+    assert_eq!(view["parts"][0]["part"], "opened");
 }
 
 #[test]

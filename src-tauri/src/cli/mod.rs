@@ -60,11 +60,16 @@ pub enum Command {
         /// Demand DPoP nonces at the token endpoint and the APIs, as HelseID can.
         #[arg(long)]
         dpop_nonce: bool,
-        /// Start a service in a fault: SERVICE=FAULT with SERVICE one of fhir, kjernejournal,
-        /// medication_list, documents, person and FAULT one of slow:MS, 500, malformed, truncated,
-        /// disconnected (no network) or drop-answer (handled, then the connection drops).
+        /// Start a service in a fault: SERVICE=FAULT with SERVICE one of helseid, fhir,
+        /// kjernejournal, medication_list, documents, person and FAULT one of slow:MS, 500,
+        /// malformed, truncated, disconnected (no network) or drop-answer (handled, then the
+        /// connection drops).
         #[arg(long, value_parser = sandbox::faults::parse_assignment)]
         fault: Vec<(sandbox::faults::Service, sandbox::faults::Fault)>,
+        /// Add a record the platform gets wrong to ward Solsikken: nameless,
+        /// impossible-birth-date, missing-patient or script (repeatable).
+        #[arg(long)]
+        bad_record: Vec<sandbox::bad_records::BadRecord>,
     },
     /// Check the profile, endpoints, TLS, clock skew, the OS keyring and the data directory.
     Doctor {
@@ -200,7 +205,17 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async move {
         match command {
-            Command::Sandbox { port, latency_ms, scale, seed, history_days, write_profile, dpop_nonce, fault } => {
+            Command::Sandbox {
+                port,
+                latency_ms,
+                scale,
+                seed,
+                history_days,
+                write_profile,
+                dpop_nonce,
+                fault,
+                bad_record,
+            } => {
                 let clock = match crate::environment::run_clock() {
                     Ok(clock) => clock,
                     Err(e) => {
@@ -214,6 +229,7 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
                     world: sandbox::WorldOptions { seed, scale, history_days },
                     require_dpop_nonce: dpop_nonce,
                     faults: fault,
+                    bad_records: bad_record,
                     clock,
                     ..Default::default()
                 };

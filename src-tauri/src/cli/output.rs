@@ -4,6 +4,7 @@ use super::AppArgs;
 use crate::environment::{clinicians, resolve_environment, Environment, KEYRING_SERVICE};
 use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::Workspace;
+use arbeidsflate_model::partial::{Unreadable, UnreadableReason};
 use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Worklist, WorklistKind};
 use arbeidsflate_model::AppError;
 use std::sync::Arc;
@@ -149,11 +150,51 @@ fn worklist_text(list: &Worklist) -> String {
         WorklistKind::Route { date } => format!("Besøk {date}: {}\n", list.entries.len()),
     };
     for e in &list.entries {
-        let when = e.visit_start.as_deref().and_then(|s| s.get(11..16)).unwrap_or("");
+        let when = e.visit_start.as_deref().map(oslo_time).unwrap_or_default();
         let place = e.room.as_deref().or(e.address.as_deref()).unwrap_or("");
-        out.push_str(&format!("  {when:<5} {:<26} {}  {:>3} år  {place}\n", e.name, e.national_id, e.age));
+        let age = e.age.map_or("ukjent alder".to_string(), |a| format!("{a:>3} år"));
+        let nin = if e.national_id.is_empty() { "(fødselsnummer ukjent)" } else { e.national_id.as_str() };
+        out.push_str(&format!("  {when:<5} {:<26} {nin}  {age}  {place}\n", e.name));
+    }
+    if let Some(line) = unreadable_text(&list.unreadable) {
+        out.push_str(&format!("  ! {line}\n"));
     }
     out
+}
+
+/// The wall-clock time in Norway of an RFC 3339 time (`14:30`), or the text as it came.
+fn oslo_time(at: &str) -> String {
+    match clock::parse_instant(at) {
+        Some(t) => t.with_timezone(&clock::CLINICAL_ZONE).format("%H:%M").to_string(),
+        None => at.to_string(),
+    }
+}
+
+/// "2 kunne ikke vises: 1 pasient uten navn, 1 henvisning til en pasient som mangler".
+fn unreadable_text(list: &[Unreadable]) -> Option<String> {
+    let total = arbeidsflate_model::partial::unreadable_count(list);
+    if total == 0 {
+        return None;
+    }
+    let reasons: Vec<String> = list
+        .iter()
+        .map(|u| {
+            let why = match u.reason {
+                UnreadableReason::NoName => "uten navn",
+                UnreadableReason::NoId => "uten id",
+                UnreadableReason::MissingPatient => "som viser til en pasient svaret mangler",
+                UnreadableReason::Malformed => "som ikke kunne leses",
+            };
+            let what = match u.resource_type.as_str() {
+                "Patient" => "pasient",
+                "Encounter" => "opphold",
+                "Appointment" => "besøk",
+                _ => "oppføring",
+            };
+            format!("{} {what} {why}", u.count)
+        })
+        .collect();
+    Some(format!("{total} kunne ikke vises: {}", reasons.join(", ")))
 }
 
 fn vital_name(kind: VitalKind) -> &'static str {

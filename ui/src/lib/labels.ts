@@ -1,4 +1,5 @@
 /** Translations for free-text codes the backend passes through from FHIR. */
+import type { Unreadable } from './bindings/Unreadable';
 import type { VitalKind } from './bindings/VitalKind';
 import { formatAge } from './format';
 import { t, type MessageKey } from './i18n/index.svelte';
@@ -100,4 +101,15 @@ export function isOpenTask(status: string): boolean {
 /** "for 2 t siden" / "2 hr ago", or "akkurat nå" under a minute. */
 export function ageText(value: string, now: number): string {
   return formatAge(value, now) ?? t('time.just_now');
+}
+
+/**
+ * What a list left out, by reason ("2 kunne ikke vises: 1 uten navn, 1 viser til en
+ * pasient som mangler."), or null when nothing was.
+ */
+export function unreadableSummary(unreadable: Unreadable[]): string | null {
+  const count = unreadable.reduce((n, u) => n + u.count, 0);
+  if (count === 0) return null;
+  const reasons = unreadable.map((u) => t(`unreadable.${u.reason}`, { count: u.count })).join(', ');
+  return t('unreadable.summary', { count, reasons });
 }

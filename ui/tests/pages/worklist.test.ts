@@ -37,6 +37,46 @@ describe('ward worklist', () => {
     expectClean(app);
   });
 
+  it('shows who can be shown, says who could not, and an unknown age as unknown', async () => {
+    const list = wardWorklist();
+    list.entries[1] = { ...list.entries[1]!, age: null, national_id: '' };
+    list.unreadable = [
+      { resource_type: 'Patient', reason: 'no_name', count: 1 },
+      { resource_type: 'Encounter', reason: 'missing_patient', count: 1 },
+    ];
+    app = await pages.open(signedIn({ worklist: list }));
+    const { page } = app;
+    await waitForScreen(page, 'worklist');
+    expect(await page.getByTestId('worklist-row').count()).toBe(5);
+    expect(await page.getByTestId('worklist-unreadable').innerText()).toBe(
+      '2 kunne ikke vises: 1 uten navn, 1 viser til en pasient som mangler.',
+    );
+    const unknown = page.locator(`[data-testid="worklist-row"][data-patient-ref="${list.entries[1]!.patient_ref}"]`);
+    expect(await unknown.getByTestId('worklist-age').innerText()).toBe('ukjent');
+    expect(await unknown.locator('.nin').innerText()).toBe('ukjent');
+    await expectAccessible(page, 'ward worklist with records left out');
+    expectClean(app);
+  });
+
+  it('keeps the look-up by number while the list is failing, and after it failed', async () => {
+    const olav = wardWorklist().entries[1]!;
+    app = await pages.open({ ...signedIn(), ...patients([patientRecord(olav)]) });
+    const { page, ipc } = app;
+    await waitForScreen(page, 'worklist');
+    ipc.set('worklist', () => {
+      throw appError('service_unavailable', 'the platform answered 500');
+    });
+    await page.reload();
+    await page.getByTestId('worklist-error').waitFor();
+    expect(await page.getByTestId('worklist-row').count()).toBe(0);
+    await page.getByTestId('lookup-nin').fill(olav.national_id);
+    await page.getByTestId('lookup-submit').click();
+    expect(ipc.callsTo('open_patient').at(-1)).toMatchObject({
+      target: { kind: 'national_id', national_id: olav.national_id.replace(/\s/g, '') },
+    });
+    expectClean(app);
+  });
+
   it('switches language from the header, and the choice holds after a reload', async () => {
     app = await pages.open(signedIn());
     const { page } = app;

@@ -3,6 +3,8 @@ import { userEvent } from 'vitest/browser';
 import PatientLookup from '../../src/components/PatientLookup.svelte';
 import SignalCells from '../../src/components/SignalCells.svelte';
 import type { PatientSignals } from '../../src/lib/bindings/PatientSignals';
+import { i18n } from '../../src/lib/i18n/index.svelte';
+import { unreadableSummary } from '../../src/lib/labels';
 import { formatNin, syntheticNin } from '../fixtures/nin';
 import { shownWhen } from '../fixtures/time';
 import { signalsFor, wardWorklist } from '../fixtures/worklists';
@@ -187,5 +189,26 @@ describe('PatientLookup', () => {
     await userEvent.keyboard('{Enter}');
     expect(onLookup).toHaveBeenLastCalledWith(nin);
     expect(onLookup).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('what a list left out', () => {
+  const unreadable = [
+    { resource_type: 'Patient', reason: 'no_name', count: 2 },
+    { resource_type: 'Encounter', reason: 'missing_patient', count: 1 },
+    { resource_type: 'Bundle.entry', reason: 'malformed', count: 1 },
+  ] as const;
+
+  it('is said by reason with the total, in each language, and nothing when nothing was', () => {
+    const said = (['nb', 'nn', 'en'] as const).map((locale) => {
+      i18n.setLocale(locale);
+      return unreadableSummary([...unreadable]);
+    });
+    expect(said).toEqual([
+      '4 kunne ikke vises: 2 uten navn, 1 viser til en pasient som mangler, 1 kunne ikke leses.',
+      '4 kunne ikkje visast: 2 utan namn, 1 viser til ein pasient som manglar, 1 kunne ikkje lesast.',
+      '4 could not be shown: 2 without a name, 1 pointing to a patient who is missing, 1 unreadable.',
+    ]);
+    expect(unreadableSummary([])).toBeNull();
   });
 });

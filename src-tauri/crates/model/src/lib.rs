@@ -12,6 +12,7 @@ pub mod news2;
 pub mod nin;
 pub mod offline;
 pub mod overview;
+pub mod partial;
 pub mod person;
 pub mod provenance;
 pub mod update;
@@ -19,7 +20,7 @@ pub mod view;
 pub mod vitals;
 
 pub use error::{AppError, ErrorCode};
-pub use nin::{NationalId, NationalIdKind, NinError};
+pub use nin::{NationalId, NationalIdKind, NinError, Sex};
 
 /// The committed TypeScript bindings must match the Rust types. Regenerate with
 /// `UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings`.
@@ -59,6 +60,8 @@ mod bindings {
         check::<crate::offline::ConflictChoice>(&mut stale);
         check::<crate::offline::WriteReceipt>(&mut stale);
         check::<crate::ErrorCode>(&mut stale);
+        check::<crate::partial::UnreadableReason>(&mut stale);
+        check::<crate::partial::Unreadable>(&mut stale);
         check::<AppInfo>(&mut stale);
         check::<crate::update::UpdateStatus>(&mut stale);
         check::<EnvironmentKind>(&mut stale);

@@ -36,6 +36,23 @@ impl NationalIdKind {
     }
 }
 
+/// The legal sex a number encodes: its ninth digit, even for women, odd for men.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sex {
+    Female,
+    Male,
+}
+
+impl Sex {
+    /// FHIR's `administrative-gender` code.
+    pub fn fhir_gender(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NinError {
     #[error("a national identity number has 11 digits")]
@@ -100,6 +117,15 @@ impl NationalId {
         self.birth_date
     }
 
+    /// The sex the number encodes (its ninth digit).
+    pub fn sex(&self) -> Sex {
+        if (self.digits.as_bytes()[8] - b'0').is_multiple_of(2) {
+            Sex::Female
+        } else {
+            Sex::Male
+        }
+    }
+
     /// Age in whole years on `today`.
     pub fn age_on(&self, today: NaiveDate) -> u32 {
         let b = self.birth_date;
@@ -115,10 +141,10 @@ impl NationalId {
         format!("{} {}", &self.digits[..6], &self.digits[6..])
     }
 
-    /// Builds a synthetic (month + 80) fødselsnummer for a birth date, trying
-    /// individual numbers from `seed` upwards until the check digits work out.
-    /// Returns `None` if the century cannot be encoded.
-    pub fn synthetic_for(birth_date: NaiveDate, seed: u32) -> Option<Self> {
+    /// Builds a synthetic (month + 80) fødselsnummer for a birth date and sex, trying
+    /// individual numbers from `seed` upwards until the sex digit and the check digits
+    /// work out, as Tenor's numbers do. Returns `None` if the century cannot be encoded.
+    pub fn synthetic_for(birth_date: NaiveDate, seed: u32, sex: Sex) -> Option<Self> {
         let year = birth_date.year();
         let ranges: &[(u32, u32)] = match year {
             1900..=1999 => &[(0, 499)],
@@ -129,6 +155,9 @@ impl NationalId {
         let span = hi - lo + 1;
         for step in 0..span {
             let individual = lo + (seed + step) % span;
+            if individual.is_multiple_of(2) != (sex == Sex::Female) {
+                continue;
+            }
             let base =
                 format!("{:02}{:02}{:02}{:03}", birth_date.day(), birth_date.month() + 80, year % 100, individual);
             let mut d: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
@@ -203,7 +232,7 @@ mod tests {
     #[test]
     fn generated_synthetic_numbers_validate_and_round_trip_birth_date() {
         for (i, birth) in [date(1938, 2, 28), date(1951, 12, 1), date(2004, 6, 30)].iter().enumerate() {
-            let nin = NationalId::synthetic_for(*birth, i as u32 * 37).expect("encodable");
+            let nin = NationalId::synthetic_for(*birth, i as u32 * 37, Sex::Female).expect("encodable");
             assert!(nin.is_synthetic());
             assert_eq!(nin.kind(), NationalIdKind::Fnr);
             assert_eq!(nin.birth_date(), *birth);
@@ -214,8 +243,21 @@ mod tests {
     }
 
     #[test]
+    fn the_ninth_digit_is_the_sex_and_generated_numbers_follow_it() {
+        for (i, sex) in [Sex::Female, Sex::Male].into_iter().cycle().take(40).enumerate() {
+            let birth = date(1930 + i as i32, 1 + (i as u32 % 12), 1 + (i as u32 % 28));
+            let nin = NationalId::synthetic_for(birth, i as u32 * 13, sex).expect("encodable");
+            assert_eq!(nin.sex(), sex, "{i}");
+            assert_eq!(nin.birth_date(), birth);
+        }
+        // A man's number has an odd ninth digit.
+        let man = NationalId::synthetic_for(date(1948, 4, 12), 0, Sex::Male).unwrap();
+        assert_eq!(u32::from(man.as_str().as_bytes()[8] - b'0') % 2, 1);
+    }
+
+    #[test]
     fn a_changed_digit_breaks_the_check_digits() {
-        let nin = NationalId::synthetic_for(date(1940, 5, 17), 3).unwrap();
+        let nin = NationalId::synthetic_for(date(1940, 5, 17), 3, Sex::Female).unwrap();
         let mut bad: Vec<u8> = nin.as_str().bytes().collect();
         bad[10] = if bad[10] == b'9' { b'0' } else { bad[10] + 1 };
         let bad = String::from_utf8(bad).unwrap();
@@ -225,7 +267,7 @@ mod tests {
     #[test]
     fn d_numbers_are_recognised() {
         // Day + 40 on a synthetic birth date; compute valid check digits by search.
-        let base = NationalId::synthetic_for(date(1962, 3, 9), 11).unwrap();
+        let base = NationalId::synthetic_for(date(1962, 3, 9), 11, Sex::Female).unwrap();
         let mut found = None;
         for ind in 0..500u32 {
             let head = format!("{}{}{:03}", 9 + 40, &base.as_str()[2..6], ind);
@@ -256,7 +298,7 @@ mod tests {
 
     #[test]
     fn typed_forms_with_spaces_are_accepted_and_formatted() {
-        let nin = NationalId::synthetic_for(date(1944, 11, 2), 5).unwrap();
+        let nin = NationalId::synthetic_for(date(1944, 11, 2), 5, Sex::Female).unwrap();
         let typed = format!("{} {}", &nin.as_str()[..6], &nin.as_str()[6..]);
         let parsed = NationalId::parse(&typed).unwrap();
         assert_eq!(parsed.formatted(), typed);
@@ -288,14 +330,14 @@ mod tests {
 
     #[test]
     fn age_counts_whole_years() {
-        let nin = NationalId::synthetic_for(date(1940, 6, 15), 1).unwrap();
+        let nin = NationalId::synthetic_for(date(1940, 6, 15), 1, Sex::Female).unwrap();
         assert_eq!(nin.age_on(date(2026, 6, 14)), 85);
         assert_eq!(nin.age_on(date(2026, 6, 15)), 86);
     }
 
     #[test]
     fn debug_output_hides_the_number() {
-        let nin = NationalId::synthetic_for(date(1940, 6, 15), 1).unwrap();
+        let nin = NationalId::synthetic_for(date(1940, 6, 15), 1, Sex::Female).unwrap();
         assert!(!format!("{nin:?}").contains(nin.as_str()));
     }
 }

@@ -53,7 +53,8 @@ pub struct WorklistEntry {
     pub patient_ref: String,
     pub name: String,
     pub national_id: String,
-    pub age: u32,
+    /// `None` when neither a valid number nor a birth date says: unknown, never 0.
+    pub age: Option<u32>,
     /// Room for ward residents.
     pub room: Option<String>,
     /// Visit start (RFC 3339) for home-care visits.
@@ -74,6 +75,9 @@ pub struct Worklist {
     pub kind: WorklistKind,
     pub entries: Vec<WorklistEntry>,
     pub provenance: Provenance,
+    /// Records the list could not show, by type and reason (the rest are shown).
+    #[serde(default)]
+    pub unreadable: Vec<crate::partial::Unreadable>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -4,6 +4,7 @@
 //! (`arbeidsflate sandbox`), and by the tests.
 
 mod api_guard;
+pub mod bad_records;
 mod catalog;
 mod document_content;
 pub mod faults;
@@ -51,6 +52,8 @@ pub struct SandboxOptions {
     pub require_dpop_nonce: bool,
     /// Services that start in a fault (`arbeidsflate sandbox --fault SERVICE=FAULT`).
     pub faults: Vec<(faults::Service, faults::Fault)>,
+    /// Records the platform gets wrong, added to its world (`--bad-record KIND`).
+    pub bad_records: Vec<bad_records::BadRecord>,
     /// The sandbox's time: the day its world is made for, token lifetimes, the stamps
     /// of writes. A test gives a fixed clock to run the sandbox on any day of the year.
     pub clock: SharedClock,
@@ -65,6 +68,7 @@ impl Default for SandboxOptions {
             lifetimes: TokenLifetimes::default(),
             require_dpop_nonce: false,
             faults: Vec::new(),
+            bad_records: Vec::new(),
             clock: clock::system(),
         }
     }
@@ -145,7 +149,6 @@ impl Sandbox {
         let keys = Arc::new(keys::KeySet::new(key));
         let clinicians = world.clinicians.clone();
         let today = world.today;
-        let resource_count = world.store.count();
         let idp = Arc::new(idp::IdpState::new(
             idp_url.clone(),
             keys.clone(),
@@ -210,10 +213,14 @@ impl Sandbox {
             "fhir",
         );
         fhir_guard.require_dpop_nonce.store(options.require_dpop_nonce, Ordering::Relaxed);
+        // The platform's own mistakes: the national registers never heard of these records.
+        let mut store = world.store;
+        bad_records::add(&mut store, &options.bad_records, today);
+        let resource_count = store.count();
         let fhir = Arc::new(fhir_server::FhirState {
             base_url: fhir_url.clone(),
             guard: fhir_guard,
-            store: RwLock::new(world.store),
+            store: RwLock::new(store),
         });
 
         let (stop, stopped) = watch::channel(false);

@@ -8,7 +8,7 @@
 use crate::catalog::*;
 use crate::fhir_store::FhirStore;
 use crate::rng::SeededRng;
-use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR, SYSTEM_HPR};
+use arbeidsflate_model::nin::{NationalId, Sex, SYSTEM_FNR, SYSTEM_HPR};
 use arbeidsflate_model::view::ClinicianRole;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime};
 use serde_json::{json, Value};
@@ -80,8 +80,12 @@ const WARD_ROOMS: i64 = 20;
 /// Home-care visits are generated this many days back as well (carried out).
 const PAST_VISIT_DAYS: i64 = 3;
 
+/// The practitioner id of the first home-care nurse (Mona Haugland, the third clinician).
+pub(crate) const FIRST_HOME_CARE_NURSE: &str = "hp-3";
+pub(crate) const WARD_A_LOCATION: &str = "avd-solsikken";
+pub(crate) const WARD_A_NAME: &str = "Solsikken";
 const WARD_A: Unit =
-    Unit { location_id: "avd-solsikken", name: "Solsikken", physical_type: "wa", org_id: "org-furulund" };
+    Unit { location_id: WARD_A_LOCATION, name: WARD_A_NAME, physical_type: "wa", org_id: "org-furulund" };
 const WARD_B: Unit =
     Unit { location_id: "avd-blaaklokka", name: "Blåklokka", physical_type: "wa", org_id: "org-furulund" };
 const DISTRICT: Unit = Unit {
@@ -180,7 +184,7 @@ impl Generator<'_> {
         let mut out = Vec::new();
         for (i, (given, family, female, role, unit)) in specs.into_iter().enumerate() {
             let birth = NaiveDate::from_ymd_opt(1970 + i as i32 * 3, 1 + i as u32 * 2, 3 + i as u32 * 4).unwrap();
-            let pid = self.synthetic_nin(birth);
+            let pid = self.synthetic_nin(birth, female);
             let hpr = format!("{}", 9_100_001 + i as u32 * 17);
             let practitioner_id = format!("hp-{}", i + 1);
             self.store.insert(json!({
@@ -218,9 +222,10 @@ impl Generator<'_> {
         out
     }
 
-    fn synthetic_nin(&mut self, birth: NaiveDate) -> NationalId {
+    fn synthetic_nin(&mut self, birth: NaiveDate, female: bool) -> NationalId {
         self.nin_seq += 1;
-        NationalId::synthetic_for(birth, self.nin_seq * 7).expect("sandbox birth dates are encodable")
+        let sex = if female { Sex::Female } else { Sex::Male };
+        NationalId::synthetic_for(birth, self.nin_seq * 7, sex).expect("sandbox birth dates are encodable")
     }
 
     fn patient(&mut self, unit: &Unit, with_address: bool) -> String {
@@ -231,7 +236,7 @@ impl Generator<'_> {
         let family = *self.rng.pick(FAMILY);
         let age = if with_address { self.rng.range(58, 96) } else { self.rng.range(72, 101) };
         let birth = self.today - Duration::days(age * 365 + self.rng.range(0, 364));
-        let nin = self.synthetic_nin(birth);
+        let nin = self.synthetic_nin(birth, female);
         let mut patient = json!({
             "resourceType": "Patient", "id": id, "active": true,
             "meta": {"versionId": "1", "lastUpdated": self.days_ago(1, 400)},
@@ -603,10 +608,21 @@ mod tests {
             let parsed = NationalId::parse(nin).expect("valid check digits");
             assert!(parsed.is_synthetic());
             assert_eq!(parsed.birth_date().to_string(), p["birthDate"].as_str().unwrap());
+            assert_eq!(parsed.sex().fhir_gender(), p["gender"].as_str().unwrap(), "the sex digit agrees");
         }
         for c in &w.clinicians {
-            assert!(NationalId::parse(&c.pid).unwrap().is_synthetic());
+            let pid = NationalId::parse(&c.pid).unwrap();
+            assert!(pid.is_synthetic());
+            let practitioner = w.store.get("Practitioner", &c.practitioner_id).unwrap();
+            assert_eq!(pid.sex().fhir_gender(), practitioner["gender"].as_str().unwrap(), "{}", c.name());
         }
+    }
+
+    #[test]
+    fn the_first_home_care_nurse_is_who_the_bad_records_name() {
+        let w = generate(opts(1), day());
+        let first = w.clinicians.iter().find(|c| c.role == ClinicianRole::HomeCareNurse).unwrap();
+        assert_eq!(first.practitioner_id, FIRST_HOME_CARE_NURSE);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::record::{build_overview, PatientRecord};
 pub use crate::record::{latest_per_kind, not_in_future};
 use crate::SourceError;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_HPR};
+use arbeidsflate_model::partial::{note_unreadable, Unreadable, UnreadableReason};
 use arbeidsflate_model::view::{ClinicianRole, PatientOverview, Provenance, Worklist, WorklistEntry, WorklistKind};
 use chrono::NaiveDate;
 use clock::{day_start, parse_instant, rfc3339_in_zone};
@@ -103,19 +104,26 @@ impl MunicipalPlatform {
                     ],
                 )
                 .await?;
-            let mut entries = Vec::new();
+            let (mut entries, mut unreadable) = (Vec::new(), skipped(&r));
             for a in &r.matches {
-                let Some(patient) = a["participant"]
+                let patient = a["participant"]
                     .as_array()
                     .into_iter()
                     .flatten()
                     .filter_map(|p| p["actor"]["reference"].as_str())
                     .find(|r| r.starts_with("Patient/"))
-                    .and_then(|p| r.resolve(p))
-                else {
+                    .and_then(|p| r.resolve(p));
+                let Some(patient) = patient else {
+                    note_unreadable(&mut unreadable, "Appointment", UnreadableReason::MissingPatient);
                     continue;
                 };
-                let mut entry = entry_for(patient, today)?;
+                let mut entry = match entry_for(patient, today) {
+                    Ok(entry) => entry,
+                    Err(reason) => {
+                        note_unreadable(&mut unreadable, "Patient", reason);
+                        continue;
+                    }
+                };
                 entry.visit_start = a["start"].as_str().map(str::to_string);
                 entry.visit_end = a["end"].as_str().map(str::to_string);
                 entry.visit_reason = a["description"].as_str().map(crate::sanitize::text);
@@ -124,7 +132,8 @@ impl MunicipalPlatform {
                 entries.push(entry);
             }
             entries.sort_by_key(|e| e.visit_start.as_deref().and_then(parse_instant));
-            return Ok(Worklist { kind: WorklistKind::Route { date: today.to_string() }, entries, provenance });
+            let kind = WorklistKind::Route { date: today.to_string() };
+            return Ok(Worklist { kind, entries, provenance, unreadable });
         }
         let locations: Vec<String> = ctx.location_ids.iter().map(|l| format!("Location/{l}")).collect();
         let r = self
@@ -139,10 +148,19 @@ impl MunicipalPlatform {
                 ],
             )
             .await?;
-        let mut entries = Vec::new();
+        let (mut entries, mut unreadable) = (Vec::new(), skipped(&r));
         for e in &r.matches {
-            let Some(patient) = e["subject"]["reference"].as_str().and_then(|p| r.resolve(p)) else { continue };
-            let mut entry = entry_for(patient, today)?;
+            let Some(patient) = e["subject"]["reference"].as_str().and_then(|p| r.resolve(p)) else {
+                note_unreadable(&mut unreadable, "Encounter", UnreadableReason::MissingPatient);
+                continue;
+            };
+            let mut entry = match entry_for(patient, today) {
+                Ok(entry) => entry,
+                Err(reason) => {
+                    note_unreadable(&mut unreadable, "Patient", reason);
+                    continue;
+                }
+            };
             let locs: Vec<&str> = e["location"]
                 .as_array()
                 .into_iter()
@@ -153,7 +171,7 @@ impl MunicipalPlatform {
             entries.push(entry);
         }
         entries.sort_by_key(|e| natural_key(e.room.as_deref()));
-        Ok(Worklist { kind: WorklistKind::Ward { ward_name: ctx.unit_name.clone() }, entries, provenance })
+        Ok(Worklist { kind: WorklistKind::Ward { ward_name: ctx.unit_name.clone() }, entries, provenance, unreadable })
     }
 
     /// The platform's id for a patient with this number, if it has the patient.
@@ -255,17 +273,32 @@ impl MunicipalPlatform {
     }
 }
 
-fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, SourceError> {
-    let banner = normalize::patient_banner(patient, today)?;
+/// Bundle entries the client could not read at all.
+fn skipped(r: &crate::fhir::SearchResult) -> Vec<Unreadable> {
+    let n = u32::try_from(r.skipped).unwrap_or(u32::MAX);
+    let reason = UnreadableReason::Malformed;
+    if n == 0 {
+        return Vec::new();
+    }
+    vec![Unreadable { resource_type: "Bundle.entry".into(), reason, count: n }]
+}
+
+/// A worklist row, or why the patient cannot be shown.
+fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, UnreadableReason> {
+    let Some(id) = patient["id"].as_str().filter(|id| !id.is_empty()) else { return Err(UnreadableReason::NoId) };
+    if normalize::human_name(patient).is_none() {
+        return Err(UnreadableReason::NoName);
+    }
+    let banner = normalize::patient_banner(patient, today).map_err(|_| UnreadableReason::Malformed)?;
     let address = patient["address"][0]["line"][0].as_str().map(|line| {
         let city = patient["address"][0]["city"].as_str().unwrap_or("");
         crate::sanitize::text(format!("{line}, {city}").trim_end_matches(", "))
     });
     Ok(WorklistEntry {
-        patient_ref: patient["id"].as_str().unwrap_or_default().to_string(),
+        patient_ref: id.to_string(),
         name: banner.name,
         national_id: banner.national_id,
-        age: banner.age.unwrap_or(0),
+        age: banner.age,
         room: None,
         visit_start: None,
         visit_end: None,

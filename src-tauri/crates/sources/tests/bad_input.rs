@@ -110,7 +110,8 @@ fn http() -> reqwest::Client {
 
 /// A synthetic (month + 80) number with valid check digits.
 fn synthetic_nin() -> NationalId {
-    NationalId::synthetic_for(NaiveDate::from_ymd_opt(1938, 4, 12).unwrap(), 7).unwrap()
+    NationalId::synthetic_for(NaiveDate::from_ymd_opt(1938, 4, 12).unwrap(), 7, arbeidsflate_model::Sex::Female)
+        .unwrap()
 }
 
 fn nhn() -> NhnContext {

@@ -4,7 +4,11 @@ export type WorklistEntry = {
 /**
  * Opaque handle for `open_patient`; the platform's logical id.
  */
-patient_ref: string, name: string, national_id: string, age: number, 
+patient_ref: string, name: string, national_id: string, 
+/**
+ * `None` when neither a valid number nor a birth date says: unknown, never 0.
+ */
+age: number | null, 
 /**
  * Room for ward residents.
  */

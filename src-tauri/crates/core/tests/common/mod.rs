@@ -62,8 +62,18 @@ pub async fn signed_in_at(
     role: ClinicianRole,
     edit: impl FnOnce(&mut Profile),
 ) -> Setup {
+    signed_in_on(SandboxOptions::default(), at, role, edit).await
+}
+
+/// Like [`signed_in_at`], on a sandbox started with `options` (its clock replaced).
+pub async fn signed_in_on(
+    options: SandboxOptions,
+    at: chrono::DateTime<chrono::Utc>,
+    role: ClinicianRole,
+    edit: impl FnOnce(&mut Profile),
+) -> Setup {
     let clock = clock::TickingClock::shared(at);
-    let sb = Sandbox::start(SandboxOptions { clock: clock.clone(), ..SandboxOptions::default() }).await.unwrap();
+    let sb = Sandbox::start(SandboxOptions { clock: clock.clone(), ..options }).await.unwrap();
     let mut profile = profile_for(&sb);
     edit(&mut profile);
     let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();

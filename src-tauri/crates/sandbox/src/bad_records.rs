@@ -1,0 +1,191 @@
+//! Records a real platform gets wrong, added to the generated world on demand
+//! (`SandboxOptions::bad_records`, `arbeidsflate sandbox --bad-record KIND`), so tests
+//! and training can show that one bad record never blinds the clinician. Each one
+//! is an extra resident of ward Solsikken: the healthy world stays as it was.
+
+use crate::fhir_store::FhirStore;
+use crate::world::{FIRST_HOME_CARE_NURSE, SYSTEM_LOINC, WARD_A_LOCATION, WARD_A_NAME};
+use arbeidsflate_model::nin::{NationalId, Sex, SYSTEM_FNR};
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use std::str::FromStr;
+
+/// A page that runs this shows its script ran: a window test probes `window.__pwned`.
+pub const SCRIPT_PROBE: &str = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BadRecord {
+    /// A resident whose Patient has no name at all.
+    Nameless,
+    /// A resident with an impossible birth date (31 February) and no national id.
+    ImpossibleBirthDate,
+    /// A ward stay (Encounter) and a home-care visit today (Appointment, on the first
+    /// home-care nurse's route) pointing at a patient the platform does not have.
+    MissingPatient,
+    /// A resident whose name, room, warning and note carry script.
+    Script,
+}
+
+impl BadRecord {
+    pub const ALL: [BadRecord; 4] =
+        [BadRecord::Nameless, BadRecord::ImpossibleBirthDate, BadRecord::MissingPatient, BadRecord::Script];
+
+    /// The Encounter that puts this record on ward Solsikken.
+    pub fn encounter_id(self) -> &'static str {
+        match self {
+            BadRecord::Nameless => "opphold-feil-uten-navn",
+            BadRecord::ImpossibleBirthDate => "opphold-feil-fodselsdato",
+            BadRecord::MissingPatient => "opphold-feil-mangler-pasient",
+            BadRecord::Script => "opphold-feil-skript",
+        }
+    }
+
+    /// The Patient behind it (the missing patient's id is referred to, never stored).
+    pub fn patient_id(self) -> &'static str {
+        match self {
+            BadRecord::Nameless => "pas-feil-uten-navn",
+            BadRecord::ImpossibleBirthDate => "pas-feil-fodselsdato",
+            BadRecord::MissingPatient => "pas-feil-finnes-ikke",
+            BadRecord::Script => "pas-feil-skript",
+        }
+    }
+}
+
+impl FromStr for BadRecord {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "nameless" => BadRecord::Nameless,
+            "impossible-birth-date" => BadRecord::ImpossibleBirthDate,
+            "missing-patient" => BadRecord::MissingPatient,
+            "script" => BadRecord::Script,
+            other => {
+                return Err(format!(
+                    "unknown bad record {other}: nameless, impossible-birth-date, missing-patient or script"
+                ))
+            }
+        })
+    }
+}
+
+/// Adds `kinds` to the world of `today`, each as a resident of ward Solsikken in a room
+/// past the ward's own (rooms 91 and up).
+pub fn add(store: &mut FhirStore, kinds: &[BadRecord], today: NaiveDate) {
+    for (i, &kind) in BadRecord::ALL.iter().enumerate().filter(|(_, k)| kinds.contains(k)) {
+        let room = if kind == BadRecord::Script { format!("Rom 9{i} {SCRIPT_PROBE}") } else { format!("Rom 9{i}") };
+        store.insert(stay(kind, &room));
+        if let Some(patient) = patient(kind, today, i as u32) {
+            store.insert(patient);
+        }
+        if kind == BadRecord::Script {
+            script_in_the_record(store, kind.patient_id(), today);
+        }
+        if kind == BadRecord::MissingPatient {
+            store.insert(visit_to_nobody(kind.patient_id(), today));
+        }
+    }
+}
+
+/// The id of the visit on the first home-care nurse's route to a patient that is not there.
+pub const VISIT_TO_NOBODY: &str = "besok-feil-mangler-pasient";
+
+fn visit_to_nobody(patient_id: &str, today: NaiveDate) -> Value {
+    let at = |h| clock::rfc3339_in_zone(clock::wall_clock(today, chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap()));
+    json!({
+        "resourceType": "Appointment", "id": VISIT_TO_NOBODY, "status": "booked", "description": "Tilsyn",
+        "start": at(12), "end": at(13), "minutesDuration": 60,
+        "participant": [
+            {"actor": {"reference": format!("Patient/{patient_id}")}, "status": "accepted"},
+            {"actor": {"reference": format!("Practitioner/{FIRST_HOME_CARE_NURSE}")}, "status": "accepted"}
+        ]
+    })
+}
+
+fn stay(kind: BadRecord, room: &str) -> Value {
+    json!({
+        "resourceType": "Encounter", "id": kind.encounter_id(), "status": "in-progress",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+        "subject": {"reference": format!("Patient/{}", kind.patient_id())},
+        "location": [
+            {"location": {"reference": format!("Location/{WARD_A_LOCATION}"), "display": WARD_A_NAME}},
+            {"location": {"display": room}, "physicalType": {"coding": [{"code": "ro"}]}}
+        ]
+    })
+}
+
+fn patient(kind: BadRecord, today: NaiveDate, seq: u32) -> Option<Value> {
+    let born = today - chrono::Duration::days(85 * 365 + i64::from(seq) * 31);
+    let nin = NationalId::synthetic_for(born, 400 + seq * 3, Sex::Female).expect("encodable");
+    let mut p = json!({
+        "resourceType": "Patient", "id": kind.patient_id(), "active": true,
+        "identifier": [{"system": SYSTEM_FNR, "value": nin.as_str()}],
+        "name": [{"use": "official", "family": "Feilsen", "given": ["Berit"]}],
+        "gender": "female", "birthDate": born.to_string()
+    });
+    match kind {
+        BadRecord::Nameless => {
+            p.as_object_mut()?.remove("name");
+        }
+        BadRecord::ImpossibleBirthDate => {
+            p.as_object_mut()?.remove("identifier");
+            p["name"] = json!([{"use": "official", "family": "Datoløs", "given": ["Dagny"]}]);
+            p["birthDate"] = json!("1940-02-31");
+        }
+        BadRecord::MissingPatient => return None,
+        BadRecord::Script => {
+            p["name"] = json!([{"use": "official", "family": format!("Skriptesen {SCRIPT_PROBE}"), "given": ["Sara"]}]);
+        }
+    }
+    Some(p)
+}
+
+/// A warning and a nursing note, both with script, and a note author with script.
+fn script_in_the_record(store: &mut FhirStore, patient_id: &str, today: NaiveDate) {
+    let yesterday = clock::rfc3339_in_zone(clock::wall_clock(
+        today - chrono::Duration::days(1),
+        chrono::NaiveTime::from_hms_opt(14, 0, 0).expect("a time of day"),
+    ));
+    store.insert(json!({
+        "resourceType": "Flag", "id": format!("varsel-{patient_id}"), "status": "active",
+        "code": {"text": format!("Fallrisiko {SCRIPT_PROBE}")},
+        "subject": {"reference": format!("Patient/{patient_id}")}
+    }));
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD.encode(format!("Urolig natt. {SCRIPT_PROBE}"));
+    store.insert(json!({
+        "resourceType": "DocumentReference", "id": format!("notat-{patient_id}"), "status": "current",
+        "meta": {"versionId": "1", "lastUpdated": yesterday},
+        "type": {"coding": [{"system": SYSTEM_LOINC, "code": "34746-8"}]},
+        "subject": {"reference": format!("Patient/{patient_id}")}, "date": yesterday,
+        "author": [{"display": format!("Natt {SCRIPT_PROBE}")}],
+        "content": [{"attachment": {"contentType": "text/plain; charset=utf-8", "data": text}}]
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::{generate, WorldOptions};
+
+    #[test]
+    fn each_bad_record_joins_ward_solsikken_and_leaves_the_rest_as_it_was() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let healthy = generate(WorldOptions::default(), today).store;
+        let mut world = generate(WorldOptions::default(), today).store;
+        add(&mut world, &BadRecord::ALL, today);
+        assert_eq!(
+            world.count(),
+            healthy.count() + 4 + 3 + 2 + 1,
+            "four stays, three patients, a warning, a note, a visit"
+        );
+        for kind in BadRecord::ALL {
+            let stay = world.get("Encounter", kind.encounter_id()).expect("a stay on the ward");
+            assert_eq!(stay["location"][0]["location"]["reference"], format!("Location/{WARD_A_LOCATION}"));
+        }
+        assert!(world.get("Patient", BadRecord::MissingPatient.patient_id()).is_none());
+        assert!(world.get("Patient", BadRecord::Nameless.patient_id()).unwrap().get("name").is_none());
+        let no_number = world.get("Patient", BadRecord::ImpossibleBirthDate.patient_id()).unwrap();
+        assert_eq!((no_number["birthDate"].as_str(), no_number.get("identifier")), (Some("1940-02-31"), None));
+        assert!("script".parse::<BadRecord>().is_ok() && "typo".parse::<BadRecord>().is_err());
+    }
+}
