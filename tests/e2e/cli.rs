@@ -146,6 +146,30 @@ fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
 }
 
 #[test]
+fn view_shows_the_platform_answering_in_part_with_the_part_that_failed() {
+    let sb = StandaloneSandbox::start_with(&["--fault", "fhir/Condition=500"]);
+    let profile = sb.profile.to_str().unwrap();
+    let list = json_of(&run(&["--profile", profile, "worklist", "--json"]));
+    let nin = list["worklist"]["entries"][0]["national_id"].as_str().unwrap().replace(' ', "");
+
+    let view = json_of(&run(&["--profile", profile, "view", &nin, "--json"]));
+    let platform = view["sources"].as_array().unwrap().iter().find(|s| s["source"] == "municipal").unwrap();
+    assert_eq!(
+        platform["state"],
+        serde_json::json!({"state": "partial", "failed": [{"part": "conditions", "reason": "service_error"}]})
+    );
+    let parts: Vec<&str> = view["parts"].as_array().unwrap().iter().map(|p| p["part"].as_str().unwrap()).collect();
+    for part in ["banner", "allergies", "vitals", "care", "warnings", "notes"] {
+        assert!(parts.contains(&part), "{part} missing: {parts:?}");
+    }
+
+    let text = run(&["--profile", profile, "view", &nin]);
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(said.contains("Kommunal plattform: partial, failed: conditions (service_error)"), "{said}");
+    assert!(said.contains("answered in part"), "{said}");
+}
+
+#[test]
 fn view_opens_a_patient_from_every_source_and_asks_for_a_basis_off_the_worklist() {
     let list = json_of(&run(&["worklist", "--json"]));
     let on_list: Vec<String> = list["worklist"]["entries"]

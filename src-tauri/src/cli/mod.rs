@@ -61,11 +61,12 @@ pub enum Command {
         #[arg(long)]
         dpop_nonce: bool,
         /// Start a service in a fault: SERVICE=FAULT with SERVICE one of helseid, fhir,
-        /// kjernejournal, medication_list, documents, person and FAULT one of slow:MS, 500,
-        /// malformed, truncated, disconnected (no network) or drop-answer (handled, then the
-        /// connection drops).
+        /// kjernejournal, medication_list, documents, person, or fhir/TYPE for one of the
+        /// platform's resource types (fhir/Condition), and FAULT one of slow:MS, 500,
+        /// malformed, truncated, disconnected (no network), drop-answer (handled, then the
+        /// connection drops), trickle (a byte every 2 s), loop-next, huge (50 MB) or deep.
         #[arg(long, value_parser = sandbox::faults::parse_assignment)]
-        fault: Vec<(sandbox::faults::Service, sandbox::faults::Fault)>,
+        fault: Vec<(sandbox::faults::FaultTarget, sandbox::faults::Fault)>,
         /// Add a record the platform gets wrong to ward Solsikken: nameless,
         /// impossible-birth-date, missing-patient or script (repeatable).
         #[arg(long)]
@@ -223,12 +224,26 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
                         return 2;
                     }
                 };
+                use sandbox::faults::FaultTarget;
                 let options = sandbox::SandboxOptions {
                     port,
                     latency_ms,
                     world: sandbox::WorldOptions { seed, scale, history_days },
                     require_dpop_nonce: dpop_nonce,
-                    faults: fault,
+                    faults: fault
+                        .iter()
+                        .filter_map(|(t, f)| match t {
+                            FaultTarget::Service(s) => Some((*s, *f)),
+                            FaultTarget::Search(_) => None,
+                        })
+                        .collect(),
+                    search_faults: fault
+                        .iter()
+                        .filter_map(|(t, f)| match t {
+                            FaultTarget::Search(rtype) => Some((rtype.clone(), *f)),
+                            FaultTarget::Service(_) => None,
+                        })
+                        .collect(),
                     bad_records: bad_record,
                     clock,
                     ..Default::default()

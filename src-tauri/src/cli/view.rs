@@ -79,7 +79,8 @@ fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: 
         }
         Ok(statuses) => {
             let failed = statuses.iter().filter(|s| matches!(s.state, SourceState::Failed { .. })).count();
-            println!("{} of {} sources failed", failed, statuses.len());
+            let partial = statuses.iter().filter(|s| matches!(s.state, SourceState::Partial { .. })).count();
+            println!("{} of {} sources failed, {partial} answered in part", failed, statuses.len());
             0
         }
         Err(e) if e.code == arbeidsflate_model::ErrorCode::AccessBasisRequired => {
@@ -87,6 +88,11 @@ fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: 
         }
         Err(e) => app_error(e),
     }
+}
+
+/// A value's serde name (`timed_out`, `conditions`).
+fn snake(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// One line per part, without clinical detail beyond counts and the banner's name.
@@ -99,7 +105,14 @@ fn describe(part: &OverviewPart) -> Option<String> {
         ),
         OverviewPart::Status { status } => {
             let state = serde_json::to_value(&status.state).ok()?;
-            let reason = state.get("reason").and_then(|r| r.as_str()).map(|r| format!(": {r}")).unwrap_or_default();
+            let reason = match &status.state {
+                SourceState::Partial { failed } => {
+                    let parts: Vec<String> =
+                        failed.iter().map(|f| format!("{} ({})", snake(&f.part), snake(&f.reason))).collect();
+                    format!(", failed: {}", parts.join(", "))
+                }
+                _ => state.get("reason").and_then(|r| r.as_str()).map(|r| format!(": {r}")).unwrap_or_default(),
+            };
             let age = match (&status.state, &status.fetched_at) {
                 (SourceState::Cached, Some(at)) => format!(" (fetched {at})"),
                 _ => String::new(),
@@ -115,6 +128,12 @@ fn describe(part: &OverviewPart) -> Option<String> {
         OverviewPart::Visits { items } => format!("visits: {}", items.len()),
         OverviewPart::Notes { items } => format!("nursing notes: {}", items.len()),
         OverviewPart::HomeMeasurements { series } => format!("home measurements: {} kinds", series.len()),
-        OverviewPart::Person { .. } | OverviewPart::Care { .. } => return None,
+        OverviewPart::Care { conditions, activities, tasks } => format!(
+            "care: {} conditions, {} plan activities, {} open tasks",
+            conditions.len(),
+            activities.len(),
+            tasks.len()
+        ),
+        OverviewPart::Person { .. } => return None,
     })
 }

@@ -1,4 +1,5 @@
 /** Translations for free-text codes the backend passes through from FHIR. */
+import type { PartFailure } from './bindings/PartFailure';
 import type { Unreadable } from './bindings/Unreadable';
 import type { VitalKind } from './bindings/VitalKind';
 import { formatAge } from './format';
@@ -112,4 +113,9 @@ export function unreadableSummary(unreadable: Unreadable[]): string | null {
   if (count === 0) return null;
   const reasons = unreadable.map((u) => t(`unreadable.${u.reason}`, { count: u.count })).join(', ');
   return t('unreadable.summary', { count, reasons });
+}
+
+/** "allergier (Svarte ikke i tide), oppgaver (Feil i tjenesten)". */
+export function partsText(failed: PartFailure[]): string {
+  return failed.map((f) => `${t(`platform_part.${f.part}`)} (${t(`source_failure.${f.reason}`)})`).join(', ');
 }

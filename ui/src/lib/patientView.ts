@@ -13,7 +13,9 @@ import type { MergedMedication } from './bindings/MergedMedication';
 import type { News2 } from './bindings/News2';
 import type { OverviewEvent } from './bindings/OverviewEvent';
 import type { OverviewPart } from './bindings/OverviewPart';
+import type { PartFailure } from './bindings/PartFailure';
 import type { PatientBanner } from './bindings/PatientBanner';
+import type { PlatformPart } from './bindings/PlatformPart';
 import type { PatientWarning } from './bindings/PatientWarning';
 import type { PersonDetails } from './bindings/PersonDetails';
 import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
@@ -139,4 +141,15 @@ export function sourceStatus(view: PatientView, kind: SourceKind): SourceStatus 
 /** Whether the source is still to answer. */
 export function isPending(status: SourceStatus | undefined): boolean {
   return status?.state.state === 'waiting' || status?.state.state === 'slow';
+}
+
+/** The failures among `parts` when the source answered only in part (none otherwise). */
+export function failedParts(status: SourceStatus | undefined, parts?: readonly PlatformPart[]): PartFailure[] {
+  if (status?.state.state !== 'partial') return [];
+  return status.state.failed.filter((f) => !parts || parts.includes(f.part));
+}
+
+/** Whether every one of `parts` failed: the widget has nothing of its own to show. */
+export function allFailed(status: SourceStatus | undefined, parts: readonly PlatformPart[]): boolean {
+  return failedParts(status, parts).length === parts.length;
 }

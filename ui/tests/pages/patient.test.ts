@@ -198,6 +198,45 @@ describe('patient overview', () => {
     expectClean(app);
   });
 
+  it('shows what the platform gave when it answered only in part, and names what it did not', async () => {
+    const failingParts = [
+      { part: 'allergies', reason: 'timed_out' },
+      { part: 'conditions', reason: 'malformed' },
+      { part: 'tasks', reason: 'service_error' },
+    ] as const;
+    app = await pages.open({ ...signedIn(), ...patients([astrid], { failingParts: [...failingParts] }) });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+
+    const platform = page.locator('[data-testid="source-status"][data-source="municipal"]');
+    expect(await platform.getAttribute('data-state')).toBe('partial');
+    expect(await platform.locator('.state').innerText()).toBe(
+      'Delvis besvart: allergier (Svarte ikke i tide), problemer og diagnoser (Uleselig svar), oppgaver (Feil i tjenesten)',
+    );
+    // Allergies: Kjernejournal's are there, and the platform's missing part is said.
+    const allergyNotice = page.getByTestId('allergy-list').getByTestId('part-failed');
+    expect(await allergyNotice.innerText()).toBe('Kommunal plattform: allergier (Svarte ikke i tide) kunne ikke hentes.');
+    expect(await page.getByTestId('allergy-item').count()).toBeGreaterThan(0);
+    // Problems: nothing of their own, so the widget says why instead of "none".
+    const problems = page.locator('[data-testid="widget-unavailable"][data-widget="problems"]');
+    expect(await problems.getByTestId('part-failed').getAttribute('data-parts')).toBe('conditions');
+    expect(await page.getByTestId('problem-list').count()).toBe(0);
+    // Care: the plan's activities shown, the tasks' failure said where the tasks would be.
+    const care = page.getByTestId('care-panel');
+    expect(await care.getByTestId('part-failed').innerText()).toBe(
+      'Kommunal plattform: oppgaver (Feil i tjenesten) kunne ikke hentes.',
+    );
+    expect(await care.getByTestId('task-item').count()).toBe(0);
+    expect(await care.getByTestId('care-activity').count()).toBe(astrid.care.activities.length);
+    // Everything else from the platform, as usual.
+    expect(await page.getByTestId('patient-banner').count()).toBe(1);
+    expect(await page.getByTestId('vital-item').count()).toBe(7);
+    expect(await page.getByTestId('patient-warning').count()).toBe(astrid.warnings.length);
+    await expectAccessible(page, 'patient with the platform partly answered');
+    expectClean(app);
+  });
+
   it('shows markup from a source as text, never as elements', async () => {
     const hostile = patientRecord(astridEntry);
     hostile.warnings = [{ ...hostile.warnings[0]!, text: HOSTILE }];

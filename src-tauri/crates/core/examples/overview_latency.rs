@@ -1,6 +1,8 @@
 //! The patient view with every source slowed to L ms per answer: all sources asked at
 //! once (the app) against one after another (the baseline), in the same run, on the
 //! same patient, after one warm-up opening (tokens for the patient already issued).
+//! Then the same with one of the platform's searches trickling (a byte every 2 s):
+//! when the platform's other parts reach the sink, against L.
 //!   cargo run --release -p arbeidsflate-core --example overview_latency -- [runs] [L-ms]
 
 // The patient-view tests' sign-in against the sandbox, so the benchmark opens patients the same way.
@@ -54,7 +56,9 @@ async fn open(ws: &Workspace, target: &PatientTarget, concurrency: Concurrency) 
 async fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);
     let latency: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(200);
-    let Setup { sb, ws, entries, .. } = signed_in_as(ClinicianRole::NursingHomeNurse, |_| {}).await;
+    // A short deadline: the trickling search below is given up after it, each run.
+    let Setup { sb, ws, entries, .. } =
+        signed_in_as(ClinicianRole::NursingHomeNurse, |p| p.session.source_deadline_seconds = 3).await;
     // A patient every source has data for: Kjernejournal neither reserved nor restricted.
     let entry = entries
         .iter()
@@ -99,4 +103,57 @@ async fn main() {
         let (_, med, _) = median(v);
         println!("  {kind:?} answered after {med:7.1} ms (median, parallel)");
     }
+
+    // One of the platform's searches trickling: the rest of the platform must not wait.
+    sb.set_search_fault("Condition", Some(Fault::Trickle));
+    let trickle_runs = runs.clamp(1, 5);
+    let (mut banner, mut last_other) = (Vec::new(), Vec::new());
+    for _ in 0..trickle_runs {
+        let (b, o) = platform_parts_arrival(&ws, &target).await;
+        banner.push(b);
+        last_other.push(o);
+    }
+    let (_, bmed, bmax) = median(banner);
+    let (_, omed, omax) = median(last_other);
+    println!("the platform's Condition search trickling, {trickle_runs} runs (its part given up at the deadline):");
+    println!(
+        "  banner part after        {bmed:7.1} ms (max {bmax:.1}): L + {:.1} ms (target ≤ 60)",
+        bmed - latency as f64
+    );
+    println!(
+        "  last other part after    {omed:7.1} ms (max {omax:.1}): L + {:.1} ms (target ≤ 60)",
+        omed - latency as f64
+    );
+}
+
+/// Opens the patient with one platform search stuck: when the banner arrived, and when
+/// the last of the platform's views not waiting for that search (all but care) arrived.
+async fn platform_parts_arrival(ws: &Workspace, target: &PatientTarget) -> (f64, f64) {
+    let started = Instant::now();
+    let times: Arc<Mutex<(Option<f64>, f64)>> = Arc::default();
+    let sink_times = times.clone();
+    ws.open_patient_view(
+        target,
+        None,
+        Concurrency::Parallel,
+        Arc::new(move |parts| {
+            let at = started.elapsed().as_secs_f64() * 1000.0;
+            let mut t = sink_times.lock().unwrap();
+            for part in parts {
+                match part {
+                    OverviewPart::Banner { .. } => t.0 = t.0.or(Some(at)),
+                    OverviewPart::Vitals { .. }
+                    | OverviewPart::Warnings { .. }
+                    | OverviewPart::Notes { .. }
+                    | OverviewPart::Visits { .. }
+                    | OverviewPart::HomeMeasurements { .. } => t.1 = t.1.max(at),
+                    _ => {}
+                }
+            }
+        }),
+    )
+    .await
+    .expect("the patient opens");
+    let (banner, last) = *times.lock().unwrap();
+    (banner.expect("a banner from the platform"), last)
 }

@@ -6,16 +6,18 @@
 use arbeidsflate_model::merged::{MergedAllergy, MergedMedication};
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::overview::{
-    DocumentSummary, NotAvailableReason, OverviewPart, RegisterRetrieval, SourceFailure, SourceKind, SourceState,
-    SourceStatus,
+    DocumentSummary, NotAvailableReason, OverviewPart, PartFailure, PlatformPart, RegisterRetrieval, SourceFailure,
+    SourceKind, SourceState, SourceStatus,
 };
 use arbeidsflate_model::person::PersonDetails;
 use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, PatientOverview};
 use chrono::NaiveDate;
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use serde_json::Value;
 use sources::documents::{DocumentList, DocumentSharing, SharedDocumentRef};
 use sources::kjernejournal::{KjOutcome, KjStatus, Kjernejournal, NhnContext};
 use sources::person::PersonLookup;
+use sources::record::{PatientRecord, RecordView};
 use sources::sfm::{MedicationList, Sfm};
 use sources::{MunicipalPlatform, RequestAuthorizer, SourceError};
 use std::future::Future;
@@ -166,7 +168,9 @@ pub fn initial_statuses(set: &SourceSet<'_>, keys: &PatientKeys) -> Vec<SourceSt
 }
 
 /// Asks every configured source, hands parts to `sink` as answers arrive, and
-/// returns when every source has answered or passed its deadline.
+/// returns when every source has answered or passed its deadline. The municipal
+/// platform is asked part by part (each search its own deadline), so one slow or
+/// failing search holds back or removes nothing else.
 pub async fn gather(
     set: &SourceSet<'_>,
     keys: &PatientKeys,
@@ -177,22 +181,26 @@ pub async fn gather(
     let mut statuses = initial_statuses(set, keys);
     let mut view = Assembled::default();
     let started = Instant::now();
-    let asked: Vec<AnswerFuture<'_>> = statuses
-        .iter()
-        .filter(|s| s.state == SourceState::Waiting)
-        .map(|s| ask(set, keys, s.source, deadlines.deadline))
-        .collect();
+    let mut asked: Vec<SettledFuture<'_>> = Vec::new();
+    for s in statuses.iter().filter(|s| s.state == SourceState::Waiting) {
+        if s.source == SourceKind::Municipal {
+            asked.push(find_on_platform(set.municipal, keys, deadlines.deadline));
+        } else {
+            asked.push(Box::pin(settled_source(ask(set, keys, s.source, deadlines.deadline))));
+        }
+    }
     match concurrency {
         Concurrency::Parallel => {
-            let mut pending: FuturesUnordered<AnswerFuture<'_>> = asked.into_iter().collect();
+            let mut pending: FuturesUnordered<SettledFuture<'_>> = asked.into_iter().collect();
             let slow = tokio::time::sleep(deadlines.slow_after);
             tokio::pin!(slow);
             let mut slow_marked = false;
             loop {
                 tokio::select! {
                     next = pending.next() => match next {
-                        Some((kind, answer, elapsed)) => {
-                            view.receive(kind, answer, elapsed, &mut statuses, keys, &sink)
+                        Some((settled, elapsed)) => {
+                            let more = view.settle(settled, elapsed, set, keys, deadlines, &mut statuses, &sink);
+                            pending.extend(more);
                         }
                         None => break,
                     },
@@ -212,13 +220,65 @@ pub async fn gather(
         }
         Concurrency::Serial => {
             for future in asked {
-                let (kind, answer, elapsed) = future.await;
-                view.receive(kind, answer, elapsed, &mut statuses, keys, &sink);
+                let (settled, elapsed) = future.await;
+                // The platform's parts are one source: asked together, as one answer would be.
+                let parts = view.settle(settled, elapsed, set, keys, deadlines, &mut statuses, &sink);
+                for (settled, elapsed) in futures_util::future::join_all(parts).await {
+                    view.settle(settled, elapsed, set, keys, deadlines, &mut statuses, &sink);
+                }
             }
         }
     }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "patient view gathered");
     Gathered { statuses, documents: view.documents, session_expired: view.session_expired }
+}
+
+/// What settled: a national source's whole answer, the platform finding the patient,
+/// or one part of the platform's answer (`None`: past its deadline).
+enum Settled {
+    Source(SourceKind, Option<Box<Answer>>),
+    /// The patient's id on the platform (`Ok(None)`: the platform does not have them).
+    PlatformFound(Option<Result<Option<String>, SourceError>>),
+    PlatformPart(PlatformPart, Option<Result<Vec<Value>, SourceError>>),
+}
+
+type SettledFuture<'a> = Pin<Box<dyn Future<Output = (Settled, Duration)> + Send + 'a>>;
+
+async fn settled_source(asked: AnswerFuture<'_>) -> (Settled, Duration) {
+    let (kind, answer, elapsed) = asked.await;
+    (Settled::Source(kind, answer.map(Box::new)), elapsed)
+}
+
+/// The platform's id for the patient: known from the worklist, or searched by number.
+fn find_on_platform<'a>(
+    platform: &'a MunicipalPlatform,
+    keys: &'a PatientKeys,
+    deadline: Duration,
+) -> SettledFuture<'a> {
+    Box::pin(async move {
+        let started = Instant::now();
+        let found = match (&keys.municipal_id, &keys.nin) {
+            (Some(id), _) => Some(Ok(Some(id.clone()))),
+            (None, Some(nin)) => tokio::time::timeout(deadline, platform.find_patient(nin)).await.ok(),
+            (None, None) => Some(Ok(None)),
+        };
+        (Settled::PlatformFound(found), started.elapsed())
+    })
+}
+
+/// One part of the platform's answer, bounded by the deadline.
+fn platform_part<'a>(
+    platform: &'a MunicipalPlatform,
+    id: String,
+    today: NaiveDate,
+    part: PlatformPart,
+    deadline: Duration,
+) -> SettledFuture<'a> {
+    Box::pin(async move {
+        let started = Instant::now();
+        let answer = tokio::time::timeout(deadline, platform.part(&id, today, part)).await.ok();
+        (Settled::PlatformPart(part, answer), started.elapsed())
+    })
 }
 
 /// Builds the view from answers kept offline, through the same merging as online:
@@ -274,7 +334,7 @@ fn sink_cached(sink: &PartSink, fetched_at: &str) -> PartSink {
     })
 }
 
-/// One source's request, bounded by the deadline (`None` answer = timed out).
+/// One national source's request, bounded by the deadline (`None` answer = timed out).
 pub(crate) fn ask<'a>(
     set: &'a SourceSet<'a>,
     keys: &'a PatientKeys,
@@ -284,7 +344,8 @@ pub(crate) fn ask<'a>(
     Box::pin(async move {
         let started = Instant::now();
         let work: Pin<Box<dyn Future<Output = Answer> + Send + 'a>> = match kind {
-            SourceKind::Municipal => Box::pin(async move { Answer::Municipal(municipal(set.municipal, keys).await) }),
+            // Callers ask the platform part by part (`gather`) or not at all (`sync`).
+            SourceKind::Municipal => unreachable!("the platform is asked part by part"),
             SourceKind::Kjernejournal => Box::pin(async move {
                 let (kj, nin) = (set.kjernejournal.as_ref().expect("asked only when configured"), nin(keys));
                 Answer::Kjernejournal(
@@ -313,22 +374,6 @@ fn nin(keys: &PatientKeys) -> &NationalId {
     keys.nin.as_ref().expect("national services are asked only with a valid number")
 }
 
-/// The platform's part: found by id, or searched by number (`None`: not registered).
-async fn municipal(platform: &MunicipalPlatform, keys: &PatientKeys) -> Result<Option<PatientOverview>, SourceError> {
-    let id = match (&keys.municipal_id, &keys.nin) {
-        (Some(id), _) => id.clone(),
-        (None, Some(nin)) => match platform.find_patient(nin).await? {
-            Some(id) => id,
-            None => return Ok(None),
-        },
-        (None, None) => return Ok(None),
-    };
-    match platform.overview(&id, keys.today).await {
-        Err(SourceError::NotFound) => Ok(None),
-        other => other.map(Some),
-    }
-}
-
 fn failure(e: &SourceError) -> SourceFailure {
     match e {
         SourceError::Unreachable(_) => SourceFailure::Unreachable,
@@ -342,6 +387,7 @@ fn failure(e: &SourceError) -> SourceFailure {
 /// The parts so far, kept per source so each answer re-merges the lists.
 #[derive(Default)]
 struct Assembled {
+    platform: PlatformProgress,
     municipal_allergies: Vec<Allergy>,
     kj_allergies: Vec<Allergy>,
     municipal_medications: Vec<Medication>,
@@ -353,7 +399,192 @@ struct Assembled {
     session_expired: bool,
 }
 
+/// The platform's parts so far: what came (as a record the views read), what did not.
+#[derive(Default)]
+struct PlatformProgress {
+    record: PatientRecord,
+    settled: Vec<PlatformPart>,
+    failed: Vec<PartFailure>,
+    details: Vec<String>,
+    /// The platform does not have the patient: its other parts no longer count.
+    not_registered: bool,
+}
+
+impl PlatformProgress {
+    fn has(&self, part: PlatformPart) -> bool {
+        self.settled.contains(&part) && !self.failed.iter().any(|f| f.part == part)
+    }
+
+    fn done(&self) -> bool {
+        self.not_registered || self.settled.len() == PlatformPart::ALL.len()
+    }
+
+    /// The platform's state once every part settled: all came, some, or none.
+    fn state(&self) -> SourceState {
+        let mut failed = self.failed.clone();
+        failed.sort_by_key(|f| f.part);
+        match failed.first() {
+            None => SourceState::Fresh,
+            Some(first) if failed.len() == PlatformPart::ALL.len() => SourceState::Failed { reason: first.reason },
+            Some(_) => SourceState::Partial { failed },
+        }
+    }
+}
+
+const CARE_PARTS: [PlatformPart; 3] = [PlatformPart::Conditions, PlatformPart::CarePlans, PlatformPart::Tasks];
+
 impl Assembled {
+    /// Takes what settled; returns what is to be asked next (the platform's parts once
+    /// the patient is found there).
+    #[allow(clippy::too_many_arguments)]
+    fn settle<'a>(
+        &mut self,
+        settled: Settled,
+        elapsed: Duration,
+        set: &'a SourceSet<'a>,
+        keys: &'a PatientKeys,
+        deadlines: Deadlines,
+        statuses: &mut [SourceStatus],
+        sink: &PartSink,
+    ) -> Vec<SettledFuture<'a>> {
+        match settled {
+            Settled::Source(kind, answer) => self.receive(kind, answer.map(|a| *a), elapsed, statuses, keys, sink),
+            Settled::PlatformFound(Some(Ok(Some(id)))) => {
+                return PlatformPart::ALL
+                    .into_iter()
+                    .map(|part| platform_part(set.municipal, id.clone(), keys.today, part, deadlines.deadline))
+                    .collect();
+            }
+            Settled::PlatformFound(found) => {
+                let answer = found.map(|r| r.map(|_| None));
+                self.receive(SourceKind::Municipal, answer.map(Answer::Municipal), elapsed, statuses, keys, sink)
+            }
+            Settled::PlatformPart(part, answer) => {
+                self.receive_platform_part(part, answer, elapsed, statuses, keys, sink)
+            }
+        }
+        Vec::new()
+    }
+
+    /// One part of the platform's answer: the views it completes go to the sink at
+    /// once; the platform's status once every part has settled.
+    fn receive_platform_part(
+        &mut self,
+        part: PlatformPart,
+        answer: Option<Result<Vec<Value>, SourceError>>,
+        elapsed: Duration,
+        statuses: &mut [SourceStatus],
+        keys: &PatientKeys,
+        sink: &PartSink,
+    ) {
+        if self.platform.not_registered {
+            return;
+        }
+        let mut parts = Vec::new();
+        self.platform.settled.push(part);
+        let failure = match answer {
+            Some(Ok(resources)) => {
+                self.platform.record.put(part, resources);
+                None
+            }
+            Some(Err(SourceError::NotFound)) if part == PlatformPart::Banner => {
+                self.platform.not_registered = true;
+                None
+            }
+            Some(Err(e)) => {
+                self.session_expired |= matches!(e, SourceError::SessionExpired);
+                self.platform.details.push(format!("{part:?}: {}", sources::sanitize::text(&e.to_string())));
+                Some(failure(&e))
+            }
+            None => Some(SourceFailure::TimedOut),
+        };
+        if let Some(reason) = failure {
+            tracing::warn!(?part, ?reason, "a part of the platform's answer failed");
+            self.platform.failed.push(PartFailure { part, reason });
+        }
+        // A failed part shows nothing of its own, but may be the last of care's three.
+        if !self.platform.not_registered && (failure.is_none() || CARE_PARTS.contains(&part)) {
+            self.platform_views(part, keys, &mut parts);
+        }
+        if self.platform.done() {
+            let s = statuses.iter_mut().find(|s| s.source == SourceKind::Municipal).expect("the platform has a status");
+            s.state = if self.platform.not_registered {
+                SourceState::NotAvailable { reason: NotAvailableReason::NotRegistered }
+            } else {
+                self.platform.state()
+            };
+            s.detail = (!self.platform.details.is_empty()).then(|| self.platform.details.join("; "));
+            s.elapsed_ms = Some(elapsed.as_millis().min(u32::MAX as u128) as u32);
+            s.fetched_at = Some(keys.clock.now().to_rfc3339());
+            parts.push(OverviewPart::Status { status: s.clone() });
+        }
+        if !parts.is_empty() {
+            sink(parts);
+        }
+    }
+
+    /// The views `part` completes, read from the platform's record so far.
+    fn platform_views(&mut self, part: PlatformPart, keys: &PatientKeys, parts: &mut Vec<OverviewPart>) {
+        let at = keys.clock.now().to_rfc3339();
+        let platform = &self.platform;
+        let view = RecordView {
+            record: &platform.record,
+            source: sources::municipal::SOURCE_NAME,
+            at: &at,
+            today: keys.today,
+            now: keys.clock.now(),
+        };
+        match part {
+            PlatformPart::Banner => match view.banner() {
+                Ok(banner) => {
+                    self.banner_from_platform = true;
+                    parts.push(OverviewPart::Banner { banner });
+                }
+                // Read, but not a patient that can be shown: the register's banner stands in.
+                Err(e) => {
+                    self.platform.details.push(format!("Banner: {}", sources::sanitize::text(&e.to_string())));
+                    self.platform.failed.push(PartFailure { part, reason: failure(&e) });
+                }
+            },
+            PlatformPart::Allergies => {
+                self.municipal_allergies = view.allergies();
+                parts.push(self.allergies_part());
+            }
+            PlatformPart::Medications => {
+                self.municipal_medications = view.medications();
+                parts.push(self.medications_part());
+            }
+            PlatformPart::Vitals => {
+                let (latest, news2) = view.vitals();
+                parts.push(OverviewPart::Vitals { latest, news2 });
+            }
+            PlatformPart::HomeMeasurements => {
+                parts.push(OverviewPart::HomeMeasurements { series: view.home_measurements() })
+            }
+            PlatformPart::Warnings => parts.push(OverviewPart::Warnings { items: view.warnings() }),
+            PlatformPart::Visits => parts.push(OverviewPart::Visits { items: view.visits() }),
+            PlatformPart::Notes => parts.push(OverviewPart::Notes { items: view.notes() }),
+            // Care is one view of three searches: shown once all three have settled (a
+            // failed one is named by the platform's status, not shown as "none").
+            PlatformPart::Conditions | PlatformPart::CarePlans | PlatformPart::Tasks => {
+                // Nothing when none of the three came: the widget says the platform failed.
+                let settled = CARE_PARTS.iter().all(|p| platform.settled.contains(p));
+                if settled && CARE_PARTS.iter().any(|&p| platform.has(p)) {
+                    let (has_conditions, has_plans, has_tasks) = (
+                        platform.has(PlatformPart::Conditions),
+                        platform.has(PlatformPart::CarePlans),
+                        platform.has(PlatformPart::Tasks),
+                    );
+                    parts.push(OverviewPart::Care {
+                        conditions: if has_conditions { view.conditions() } else { Vec::new() },
+                        activities: if has_plans { view.care_activities() } else { Vec::new() },
+                        tasks: if has_tasks { view.tasks() } else { Vec::new() },
+                    });
+                }
+            }
+        }
+    }
+
     fn receive(
         &mut self,
         kind: SourceKind,

@@ -73,3 +73,136 @@ async fn the_route_shows_every_visit_it_can_and_counts_the_visit_to_a_patient_wh
         [Unreadable { resource_type: "Appointment".into(), reason: UnreadableReason::MissingPatient, count: 1 }]
     );
 }
+
+mod platform_by_part {
+    use super::*;
+    use arbeidsflate_core::aggregate::Concurrency;
+    use arbeidsflate_model::overview::{
+        OverviewPart, PartFailure, PlatformPart, SourceFailure, SourceKind, SourceState, SourceStatus,
+    };
+    use common::worklist;
+    use sandbox::faults::Fault;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    /// Opens the first resident with the platform's `rtype` searches in `fault`; every
+    /// part with when it came, and the sources' final statuses.
+    async fn open_with(rtype: &str, fault: Fault) -> (Vec<(Duration, OverviewPart)>, Vec<SourceStatus>) {
+        let Setup { sb, ws, entries, .. } =
+            signed_in_on(SandboxOptions::default(), clock::matrix::test_now(), ClinicianRole::NursingHomeNurse, |p| {
+                p.session.source_deadline_seconds = 3
+            })
+            .await;
+        sb.set_search_fault(rtype, Some(fault));
+        let parts: Arc<Mutex<Vec<(Duration, OverviewPart)>>> = Arc::default();
+        let (sink, started) = (parts.clone(), Instant::now());
+        let statuses = ws
+            .open_patient_view(
+                &worklist(&entries[0]),
+                None,
+                Concurrency::Parallel,
+                Arc::new(move |p| sink.lock().unwrap().extend(p.into_iter().map(|p| (started.elapsed(), p)))),
+            )
+            .await
+            .unwrap();
+        let parts = parts.lock().unwrap().clone();
+        (parts, statuses)
+    }
+
+    fn platform(statuses: &[SourceStatus]) -> SourceState {
+        statuses.iter().find(|s| s.source == SourceKind::Municipal).unwrap().state.clone()
+    }
+
+    fn came(parts: &[(Duration, OverviewPart)], pick: impl Fn(&OverviewPart) -> bool) -> Option<Duration> {
+        parts.iter().find(|(_, p)| pick(p)).map(|(at, _)| *at)
+    }
+
+    fn failed(parts: &[PlatformPart], reason: SourceFailure) -> SourceState {
+        SourceState::Partial { failed: parts.iter().map(|&part| PartFailure { part, reason }).collect() }
+    }
+
+    #[tokio::test]
+    async fn one_search_failing_leaves_every_other_part_of_the_platform() {
+        let cases = [
+            ("AllergyIntolerance", Fault::LoopNext, vec![PlatformPart::Allergies], SourceFailure::Malformed),
+            (
+                "Observation",
+                Fault::TruncatedBody,
+                vec![PlatformPart::Vitals, PlatformPart::HomeMeasurements],
+                SourceFailure::Malformed,
+            ),
+            ("Task", Fault::Deep, vec![PlatformPart::Tasks], SourceFailure::Malformed),
+            ("MedicationStatement", Fault::Huge, vec![PlatformPart::Medications], SourceFailure::Malformed),
+            ("Flag", Fault::ServerError, vec![PlatformPart::Warnings], SourceFailure::ServiceError),
+        ];
+        for (rtype, fault, parts_failed, reason) in cases {
+            let (parts, statuses) = open_with(rtype, fault).await;
+            assert_eq!(platform(&statuses), failed(&parts_failed, reason), "{rtype} {fault:?}");
+            let has = |pick: &dyn Fn(&OverviewPart) -> bool| came(&parts, pick).is_some();
+            assert!(has(&|p| matches!(p, OverviewPart::Banner { .. })), "{rtype}: the banner stays");
+            assert_eq!(has(&|p| matches!(p, OverviewPart::Warnings { .. })), rtype != "Flag", "{rtype}");
+            assert_eq!(has(&|p| matches!(p, OverviewPart::Vitals { .. })), rtype != "Observation", "{rtype}");
+            assert!(has(&|p| matches!(p, OverviewPart::Care { .. })), "{rtype}: care, with what came");
+            assert!(has(&|p| matches!(p, OverviewPart::Notes { .. })), "{rtype}");
+            let others_fresh =
+                statuses.iter().filter(|s| s.source != SourceKind::Municipal).all(|s| s.state == SourceState::Fresh);
+            assert!(others_fresh, "{rtype}: the national sources are untouched");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_trickling_search_holds_back_nothing_else_and_is_given_up_at_its_deadline() {
+        let (parts, statuses) = open_with("Condition", Fault::Trickle).await;
+        assert_eq!(platform(&statuses), failed(&[PlatformPart::Conditions], SourceFailure::TimedOut));
+        let banner = came(&parts, |p| matches!(p, OverviewPart::Banner { .. })).unwrap();
+        let vitals = came(&parts, |p| matches!(p, OverviewPart::Vitals { .. })).unwrap();
+        let status = came(
+            &parts,
+            |p| matches!(p, OverviewPart::Status { status } if status.source == SourceKind::Municipal && !matches!(status.state, SourceState::Slow)),
+        );
+        assert!(banner < Duration::from_secs(1) && vitals < Duration::from_secs(1), "{banner:?} {vitals:?}");
+        assert!(status.unwrap() >= Duration::from_secs(3), "the platform's status waits for its last part");
+        // Care came once its three searches settled, the failed one empty and named.
+        let care = parts.iter().find_map(|(_, p)| match p {
+            OverviewPart::Care { conditions, tasks, .. } => Some((conditions.len(), tasks.len())),
+            _ => None,
+        });
+        assert_eq!(care.map(|(c, _)| c), Some(0));
+    }
+
+    #[tokio::test]
+    async fn a_sync_with_one_search_failing_keeps_what_the_cache_had() {
+        let Setup { sb, ws, entries, .. } =
+            signed_in_on(SandboxOptions::default(), clock::matrix::test_now(), ClinicianRole::NursingHomeNurse, |_| {})
+                .await;
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        ws.sync(|_| {}, &cancel).await.unwrap();
+        let conditions = |parts: &[OverviewPart]| {
+            parts.iter().find_map(|p| match p {
+                OverviewPart::Care { conditions, .. } => Some(conditions.len()),
+                _ => None,
+            })
+        };
+        let (_, online) = common::open(&ws, worklist(&entries[0]), None).await;
+        let before = conditions(&online).expect("care from the platform");
+        assert!(before > 0, "the resident has conditions");
+
+        sb.set_search_fault("Condition", Some(Fault::ServerError));
+        let report = ws.sync(|_| {}, &cancel).await.unwrap();
+        let platform = report.sources.iter().find(|s| s.source == SourceKind::Municipal).unwrap();
+        assert_eq!(platform.failed as usize, entries.len(), "every resident's sync of the platform failed");
+
+        // Without a network the cached record is what was there before, whole.
+        for s in sandbox::faults::Service::ALL {
+            sb.set_fault(s, Some(Fault::Disconnected));
+        }
+        let (statuses, cached) = common::open(&ws, worklist(&entries[0]), None).await;
+        let statuses = statuses.unwrap();
+        assert_eq!(platform_state(&statuses), SourceState::Cached);
+        assert_eq!(conditions(&cached), Some(before));
+    }
+
+    fn platform_state(statuses: &[SourceStatus]) -> SourceState {
+        platform(statuses)
+    }
+}

@@ -108,6 +108,8 @@ mod bindings {
             check::<AccessGrant>(&mut stale);
             check::<SourceKind>(&mut stale);
             check::<SourceFailure>(&mut stale);
+            check::<PlatformPart>(&mut stale);
+            check::<PartFailure>(&mut stale);
             check::<NotAvailableReason>(&mut stale);
             check::<SourceState>(&mut stale);
             check::<SourceStatus>(&mut stale);

@@ -97,6 +97,51 @@ pub enum NotAvailableReason {
     NotCached,
 }
 
+/// One part of the municipal platform's answer: each is its own search (the banner
+/// its own read), with its own deadline and outcome, so one failing leaves the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "PlatformPart.ts")]
+pub enum PlatformPart {
+    /// The Patient resource: name, number, birth date, sex.
+    Banner,
+    Allergies,
+    Medications,
+    /// Staff-measured vital signs (the latest of each, NEWS2).
+    Vitals,
+    HomeMeasurements,
+    Conditions,
+    CarePlans,
+    Tasks,
+    Warnings,
+    Visits,
+    Notes,
+}
+
+impl PlatformPart {
+    pub const ALL: [PlatformPart; 11] = [
+        PlatformPart::Banner,
+        PlatformPart::Allergies,
+        PlatformPart::Medications,
+        PlatformPart::Vitals,
+        PlatformPart::HomeMeasurements,
+        PlatformPart::Conditions,
+        PlatformPart::CarePlans,
+        PlatformPart::Tasks,
+        PlatformPart::Warnings,
+        PlatformPart::Visits,
+        PlatformPart::Notes,
+    ];
+}
+
+/// A part of a source's answer that did not come, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "PartFailure.ts")]
+pub struct PartFailure {
+    pub part: PlatformPart,
+    pub reason: SourceFailure,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "state", rename_all = "snake_case")]
 #[ts(export_to = "SourceState.ts")]
@@ -105,6 +150,11 @@ pub enum SourceState {
     /// Still waiting, past the point where an answer was expected.
     Slow,
     Fresh,
+    /// Some parts came and some did not: `failed` names those that did not. What came
+    /// is shown; a widget whose part failed says so instead of "none".
+    Partial {
+        failed: Vec<PartFailure>,
+    },
     /// From the offline cache; `fetched_at` says when the source answered.
     Cached,
     Failed {

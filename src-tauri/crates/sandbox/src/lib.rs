@@ -52,6 +52,8 @@ pub struct SandboxOptions {
     pub require_dpop_nonce: bool,
     /// Services that start in a fault (`arbeidsflate sandbox --fault SERVICE=FAULT`).
     pub faults: Vec<(faults::Service, faults::Fault)>,
+    /// The platform's resource types that start in a fault (`--fault fhir/TYPE=FAULT`).
+    pub search_faults: Vec<(String, faults::Fault)>,
     /// Records the platform gets wrong, added to its world (`--bad-record KIND`).
     pub bad_records: Vec<bad_records::BadRecord>,
     /// The sandbox's time: the day its world is made for, token lifetimes, the stamps
@@ -68,6 +70,7 @@ impl Default for SandboxOptions {
             lifetimes: TokenLifetimes::default(),
             require_dpop_nonce: false,
             faults: Vec::new(),
+            search_faults: Vec::new(),
             bad_records: Vec::new(),
             clock: clock::system(),
         }
@@ -121,6 +124,7 @@ pub struct Sandbox {
     sfm: Arc<sfm::SfmState>,
     pjd: Arc<pjd::PjdState>,
     switches: std::collections::HashMap<faults::Service, faults::FaultSwitch>,
+    search_faults: faults::SearchFaults,
 }
 
 impl Sandbox {
@@ -236,7 +240,10 @@ impl Sandbox {
         let faulty = |router: Router, service: Service| faults::with_faults(router, switches[&service].clone());
         let idp_router = faulty(idp::router(idp.clone()), Service::HelseId);
         serve(idp_listener, with_latency(idp_router, latency), stopped.clone());
-        let fhir_router = faulty(fhir_server::router(fhir.clone()), Service::Fhir);
+        let search_faults: faults::SearchFaults =
+            Arc::new(RwLock::new(options.search_faults.iter().cloned().collect()));
+        let fhir_router = faults::with_search_faults(fhir_server::router(fhir.clone()), search_faults.clone());
+        let fhir_router = faulty(fhir_router, Service::Fhir);
         serve(fhir_listener, with_latency(fhir_router, latency), stopped.clone());
         let kj_router = faulty(kjernejournal::router(kj.clone()), Service::Kjernejournal);
         serve(kj_listener, with_latency(kj_router, latency), stopped.clone());
@@ -266,12 +273,23 @@ impl Sandbox {
             sfm,
             pjd,
             switches,
+            search_faults,
         })
     }
 
     /// Switches a service into a fault, or back to normal with `None`.
     pub fn set_fault(&self, service: faults::Service, fault: Option<faults::Fault>) {
         *self.switches[&service].write().unwrap() = fault;
+    }
+
+    /// Switches every read and search of one of the platform's resource types into a
+    /// fault, or back to normal with `None`.
+    pub fn set_search_fault(&self, rtype: &str, fault: Option<faults::Fault>) {
+        let mut faults = self.search_faults.write().unwrap();
+        match fault {
+            Some(f) => faults.insert(rtype.to_string(), f),
+            None => faults.remove(rtype),
+        };
     }
 
     /// Demands DPoP nonces at the token endpoint and the FHIR platform (or stops).

@@ -7,6 +7,7 @@ use crate::record::{build_overview, PatientRecord};
 pub use crate::record::{latest_per_kind, not_in_future};
 use crate::SourceError;
 use arbeidsflate_model::nin::{NationalId, SYSTEM_HPR};
+use arbeidsflate_model::overview::PlatformPart;
 use arbeidsflate_model::partial::{note_unreadable, Unreadable, UnreadableReason};
 use arbeidsflate_model::view::{ClinicianRole, PatientOverview, Provenance, Worklist, WorklistEntry, WorklistKind};
 use chrono::NaiveDate;
@@ -184,72 +185,93 @@ impl MunicipalPlatform {
     /// Banner, active allergies, active medications, the latest of each vital sign, the
     /// problem list, care plan activities, open tasks, warnings, the visits around
     /// today, the recent nursing notes and home measurements: eleven searches in one
-    /// round trip.
+    /// round trip, all of which must answer (the patient view asks them part by part
+    /// with [`Self::part`], so that one failing leaves the rest).
     pub async fn overview(&self, patient_id: &str, today: NaiveDate) -> Result<PatientOverview, SourceError> {
-        let reference = format!("Patient/{patient_id}");
-        let patient_ref = reference.as_str();
-        let allergy_q = [("patient", patient_ref), ("clinical-status", "active")];
-        let med_q = [("patient", patient_ref), ("status", "active")];
-        // Staff measurements only: daily home readings would crowd them off the page.
-        let vital_q = [
-            ("patient", patient_ref),
-            ("category", "vital-signs"),
-            ("device:missing", "true"),
-            ("_sort", "-date"),
-            ("_count", "30"),
-        ];
-        let home_from = from_day("ge", today - chrono::Duration::days(crate::record::HOME_DAYS));
-        let home_q = [
-            ("patient", patient_ref),
-            ("category", "vital-signs"),
-            ("device:missing", "false"),
-            ("date", home_from.as_str()),
-            ("_count", "200"),
-        ];
-        let condition_q = [("patient", patient_ref), ("clinical-status", "active")];
-        let plan_q = [("patient", patient_ref), ("status", "active")];
-        let task_q = [("patient", patient_ref), ("status", "requested,accepted,in-progress")];
-        let flag_q = [("patient", patient_ref), ("status", "active")];
-        let visits_from = from_day("ge", today - chrono::Duration::days(crate::record::VISIT_DAYS));
-        let visits_to = from_day("lt", today + chrono::Duration::days(crate::record::VISIT_DAYS + 1));
-        let visit_q = [("patient", patient_ref), ("date", visits_from.as_str()), ("date", visits_to.as_str())];
-        let notes_from = from_day("ge", today - chrono::Duration::days(crate::record::NOTE_DAYS));
-        let max_notes = crate::record::MAX_NOTES.to_string();
-        let note_q = [
-            ("patient", patient_ref),
-            ("type", crate::record::NURSE_NOTE_TYPE),
-            ("status", "current"),
-            ("date", notes_from.as_str()),
-            ("_sort", "-date"),
-            ("_count", max_notes.as_str()),
-        ];
-        let (patient, allergies, meds, vitals, home, conditions, plans, tasks, flags, appointments, notes) = tokio::join!(
-            self.fhir.read("Patient", patient_id),
-            self.fhir.search("AllergyIntolerance", &allergy_q),
-            self.fhir.search("MedicationStatement", &med_q),
-            self.fhir.search_first_page("Observation", &vital_q),
-            self.fhir.search("Observation", &home_q),
-            self.fhir.search("Condition", &condition_q),
-            self.fhir.search("CarePlan", &plan_q),
-            self.fhir.search("Task", &task_q),
-            self.fhir.search("Flag", &flag_q),
-            self.fhir.search("Appointment", &visit_q),
-            self.fhir.search_first_page("DocumentReference", &note_q),
-        );
-        let record = PatientRecord {
-            patient: patient?,
-            allergies: allergies?.matches,
-            medications: meds?.matches,
-            vitals: [vitals?.matches, home?.matches].concat(),
-            conditions: conditions?.matches,
-            care_plans: plans?.matches,
-            tasks: tasks?.matches,
-            flags: flags?.matches,
-            appointments: appointments?.matches,
-            notes: notes?.matches,
-        };
+        let answers = futures_util::future::join_all(PlatformPart::ALL.map(|p| self.part(patient_id, today, p))).await;
+        let mut record = PatientRecord::default();
+        for (part, answer) in PlatformPart::ALL.into_iter().zip(answers) {
+            record.put(part, answer?);
+        }
         let now = self.fhir.now();
         build_overview(patient_id, &record, SOURCE_NAME, &now.to_rfc3339(), today, now)
+    }
+
+    /// One part of a patient's overview: the Patient (for the banner) or one search.
+    /// A patient the platform does not have is `NotFound`.
+    pub async fn part(
+        &self,
+        patient_id: &str,
+        today: NaiveDate,
+        part: PlatformPart,
+    ) -> Result<Vec<Value>, SourceError> {
+        let reference = format!("Patient/{patient_id}");
+        let patient_ref = reference.as_str();
+        let days_back = |days: i64| from_day("ge", today - chrono::Duration::days(days));
+        let search = |rtype: &'static str, query: Vec<(&'static str, String)>| async move {
+            let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Ok::<_, SourceError>(self.fhir.search(rtype, &query).await?.matches)
+        };
+        let p = |v: &str| v.to_string();
+        match part {
+            PlatformPart::Banner => Ok(vec![self.fhir.read("Patient", patient_id).await?]),
+            PlatformPart::Allergies => {
+                search("AllergyIntolerance", vec![("patient", p(patient_ref)), ("clinical-status", p("active"))]).await
+            }
+            PlatformPart::Medications => {
+                search("MedicationStatement", vec![("patient", p(patient_ref)), ("status", p("active"))]).await
+            }
+            PlatformPart::Vitals => {
+                // Staff measurements only, the latest page: daily home readings would crowd them out.
+                let q = [
+                    ("patient", patient_ref),
+                    ("category", "vital-signs"),
+                    ("device:missing", "true"),
+                    ("_sort", "-date"),
+                    ("_count", "30"),
+                ];
+                Ok(self.fhir.search_first_page("Observation", &q).await?.matches)
+            }
+            PlatformPart::HomeMeasurements => {
+                let q = vec![
+                    ("patient", p(patient_ref)),
+                    ("category", p("vital-signs")),
+                    ("device:missing", p("false")),
+                    ("date", days_back(crate::record::HOME_DAYS)),
+                    ("_count", p("200")),
+                ];
+                search("Observation", q).await
+            }
+            PlatformPart::Conditions => {
+                search("Condition", vec![("patient", p(patient_ref)), ("clinical-status", p("active"))]).await
+            }
+            PlatformPart::CarePlans => {
+                search("CarePlan", vec![("patient", p(patient_ref)), ("status", p("active"))]).await
+            }
+            PlatformPart::Tasks => {
+                let open = p("requested,accepted,in-progress");
+                search("Task", vec![("patient", p(patient_ref)), ("status", open)]).await
+            }
+            PlatformPart::Warnings => search("Flag", vec![("patient", p(patient_ref)), ("status", p("active"))]).await,
+            PlatformPart::Visits => {
+                let to = from_day("lt", today + chrono::Duration::days(crate::record::VISIT_DAYS + 1));
+                let q = vec![("patient", p(patient_ref)), ("date", days_back(crate::record::VISIT_DAYS)), ("date", to)];
+                search("Appointment", q).await
+            }
+            PlatformPart::Notes => {
+                let max = crate::record::MAX_NOTES.to_string();
+                let from = days_back(crate::record::NOTE_DAYS);
+                let q = [
+                    ("patient", patient_ref),
+                    ("type", crate::record::NURSE_NOTE_TYPE),
+                    ("status", "current"),
+                    ("date", from.as_str()),
+                    ("_sort", "-date"),
+                    ("_count", max.as_str()),
+                ];
+                Ok(self.fhir.search_first_page("DocumentReference", &q).await?.matches)
+            }
+        }
     }
 
     /// The patient's vital-sign Observations measured since `from` (RFC 3339), every page.

@@ -6,6 +6,7 @@ use crate::fhir::FhirClient;
 use crate::normalize;
 use crate::SourceError;
 use arbeidsflate_model::news2;
+use arbeidsflate_model::overview::PlatformPart;
 use arbeidsflate_model::view::{PatientOverview, VitalKind, VitalSign};
 use chrono::{DateTime, NaiveDate, Utc};
 use clock::parse_instant;
@@ -55,6 +56,27 @@ pub struct PatientRecord {
 }
 
 impl PatientRecord {
+    /// Files the resources one part of the platform's answer brought.
+    pub fn put(&mut self, part: PlatformPart, resources: Vec<Value>) {
+        let list = match part {
+            PlatformPart::Banner => {
+                self.patient = resources.into_iter().next().unwrap_or_default();
+                return;
+            }
+            PlatformPart::Allergies => &mut self.allergies,
+            PlatformPart::Medications => &mut self.medications,
+            // Staff and home readings share the list: each view picks its own.
+            PlatformPart::Vitals | PlatformPart::HomeMeasurements => &mut self.vitals,
+            PlatformPart::Conditions => &mut self.conditions,
+            PlatformPart::CarePlans => &mut self.care_plans,
+            PlatformPart::Tasks => &mut self.tasks,
+            PlatformPart::Warnings => &mut self.flags,
+            PlatformPart::Visits => &mut self.appointments,
+            PlatformPart::Notes => &mut self.notes,
+        };
+        list.extend(resources);
+    }
+
     /// Files a resource under its type; other types are ignored.
     pub fn add(&mut self, r: Value) {
         let list = match r["resourceType"].as_str() {
@@ -105,64 +127,108 @@ pub fn build_overview(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<PatientOverview, SourceError> {
-    let at = fetched_at;
-    let banner = normalize::patient_banner(&record.patient, today)?;
-    let measured = record
-        .vitals
-        .iter()
-        .filter(|r| !entered_in_error(r))
-        .flat_map(|r| normalize::vital_signs(r, source, at))
-        .collect::<Vec<_>>();
-    let latest_vitals = latest_per_kind(not_in_future(measured, now));
-    // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
-    let news2 = news2::score(&latest_vitals, news2::Spo2Scale::Scale1, None);
-    let mut tasks: Vec<_> = record
-        .tasks
-        .iter()
-        .filter(|r| status_in(r, &["requested", "accepted", "in-progress"]))
-        .filter_map(|r| normalize::task(r, source, at))
-        .collect();
-    tasks.sort_by_key(|t| t.due.as_deref().and_then(parse_instant));
+    let view = RecordView { record, source, at: fetched_at, today, now };
+    let (latest_vitals, news2) = view.vitals();
     Ok(PatientOverview {
         patient_ref: patient_id.to_string(),
-        banner,
-        allergies: record
-            .allergies
-            .iter()
-            .filter(|r| clinically_active(r))
-            .filter_map(|r| normalize::allergy(r, source, at))
-            .collect(),
-        medications: record
-            .medications
-            .iter()
-            .filter(|r| status_in(r, &["active"]))
-            .filter_map(|r| normalize::medication(r, source, at))
-            .collect(),
+        banner: view.banner()?,
+        allergies: view.allergies(),
+        medications: view.medications(),
         latest_vitals,
         news2,
-        warnings: record
-            .flags
-            .iter()
-            .filter(|r| status_in(r, &["active"]))
-            .filter_map(|r| normalize::warning(r, source, at))
-            .collect(),
-        conditions: record
-            .conditions
-            .iter()
-            .filter(|r| clinically_active(r))
-            .filter_map(|r| normalize::condition(r, source, at))
-            .collect(),
-        care_activities: record
-            .care_plans
-            .iter()
-            .filter(|r| status_in(r, &["active"]))
-            .flat_map(|r| normalize::care_activities(r, source, at))
-            .collect(),
-        tasks,
-        visits: visits_around(record, source, at, today),
-        notes: recent_notes(record, source, at, today),
-        home_measurements: home_series(record, source, at, today),
+        warnings: view.warnings(),
+        conditions: view.conditions(),
+        care_activities: view.care_activities(),
+        tasks: view.tasks(),
+        visits: visits_around(record, source, fetched_at, today),
+        notes: recent_notes(record, source, fetched_at, today),
+        home_measurements: home_series(record, source, fetched_at, today),
     })
+}
+
+/// What each part of the overview shows, from a record that may hold only some parts
+/// yet (the platform's parts arrive one by one): each method reads only its own.
+pub struct RecordView<'a> {
+    pub record: &'a PatientRecord,
+    /// The source's name, for provenance.
+    pub source: &'a str,
+    /// When the record was fetched (RFC 3339).
+    pub at: &'a str,
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+impl RecordView<'_> {
+    pub fn banner(&self) -> Result<arbeidsflate_model::view::PatientBanner, SourceError> {
+        normalize::patient_banner(&self.record.patient, self.today)
+    }
+
+    /// The latest of each staff-measured vital sign (none from the future) and NEWS2.
+    pub fn vitals(&self) -> (Vec<VitalSign>, news2::News2) {
+        let (source, at) = (self.source, self.at);
+        let measured = self
+            .record
+            .vitals
+            .iter()
+            .filter(|r| !entered_in_error(r))
+            .flat_map(|r| normalize::vital_signs(r, source, at))
+            .collect::<Vec<_>>();
+        let latest = latest_per_kind(not_in_future(measured, self.now));
+        // Scale 1 and "on air" unless recorded otherwise: NEWS2 flags the assumption.
+        let news2 = news2::score(&latest, news2::Spo2Scale::Scale1, None);
+        (latest, news2)
+    }
+
+    pub fn allergies(&self) -> Vec<arbeidsflate_model::view::Allergy> {
+        let (source, at) = (self.source, self.at);
+        let active = self.record.allergies.iter().filter(|r| clinically_active(r));
+        active.filter_map(|r| normalize::allergy(r, source, at)).collect()
+    }
+
+    pub fn medications(&self) -> Vec<arbeidsflate_model::view::Medication> {
+        let (source, at) = (self.source, self.at);
+        let active = self.record.medications.iter().filter(|r| status_in(r, &["active"]));
+        active.filter_map(|r| normalize::medication(r, source, at)).collect()
+    }
+
+    pub fn warnings(&self) -> Vec<arbeidsflate_model::view::PatientWarning> {
+        let (source, at) = (self.source, self.at);
+        let active = self.record.flags.iter().filter(|r| status_in(r, &["active"]));
+        active.filter_map(|r| normalize::warning(r, source, at)).collect()
+    }
+
+    pub fn conditions(&self) -> Vec<arbeidsflate_model::view::Condition> {
+        let (source, at) = (self.source, self.at);
+        let active = self.record.conditions.iter().filter(|r| clinically_active(r));
+        active.filter_map(|r| normalize::condition(r, source, at)).collect()
+    }
+
+    pub fn care_activities(&self) -> Vec<arbeidsflate_model::view::CareActivity> {
+        let (source, at) = (self.source, self.at);
+        let active = self.record.care_plans.iter().filter(|r| status_in(r, &["active"]));
+        active.flat_map(|r| normalize::care_activities(r, source, at)).collect()
+    }
+
+    /// Open tasks, the soonest due first.
+    pub fn tasks(&self) -> Vec<arbeidsflate_model::view::CareTask> {
+        let (source, at) = (self.source, self.at);
+        let open = self.record.tasks.iter().filter(|r| status_in(r, &["requested", "accepted", "in-progress"]));
+        let mut tasks: Vec<_> = open.filter_map(|r| normalize::task(r, source, at)).collect();
+        tasks.sort_by_key(|t| t.due.as_deref().and_then(parse_instant));
+        tasks
+    }
+
+    pub fn visits(&self) -> Vec<arbeidsflate_model::view::Visit> {
+        visits_around(self.record, self.source, self.at, self.today)
+    }
+
+    pub fn notes(&self) -> Vec<arbeidsflate_model::view::NursingNote> {
+        recent_notes(self.record, self.source, self.at, self.today)
+    }
+
+    pub fn home_measurements(&self) -> Vec<arbeidsflate_model::view::HomeSeries> {
+        home_series(self.record, self.source, self.at, self.today)
+    }
 }
 
 /// The home measurements of the last `HOME_DAYS`, one series per kind and device,

@@ -13,6 +13,7 @@ import type { News2Risk } from '../bindings/News2Risk';
 import type { NotAvailableReason } from '../bindings/NotAvailableReason';
 import type { OfflineUnavailable } from '../bindings/OfflineUnavailable';
 import type { OutboxItemState } from '../bindings/OutboxState';
+import type { PlatformPart } from '../bindings/PlatformPart';
 import type { SourceFailure } from '../bindings/SourceFailure';
 import type { SourceKind } from '../bindings/SourceKind';
 import type { SourceState } from '../bindings/SourceState';
@@ -31,6 +32,7 @@ type RequiredKeys =
   | `unit.${Exclude<VitalKind, 'consciousness'>}`
   | `source_state.${Exclude<SourceState['state'], 'failed' | 'not_available'>}`
   | `source_failure.${SourceFailure}`
+  | `platform_part.${PlatformPart}`
   | `source_unavailable.${NotAvailableReason}`
   | `source_notice.${NotAvailableReason}`
   | `access.basis.${AccessBasis}`
@@ -204,6 +206,19 @@ export const nb = {
   'source_state.slow': 'Treg – venter fortsatt',
   'source_state.fresh': 'Oppdatert',
   'source_state.cached': 'Lagret',
+  'source_state.partial': 'Delvis besvart',
+  'source_notice.partial': '{source}: {parts} kunne ikke hentes.',
+  'platform_part.banner': 'pasientopplysninger',
+  'platform_part.allergies': 'allergier',
+  'platform_part.medications': 'legemidler',
+  'platform_part.vitals': 'vitale parametre',
+  'platform_part.home_measurements': 'hjemmemålinger',
+  'platform_part.conditions': 'problemer og diagnoser',
+  'platform_part.care_plans': 'tiltaksplan',
+  'platform_part.tasks': 'oppgaver',
+  'platform_part.warnings': 'varsler',
+  'platform_part.visits': 'besøk',
+  'platform_part.notes': 'notater',
   'source_state.not_configured': 'Ikke satt opp',
   'source_failure.timed_out': 'Svarte ikke i tide',
   'source_failure.unreachable': 'Utilgjengelig',
