@@ -143,6 +143,27 @@ fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
     let nin = entries[0]["national_id"].as_str().unwrap().replace(' ', "");
     let view = json_of(&run(&["--profile", profile, "view", &nin, "--json"]));
     assert_eq!(view["parts"][0]["part"], "opened");
+    assert_eq!(view["identity_warning"], Value::Null, "the sources agree on who this is");
+}
+
+#[test]
+fn view_says_loudly_when_the_sources_disagree_on_who_the_patient_is() {
+    let sb = StandaloneSandbox::start_with(&["--bad-record", "identity-mismatch"]);
+    let profile = sb.profile.to_str().unwrap();
+    let list = json_of(&run(&["--profile", profile, "worklist", "--json"]));
+    let impostor = list["worklist"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Gunnhild Hostilesen")
+        .expect("the platform lists her");
+    let nin = impostor["national_id"].as_str().unwrap().replace(' ', "");
+    let view = json_of(&run(&["--profile", profile, "view", &nin, "--json"]));
+    assert_eq!(view["identity_warning"]["fields"], serde_json::json!(["name", "birth_date", "gender"]));
+    let text = run(&["--profile", profile, "view", &nin]);
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(said.contains("IDENTITY WARNING: the sources disagree on name, birth_date, gender"), "{said}");
+    assert!(said.contains("platform: Gunnhild Hostilesen"), "{said}");
 }
 
 #[test]

@@ -74,7 +74,15 @@ fn printing_sink(json: bool) -> (Collected, PartSink) {
 fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: bool) -> i32 {
     match result {
         Ok(statuses) if json => {
-            print_json(&serde_json::json!({"parts": *parts.lock().unwrap(), "sources": statuses}));
+            let parts = parts.lock().unwrap();
+            // The last comparison stands: every description the sources gave, checked.
+            let identity = parts.iter().rev().find_map(|p| match p {
+                OverviewPart::Identity { warning } => Some(warning.clone()),
+                _ => None,
+            });
+            print_json(&serde_json::json!({
+                "parts": *parts, "sources": statuses, "identity_warning": identity.flatten()
+            }));
             0
         }
         Ok(statuses) => {
@@ -134,6 +142,19 @@ fn describe(part: &OverviewPart) -> Option<String> {
             activities.len(),
             tasks.len()
         ),
-        OverviewPart::Person { .. } => return None,
+        OverviewPart::Identity { warning: Some(w) } => {
+            let fields: Vec<String> = w.fields.iter().map(snake).collect();
+            let claims: Vec<String> = w
+                .claims
+                .iter()
+                .map(|c| {
+                    let facts = [&c.name, &c.national_id, &c.birth_date, &c.gender];
+                    let facts: Vec<&str> = facts.iter().filter_map(|f| f.as_deref()).collect();
+                    format!("{}: {}", snake(&c.source), facts.join(", "))
+                })
+                .collect();
+            format!("IDENTITY WARNING: the sources disagree on {} ({})", fields.join(", "), claims.join("; "))
+        }
+        OverviewPart::Person { .. } | OverviewPart::Identity { warning: None } => return None,
     })
 }

@@ -8,6 +8,7 @@ import type { CareActivity } from './bindings/CareActivity';
 import type { CareTask } from './bindings/CareTask';
 import type { Condition } from './bindings/Condition';
 import type { DocumentSummary } from './bindings/DocumentSummary';
+import type { IdentityWarning } from './bindings/IdentityWarning';
 import type { MergedAllergy } from './bindings/MergedAllergy';
 import type { MergedMedication } from './bindings/MergedMedication';
 import type { News2 } from './bindings/News2';
@@ -33,6 +34,8 @@ export interface PatientView {
   sources: SourceStatus[];
   banner: PatientBanner | null;
   person: PersonDetails | null;
+  /** The sources disagree on who the patient is (null while they agree). */
+  identity: IdentityWarning | null;
   warnings: PatientWarning[];
   allergies: MergedAllergy[];
   medications: MergedMedication[];
@@ -59,6 +62,7 @@ export function emptyView(): PatientView {
     sources: [],
     banner: null,
     person: null,
+    identity: null,
     warnings: [],
     allergies: [],
     medications: [],
@@ -101,6 +105,9 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
       break;
     case 'person':
       view.person = part.person;
+      break;
+    case 'identity':
+      view.identity = part.warning;
       break;
     case 'allergies':
       view.allergies = part.items;

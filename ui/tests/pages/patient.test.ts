@@ -237,6 +237,47 @@ describe('patient overview', () => {
     expectClean(app);
   });
 
+  it('warns at the top of the banner when the sources disagree on who the patient is', async () => {
+    const number = astrid.banner.national_id;
+    const identity = {
+      fields: ['name', 'birth_date', 'gender'],
+      claims: [
+        { source: 'national_id_number', name: null, national_id: number, birth_date: '1948-04-12', gender: 'male' },
+        { source: 'platform', name: 'Gunnhild Hostilesen', national_id: number, birth_date: '1940-02-03', gender: 'female' },
+        { source: 'register', name: 'Asbjørn Olsen', national_id: number, birth_date: '1948-04-12', gender: 'male' },
+      ],
+    } as const;
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid], { identity: { fields: [...identity.fields], claims: [...identity.claims] } }),
+    });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    const warning = page.getByTestId('patient-banner').getByTestId('identity-warning');
+    await warning.waitFor();
+    expect(await warning.getAttribute('role')).toBe('alert');
+    expect(await warning.getByRole('heading').innerText()).toContain('Kildene er uenige om hvem pasienten er');
+    expect(await warning.getByTestId('identity-fields').innerText()).toBe(
+      'Uenige om: navn, fødselsdato, kjønn. Kontroller identiteten før du går videre.',
+    );
+    const platform = warning.locator('[data-testid="identity-claim"][data-source="platform"]');
+    expect(await platform.locator('[data-field="name"]').innerText()).toBe('Gunnhild Hostilesen');
+    expect(await platform.locator('[data-field="gender"]').innerText()).toBe('Kvinne');
+    const register = warning.locator('[data-testid="identity-claim"][data-source="register"]');
+    expect(await register.locator('[data-field="birth_date"]').innerText()).toBe('12.04.1948');
+    expect(await register.locator('[data-field="gender"]').innerText()).toBe('Mann');
+    // Before the name: the first thing read in the banner.
+    const order = await page.getByTestId('patient-banner').evaluate((banner) =>
+      [...banner.querySelectorAll('[data-testid="identity-warning"], [data-testid="patient-name"]')].map(
+        (e) => (e as HTMLElement).dataset.testid,
+      ),
+    );
+    expect(order).toEqual(['identity-warning', 'patient-name']);
+    await expectAccessible(page, 'patient with an identity warning');
+    expectClean(app);
+  });
+
   it('shows markup from a source as text, never as elements', async () => {
     const hostile = patientRecord(astridEntry);
     hostile.warnings = [{ ...hostile.warnings[0]!, text: HOSTILE }];

@@ -4,6 +4,7 @@ import PatientBanner from '../../src/components/PatientBanner.svelte';
 import { hasValidCheckDigits, isSynthetic } from '../fixtures/nin';
 import { patientRecord } from '../fixtures/patient';
 import { wardWorklist } from '../fixtures/worklists';
+import { i18n } from '../../src/lib/i18n/index.svelte';
 import { render, textOf } from './render';
 
 const record = () => patientRecord(wardWorklist().entries[0]!);
@@ -77,5 +78,25 @@ describe('PatientBanner', () => {
     (r.component as { focus: () => void }).focus();
     flushSync();
     expect(document.activeElement).toBe(r.get('patient-name'));
+  });
+
+  it('says where its facts come from, and the sources’ disagreement in English and nynorsk too', () => {
+    const { banner, person } = record();
+    const identity = {
+      fields: ['gender'] as ('gender')[],
+      claims: [
+        { source: 'national_id_number' as const, name: null, national_id: banner.national_id, birth_date: null, gender: 'female' },
+        { source: 'platform' as const, name: banner.name, national_id: banner.national_id, birth_date: null, gender: 'male' },
+      ],
+    };
+    const said = (['en', 'nn'] as const).map((locale) => {
+      i18n.setLocale(locale);
+      const r = render(PatientBanner, { banner, person, headingId: `h-${locale}`, identity });
+      return [textOf(r.get('identity-fields')), textOf(r.get('banner-source'))];
+    });
+    expect(said).toEqual([
+      ['They disagree on: sex. Verify the identity before you go on.', `Details from ${banner.source}`],
+      ['Usamde om: kjønn. Kontroller identiteten før du går vidare.', `Opplysningar frå ${banner.source}`],
+    ]);
   });
 });

@@ -77,7 +77,7 @@ pub struct Gathered {
 }
 
 pub(crate) enum Answer {
-    Municipal(Result<Option<PatientOverview>, SourceError>),
+    Municipal(Result<Option<Box<PatientOverview>>, SourceError>),
     Kjernejournal(Result<KjOutcome, SourceError>),
     MedicationList(Result<MedicationList, SourceError>),
     Documents(Result<DocumentList, SourceError>),
@@ -394,7 +394,9 @@ struct Assembled {
     list_medications: Vec<Medication>,
     list_history: Vec<Medication>,
     retrievals: Vec<RegisterRetrieval>,
-    banner_from_platform: bool,
+    /// Who the sources say the patient is, for the banner and the identity check.
+    platform_banner: Option<PatientBanner>,
+    register: Option<PersonDetails>,
     documents: Vec<SharedDocumentRef>,
     session_expired: bool,
 }
@@ -536,10 +538,7 @@ impl Assembled {
         };
         match part {
             PlatformPart::Banner => match view.banner() {
-                Ok(banner) => {
-                    self.banner_from_platform = true;
-                    parts.push(OverviewPart::Banner { banner });
-                }
+                Ok(banner) => self.platform_banner(banner, keys, parts),
                 // Read, but not a patient that can be shown: the register's banner stands in.
                 Err(e) => {
                     self.platform.details.push(format!("Banner: {}", sources::sanitize::text(&e.to_string())));
@@ -627,8 +626,7 @@ impl Assembled {
                 let Some(o) = r? else {
                     return Ok(SourceState::NotAvailable { reason: NotAvailableReason::NotRegistered });
                 };
-                self.banner_from_platform = true;
-                parts.push(OverviewPart::Banner { banner: o.banner });
+                self.platform_banner(o.banner, keys, parts);
                 parts.push(OverviewPart::Warnings { items: o.warnings });
                 parts.push(OverviewPart::Vitals { latest: o.latest_vitals, news2: o.news2 });
                 parts.push(OverviewPart::Care {
@@ -694,15 +692,44 @@ impl Assembled {
             }
             Answer::Person(r) => {
                 let person = r?;
-                if !self.banner_from_platform {
-                    if let Some(banner) = banner_from_register(&person, keys) {
-                        parts.push(OverviewPart::Banner { banner });
-                    }
+                // Folkeregisteret is the authority on identity: its banner replaces the platform's.
+                if let Some(banner) = banner_from_register(&person, keys) {
+                    parts.push(OverviewPart::Banner { banner });
                 }
+                self.register = Some(person.clone());
                 parts.push(OverviewPart::Person { person });
+                parts.push(self.identity_part(keys));
             }
         }
         Ok(SourceState::Fresh)
+    }
+
+    /// The platform's banner: shown unless Folkeregisteret's already is, and checked.
+    fn platform_banner(&mut self, banner: PatientBanner, keys: &PatientKeys, parts: &mut Vec<OverviewPart>) {
+        if self.register.is_none() {
+            parts.push(OverviewPart::Banner { banner: banner.clone() });
+        }
+        self.platform_banner = Some(banner);
+        parts.push(self.identity_part(keys));
+    }
+
+    /// What every source so far says about who the patient is, compared.
+    fn identity_part(&self, keys: &PatientKeys) -> OverviewPart {
+        let mut claims = Vec::new();
+        if let Some(nin) = &keys.nin {
+            claims.push(crate::identity::number_claim(nin));
+        }
+        if let Some(banner) = &self.platform_banner {
+            claims.push(crate::identity::platform_claim(banner));
+        }
+        if let (Some(person), Some(nin)) = (&self.register, &keys.nin) {
+            claims.push(crate::identity::register_claim(person, nin));
+        }
+        let warning = crate::identity::check(&claims);
+        if warning.is_some() {
+            tracing::warn!("the sources disagree on who the patient is");
+        }
+        OverviewPart::Identity { warning }
     }
 
     fn allergies_part(&self) -> OverviewPart {
@@ -720,13 +747,17 @@ impl Assembled {
 /// A banner from the population register, for a patient the platform does not know.
 fn banner_from_register(person: &PersonDetails, keys: &PatientKeys) -> Option<PatientBanner> {
     let nin = keys.nin.as_ref()?;
+    // The register's birth date, else the number's; the age from that same date.
+    let written = person.birth_date.as_deref().and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok());
+    let birth = written.unwrap_or(nin.birth_date());
     Some(PatientBanner {
+        source: sources::person::SOURCE_NAME.to_string(),
         name: person.name.clone(),
         national_id: nin.formatted(),
         national_id_valid: true,
         synthetic: nin.is_synthetic(),
-        birth_date: person.birth_date.clone(),
-        age: Some(nin.age_on(keys.today)),
+        birth_date: Some(birth.to_string()),
+        age: keys.today.years_since(birth),
         gender: person.gender.clone(),
     })
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod aggregate;
 pub mod doctor;
 mod errors;
+pub mod identity;
 pub mod keystore;
 pub mod layout;
 pub mod machine_profile;

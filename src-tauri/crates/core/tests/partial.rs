@@ -25,11 +25,11 @@ async fn the_ward_list_shows_everyone_who_can_be_shown_and_says_who_could_not() 
     let Setup { sb: _sandbox, ws, entries, .. } =
         signed_in_on(with_every_bad_record(), clock::matrix::test_now(), ClinicianRole::NursingHomeNurse, |_| {}).await;
 
-    // Every healthy resident is there, and the two bad records that can be shown.
+    // Every healthy resident is there, and the three bad records that can be shown.
     for resident in &healthy {
         assert!(entry(&entries, &resident.patient_ref).is_some(), "a healthy resident went missing");
     }
-    assert_eq!(entries.len(), healthy.len() + 2);
+    assert_eq!(entries.len(), healthy.len() + 3);
     let undated = entry(&entries, BadRecord::ImpossibleBirthDate.patient_id()).expect("shown, with what is known");
     assert_eq!((undated.age, undated.national_id.as_str()), (None, ""), "unknown is unknown, never 0");
     // Plain text stays plain text (the window shows it as text; the window test checks
@@ -72,6 +72,67 @@ async fn the_route_shows_every_visit_it_can_and_counts_the_visit_to_a_patient_wh
         list.unreadable,
         [Unreadable { resource_type: "Appointment".into(), reason: UnreadableReason::MissingPatient, count: 1 }]
     );
+}
+
+#[tokio::test]
+async fn sources_that_disagree_on_who_the_patient_is_give_a_warning_and_the_register_the_banner() {
+    use arbeidsflate_model::identity::{IdentityField, IdentitySource};
+    use arbeidsflate_model::overview::OverviewPart;
+    let Setup { sb: _sandbox, ws, .. } =
+        signed_in_on(with_every_bad_record(), clock::matrix::test_now(), ClinicianRole::NursingHomeNurse, |_| {}).await;
+    let target = arbeidsflate_model::overview::PatientTarget::Worklist {
+        patient_ref: BadRecord::IdentityMismatch.patient_id().to_string(),
+    };
+    let (statuses, parts) = common::open(&ws, target, None).await;
+    statuses.unwrap();
+    let warning = parts
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            OverviewPart::Identity { warning } => Some(warning.clone()),
+            _ => None,
+        })
+        .expect("the identity was checked")
+        .expect("and found wanting");
+    assert_eq!(warning.fields, [IdentityField::Name, IdentityField::BirthDate, IdentityField::Gender]);
+    let said = |source: IdentitySource| warning.claims.iter().find(|c| c.source == source).unwrap();
+    assert_eq!(said(IdentitySource::Platform).name.as_deref(), Some("Gunnhild Hostilesen"));
+    assert_eq!(said(IdentitySource::Platform).gender.as_deref(), Some("female"));
+    assert_eq!(said(IdentitySource::Register).gender.as_deref(), Some("male"));
+    assert_eq!(said(IdentitySource::NationalIdNumber).gender.as_deref(), Some("male"));
+
+    // The banner shown last is Folkeregisteret's, whole: its name, sex, birth date and the age from it.
+    let banner = parts
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            OverviewPart::Banner { banner } => Some(banner.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let register = said(IdentitySource::Register);
+    assert_eq!(banner.source, sources::person::SOURCE_NAME);
+    assert_eq!((Some(&banner.name), &banner.gender), (register.name.as_ref(), &register.gender));
+    assert_eq!(banner.birth_date, register.birth_date);
+    let born = chrono::NaiveDate::parse_from_str(banner.birth_date.as_deref().unwrap(), "%Y-%m-%d").unwrap();
+    assert_eq!(banner.age, clock::clinical_day(clock::matrix::test_now()).years_since(born));
+}
+
+#[tokio::test]
+async fn sources_that_agree_give_no_identity_warning() {
+    use arbeidsflate_model::overview::OverviewPart;
+    let Setup { sb: _sandbox, ws, entries, .. } = signed_in_as(ClinicianRole::NursingHomeNurse, |_| {}).await;
+    for entry in entries.iter().take(5) {
+        let (_, parts) = common::open(&ws, common::worklist(entry), None).await;
+        let checks: Vec<_> = parts
+            .iter()
+            .filter_map(|p| match p {
+                OverviewPart::Identity { warning } => Some(warning),
+                _ => None,
+            })
+            .collect();
+        assert!(!checks.is_empty() && checks.iter().all(|w| w.is_none()), "{}: {checks:?}", entry.patient_ref);
+    }
 }
 
 mod platform_by_part {

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod error;
 pub mod history;
+pub mod identity;
 pub mod layout;
 pub mod merged;
 pub mod news2;
@@ -128,6 +129,10 @@ mod bindings {
         check::<crate::person::AddressProtection>(&mut stale);
         check::<crate::person::Address>(&mut stale);
         check::<crate::person::PersonDetails>(&mut stale);
+        check::<crate::identity::IdentitySource>(&mut stale);
+        check::<crate::identity::IdentityField>(&mut stale);
+        check::<crate::identity::IdentityClaim>(&mut stale);
+        check::<crate::identity::IdentityWarning>(&mut stale);
         assert!(
             stale.is_empty(),
             "stale TypeScript bindings (run UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings): {stale:?}"

@@ -224,6 +224,11 @@ pub enum OverviewPart {
     Person {
         person: PersonDetails,
     },
+    /// The sources compared on who the patient is, again with each new description:
+    /// `warning` when they disagree, `None` when they agree (so far).
+    Identity {
+        warning: Option<crate::identity::IdentityWarning>,
+    },
     /// Every source's allergies so far, merged.
     Allergies {
         items: Vec<MergedAllergy>,

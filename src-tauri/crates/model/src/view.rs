@@ -83,14 +83,20 @@ pub struct Worklist {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export_to = "PatientBanner.ts")]
 pub struct PatientBanner {
+    /// Which source the banner's facts come from, all of them (never a mix): the
+    /// population register when it answered, else the municipal platform.
+    pub source: String,
     pub name: String,
     /// Formatted `DDMMYY NNNNN`.
     pub national_id: String,
     /// Whether the number passed validation; a failing number is shown flagged.
     pub national_id_valid: bool,
     pub synthetic: bool,
+    /// The source's birth date, else the one the number encodes.
     pub birth_date: Option<String>,
+    /// From `birth_date` (so the two never disagree); `None` when unknown.
     pub age: Option<u32>,
+    /// FHIR administrative gender.
     pub gender: Option<String>,
 }
 

@@ -24,11 +24,19 @@ pub enum BadRecord {
     MissingPatient,
     /// A resident whose name, room, warning and note carry script.
     Script,
+    /// A resident the platform knows by another person's national identity number:
+    /// Folkeregisteret describes someone else (another name, sex and birth date).
+    IdentityMismatch,
 }
 
 impl BadRecord {
-    pub const ALL: [BadRecord; 4] =
-        [BadRecord::Nameless, BadRecord::ImpossibleBirthDate, BadRecord::MissingPatient, BadRecord::Script];
+    pub const ALL: [BadRecord; 5] = [
+        BadRecord::Nameless,
+        BadRecord::ImpossibleBirthDate,
+        BadRecord::MissingPatient,
+        BadRecord::Script,
+        BadRecord::IdentityMismatch,
+    ];
 
     /// The Encounter that puts this record on ward Solsikken.
     pub fn encounter_id(self) -> &'static str {
@@ -37,6 +45,7 @@ impl BadRecord {
             BadRecord::ImpossibleBirthDate => "opphold-feil-fodselsdato",
             BadRecord::MissingPatient => "opphold-feil-mangler-pasient",
             BadRecord::Script => "opphold-feil-skript",
+            BadRecord::IdentityMismatch => "opphold-feil-identitet",
         }
     }
 
@@ -47,6 +56,7 @@ impl BadRecord {
             BadRecord::ImpossibleBirthDate => "pas-feil-fodselsdato",
             BadRecord::MissingPatient => "pas-feil-finnes-ikke",
             BadRecord::Script => "pas-feil-skript",
+            BadRecord::IdentityMismatch => "pas-feil-identitet",
         }
     }
 }
@@ -59,9 +69,11 @@ impl FromStr for BadRecord {
             "impossible-birth-date" => BadRecord::ImpossibleBirthDate,
             "missing-patient" => BadRecord::MissingPatient,
             "script" => BadRecord::Script,
+            "identity-mismatch" => BadRecord::IdentityMismatch,
             other => {
                 return Err(format!(
-                    "unknown bad record {other}: nameless, impossible-birth-date, missing-patient or script"
+                    "unknown bad record {other}: nameless, impossible-birth-date, missing-patient, script or \
+                     identity-mismatch"
                 ))
             }
         })
@@ -74,7 +86,8 @@ pub fn add(store: &mut FhirStore, kinds: &[BadRecord], today: NaiveDate) {
     for (i, &kind) in BadRecord::ALL.iter().enumerate().filter(|(_, k)| kinds.contains(k)) {
         let room = if kind == BadRecord::Script { format!("Rom 9{i} {SCRIPT_PROBE}") } else { format!("Rom 9{i}") };
         store.insert(stay(kind, &room));
-        if let Some(patient) = patient(kind, today, i as u32) {
+        let borrowed = (kind == BadRecord::IdentityMismatch).then(|| someone_elses_number(store)).flatten();
+        if let Some(patient) = patient(kind, today, i as u32, borrowed) {
             store.insert(patient);
         }
         if kind == BadRecord::Script {
@@ -113,7 +126,13 @@ fn stay(kind: BadRecord, room: &str) -> Value {
     })
 }
 
-fn patient(kind: BadRecord, today: NaiveDate, seq: u32) -> Option<Value> {
+/// The number of the world's first man: Folkeregisteret knows him, by that number.
+fn someone_elses_number(store: &FhirStore) -> Option<String> {
+    let man = store.all("Patient").iter().find(|p| p["gender"] == "male")?;
+    man["identifier"][0]["value"].as_str().map(str::to_string)
+}
+
+fn patient(kind: BadRecord, today: NaiveDate, seq: u32, borrowed_number: Option<String>) -> Option<Value> {
     let born = today - chrono::Duration::days(85 * 365 + i64::from(seq) * 31);
     let nin = NationalId::synthetic_for(born, 400 + seq * 3, Sex::Female).expect("encodable");
     let mut p = json!({
@@ -134,6 +153,11 @@ fn patient(kind: BadRecord, today: NaiveDate, seq: u32) -> Option<Value> {
         BadRecord::MissingPatient => return None,
         BadRecord::Script => {
             p["name"] = json!([{"use": "official", "family": format!("Skriptesen {SCRIPT_PROBE}"), "given": ["Sara"]}]);
+        }
+        BadRecord::IdentityMismatch => {
+            p["name"] = json!([{"use": "official", "family": "Hostilesen", "given": ["Gunnhild"]}]);
+            p["birthDate"] = json!("1940-02-03");
+            p["identifier"] = json!([{"system": SYSTEM_FNR, "value": borrowed_number?}]);
         }
     }
     Some(p)
@@ -173,11 +197,12 @@ mod tests {
         let healthy = generate(WorldOptions::default(), today).store;
         let mut world = generate(WorldOptions::default(), today).store;
         add(&mut world, &BadRecord::ALL, today);
-        assert_eq!(
-            world.count(),
-            healthy.count() + 4 + 3 + 2 + 1,
-            "four stays, three patients, a warning, a note, a visit"
-        );
+        let added = 5 + 4 + 2 + 1;
+        assert_eq!(world.count(), healthy.count() + added, "five stays, four patients, a warning, a note, a visit");
+        let impostor = world.get("Patient", BadRecord::IdentityMismatch.patient_id()).unwrap();
+        let number = impostor["identifier"][0]["value"].as_str().unwrap();
+        let real = healthy.all("Patient").iter().find(|p| p["identifier"][0]["value"] == number).expect("a real owner");
+        assert_ne!(real["gender"], impostor["gender"], "the number's owner is someone else");
         for kind in BadRecord::ALL {
             let stay = world.get("Encounter", kind.encounter_id()).expect("a stay on the ward");
             assert_eq!(stay["location"][0]["location"]["reference"], format!("Location/{WARD_A_LOCATION}"));

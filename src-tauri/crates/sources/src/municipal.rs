@@ -311,7 +311,7 @@ fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, Unreada
     if normalize::human_name(patient).is_none() {
         return Err(UnreadableReason::NoName);
     }
-    let banner = normalize::patient_banner(patient, today).map_err(|_| UnreadableReason::Malformed)?;
+    let banner = normalize::patient_banner(patient, today, SOURCE_NAME).map_err(|_| UnreadableReason::Malformed)?;
     let address = patient["address"][0]["line"][0].as_str().map(|line| {
         let city = patient["address"][0]["city"].as_str().unwrap_or("");
         crate::sanitize::text(format!("{line}, {city}").trim_end_matches(", "))

@@ -109,35 +109,41 @@ pub fn national_id_text(patient: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-pub fn patient_banner(patient: &Value, today: NaiveDate) -> Result<PatientBanner, SourceError> {
+/// The banner from a platform's Patient. The birth date is the Patient's, else the one
+/// its number encodes; the age is reckoned from that same date, so the two never disagree.
+pub fn patient_banner(patient: &Value, today: NaiveDate, source: &str) -> Result<PatientBanner, SourceError> {
     if patient["resourceType"] != "Patient" {
         return Err(SourceError::Malformed("expected a Patient".into()));
     }
     let name = human_name(patient).ok_or_else(|| SourceError::Malformed("Patient without a name".into()))?;
     let raw = national_id_text(patient).unwrap_or_default();
-    let parsed = NationalId::parse(&raw);
+    let parsed = NationalId::parse(&raw).ok();
     // A birth date that is no date is dropped, not shown or used for an age.
-    let birth_date = patient["birthDate"].as_str().filter(|b| fhir_date(b).is_some()).map(str::to_string);
-    let (national_id, valid, synthetic, age) = match &parsed {
-        Ok(n) => (n.formatted(), true, n.is_synthetic(), Some(n.age_on(today))),
-        Err(_) => {
-            let age = birth_date
-                .as_deref()
-                .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok())
-                // A birth date after today gives no age, not 0.
-                .and_then(|b| today.years_since(b));
-            (raw, false, false, age)
-        }
-    };
+    let written = patient["birthDate"].as_str().and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok());
+    let birth = written.or(parsed.as_ref().map(NationalId::birth_date));
     Ok(PatientBanner {
+        source: source.to_string(),
         name,
-        national_id,
-        national_id_valid: valid,
-        synthetic,
-        birth_date,
-        age,
-        gender: patient["gender"].as_str().map(str::to_string),
+        national_id: parsed.as_ref().map_or(raw, NationalId::formatted),
+        national_id_valid: parsed.is_some(),
+        synthetic: parsed.as_ref().is_some_and(NationalId::is_synthetic),
+        birth_date: birth.map(|b| b.to_string()),
+        // A birth date after today gives no age, not 0.
+        age: birth.and_then(|b| today.years_since(b)),
+        gender: patient["gender"].as_str().map(fhir_gender),
     })
+}
+
+/// A sex or gender as FHIR's administrative gender code, from a FHIR code or a
+/// register's word for it (`Female`, `kvinne`, `M`): `female`, `male`, `other` or `unknown`.
+pub fn fhir_gender(word: &str) -> String {
+    match word.trim().to_lowercase().as_str() {
+        "female" | "f" | "kvinne" | "k" => "female",
+        "male" | "m" | "mann" => "male",
+        "other" | "annet" => "other",
+        _ => "unknown",
+    }
+    .to_string()
 }
 
 pub fn allergy(r: &Value, source: &str, fetched_at: &str) -> Option<Allergy> {
@@ -401,7 +407,7 @@ mod tests {
     fn a_banner_with_a_bad_check_digit_is_flagged_not_dropped() {
         let p = json!({"resourceType": "Patient", "id": "x", "name": [{"family": "Test", "given": ["Ola"]}],
             "identifier": [{"system": SYSTEM_FNR, "value": "01814000000"}], "birthDate": "1940-01-01"});
-        let b = patient_banner(&p, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).unwrap();
+        let b = patient_banner(&p, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(), "Kommunal plattform").unwrap();
         assert!(!b.national_id_valid);
         assert_eq!(b.age, Some(86));
         assert_eq!(b.name, "Ola Test");
@@ -418,7 +424,7 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
         let banner = |birth: &str| {
             let p = json!({"resourceType": "Patient", "name": [{"text": "Ola Test"}], "birthDate": birth});
-            patient_banner(&p, today).unwrap()
+            patient_banner(&p, today, "Kommunal plattform").unwrap()
         };
         let impossible = banner("1940-13-45");
         assert_eq!((impossible.birth_date, impossible.age), (None, None));
@@ -447,14 +453,44 @@ mod tests {
         assert_eq!(allergy.substance, "Penicillinekaf");
         assert_eq!(allergy.reaction, None, "blank text is no reaction");
         let nameless = json!({"resourceType": "Patient", "name": [{"text": "\u{202E}\u{7}"}]});
-        assert!(patient_banner(&nameless, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).is_err());
+        assert!(patient_banner(&nameless, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(), "Kommunal plattform").is_err());
+    }
+
+    #[test]
+    fn the_age_is_always_that_of_the_birth_date_shown() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let nin =
+            NationalId::synthetic_for(NaiveDate::from_ymd_opt(1948, 4, 12).unwrap(), 3, arbeidsflate_model::Sex::Male)
+                .unwrap();
+        let mut p = json!({"resourceType": "Patient", "name": [{"text": "Gunnhild Hostilesen"}], "gender": "female",
+            "identifier": [{"system": SYSTEM_FNR, "value": nin.as_str()}], "birthDate": "1940-02-03"});
+        let b = patient_banner(&p, today, "Kommunal plattform").unwrap();
+        assert_eq!((b.birth_date.as_deref(), b.age), (Some("1940-02-03"), Some(86)), "the platform's date, its age");
+        assert_eq!(b.source, "Kommunal plattform");
+        p.as_object_mut().unwrap().remove("birthDate");
+        let b = patient_banner(&p, today, "Kommunal plattform").unwrap();
+        assert_eq!((b.birth_date.as_deref(), b.age), (Some("1948-04-12"), Some(78)), "the number's date, its age");
+    }
+
+    #[test]
+    fn genders_become_fhir_codes_whatever_the_source_calls_them() {
+        for (word, code) in [
+            ("Female", "female"),
+            ("male", "male"),
+            ("Kvinne", "female"),
+            ("M", "male"),
+            ("annet", "other"),
+            ("?", "unknown"),
+        ] {
+            assert_eq!(fhir_gender(word), code, "{word}");
+        }
     }
 
     #[test]
     fn a_patient_without_a_name_is_an_error() {
         let p = json!({"resourceType": "Patient", "id": "x"});
-        assert!(patient_banner(&p, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).is_err());
+        assert!(patient_banner(&p, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(), "Kommunal plattform").is_err());
         let wrong = json!({"resourceType": "Observation"});
-        assert!(patient_banner(&wrong, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).is_err());
+        assert!(patient_banner(&wrong, NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(), "Kommunal plattform").is_err());
     }
 }

@@ -94,7 +94,7 @@ pub fn parse_person(v: &Value, fetched_at: &str) -> Result<Person, SourceError> 
         name,
         birth_date: v["dateOfBirth"].as_str().and_then(crate::normalize::fhir_date_time),
         death_date: v["dateOfDeath"].as_str().and_then(crate::normalize::fhir_date_time),
-        gender: v["gender"].as_str().map(sanitize::text),
+        gender: v["gender"].as_str().map(crate::normalize::fhir_gender),
         address,
         provenance: Provenance::fetched(SOURCE_NAME, fetched_at.to_string()),
     })

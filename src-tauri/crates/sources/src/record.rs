@@ -160,7 +160,7 @@ pub struct RecordView<'a> {
 
 impl RecordView<'_> {
     pub fn banner(&self) -> Result<arbeidsflate_model::view::PatientBanner, SourceError> {
-        normalize::patient_banner(&self.record.patient, self.today)
+        normalize::patient_banner(&self.record.patient, self.today, self.source)
     }
 
     /// The latest of each staff-measured vital sign (none from the future) and NEWS2.

@@ -5,6 +5,7 @@ import type { CareTask } from "./CareTask";
 import type { Condition } from "./Condition";
 import type { DocumentSummary } from "./DocumentSummary";
 import type { HomeSeries } from "./HomeSeries";
+import type { IdentityWarning } from "./IdentityWarning";
 import type { Medication } from "./Medication";
 import type { MergedAllergy } from "./MergedAllergy";
 import type { MergedMedication } from "./MergedMedication";
@@ -18,7 +19,7 @@ import type { SourceStatus } from "./SourceStatus";
 import type { Visit } from "./Visit";
 import type { VitalSign } from "./VitalSign";
 
-export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, 
+export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "identity", warning: IdentityWarning | null, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, 
 /**
  * Earlier versions from the national list (stopped, or replaced by a changed
  * dose), newest first: shown when asked for.

@@ -3,6 +3,8 @@ import type { AddressProtection } from '../bindings/AddressProtection';
 import type { ClinicianRole } from '../bindings/ClinicianRole';
 import type { Consciousness } from '../bindings/Consciousness';
 import type { Disagreement } from '../bindings/Disagreement';
+import type { IdentityField } from '../bindings/IdentityField';
+import type { IdentitySource } from '../bindings/IdentitySource';
 import type { DocumentFormat } from '../bindings/DocumentFormat';
 import type { EnvironmentKind } from '../bindings/EnvironmentKind';
 import type { ErrorCode } from '../bindings/ErrorCode';
@@ -32,6 +34,8 @@ type RequiredKeys =
   | `unit.${Exclude<VitalKind, 'consciousness'>}`
   | `source_state.${Exclude<SourceState['state'], 'failed' | 'not_available'>}`
   | `source_failure.${SourceFailure}`
+  | `identity.field.${IdentityField}`
+  | `identity.source.${IdentitySource}`
   | `platform_part.${PlatformPart}`
   | `source_unavailable.${NotAvailableReason}`
   | `source_notice.${NotAvailableReason}`
@@ -122,6 +126,17 @@ export const nb = {
   'patient.critical': 'Kritisk informasjon: {count} alvorlig(e) allergi(er)',
   'patient.reserved': 'Reservert mot kjernejournal',
   'patient.synthetic': 'Syntetisk testperson',
+  'identity.heading': 'Kildene er uenige om hvem pasienten er',
+  'identity.intro': 'Uenige om: {fields}. Kontroller identiteten før du går videre.',
+  'identity.field.national_id': 'fødselsnummer',
+  'identity.field.name': 'navn',
+  'identity.field.birth_date': 'fødselsdato',
+  'identity.field.gender': 'kjønn',
+  'identity.source.national_id_number': 'Fødselsnummeret selv',
+  'identity.source.platform': 'Kommunal plattform',
+  'identity.source.register': 'Folkeregisteret',
+  'identity.col.source': 'Kilde',
+  'patient.banner_source': 'Opplysninger fra {source}',
   'patient.gender': 'Kjønn',
 
   'gender.male': 'Mann',

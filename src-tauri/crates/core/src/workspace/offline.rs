@@ -217,7 +217,7 @@ impl Workspace {
                 self.clock.now(),
             )
             .map_err(crate::errors::from_source)?;
-            answers.push((SourceKind::Municipal, Answer::Municipal(Ok(Some(overview))), fetched.fetched_at));
+            answers.push((SourceKind::Municipal, Answer::Municipal(Ok(Some(Box::new(overview)))), fetched.fetched_at));
         }
         for kept in cache.with(|st| st.answers(&entry.patient_ref))? {
             let Some(kind) = SourceKind::ALL.iter().copied().find(|&k| source_key(k) == kept.source) else { continue };
