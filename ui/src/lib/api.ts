@@ -41,6 +41,7 @@ const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   service_unavailable: true,
   service_error: true,
   patient_not_found: true,
+  ambiguous_patient: true,
   access_basis_required: true,
   access_reason_required: true,
   document_unavailable: true,

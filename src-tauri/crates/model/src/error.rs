@@ -28,6 +28,9 @@ pub enum ErrorCode {
     ServiceError,
     /// The patient is not on the worklist or does not exist.
     PatientNotFound,
+    /// More than one patient has this national identity number (on the worklist or
+    /// the platform): which one is meant cannot be known, so none is opened.
+    AmbiguousPatient,
     /// The patient is not on the clinician's worklist: a basis must be stated first.
     AccessBasisRequired,
     /// Emergency access needs a written reason.

@@ -25,7 +25,8 @@ pub enum BadRecord {
     /// A resident whose name, room, warning and note carry script.
     Script,
     /// A resident the platform knows by another person's national identity number:
-    /// Folkeregisteret describes someone else (another name, sex and birth date).
+    /// Folkeregisteret describes someone else (another name, sex and birth date), a
+    /// man the platform itself has never heard of.
     IdentityMismatch,
 }
 
@@ -86,12 +87,12 @@ pub fn add(store: &mut FhirStore, kinds: &[BadRecord], today: NaiveDate) {
     for (i, &kind) in BadRecord::ALL.iter().enumerate().filter(|(_, k)| kinds.contains(k)) {
         let room = if kind == BadRecord::Script { format!("Rom 9{i} {SCRIPT_PROBE}") } else { format!("Rom 9{i}") };
         store.insert(stay(kind, &room));
-        let borrowed = (kind == BadRecord::IdentityMismatch).then(|| someone_elses_number(store)).flatten();
-        if let Some(patient) = patient(kind, today, i as u32, borrowed) {
+        if let Some(patient) = patient(kind, today, i as u32) {
             store.insert(patient);
         }
         if kind == BadRecord::Script {
             script_in_the_record(store, kind.patient_id(), today);
+            script_in_the_ward_name(store);
         }
         if kind == BadRecord::MissingPatient {
             store.insert(visit_to_nobody(kind.patient_id(), today));
@@ -126,13 +127,29 @@ fn stay(kind: BadRecord, room: &str) -> Value {
     })
 }
 
-/// The number of the world's first man: Folkeregisteret knows him, by that number.
-fn someone_elses_number(store: &FhirStore) -> Option<String> {
-    let man = store.all("Patient").iter().find(|p| p["gender"] == "male")?;
-    man["identifier"][0]["value"].as_str().map(str::to_string)
+/// The man whose number the platform's impostor carries: known to Folkeregisteret only.
+fn the_numbers_owner() -> NationalId {
+    let born = NaiveDate::from_ymd_opt(1948, 4, 12).expect("a date");
+    NationalId::synthetic_for(born, 77, Sex::Male).expect("encodable")
 }
 
-fn patient(kind: BadRecord, today: NaiveDate, seq: u32, borrowed_number: Option<String>) -> Option<Value> {
+/// Persontjenesten's records for people only the register knows (by number).
+pub fn register_only(kinds: &[BadRecord]) -> Vec<(String, Value)> {
+    if !kinds.contains(&BadRecord::IdentityMismatch) {
+        return Vec::new();
+    }
+    let nin = the_numbers_owner();
+    let person = json!({
+        "nin": nin.as_str(),
+        "name": {"firstName": "Asbjørn", "middleName": null, "lastName": "Olsen"},
+        "dateOfBirth": nin.birth_date().to_string(), "dateOfDeath": null, "gender": "Male",
+        "addressProtection": {"protectionLevel": "Unclassified"},
+        "residentialAddress": {"addressLine": "Strandveien 4", "postalCode": "9990", "postalPlace": "SANDVIK"}
+    });
+    vec![(nin.as_str().to_string(), person)]
+}
+
+fn patient(kind: BadRecord, today: NaiveDate, seq: u32) -> Option<Value> {
     let born = today - chrono::Duration::days(85 * 365 + i64::from(seq) * 31);
     let nin = NationalId::synthetic_for(born, 400 + seq * 3, Sex::Female).expect("encodable");
     let mut p = json!({
@@ -157,10 +174,18 @@ fn patient(kind: BadRecord, today: NaiveDate, seq: u32, borrowed_number: Option<
         BadRecord::IdentityMismatch => {
             p["name"] = json!([{"use": "official", "family": "Hostilesen", "given": ["Gunnhild"]}]);
             p["birthDate"] = json!("1940-02-03");
-            p["identifier"] = json!([{"system": SYSTEM_FNR, "value": borrowed_number?}]);
+            p["identifier"] = json!([{"system": SYSTEM_FNR, "value": the_numbers_owner().as_str()}]);
         }
     }
     Some(p)
+}
+
+/// The ward's own name carries script too (the nurse's unit name in the header).
+fn script_in_the_ward_name(store: &mut FhirStore) {
+    if let Some(mut ward) = store.get("Location", WARD_A_LOCATION).cloned() {
+        ward["name"] = json!(format!("{WARD_A_NAME} {SCRIPT_PROBE}"));
+        store.insert(ward);
+    }
 }
 
 /// A warning and a nursing note, both with script, and a note author with script.
@@ -201,8 +226,11 @@ mod tests {
         assert_eq!(world.count(), healthy.count() + added, "five stays, four patients, a warning, a note, a visit");
         let impostor = world.get("Patient", BadRecord::IdentityMismatch.patient_id()).unwrap();
         let number = impostor["identifier"][0]["value"].as_str().unwrap();
-        let real = healthy.all("Patient").iter().find(|p| p["identifier"][0]["value"] == number).expect("a real owner");
-        assert_ne!(real["gender"], impostor["gender"], "the number's owner is someone else");
+        let owner = register_only(&BadRecord::ALL);
+        assert_eq!(owner.len(), 1);
+        assert_eq!((owner[0].0.as_str(), &owner[0].1["gender"]), (number, &json!("Male")), "someone else's number");
+        let on_platform = world.all("Patient").iter().filter(|p| p["identifier"][0]["value"] == number).count();
+        assert_eq!(on_platform, 1, "the platform has the number once: hers");
         for kind in BadRecord::ALL {
             let stay = world.get("Encounter", kind.encounter_id()).expect("a stay on the ward");
             assert_eq!(stay["location"][0]["location"]["reference"], format!("Location/{WARD_A_LOCATION}"));

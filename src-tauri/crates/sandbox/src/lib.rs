@@ -182,7 +182,11 @@ impl Sandbox {
                 clock.clone(),
                 "person",
             ),
-            persons: persontjenesten::generate(&world.store),
+            persons: {
+                let mut persons = persontjenesten::generate(&world.store);
+                persons.extend(bad_records::register_only(&options.bad_records));
+                persons
+            },
         });
         let (lists, rf_failures) = sfm::generate(&world.store, options.world.seed);
         let sfm = Arc::new(sfm::SfmState {

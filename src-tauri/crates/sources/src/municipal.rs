@@ -176,10 +176,15 @@ impl MunicipalPlatform {
     }
 
     /// The platform's id for a patient with this number, if it has the patient.
+    /// Two patients with one number are one too many: which is meant cannot be known.
     pub async fn find_patient(&self, nin: &NationalId) -> Result<Option<String>, SourceError> {
         let ident = format!("{}|{}", nin.kind().fhir_system(), nin.as_str());
-        let found = self.fhir.search_first_page("Patient", &[("identifier", &ident), ("_count", "1")]).await?;
-        Ok(found.matches.first().and_then(|p| p["id"].as_str()).map(str::to_string))
+        let found = self.fhir.search_first_page("Patient", &[("identifier", &ident), ("_count", "2")]).await?;
+        match found.matches.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(one["id"].as_str().map(str::to_string)),
+            _ => Err(SourceError::InvalidInput("the platform has more than one patient with this number".into())),
+        }
     }
 
     /// Banner, active allergies, active medications, the latest of each vital sign, the

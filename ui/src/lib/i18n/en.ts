@@ -395,6 +395,7 @@ export const en: Catalogue = {
   'error.service_unavailable': 'The service is not responding right now. Please try again shortly.',
   'error.service_error': 'The service returned an error. Try again, or contact your system administrator.',
   'error.patient_not_found': 'The patient was not found.',
+  'error.ambiguous_patient': 'More than one patient has this national ID number. Open the one you mean from the list, and verify the identity.',
   'error.access_basis_required': 'The patient is not on your worklist. State the basis for the lookup.',
   'error.access_reason_required': 'Emergency access needs a written reason.',
   'error.document_unavailable': 'The document cannot be opened.',

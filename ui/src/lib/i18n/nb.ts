@@ -447,6 +447,7 @@ export const nb = {
   'error.service_unavailable': 'Tjenesten svarer ikke akkurat nå. Prøv igjen om litt.',
   'error.service_error': 'Tjenesten svarte med en feil. Prøv igjen, eller kontakt systemansvarlig.',
   'error.patient_not_found': 'Fant ikke pasienten.',
+  'error.ambiguous_patient': 'Flere pasienter har dette fødselsnummeret. Åpne den du mener fra listen, og kontroller identiteten.',
   'error.access_basis_required': 'Pasienten er ikke på din arbeidsliste. Oppgi grunnlaget for oppslaget.',
   'error.access_reason_required': 'Nødtilgang krever en skriftlig begrunnelse.',
   'error.document_unavailable': 'Dokumentet kan ikke åpnes.',

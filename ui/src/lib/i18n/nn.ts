@@ -395,6 +395,7 @@ export const nn: Catalogue = {
   'error.service_unavailable': 'Tenesta svarer ikkje akkurat no. Prøv igjen om litt.',
   'error.service_error': 'Tenesta svarte med ein feil. Prøv igjen, eller kontakt systemansvarleg.',
   'error.patient_not_found': 'Fann ikkje pasienten.',
+  'error.ambiguous_patient': 'Fleire pasientar har dette fødselsnummeret. Opne den du meiner frå lista, og kontroller identiteten.',
   'error.access_basis_required': 'Pasienten er ikkje på arbeidslista di. Oppgi grunnlaget for oppslaget.',
   'error.access_reason_required': 'Naudtilgang krev ei skriftleg grunngiving.',
   'error.document_unavailable': 'Dokumentet kan ikkje opnast.',

@@ -182,8 +182,24 @@ impl Workspace {
             PatientTarget::NationalId { national_id } => {
                 let nin = sources::municipal::parse_national_id(national_id)
                     .map_err(|e| AppError::new(ErrorCode::InvalidNationalId, e.to_string()))?;
-                let on_list =
-                    s.worklist.read().await.iter().find(|(_, n)| n.as_ref() == Some(&nin)).map(|(r, _)| r.clone());
+                let on_list: Vec<String> = s
+                    .worklist
+                    .read()
+                    .await
+                    .iter()
+                    .filter(|(_, n)| n.as_ref() == Some(&nin))
+                    .map(|(r, _)| r.clone())
+                    .collect();
+                if on_list.len() > 1 {
+                    return Err(AppError::new(
+                        ErrorCode::AmbiguousPatient,
+                        format!(
+                            "{} patients on your worklist have this number: open the one meant from the list",
+                            on_list.len()
+                        ),
+                    ));
+                }
+                let on_list = on_list.into_iter().next();
                 let on_worklist = on_list.is_some();
                 Ok((on_list, Some(nin), on_worklist))
             }
