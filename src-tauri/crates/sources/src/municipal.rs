@@ -114,17 +114,7 @@ impl MunicipalPlatform {
                     .filter_map(|p| p["actor"]["reference"].as_str())
                     .find(|r| r.starts_with("Patient/"))
                     .and_then(|p| r.resolve(p));
-                let Some(patient) = patient else {
-                    note_unreadable(&mut unreadable, "Appointment", UnreadableReason::MissingPatient);
-                    continue;
-                };
-                let mut entry = match entry_for(patient, today) {
-                    Ok(entry) => entry,
-                    Err(reason) => {
-                        note_unreadable(&mut unreadable, "Patient", reason);
-                        continue;
-                    }
-                };
+                let Some(mut entry) = row_for(patient, "Appointment", today, &mut unreadable) else { continue };
                 entry.visit_start = a["start"].as_str().map(str::to_string);
                 entry.visit_end = a["end"].as_str().map(str::to_string);
                 entry.visit_reason = a["description"].as_str().map(crate::sanitize::text);
@@ -151,17 +141,8 @@ impl MunicipalPlatform {
             .await?;
         let (mut entries, mut unreadable) = (Vec::new(), skipped(&r));
         for e in &r.matches {
-            let Some(patient) = e["subject"]["reference"].as_str().and_then(|p| r.resolve(p)) else {
-                note_unreadable(&mut unreadable, "Encounter", UnreadableReason::MissingPatient);
-                continue;
-            };
-            let mut entry = match entry_for(patient, today) {
-                Ok(entry) => entry,
-                Err(reason) => {
-                    note_unreadable(&mut unreadable, "Patient", reason);
-                    continue;
-                }
-            };
+            let patient = e["subject"]["reference"].as_str().and_then(|p| r.resolve(p));
+            let Some(mut entry) = row_for(patient, "Encounter", today, &mut unreadable) else { continue };
             let locs: Vec<&str> = e["location"]
                 .as_array()
                 .into_iter()
@@ -308,6 +289,21 @@ fn skipped(r: &crate::fhir::SearchResult) -> Vec<Unreadable> {
         return Vec::new();
     }
     vec![Unreadable { resource_type: "Bundle.entry".into(), reason, count: n }]
+}
+
+/// The row for the patient a stay or visit (`via`) points at; when there is none, or
+/// it cannot be shown, the record is counted as unreadable instead.
+fn row_for(
+    patient: Option<&Value>,
+    via: &str,
+    today: NaiveDate,
+    unreadable: &mut Vec<Unreadable>,
+) -> Option<WorklistEntry> {
+    let Some(patient) = patient else {
+        note_unreadable(unreadable, via, UnreadableReason::MissingPatient);
+        return None;
+    };
+    entry_for(patient, today).map_err(|reason| note_unreadable(unreadable, "Patient", reason)).ok()
 }
 
 /// A worklist row, or why the patient cannot be shown.
