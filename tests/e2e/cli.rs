@@ -59,6 +59,12 @@ impl StandaloneSandbox {
         assert!(profile.exists());
         Self { child, profile, _dir: dir }
     }
+
+    /// Stops the sandbox; its profile stays, pointing at nothing.
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for StandaloneSandbox {
@@ -506,7 +512,7 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_clear() {
-    let sandbox = StandaloneSandbox::start();
+    let mut sandbox = StandaloneSandbox::start();
     let data = TempDir::new("offline-cli");
     let profile = sandbox.profile.to_str().unwrap().to_string();
     let data_dir = data.path().join("data");
@@ -557,6 +563,39 @@ fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_cl
     let states: Vec<&str> =
         cached["sources"].as_array().unwrap().iter().map(|s| s["state"]["state"].as_str().unwrap()).collect();
     assert!(states.iter().all(|s| *s == "cached"), "{states:?}");
+
+    // With the sandbox stopped, the cache and its access log need only the keyring and the disk.
+    sandbox.stop();
+    let offline = cli(&["patient", &nin, "--offline", "--user", &doctor, "--json"]).output().unwrap();
+    assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
+    let offline = json_of(&offline);
+    let name = entries[0]["name"].as_str().unwrap();
+    let banner = offline["parts"].as_array().unwrap().iter().find(|p| p["part"] == "banner").expect("a banner");
+    assert_eq!(banner["banner"]["name"], name, "{offline}");
+    let verified_offline = cli(&["audit", "verify", "--user", &doctor, "--json"]).output().unwrap();
+    assert!(verified_offline.status.success(), "{}", String::from_utf8_lossy(&verified_offline.stderr));
+    let verified_offline = json_of(&verified_offline);
+    assert_eq!(verified_offline["intact"], true);
+    // Both offline lookups were logged, with no one signed in.
+    assert_eq!(verified_offline["entries"].as_u64().unwrap(), verified["entries"].as_u64().unwrap() + 2);
+
+    // Whose cache must be said; a clinician with none here is told so, and nothing is made.
+    let no_user = cli(&["patient", &nin, "--offline"]).output().unwrap();
+    assert_eq!(no_user.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&no_user.stderr).contains("--user"),
+        "{}",
+        String::from_utf8_lossy(&no_user.stderr)
+    );
+    let stranger = cli(&["audit", "verify", "--user", "07908010056"]).output().unwrap();
+    assert!(!stranger.status.success());
+    assert!(
+        String::from_utf8_lossy(&stranger.stderr).contains("NotCached"),
+        "{}",
+        String::from_utf8_lossy(&stranger.stderr)
+    );
+    let users_dir = data_dir.join("users");
+    assert_eq!(std::fs::read_dir(&users_dir).unwrap().count(), 1, "no cache made for the stranger");
 
     assert_nothing_in_clear(&data_dir, &entries);
 }

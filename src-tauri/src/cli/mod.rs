@@ -84,7 +84,8 @@ pub enum Command {
         /// The synthetic clinician's pid (default: the first nursing-home nurse).
         #[arg(long)]
         user: Option<String>,
-        /// Read only the offline cache (prepared with `sync`); no patient data is fetched.
+        /// Read only the offline cache (prepared with `sync`): nothing is started or
+        /// asked on the network; needs `--user`.
         #[arg(long)]
         offline: bool,
         #[arg(long)]
@@ -193,7 +194,8 @@ impl From<VitalsArgs> for arbeidsflate_model::offline::VitalsEntry {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditAction {
-    /// Check the access log's hash chain: an edited or removed entry is found.
+    /// Check the access log's hash chain: an edited or removed entry is found. Reads
+    /// the cache only (no network); needs `--user`.
     Verify {
         #[arg(long)]
         user: Option<String>,
@@ -251,7 +253,7 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
                 crate::environment::serve_sandbox(options, write_profile).await
             }
             Command::Doctor { json } => output::doctor(&app, json).await,
-            Command::Patient { nin, user, offline: true, json } => view::cached(&app, &nin, user, json).await,
+            Command::Patient { nin, user, offline: true, json } => view::cached(&app, &nin, user, json),
             Command::Patient { nin, user, offline: false, json } => output::patient(&app, &nin, user, json).await,
             Command::Sync { user, json } => offline::sync(&app, user, json).await,
             Command::Audit { action: AuditAction::Verify { user, json } } => offline::verify(&app, user, json).await,

@@ -1,8 +1,12 @@
 //! `arbeidsflate sync` and `arbeidsflate audit verify`: the offline cache from the
 //! command line, for IT, supplier tests and the benchmarks.
 
-use super::output::{app_error, fail, print_json, signed_in};
+use super::output::{app_error, fail, hold_instance, print_json, signed_in, usage};
 use super::AppArgs;
+use crate::environment::KEYRING_SERVICE;
+use arbeidsflate_core::keystore::OsKeyring;
+use arbeidsflate_core::offline::reader::OfflineReader;
+use arbeidsflate_core::profile::OfflineSettings;
 use std::sync::atomic::AtomicBool;
 
 pub async fn sync(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
@@ -55,12 +59,29 @@ pub async fn sync(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
     }
 }
 
+/// A clinician's cache opened with nothing but the keyring and the disk: no sandbox
+/// started, no sign-in, no request sent (`patient --offline`, `audit verify`).
+pub(super) fn offline_reader(app: &AppArgs, user: Option<String>) -> Result<OfflineReader, i32> {
+    let Some(pid) = user else {
+        return Err(usage("reading the offline cache needs the clinician whose cache it is: --user PID"));
+    };
+    let settings = match crate::environment::profile_source(app.profile.as_deref()).map_err(fail)?.path() {
+        Some(path) => crate::environment::load_profile(path).map_err(fail)?.offline,
+        None => OfflineSettings::default(),
+    };
+    let clock = crate::environment::run_clock().map_err(fail)?;
+    let data_dir = app.data_dir.clone().unwrap_or_else(arbeidsflate_core::offline::default_data_dir);
+    hold_instance(&data_dir)?;
+    let keys = OsKeyring::new(KEYRING_SERVICE);
+    OfflineReader::open(&settings, &data_dir, &pid, &keys, clock).map_err(app_error)
+}
+
 pub async fn verify(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
-    let (_env, ws) = match signed_in(app, user).await {
-        Ok(x) => x,
+    let reader = match offline_reader(app, user) {
+        Ok(r) => r,
         Err(code) => return code,
     };
-    match ws.verify_access_log().await {
+    match reader.verify_access_log() {
         Ok(v) if json => {
             print_json(
                 &serde_json::json!({"entries": v.entries, "intact": v.first_broken.is_none(), "first_broken": v.first_broken}),

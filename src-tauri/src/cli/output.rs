@@ -17,6 +17,19 @@ pub(super) fn fail(message: impl std::fmt::Display) -> i32 {
     1
 }
 
+/// A command used wrongly: said, with exit code 2.
+pub(super) fn usage(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    2
+}
+
+/// One user of the cache at a time: not while the app (or another command) has it.
+pub(super) fn hold_instance(data_dir: &std::path::Path) -> Result<(), i32> {
+    let lock = arbeidsflate_core::offline::instance::InstanceLock::acquire(data_dir).map_err(app_error)?;
+    let _ = INSTANCE.set(lock);
+    Ok(())
+}
+
 pub(super) fn print_json<T: serde::Serialize>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).expect("views serialise"));
 }
@@ -75,9 +88,7 @@ pub(super) async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(En
     };
     let keys = Arc::new(OsKeyring::new(KEYRING_SERVICE));
     let data_dir = app.data_dir.clone().unwrap_or_else(arbeidsflate_core::offline::default_data_dir);
-    // One user of the cache at a time: not while the app (or another command) has it.
-    let lock = arbeidsflate_core::offline::instance::InstanceLock::acquire(&data_dir).map_err(app_error)?;
-    let _ = INSTANCE.set(lock);
+    hold_instance(&data_dir)?;
     let ws = Workspace::with_test_user(env.profile.clone(), keys, Some(pid))
         .with_data_dir(data_dir)
         .with_clock(env.clock.clone());

@@ -38,15 +38,16 @@ pub async fn view(
     report(result, &parts, json)
 }
 
-/// `patient <nin> --offline`: the view from the offline cache only.
-pub async fn cached(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
-    let (_env, ws) = match signed_in(app, user).await {
-        Ok(x) => x,
+/// `patient <nin> --offline`: the view from the offline cache only, with no network
+/// and no sign-in.
+pub fn cached(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
+    let reader = match super::offline::offline_reader(app, user) {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let target = PatientTarget::NationalId { national_id: nin.to_string() };
     let (parts, sink) = printing_sink(json);
-    let result = ws.open_cached_view(&target, sink).await;
+    let result = reader.open_view(&target, sink);
     report(result, &parts, json)
 }
 

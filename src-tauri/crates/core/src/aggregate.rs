@@ -3,6 +3,7 @@
 //! and handed to the sink as it arrives, with a status per source, so a slow or
 //! failing service never holds back or removes the others' data.
 
+use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::merged::{MergedAllergy, MergedMedication};
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::overview::{
@@ -10,7 +11,7 @@ use arbeidsflate_model::overview::{
     SourceKind, SourceState, SourceStatus,
 };
 use arbeidsflate_model::person::PersonDetails;
-use arbeidsflate_model::view::{Allergy, Medication, PatientBanner, PatientOverview};
+use arbeidsflate_model::view::{Allergy, ClinicianRole, Medication, PatientBanner, PatientOverview};
 use chrono::NaiveDate;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
@@ -122,6 +123,16 @@ impl From<CachedAnswer> for Answer {
 }
 
 type AnswerFuture<'a> = Pin<Box<dyn Future<Output = (SourceKind, Option<Answer>, Duration)> + Send + 'a>>;
+
+/// What the national services are told about the lookup: this system, the user's role
+/// and the access basis.
+pub fn nhn_context(role: ClinicianRole, access_basis: AccessBasis) -> NhnContext {
+    NhnContext {
+        source_system: format!("Arbeidsflate {}", env!("CARGO_PKG_VERSION")),
+        user_role: role.hpr_category().into(),
+        access_basis,
+    }
+}
 
 pub fn source_name(kind: SourceKind) -> &'static str {
     match kind {

@@ -71,23 +71,36 @@ impl SecretStore for EphemeralStore {
     }
 }
 
+fn master_key_name(user_pid: &str) -> String {
+    format!("cache-master-key:{}", arbeidsflate_store::user_tag(user_pid))
+}
+
+/// The user's cache master key from the keyring, if one is there and whole; nothing
+/// is made (for reading a cache that must already exist).
+pub fn load_master_key(store: &dyn SecretStore, user_pid: &str) -> Result<Option<MasterKey>, AppError> {
+    use base64::Engine;
+    let Some(stored) = store.get(&master_key_name(user_pid))? else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::STANDARD.decode(stored.expose()).ok();
+    Ok(bytes.and_then(|b| <[u8; 32]>::try_from(b).ok()).map(MasterKey::from_bytes))
+}
+
 /// The master key that wraps the user's local database key, from the keyring; made at
 /// the user's first use. A value that is not a key (damaged entry) is replaced, which
 /// means the cache is recreated: it only ever held what can be fetched again. No
 /// keyring → an error, never a key in a file.
 pub fn load_or_create_master_key(store: &dyn SecretStore, user_pid: &str) -> Result<MasterKey, AppError> {
     use base64::Engine;
-    let engine = base64::engine::general_purpose::STANDARD;
-    let name = format!("cache-master-key:{}", arbeidsflate_store::user_tag(user_pid));
-    if let Some(stored) = store.get(&name)? {
-        let bytes = engine.decode(stored.expose()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-        if let Some(bytes) = bytes {
-            return Ok(MasterKey::from_bytes(bytes));
-        }
+    if let Some(key) = load_master_key(store, user_pid)? {
+        return Ok(key);
+    }
+    if store.get(&master_key_name(user_pid))?.is_some() {
         tracing::warn!("the cache master key in the keyring is damaged; a new one is made");
     }
     let key = MasterKey::generate();
-    store.set(&name, &Secret::new(engine.encode(key.to_bytes())))?;
+    store.set(
+        &master_key_name(user_pid),
+        &Secret::new(base64::engine::general_purpose::STANDARD.encode(key.to_bytes())),
+    )?;
     Ok(key)
 }
 

@@ -502,3 +502,64 @@ async fn a_drain_with_nothing_to_send_asks_the_platform_whether_it_is_there() {
     assert!(ws.is_online(), "the platform answered");
     assert!(ws.offline_status().await.unwrap().online);
 }
+
+/// Parts handed to a sink, kept for the test to read.
+fn collecting_sink() -> (std::sync::Arc<std::sync::Mutex<Vec<OverviewPart>>>, arbeidsflate_core::aggregate::PartSink) {
+    let parts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = parts.clone();
+    (parts, std::sync::Arc::new(move |batch: Vec<OverviewPart>| kept.lock().unwrap().extend(batch)))
+}
+
+#[tokio::test]
+async fn the_cache_reads_with_no_sign_in_and_no_network_until_the_grace_period_ends() {
+    use arbeidsflate_core::offline::reader::OfflineReader;
+    let clock = clock::TickingClock::shared(clock::matrix::test_now());
+    let mut options = sandbox::SandboxOptions { clock: clock.clone(), ..Default::default() };
+    options.lifetimes.refresh = std::time::Duration::from_secs(60);
+    let sb = sandbox::Sandbox::start(options).await.unwrap();
+    let data = common::TempData::new();
+    let keys = std::sync::Arc::new(arbeidsflate_core::keystore::EphemeralStore::default());
+    let mut profile = common::profile_for(&sb);
+    profile.offline.grace_hours = 1;
+    let nurse = common::home_care_nurse(&sb);
+    let ws = arbeidsflate_core::Workspace::with_test_user(profile.clone(), keys.clone(), Some(nurse.clone()))
+        .with_data_dir(data.0.clone())
+        .with_clock(sb.clock.clone());
+    let me = ws.sign_in_headless().await.unwrap();
+    let entries = ws.worklist().await.unwrap().entries;
+    ws.sync(|_| {}, &AtomicBool::new(false)).await.unwrap();
+    let logged = ws.verify_access_log().await.unwrap().entries;
+    drop(ws);
+    sb.stop();
+
+    // No workspace, no sandbox: the keyring and the disk.
+    let reader = OfflineReader::open(&profile.offline, &data.0, &nurse, keys.as_ref(), clock.clone()).unwrap();
+    assert_eq!(reader.clinician().hpr_number, me.hpr_number);
+    let (parts, sink) = collecting_sink();
+    let statuses = reader.open_view(&worklist(&entries[0]), sink).unwrap();
+    for kind in SourceKind::ALL {
+        assert_eq!(state_of(&statuses, kind), SourceState::Cached, "{kind:?} from the cache");
+    }
+    let banner = parts.lock().unwrap().iter().find_map(|p| match p {
+        OverviewPart::Banner { banner } => Some(banner.name.clone()),
+        _ => None,
+    });
+    assert_eq!(banner.as_deref(), Some(entries[0].name.as_str()));
+    let log = reader.verify_access_log().unwrap();
+    assert_eq!((log.entries, log.first_broken), (logged + 1, None), "the offline lookup is logged");
+
+    // Inside the grace period after the sign-in ran out, still readable; past it, not.
+    clock.advance(chrono::Duration::minutes(30));
+    assert!(reader.open_view(&worklist(&entries[0]), collecting_sink().1).is_ok());
+    clock.advance(chrono::Duration::hours(1));
+    let expired = reader.open_view(&worklist(&entries[0]), collecting_sink().1).unwrap_err();
+    assert_eq!(expired.code, ErrorCode::SessionExpired);
+
+    // Someone with no cache here, or a keyring without the key: told so, nothing made.
+    let stranger = OfflineReader::open(&profile.offline, &data.0, "07908010056", keys.as_ref(), clock.clone());
+    assert_eq!(stranger.err().map(|e| e.code), Some(ErrorCode::NotCached));
+    let empty_keyring = arbeidsflate_core::keystore::EphemeralStore::default();
+    let keyless = OfflineReader::open(&profile.offline, &data.0, &nurse, &empty_keyring, clock.clone());
+    assert_eq!(keyless.err().map(|e| e.code), Some(ErrorCode::NotCached));
+    assert_eq!(std::fs::read_dir(data.0.join("users")).unwrap().count(), 1);
+}

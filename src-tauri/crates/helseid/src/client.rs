@@ -116,6 +116,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// Until when the sign-in can be renewed without the user (the refresh token's expiry).
+    pub async fn renewable_until(&self) -> DateTime<Utc> {
+        self.tokens.lock().await.refresh_expires_at
+    }
+
     /// How long before `now` the refresh token ran out (`None` while it is still
     /// valid): past that, no token can be had without signing in again.
     pub async fn renewable_until_passed(&self, now: DateTime<Utc>) -> Option<Duration> {

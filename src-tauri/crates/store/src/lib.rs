@@ -110,6 +110,17 @@ impl Store {
         Ok((store, Opened::Recreated { reason: failure.to_string(), salvaged }))
     }
 
+    /// Opens the user's database if there is one, never creating or recreating it:
+    /// for reading a cache with no sign-in, where a cache that will not open must be
+    /// left for the next sign-in to deal with.
+    pub fn open_if_present(data_dir: &Path, user_pid: &str, master: &MasterKey) -> Result<Option<Store>, StoreError> {
+        let dir = user_dir(data_dir, user_pid);
+        if !(dir.join(WRAPPED_KEY).exists() && dir.join(DATABASE).exists()) {
+            return Ok(None);
+        }
+        Self::open_existing(&dir, master).map(Some)
+    }
+
     /// Creates the user's database at an earlier schema version, as an earlier release
     /// left it: for the migration tests.
     #[doc(hidden)]

@@ -6,6 +6,7 @@ pub mod access_entry;
 pub mod cached_view;
 pub(crate) mod drain;
 pub mod instance;
+pub mod reader;
 pub(crate) mod sync;
 pub mod writes;
 

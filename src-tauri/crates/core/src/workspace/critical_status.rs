@@ -35,7 +35,7 @@ impl Workspace {
         let auth = Arc::new(SessionAuthorizer { client: helseid, session: s.session.clone(), attestation: None });
         let kj = Kjernejournal::new(self.http.clone(), &settings.base_url, &settings.audience, auth)
             .with_clock(self.clock());
-        let ctx = self.nhn_context(s.clinician.role, AccessBasis::Unntak);
+        let ctx = crate::aggregate::nhn_context(s.clinician.role, AccessBasis::Unntak);
         let cache = s.critical_status.clone();
         tokio::spawn(async move {
             use futures_util::stream::StreamExt;

@@ -319,6 +319,9 @@ impl Workspace {
             critical_status: Arc::default(),
             local: RwLock::new(local),
         }));
+        if let Some(signed_in) = self.signed_in.read().await.clone() {
+            self.remember_owner(&signed_in).await;
+        }
         self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(clinician)
     }

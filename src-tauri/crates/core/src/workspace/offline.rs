@@ -2,22 +2,21 @@
 //! access log, and the view read from the cache.
 
 use super::{SignedIn, Workspace};
-use crate::access::{self, Decision};
-use crate::aggregate::{self, Answer, CachedAnswer, PartSink, PatientKeys};
+use crate::access::Decision;
+use crate::aggregate::PartSink;
 use crate::offline::access_entry::AccessLogEntry;
-use crate::offline::cached_view::cached_record;
-use crate::offline::{LocalCache, LocalState, MUNICIPAL};
-use arbeidsflate_model::nin::NationalId;
+use crate::offline::reader::{
+    append_access, cached_worklist, owner_entry, read_cached_view, CacheOwner, CacheRead, LAST_SYNC_KEY, OWNER_KEY,
+    WORKLIST_KEY,
+};
+use crate::offline::{LocalCache, LocalState};
 use arbeidsflate_model::offline::OfflineStatus;
-use arbeidsflate_model::overview::{OverviewPart, PatientTarget, SourceKind, SourceState, SourceStatus};
+use arbeidsflate_model::overview::{PatientTarget, SourceKind, SourceStatus};
 use arbeidsflate_model::view::Worklist;
 use arbeidsflate_model::{AppError, ErrorCode};
 use arbeidsflate_store::{OutboxState, Verification};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-const WORKLIST_KEY: &str = "worklist";
-pub(super) const LAST_SYNC_KEY: &str = "last_sync";
 
 fn no_cache(local: &LocalState) -> AppError {
     match local {
@@ -42,30 +41,43 @@ impl Workspace {
         decision: &Decision,
         mode: &str,
     ) -> AccessLogEntry {
-        AccessLogEntry {
-            user_pid: s.session.user.pid.expose().to_string(),
-            hpr_number: s.clinician.hpr_number.clone(),
-            role: s.clinician.role.hpr_category().into(),
-            user_name: s.clinician.name.clone(),
+        owner_entry(&self.owner_without_renewal(s), patient, action, sources, decision, mode)
+    }
+
+    /// Who the cache belongs to, as kept in it at sign-in for reading it offline.
+    pub(super) async fn owner_of(&self, s: &SignedIn) -> CacheOwner {
+        CacheOwner {
+            renewable_until: Some(s.session.renewable_until().await.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ..self.owner_without_renewal(s)
+        }
+    }
+
+    fn owner_without_renewal(&self, s: &SignedIn) -> CacheOwner {
+        CacheOwner {
+            pid: s.session.user.pid.expose().to_string(),
+            clinician: s.clinician.clone(),
             organisation: self.profile.organisation.as_ref().map(|o| o.child_orgnr.clone()),
-            point_of_care: s.clinician.unit_name.clone(),
-            patient: patient.to_string(),
-            action: action.into(),
-            sources,
-            basis: decision.grant.basis.header_value().into(),
-            emergency_reason: decision.grant.reason.clone(),
-            mode: mode.into(),
+            renewable_until: None,
+            configured: SourceKind::ALL.iter().copied().filter(|&k| self.profile.national.is_configured(k)).collect(),
+        }
+    }
+
+    /// Keeps who the cache belongs to (at sign-in and after each sync, when the
+    /// sign-in's renewal may have moved), so it can be read with no sign-in.
+    pub(super) async fn remember_owner(&self, s: &SignedIn) {
+        if let Ok(cache) = self.cache_of(s).await {
+            let json = serde_json::to_string(&self.owner_of(s).await).expect("an owner serialises");
+            if let Err(e) = cache.with(|st| st.set_meta(OWNER_KEY, &json)) {
+                tracing::warn!(code = ?e.code, "the cache's owner could not be kept");
+            }
         }
     }
 
     /// Appends an access log entry. Without a cache it goes straight to the platform as
     /// an AuditEvent (best effort, said in the technical log without patient data).
     pub(super) async fn log_access(&self, s: &SignedIn, entry: &AccessLogEntry) {
-        let json = serde_json::to_string(entry).expect("an access entry serialises");
         if let Ok(cache) = self.cache_of(s).await {
-            if let Err(e) = cache.with(|st| st.append_access(&self.now(), &json)) {
-                tracing::error!(code = ?e.code, "the access log could not be written");
-            }
+            append_access(&cache, &self.now(), entry);
             return;
         }
         let event = crate::offline::access_entry::audit_event(entry, &self.now(), &sources::random_uuid());
@@ -103,11 +115,7 @@ impl Workspace {
 
     /// The worklist as last cached (offline).
     pub(super) async fn cached_worklist(&self, s: &SignedIn) -> Result<Worklist, AppError> {
-        let cache = self.cache_of(s).await?;
-        let json = cache
-            .with(|st| st.meta(WORKLIST_KEY))?
-            .ok_or_else(|| AppError::new(ErrorCode::NotCached, "the worklist was never prepared for offline use"))?;
-        serde_json::from_str(&json).map_err(|e| AppError::new(ErrorCode::Internal, format!("cached worklist: {e}")))
+        cached_worklist(&*self.cache_of(s).await?)
     }
 
     pub async fn offline_status(&self) -> Result<OfflineStatus, AppError> {
@@ -155,86 +163,17 @@ impl Workspace {
     ) -> Result<Vec<SourceStatus>, AppError> {
         let s = self.current().await?;
         let cache = self.cache_of(&s).await?;
-        if self.expire_stale_cache(&cache)? {
-            return Err(AppError::new(ErrorCode::NotCached, "the offline cache passed its retention period"));
-        }
-        if self.grace_expired(&s, &cache).await? {
-            return Err(AppError::new(ErrorCode::SessionExpired, "the offline grace period ran out: sign in again"));
-        }
-        let list = self.cached_worklist(&s).await?;
-        let entry = list
-            .entries
-            .iter()
-            .find(|e| match target {
-                PatientTarget::Worklist { patient_ref } => &e.patient_ref == patient_ref,
-                PatientTarget::NationalId { national_id } => {
-                    e.national_id.replace(' ', "") == national_id.replace(' ', "")
-                }
-            })
-            .ok_or_else(|| {
-                AppError::new(ErrorCode::NotCached, "only the patients on your worklist are kept offline")
-            })?;
-        let nin = NationalId::parse(&entry.national_id.replace(' ', "")).ok();
-        let decision = access::decide(None, None, true, &self.now())?;
-        *s.open_ref.write().await = Some(entry.patient_ref.clone());
-        let keys = PatientKeys {
-            municipal_id: Some(entry.patient_ref.clone()),
-            nin: nin.clone(),
-            nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
-            today: self.today(),
-            clock: self.clock(),
-            critical_status: None,
+        let owner = self.owner_of(&s).await;
+        let read = CacheRead {
+            cache: &cache,
+            owner: &owner,
+            settings: &self.profile.offline,
+            clock: &self.clock,
+            renewal_passed: s.session.renewable_until_passed(self.clock.now()).await,
         };
-        let mut statuses: Vec<SourceStatus> = SourceKind::ALL
-            .iter()
-            .map(|&k| {
-                let configured = k == SourceKind::Municipal || self.profile.national.is_configured(k);
-                let state = if configured { SourceState::Waiting } else { SourceState::NotConfigured };
-                SourceStatus {
-                    source: k,
-                    name: aggregate::source_name(k).into(),
-                    state,
-                    fetched_at: None,
-                    elapsed_ms: None,
-                    detail: None,
-                }
-            })
-            .collect();
-        if nin.is_none() {
-            for st in statuses.iter_mut().filter(|st| st.source != SourceKind::Municipal) {
-                st.state = SourceState::NotConfigured;
-            }
-        }
-        let mut answers = Vec::new();
-        let fetched = cache.with(|st| st.fetched(MUNICIPAL, &entry.patient_ref))?;
-        if let (Some(record), Some(fetched)) = (cached_record(&cache, &entry.patient_ref, self.now_ms())?, fetched) {
-            let overview = sources::record::build_overview(
-                &entry.patient_ref,
-                &record,
-                sources::municipal::SOURCE_NAME,
-                &fetched.fetched_at,
-                keys.today,
-                self.clock.now(),
-            )
-            .map_err(crate::errors::from_source)?;
-            answers.push((SourceKind::Municipal, Answer::Municipal(Ok(Some(Box::new(overview)))), fetched.fetched_at));
-        }
-        for kept in cache.with(|st| st.answers(&entry.patient_ref))? {
-            let Some(kind) = SourceKind::ALL.iter().copied().find(|&k| source_key(k) == kept.source) else { continue };
-            if let Ok(answer) = serde_json::from_str::<CachedAnswer>(&kept.json) {
-                answers.push((kind, answer.into(), kept.fetched_at));
-            }
-        }
-        let sources = answers.iter().map(|(k, _, _)| aggregate::source_name(*k).to_string()).collect();
-        let patient = nin.as_ref().map(|n| n.as_str().to_string()).unwrap_or(entry.patient_ref.clone());
-        let logged = self.access_entry(&s, &patient, "view", sources, &decision, "cache");
-        self.log_access(&s, &logged).await;
-        sink(vec![OverviewPart::Opened {
-            patient_ref: entry.patient_ref.clone(),
-            access: decision.grant.clone(),
-            sources: statuses.clone(),
-        }]);
-        Ok(aggregate::replay(statuses, answers, &keys, sink))
+        let (patient_ref, statuses) = read_cached_view(&read, target, sink)?;
+        *s.open_ref.write().await = Some(patient_ref);
+        Ok(statuses)
     }
 
     /// Checks the access log's hash chain.
@@ -256,16 +195,5 @@ impl Workspace {
         }
         *local = crate::offline::recreate_local(&self.data_dir, s.session.user.pid.expose(), self.keys.as_ref());
         Ok(())
-    }
-}
-
-/// The cache's name for a national source's answers.
-pub(super) fn source_key(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Municipal => MUNICIPAL,
-        SourceKind::Kjernejournal => "kjernejournal",
-        SourceKind::MedicationList => "medication_list",
-        SourceKind::Documents => "documents",
-        SourceKind::Person => "person",
     }
 }

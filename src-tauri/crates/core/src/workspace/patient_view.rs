@@ -5,12 +5,10 @@ use super::{SessionAuthorizer, SignedIn, Workspace};
 use crate::access::{self, Decision};
 use crate::aggregate::{self, Concurrency, Deadlines, PartSink, PatientKeys, SourceSet};
 use crate::errors::from_source;
-use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::overview::{
     AccessRequest, DocumentView, OverviewPart, PatientTarget, SourceKind, SourceState, SourceStatus,
 };
-use arbeidsflate_model::view::ClinicianRole;
 use arbeidsflate_model::{AppError, ErrorCode};
 use sources::documents::{DocumentSharing, RetrievedDocument, SharedDocumentRef};
 use sources::kjernejournal::{Kjernejournal, NhnContext};
@@ -29,14 +27,6 @@ pub(super) struct OpenPatient {
 }
 
 impl Workspace {
-    pub(super) fn nhn_context(&self, role: ClinicianRole, access_basis: AccessBasis) -> NhnContext {
-        NhnContext {
-            source_system: format!("Arbeidsflate {}", env!("CARGO_PKG_VERSION")),
-            user_role: role.hpr_category().into(),
-            access_basis,
-        }
-    }
-
     /// Opens a patient's view from every source, handing its parts to `sink` as the
     /// sources answer; returns every source's final status. Worklist patients open on
     /// the care relationship; anyone else needs `access` (emergency with a reason).
@@ -73,7 +63,7 @@ impl Workspace {
         );
 
         let set = self.sources_for(&s, &decision).await?;
-        let nhn = self.nhn_context(s.clinician.role, decision.grant.basis);
+        let nhn = aggregate::nhn_context(s.clinician.role, decision.grant.basis);
         let keys = PatientKeys {
             municipal_id: municipal_id.clone(),
             nin: nin.clone(),
@@ -140,7 +130,7 @@ impl Workspace {
         let patient_auth = attested.clone().unwrap_or_else(|| plain.clone());
         let national = &self.profile.national;
         let http = &self.http;
-        let nhn = self.nhn_context(s.clinician.role, decision.grant.basis);
+        let nhn = aggregate::nhn_context(s.clinician.role, decision.grant.basis);
         let clock = self.clock();
         Ok(SourceSet {
             municipal: &s.platform,

@@ -2,10 +2,10 @@
 //! national answers into the cache, purging what has left the worklist or passed its
 //! retention or grace period.
 
-use super::offline::{source_key, LAST_SYNC_KEY};
 use super::{SignedIn, Workspace};
 use crate::access;
 use crate::aggregate::{self, Answer, PatientKeys};
+use crate::offline::reader::{expire_stale, source_key, LAST_SYNC_KEY};
 use crate::offline::sync::{sync_patient_record, SyncError};
 use crate::offline::LocalCache;
 use arbeidsflate_model::nin::NationalId;
@@ -24,7 +24,7 @@ impl Workspace {
         let started = Instant::now();
         let s = self.current().await?;
         let cache = self.cache_of(&s).await?;
-        self.expire_stale_cache(&cache)?;
+        expire_stale(&self.profile.offline, &self.clock, &cache)?;
         let list = self.worklist().await?;
         if !self.is_online() {
             return Err(AppError::new(
@@ -91,6 +91,7 @@ impl Workspace {
         if !report.cancelled {
             cache.with(|st| st.set_meta(LAST_SYNC_KEY, &self.now()))?;
         }
+        self.remember_owner(&s).await;
         report.database_bytes = cache.with(|st| {
             st.connection().execute_batch("PRAGMA wal_checkpoint(PASSIVE);")?;
             Ok(st.size_bytes())
@@ -116,7 +117,7 @@ impl Workspace {
         let keys = PatientKeys {
             municipal_id: Some(patient_ref.to_string()),
             nin: Some(nin.clone()),
-            nhn: self.nhn_context(s.clinician.role, decision.grant.basis),
+            nhn: aggregate::nhn_context(s.clinician.role, decision.grant.basis),
             today: self.today(),
             clock: self.clock(),
             critical_status: None,
@@ -146,33 +147,5 @@ impl Workspace {
         let entry = self.access_entry(s, nin.as_str(), "sync", names, &decision, "online");
         self.log_access(s, &entry).await;
         Ok(())
-    }
-
-    /// Past the offline grace period after the sign-in could no longer be renewed, the
-    /// cached patients are removed (unsent writes stay, to be sent after signing in again).
-    pub(super) async fn grace_expired(&self, s: &SignedIn, cache: &LocalCache) -> Result<bool, AppError> {
-        let grace = Duration::from_secs(self.profile.offline.grace_hours as u64 * 3600);
-        let expired = s.session.renewable_until_passed(self.clock.now()).await.is_some_and(|passed| passed > grace);
-        if expired {
-            cache.with(|st| st.purge_cache())?;
-            tracing::info!("the offline grace period ran out; cached patients removed");
-        }
-        Ok(expired)
-    }
-
-    /// Removes the cache when the last sync is older than the profile's retention.
-    pub(super) fn expire_stale_cache(&self, cache: &LocalCache) -> Result<bool, AppError> {
-        let retention = chrono::Duration::hours(self.profile.offline.retention_hours as i64);
-        let last = cache.with(|st| st.meta(LAST_SYNC_KEY))?;
-        // A last sync in the future means the clock went back: the age is unknown, so it is stale.
-        let stale = last.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).is_some_and(|t| {
-            let age = self.clock.now().signed_duration_since(t);
-            age > retention || age < -chrono::Duration::minutes(5)
-        });
-        if stale {
-            cache.with(|st| st.purge_cache())?;
-            tracing::info!("the offline cache passed its retention and was purged");
-        }
-        Ok(stale)
     }
 }
