@@ -17,10 +17,11 @@ const NURSE: &str = "Ingrid Solbakken";
 const SCRIPTED: &str = "pas-feil-skript";
 const IMPOSTOR: &str = "pas-feil-identitet";
 const UNDATED: &str = "pas-feil-fodselsdato";
+const TEXTLESS: &str = "pas-feil-uten-tekst";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ward_with_bad_records_a_partial_platform_and_an_impostor_never_blinds_the_nurse() {
-    let bad = ["nameless", "impossible-birth-date", "missing-patient", "script", "identity-mismatch"];
+    let bad = ["nameless", "impossible-birth-date", "missing-patient", "script", "identity-mismatch", "textless"];
     let mut args: Vec<&str> = bad.iter().flat_map(|b| ["--bad-record", b]).collect();
     args.extend(["--fault", "fhir/Condition=500"]);
     let sandbox = StandaloneSandbox::start(&args);
@@ -76,6 +77,15 @@ async fn shift(client: &Client, url_file: &Path) -> Result<(), String> {
     wait_for(client, "[data-testid=patient-warning]", short).await;
     assert!(text_of(client, "[data-testid=patient-warning]").await.contains("onerror"), "shown as text");
     assert!(!pwned(client).await, "no script ran from the record");
+    click(client, "[data-testid=back-to-worklist]").await;
+    wait_for(client, "body[data-screen=worklist]", short).await;
+
+    // A resident whose allergy, task and note have nothing to show: the rest shown, the gaps counted.
+    open_patient(client, TEXTLESS).await;
+    let allergies_left_out = wait_for(client, "[data-testid=left-out-allergies]", short).await.text().await.unwrap();
+    assert_eq!(allergies_left_out, "1 kunne ikke vises: 1 uten noe å vise.");
+    wait_for(client, "[data-testid=left-out-care]", short).await;
+    wait_for(client, "[data-testid=left-out-notes]", short).await;
     click(client, "[data-testid=back-to-worklist]").await;
     wait_for(client, "body[data-screen=worklist]", short).await;
 

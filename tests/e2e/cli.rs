@@ -112,7 +112,7 @@ fn worklist_and_patient_print_what_the_platform_holds() {
 
 #[test]
 fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
-    let bad = ["nameless", "impossible-birth-date", "missing-patient", "script"];
+    let bad = ["nameless", "impossible-birth-date", "missing-patient", "script", "textless"];
     let sb = StandaloneSandbox::start_with(&bad.iter().flat_map(|b| ["--bad-record", b]).collect::<Vec<_>>());
     let profile = sb.profile.to_str().unwrap();
     let healthy = sandbox_world()
@@ -124,7 +124,7 @@ fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
 
     let list = json_of(&run(&["--profile", profile, "worklist", "--json"]));
     let entries = list["worklist"]["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), healthy + 2, "every healthy resident, the undated one and the scripted one");
+    assert_eq!(entries.len(), healthy + 3, "every healthy resident, the undated, scripted and textless ones");
     let unreadable = &list["worklist"]["unreadable"];
     assert_eq!(
         unreadable,
@@ -150,6 +150,28 @@ fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
     let view = json_of(&run(&["--profile", profile, "view", &nin, "--json"]));
     assert_eq!(view["parts"][0]["part"], "opened");
     assert_eq!(view["identity_warning"], Value::Null, "the sources agree on who this is");
+
+    // A resident whose allergy, task and note have nothing to show: the rest of each list
+    // is shown, and what was left out is counted where it belongs, in JSON and in text.
+    let textless = entries.iter().find(|e| e["patient_ref"] == "pas-feil-uten-tekst").unwrap();
+    let nin = textless["national_id"].as_str().unwrap().replace(' ', "");
+    let view = json_of(&run(&["--profile", profile, "view", &nin, "--json"]));
+    let mut left_out: Vec<(String, Value)> = view["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["part"] == "unreadable" && !p["records"].as_array().unwrap().is_empty())
+        .map(|p| (p["list"].as_str().unwrap().to_string(), p["records"].clone()))
+        .collect();
+    left_out.sort_by(|a, b| a.0.cmp(&b.0));
+    let no_text = |rtype: &str| serde_json::json!([{"resource_type": rtype, "reason": "no_text", "count": 1}]);
+    let expected = [("allergies", "AllergyIntolerance"), ("notes", "DocumentReference"), ("tasks", "Task")]
+        .map(|(list, rtype)| (list.to_string(), no_text(rtype)));
+    assert_eq!(left_out, expected, "{view}");
+    let text = run(&["--profile", profile, "view", &nin]);
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(said.contains("allergies: 1 kunne ikke vises: 1 allergi uten noe å vise"), "{said}");
+    assert!(said.contains("tasks: 1 kunne ikke vises: 1 oppgave uten noe å vise"), "{said}");
 }
 
 #[test]

@@ -68,7 +68,8 @@ pub enum Command {
         #[arg(long, value_parser = sandbox::faults::parse_assignment)]
         fault: Vec<(sandbox::faults::FaultTarget, sandbox::faults::Fault)>,
         /// Add a record the platform gets wrong to ward Solsikken: nameless,
-        /// impossible-birth-date, missing-patient or script (repeatable).
+        /// impossible-birth-date, missing-patient, script, identity-mismatch or textless
+        /// (repeatable).
         #[arg(long)]
         bad_record: Vec<sandbox::bad_records::BadRecord>,
     },

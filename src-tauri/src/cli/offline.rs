@@ -40,6 +40,9 @@ pub async fn sync(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
                 r.database_bytes,
                 r.purged
             );
+            if let Some(left_out) = super::output::unreadable_text(&r.unreadable) {
+                println!("  {left_out} (not kept)");
+            }
             if let Some(kib) = peak_rss_kib() {
                 println!("  peak memory of this process: {} MiB", kib / 1024);
             }

@@ -4,6 +4,7 @@ use super::AppArgs;
 use crate::environment::{clinicians, resolve_environment, Environment, KEYRING_SERVICE};
 use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::Workspace;
+use arbeidsflate_model::overview::PlatformPart;
 use arbeidsflate_model::partial::{Unreadable, UnreadableReason};
 use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Worklist, WorklistKind};
 use arbeidsflate_model::AppError;
@@ -182,7 +183,7 @@ fn oslo_time(at: &str) -> String {
 }
 
 /// "2 kunne ikke vises: 1 pasient uten navn, 1 henvisning til en pasient som mangler".
-fn unreadable_text(list: &[Unreadable]) -> Option<String> {
+pub(super) fn unreadable_text(list: &[Unreadable]) -> Option<String> {
     let total = arbeidsflate_model::partial::unreadable_count(list);
     if total == 0 {
         return None;
@@ -195,11 +196,19 @@ fn unreadable_text(list: &[Unreadable]) -> Option<String> {
                 UnreadableReason::NoId => "uten id",
                 UnreadableReason::MissingPatient => "som viser til en pasient svaret mangler",
                 UnreadableReason::Malformed => "som ikke kunne leses",
+                UnreadableReason::NoText => "uten noe å vise",
             };
             let what = match u.resource_type.as_str() {
                 "Patient" => "pasient",
                 "Encounter" => "opphold",
                 "Appointment" => "besøk",
+                "AllergyIntolerance" => "allergi",
+                "MedicationStatement" => "legemiddel",
+                "Flag" => "varsel",
+                "Condition" => "diagnose",
+                "CarePlan" => "tiltak",
+                "Task" => "oppgave",
+                "DocumentReference" => "notat",
                 _ => "oppføring",
             };
             format!("{} {what} {why}", u.count)
@@ -229,18 +238,25 @@ fn overview_text(o: &PatientOverview) -> String {
         b.national_id,
         if b.synthetic { " (syntetisk testperson)" } else { "" }
     );
+    let left_out = |list: PlatformPart| {
+        let records = o.unreadable.iter().find(|l| l.list == list).map(|l| l.records.as_slice()).unwrap_or_default();
+        unreadable_text(records).map(|t| format!("  ({t})\n"))
+    };
     out.push_str("Allergier:\n");
-    if o.allergies.is_empty() {
+    let allergies_left_out = left_out(PlatformPart::Allergies);
+    if o.allergies.is_empty() && allergies_left_out.is_none() {
         out.push_str("  ingen registrert i kommunal plattform\n");
     }
     for a in &o.allergies {
         let crit = if a.criticality.as_deref() == Some("high") { " (høy kritikalitet)" } else { "" };
         out.push_str(&format!("  - {}{crit}: {}\n", a.substance, a.reaction.as_deref().unwrap_or("")));
     }
+    out.push_str(&allergies_left_out.unwrap_or_default());
     out.push_str("Legemidler:\n");
     for m in &o.medications {
         out.push_str(&format!("  - {} – {}\n", m.name, m.dosage.as_deref().unwrap_or("")));
     }
+    out.push_str(&left_out(PlatformPart::Medications).unwrap_or_default());
     out.push_str("Siste vitale parametre:\n");
     for v in &o.latest_vitals {
         out.push_str(&format!(

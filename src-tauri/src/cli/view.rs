@@ -156,6 +156,9 @@ fn describe(part: &OverviewPart) -> Option<String> {
                 .collect();
             format!("IDENTITY WARNING: the sources disagree on {} ({})", fields.join(", "), claims.join("; "))
         }
+        OverviewPart::Unreadable { list, records } => {
+            format!("{}: {}", snake(list), super::output::unreadable_text(records)?)
+        }
         OverviewPart::Person { .. } | OverviewPart::Identity { warning: None } => return None,
     })
 }

@@ -111,7 +111,10 @@ export function ageText(value: string, now: number): string {
 export function unreadableSummary(unreadable: Unreadable[]): string | null {
   const count = unreadable.reduce((n, u) => n + u.count, 0);
   if (count === 0) return null;
-  const reasons = unreadable.map((u) => t(`unreadable.${u.reason}`, { count: u.count })).join(', ');
+  // By reason: two lists (or record types) left out for the same reason are said once.
+  const byReason = new Map<Unreadable['reason'], number>();
+  for (const u of unreadable) byReason.set(u.reason, (byReason.get(u.reason) ?? 0) + u.count);
+  const reasons = [...byReason].map(([reason, n]) => t(`unreadable.${reason}`, { count: n })).join(', ');
   return t('unreadable.summary', { count, reasons });
 }
 

@@ -22,6 +22,7 @@ import type { PersonDetails } from './bindings/PersonDetails';
 import type { RegisterRetrieval } from './bindings/RegisterRetrieval';
 import type { SourceKind } from './bindings/SourceKind';
 import type { SourceStatus } from './bindings/SourceStatus';
+import type { Unreadable } from './bindings/Unreadable';
 import type { HomeSeries } from './bindings/HomeSeries';
 import type { Medication } from './bindings/Medication';
 import type { NursingNote } from './bindings/NursingNote';
@@ -51,6 +52,8 @@ export interface PatientView {
   notes: NursingNote[] | null;
   /** Home measurements by kind; null until the platform answered. */
   home: HomeSeries[] | null;
+  /** Per platform list, the records that could not be shown (by reason). */
+  unreadable: Partial<Record<PlatformPart, Unreadable[]>>;
   /** When each source's last status left the backend (Unix ms), for time-to-screen. */
   emittedAt: Partial<Record<SourceKind, number>>;
 }
@@ -74,6 +77,7 @@ export function emptyView(): PatientView {
     visits: null,
     notes: null,
     home: null,
+    unreadable: {},
     emittedAt: {},
   };
 }
@@ -138,7 +142,15 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
     case 'home_measurements':
       view.home = part.series;
       break;
+    case 'unreadable':
+      view.unreadable[part.list] = part.records;
+      break;
   }
+}
+
+/** What the platform's `lists` left out, together (the care widget shows three). */
+export function leftOut(view: PatientView, lists: readonly PlatformPart[]): Unreadable[] {
+  return lists.flatMap((list) => view.unreadable[list] ?? []);
 }
 
 export function sourceStatus(view: PatientView, kind: SourceKind): SourceStatus | undefined {

@@ -237,6 +237,35 @@ describe('patient overview', () => {
     expectClean(app);
   });
 
+  it('says under each list how many of its records could not be shown, and why', async () => {
+    const noText = (resource_type: string, count: number) => ({ resource_type, reason: 'no_text', count }) as const;
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid], {
+        unreadable: {
+          allergies: [noText('AllergyIntolerance', 2)],
+          tasks: [noText('Task', 1)],
+          care_plans: [noText('CarePlan', 1)],
+          notes: [{ resource_type: 'DocumentReference', reason: 'no_id', count: 1 }],
+          medications: [],
+        },
+      }),
+    });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    expect(await page.getByTestId('left-out-allergies').innerText()).toBe('2 kunne ikke vises: 2 uten noe å vise.');
+    // The care widget's two lists are said together, by reason.
+    expect(await page.getByTestId('left-out-care').innerText()).toBe('2 kunne ikke vises: 2 uten noe å vise.');
+    expect(await page.getByTestId('left-out-notes').innerText()).toBe('1 kunne ikke vises: 1 uten id.');
+    // Nothing left out, nothing said; the lists themselves are whole.
+    expect(await page.getByTestId('left-out-medications').count()).toBe(0);
+    expect(await page.getByTestId('left-out-visits').count()).toBe(0);
+    expect(await page.getByTestId('allergy-item').count()).toBeGreaterThan(0);
+    await expectAccessible(page, 'patient with records left out');
+    expectClean(app);
+  });
+
   it('warns at the top of the banner when the sources disagree on who the patient is', async () => {
     const number = astrid.banner.national_id;
     const identity = {

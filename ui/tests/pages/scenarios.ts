@@ -1,6 +1,7 @@
 /** Handler tables for the usual situations; tests override single commands with `ipc.set`. */
 import type { AccessRequest } from '../../src/lib/bindings/AccessRequest';
 import type { Clinician } from '../../src/lib/bindings/Clinician';
+import type { SyncReport } from '../../src/lib/bindings/SyncReport';
 import type { Worklist } from '../../src/lib/bindings/Worklist';
 import { appInfo, defaultLayout, offlineStatus, syncReport, wardNurse } from '../fixtures/app';
 import { openScript, vitalsHistory, type OpenOptions, type PatientRecord } from '../fixtures/patient';
@@ -14,6 +15,8 @@ export interface SignedIn {
   clinician?: Clinician | null;
   worklist?: Worklist;
   idleLockSeconds?: number;
+  /** What the sync after sign-in could not keep. */
+  syncUnreadable?: SyncReport['unreadable'];
 }
 
 /** Started with a session (or at sign-in with `clinician: null`), online, nothing unsent. */
@@ -31,7 +34,7 @@ export function signedIn(options: SignedIn = {}): Handlers {
       const total = worklist.entries.length;
       await progress.send({ done: 0, total, source: 'municipal' });
       await progress.send({ done: total, total, source: null });
-      return { ...syncReport, patients: total };
+      return { ...syncReport, patients: total, unreadable: options.syncUnreadable ?? [] };
     },
     outbox: () => [],
     layout: () => defaultLayout(clinician?.role ?? 'nursing_home_nurse'),

@@ -44,10 +44,13 @@ describe('ward worklist', () => {
       { resource_type: 'Patient', reason: 'no_name', count: 1 },
       { resource_type: 'Encounter', reason: 'missing_patient', count: 1 },
     ];
-    app = await pages.open(signedIn({ worklist: list }));
+    const syncUnreadable = [{ resource_type: 'Task', reason: 'no_id', count: 3 }] as const;
+    app = await pages.open(signedIn({ worklist: list, syncUnreadable: [...syncUnreadable] }));
     const { page } = app;
     await waitForScreen(page, 'worklist');
     expect(await page.getByTestId('worklist-row').count()).toBe(5);
+    // The sync kept what it could and says what it could not.
+    expect(await page.getByTestId('sync-unreadable').innerText()).toBe('3 kunne ikke vises: 3 uten id.');
     expect(await page.getByTestId('worklist-unreadable').innerText()).toBe(
       '2 kunne ikke vises: 1 uten navn, 1 viser til en pasient som mangler.',
     );

@@ -547,6 +547,8 @@ impl Assembled {
             today: keys.today,
             now: keys.clock.now(),
         };
+        // Counted now, sent after the list it belongs to.
+        let left_out = view.unreadable(part);
         match part {
             PlatformPart::Banner => match view.banner() {
                 Ok(banner) => self.platform_banner(banner, keys, parts),
@@ -593,6 +595,8 @@ impl Assembled {
                 }
             }
         }
+        // Said even when nothing was left out, so a refreshed list's count replaces the old one.
+        parts.push(OverviewPart::Unreadable { list: part, records: left_out });
     }
 
     fn receive(
@@ -652,6 +656,9 @@ impl Assembled {
                 self.municipal_medications = o.medications;
                 parts.push(self.allergies_part());
                 parts.push(self.medications_part());
+                parts.extend(
+                    o.unreadable.into_iter().map(|l| OverviewPart::Unreadable { list: l.list, records: l.records }),
+                );
             }
             Answer::Kjernejournal(r) => match r? {
                 KjOutcome::Reserved => {

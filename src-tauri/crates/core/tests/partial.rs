@@ -25,11 +25,11 @@ async fn the_ward_list_shows_everyone_who_can_be_shown_and_says_who_could_not() 
     let Setup { sb: _sandbox, ws, entries, .. } =
         signed_in_on(with_every_bad_record(), clock::matrix::test_now(), ClinicianRole::NursingHomeNurse, |_| {}).await;
 
-    // Every healthy resident is there, and the three bad records that can be shown.
+    // Every healthy resident is there, and the four bad records that can be shown.
     for resident in &healthy {
         assert!(entry(&entries, &resident.patient_ref).is_some(), "a healthy resident went missing");
     }
-    assert_eq!(entries.len(), healthy.len() + 3);
+    assert_eq!(entries.len(), healthy.len() + 4);
     let undated = entry(&entries, BadRecord::ImpossibleBirthDate.patient_id()).expect("shown, with what is known");
     assert_eq!((undated.age, undated.national_id.as_str()), (None, ""), "unknown is unknown, never 0");
     // Plain text stays plain text (the window shows it as text; the window test checks
@@ -133,6 +133,51 @@ async fn sources_that_agree_give_no_identity_warning() {
             .collect();
         assert!(!checks.is_empty() && checks.iter().all(|w| w.is_none()), "{}: {checks:?}", entry.patient_ref);
     }
+}
+
+#[tokio::test]
+async fn a_list_shows_the_records_it_can_and_counts_those_with_nothing_to_show() {
+    use arbeidsflate_model::overview::{OverviewPart, PatientTarget, PlatformPart};
+    let Setup { sb: _sandbox, ws, .. } =
+        signed_in_on(with_every_bad_record(), clock::matrix::test_now(), ClinicianRole::NursingHomeNurse, |_| {}).await;
+    let patient_ref = BadRecord::Textless.patient_id().to_string();
+    let left_out = |parts: &[OverviewPart], which: PlatformPart| {
+        parts.iter().find_map(|p| match p {
+            OverviewPart::Unreadable { list, records } if *list == which && !records.is_empty() => {
+                Some(records.clone())
+            }
+            _ => None,
+        })
+    };
+    let none_to_show =
+        |rtype: &str| vec![Unreadable { resource_type: rtype.into(), reason: UnreadableReason::NoText, count: 1 }];
+    let check = |parts: &[OverviewPart], how: &str| {
+        let allergies = parts.iter().rev().find_map(|p| match p {
+            OverviewPart::Allergies { items } => {
+                Some(items.iter().map(|a| a.allergy.substance.clone()).collect::<Vec<_>>())
+            }
+            _ => None,
+        });
+        assert_eq!(allergies, Some(vec!["Penicillin".to_string()]), "{how}: the good allergy stays");
+        assert_eq!(left_out(parts, PlatformPart::Allergies), Some(none_to_show("AllergyIntolerance")), "{how}");
+        assert_eq!(left_out(parts, PlatformPart::Tasks), Some(none_to_show("Task")), "{how}");
+        assert_eq!(left_out(parts, PlatformPart::Notes), Some(none_to_show("DocumentReference")), "{how}");
+        assert_eq!(left_out(parts, PlatformPart::Medications), None, "{how}: nothing left out, nothing said");
+    };
+    let (statuses, parts) = common::open(&ws, PatientTarget::Worklist { patient_ref: patient_ref.clone() }, None).await;
+    statuses.unwrap();
+    check(&parts, "online");
+
+    // The platform's overview alone says the same, and so does the cache.
+    let overview = ws.open_patient(&patient_ref).await.unwrap();
+    let lists: Vec<PlatformPart> = overview.unreadable.iter().map(|l| l.list).collect();
+    assert_eq!(lists, [PlatformPart::Allergies, PlatformPart::Tasks, PlatformPart::Notes]);
+    ws.sync(|_| {}, &std::sync::atomic::AtomicBool::new(false)).await.unwrap();
+    let parts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = parts.clone();
+    let sink = std::sync::Arc::new(move |batch: Vec<OverviewPart>| kept.lock().unwrap().extend(batch));
+    ws.open_cached_view(&PatientTarget::Worklist { patient_ref }, sink).await.unwrap();
+    check(&parts.lock().unwrap(), "from the cache");
 }
 
 mod platform_by_part {

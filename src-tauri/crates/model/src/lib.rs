@@ -63,6 +63,7 @@ mod bindings {
         check::<crate::ErrorCode>(&mut stale);
         check::<crate::partial::UnreadableReason>(&mut stale);
         check::<crate::partial::Unreadable>(&mut stale);
+        check::<crate::partial::LeftOut>(&mut stale);
         check::<AppInfo>(&mut stale);
         check::<crate::update::UpdateStatus>(&mut stale);
         check::<EnvironmentKind>(&mut stale);

@@ -80,6 +80,9 @@ pub struct SyncReport {
     pub cancelled: bool,
     /// Whether this sync asked only for changes since the last one.
     pub incremental: bool,
+    /// Records of the platform that could not be kept, by type and reason.
+    #[serde(default)]
+    pub unreadable: Vec<crate::partial::Unreadable>,
 }
 
 /// Level of consciousness, ACVPU (NEWS2).

@@ -264,6 +264,12 @@ pub enum OverviewPart {
     HomeMeasurements {
         series: Vec<crate::view::HomeSeries>,
     },
+    /// Records of one of the platform's lists that could not be shown, by reason (sent
+    /// after the list, only when some were left out).
+    Unreadable {
+        list: PlatformPart,
+        records: Vec<crate::partial::Unreadable>,
+    },
     Documents {
         items: Vec<DocumentSummary>,
         hidden: u32,

@@ -18,6 +18,8 @@ pub enum UnreadableReason {
     MissingPatient,
     /// Not the kind of resource it should be, or unreadable in another way.
     Malformed,
+    /// Nothing to show: no substance, medicine, text or description.
+    NoText,
 }
 
 /// Records of one type left out for one reason.
@@ -30,11 +32,30 @@ pub struct Unreadable {
     pub count: u32,
 }
 
+/// What one list of a source's answer left out (the care widget's three lists each
+/// have their own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "LeftOut.ts")]
+pub struct LeftOut {
+    pub list: crate::overview::PlatformPart,
+    pub records: Vec<Unreadable>,
+}
+
 /// Counts one more record of `resource_type` left out for `reason`.
 pub fn note_unreadable(list: &mut Vec<Unreadable>, resource_type: &str, reason: UnreadableReason) {
     match list.iter_mut().find(|u| u.resource_type == resource_type && u.reason == reason) {
         Some(u) => u.count += 1,
         None => list.push(Unreadable { resource_type: resource_type.to_string(), reason, count: 1 }),
+    }
+}
+
+/// Adds the counts of `more` to `list`.
+pub fn add_unreadable(list: &mut Vec<Unreadable>, more: &[Unreadable]) {
+    for u in more {
+        match list.iter_mut().find(|l| l.resource_type == u.resource_type && l.reason == u.reason) {
+            Some(l) => l.count += u.count,
+            None => list.push(u.clone()),
+        }
     }
 }
 
@@ -61,6 +82,11 @@ mod tests {
             ]
         );
         assert_eq!(unreadable_count(&list), 3);
+        add_unreadable(
+            &mut list,
+            &[Unreadable { resource_type: "Patient".into(), reason: UnreadableReason::NoName, count: 4 }],
+        );
+        assert_eq!((list.len(), list[0].count), (2, 6));
         assert_eq!(serde_json::to_value(UnreadableReason::MissingPatient).unwrap(), "missing_patient");
     }
 }

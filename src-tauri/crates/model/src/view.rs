@@ -250,6 +250,9 @@ pub struct PatientOverview {
     pub notes: Vec<NursingNote>,
     /// Home measurements of the last `HOME_DAYS`, by kind.
     pub home_measurements: Vec<HomeSeries>,
+    /// Per list, the records that could not be shown.
+    #[serde(default)]
+    pub unreadable: Vec<crate::partial::LeftOut>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

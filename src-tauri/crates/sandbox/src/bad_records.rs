@@ -28,15 +28,19 @@ pub enum BadRecord {
     /// Folkeregisteret describes someone else (another name, sex and birth date), a
     /// man the platform itself has never heard of.
     IdentityMismatch,
+    /// A resident whose record holds an allergy with no substance, a task with no
+    /// description and a nursing note with no text, beside one good allergy.
+    Textless,
 }
 
 impl BadRecord {
-    pub const ALL: [BadRecord; 5] = [
+    pub const ALL: [BadRecord; 6] = [
         BadRecord::Nameless,
         BadRecord::ImpossibleBirthDate,
         BadRecord::MissingPatient,
         BadRecord::Script,
         BadRecord::IdentityMismatch,
+        BadRecord::Textless,
     ];
 
     /// The Encounter that puts this record on ward Solsikken.
@@ -47,6 +51,7 @@ impl BadRecord {
             BadRecord::MissingPatient => "opphold-feil-mangler-pasient",
             BadRecord::Script => "opphold-feil-skript",
             BadRecord::IdentityMismatch => "opphold-feil-identitet",
+            BadRecord::Textless => "opphold-feil-uten-tekst",
         }
     }
 
@@ -58,6 +63,7 @@ impl BadRecord {
             BadRecord::MissingPatient => "pas-feil-finnes-ikke",
             BadRecord::Script => "pas-feil-skript",
             BadRecord::IdentityMismatch => "pas-feil-identitet",
+            BadRecord::Textless => "pas-feil-uten-tekst",
         }
     }
 }
@@ -71,10 +77,11 @@ impl FromStr for BadRecord {
             "missing-patient" => BadRecord::MissingPatient,
             "script" => BadRecord::Script,
             "identity-mismatch" => BadRecord::IdentityMismatch,
+            "textless" => BadRecord::Textless,
             other => {
                 return Err(format!(
-                    "unknown bad record {other}: nameless, impossible-birth-date, missing-patient, script or \
-                     identity-mismatch"
+                    "unknown bad record {other}: nameless, impossible-birth-date, missing-patient, script, \
+                     identity-mismatch or textless"
                 ))
             }
         })
@@ -96,6 +103,9 @@ pub fn add(store: &mut FhirStore, kinds: &[BadRecord], today: NaiveDate) {
         }
         if kind == BadRecord::MissingPatient {
             store.insert(visit_to_nobody(kind.patient_id(), today));
+        }
+        if kind == BadRecord::Textless {
+            nothing_to_show(store, kind.patient_id(), today);
         }
     }
 }
@@ -176,8 +186,38 @@ fn patient(kind: BadRecord, today: NaiveDate, seq: u32) -> Option<Value> {
             p["birthDate"] = json!("1940-02-03");
             p["identifier"] = json!([{"system": SYSTEM_FNR, "value": the_numbers_owner().as_str()}]);
         }
+        BadRecord::Textless => {
+            p["name"] = json!([{"use": "official", "family": "Tekstløs", "given": ["Tora"]}]);
+        }
     }
     Some(p)
+}
+
+/// One good allergy, and an allergy, a task and a note with nothing to show.
+fn nothing_to_show(store: &mut FhirStore, patient_id: &str, today: NaiveDate) {
+    let yesterday = clock::rfc3339_in_zone(clock::wall_clock(
+        today - chrono::Duration::days(1),
+        chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("a time of day"),
+    ));
+    let subject = json!({"reference": format!("Patient/{patient_id}")});
+    let active = json!({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]});
+    store.insert(json!({
+        "resourceType": "AllergyIntolerance", "id": format!("allergi-{patient_id}-god"), "clinicalStatus": active,
+        "code": {"text": "Penicillin"}, "criticality": "high", "patient": subject, "recordedDate": yesterday
+    }));
+    store.insert(json!({
+        "resourceType": "AllergyIntolerance", "id": format!("allergi-{patient_id}-tom"), "clinicalStatus": active,
+        "code": {"coding": [{"system": "http://snomed.info/sct"}]}, "patient": subject, "recordedDate": yesterday
+    }));
+    store.insert(json!({
+        "resourceType": "Task", "id": format!("oppgave-{patient_id}-tom"), "status": "requested", "intent": "order",
+        "for": subject, "executionPeriod": {"start": yesterday}
+    }));
+    store.insert(json!({
+        "resourceType": "DocumentReference", "id": format!("notat-{patient_id}-tom"), "status": "current",
+        "type": {"coding": [{"system": SYSTEM_LOINC, "code": "34746-8"}]}, "subject": subject, "date": yesterday,
+        "content": [{"attachment": {"contentType": "text/plain; charset=utf-8", "data": ""}}]
+    }));
 }
 
 /// The ward's own name carries script too (the nurse's unit name in the header).
@@ -222,8 +262,12 @@ mod tests {
         let healthy = generate(WorldOptions::default(), today).store;
         let mut world = generate(WorldOptions::default(), today).store;
         add(&mut world, &BadRecord::ALL, today);
-        let added = 5 + 4 + 2 + 1;
-        assert_eq!(world.count(), healthy.count() + added, "five stays, four patients, a warning, a note, a visit");
+        let added = 6 + 5 + 2 + 1 + 4;
+        assert_eq!(
+            world.count(),
+            healthy.count() + added,
+            "six stays, five patients, a warning, a note, a visit; two allergies, a task and a note"
+        );
         let impostor = world.get("Patient", BadRecord::IdentityMismatch.patient_id()).unwrap();
         let number = impostor["identifier"][0]["value"].as_str().unwrap();
         let owner = register_only(&BadRecord::ALL);

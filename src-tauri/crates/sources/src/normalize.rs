@@ -201,15 +201,20 @@ pub fn condition(r: &Value, source: &str, fetched_at: &str) -> Option<Condition>
     })
 }
 
-/// A care plan's activities that are not finished, each named with the plan's title.
-pub fn care_activities(plan: &Value, source: &str, fetched_at: &str) -> Vec<CareActivity> {
-    let title = display(&plan["title"]).unwrap_or_default();
+/// The details of a care plan's activities that are not finished.
+pub fn open_activities(plan: &Value) -> impl Iterator<Item = &Value> {
     plan["activity"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|a| &a["detail"])
         .filter(|d| !matches!(d["status"].as_str(), Some("completed" | "cancelled" | "entered-in-error")))
+}
+
+/// A care plan's activities that are not finished, each named with the plan's title.
+pub fn care_activities(plan: &Value, source: &str, fetched_at: &str) -> Vec<CareActivity> {
+    let title = display(&plan["title"]).unwrap_or_default();
+    open_activities(plan)
         .filter_map(|d| {
             Some(CareActivity {
                 plan: title.clone(),

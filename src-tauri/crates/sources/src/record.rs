@@ -7,6 +7,7 @@ use crate::normalize;
 use crate::SourceError;
 use arbeidsflate_model::news2;
 use arbeidsflate_model::overview::PlatformPart;
+use arbeidsflate_model::partial::{note_unreadable, LeftOut, Unreadable, UnreadableReason};
 use arbeidsflate_model::view::{PatientOverview, VitalKind, VitalSign};
 use chrono::{DateTime, NaiveDate, Utc};
 use clock::parse_instant;
@@ -143,6 +144,11 @@ pub fn build_overview(
         visits: visits_around(record, source, fetched_at, today),
         notes: recent_notes(record, source, fetched_at, today),
         home_measurements: home_series(record, source, fetched_at, today),
+        unreadable: PlatformPart::ALL
+            .iter()
+            .map(|&list| LeftOut { list, records: view.unreadable(list) })
+            .filter(|l| !l.records.is_empty())
+            .collect(),
     })
 }
 
@@ -229,6 +235,103 @@ impl RecordView<'_> {
     pub fn home_measurements(&self) -> Vec<arbeidsflate_model::view::HomeSeries> {
         home_series(self.record, self.source, self.at, self.today)
     }
+
+    /// The records of `list` that would be shown but cannot be (nothing to show, no
+    /// id), counted by reason; never their content.
+    pub fn unreadable(&self, list: PlatformPart) -> Vec<Unreadable> {
+        let (source, at, record) = (self.source, self.at, self.record);
+        let mut out = Vec::new();
+        let mut count = |resources: &mut dyn Iterator<Item = &Value>, reason: &dyn Fn(&Value) -> UnreadableReason| {
+            for r in resources {
+                note_unreadable(&mut out, r["resourceType"].as_str().unwrap_or("unknown"), reason(r));
+            }
+        };
+        let no_text = |_: &Value| UnreadableReason::NoText;
+        let no_id_or_text =
+            |r: &Value| if r["id"].as_str().is_some() { UnreadableReason::NoText } else { UnreadableReason::NoId };
+        match list {
+            PlatformPart::Allergies => count(
+                &mut record
+                    .allergies
+                    .iter()
+                    .filter(|r| clinically_active(r) && normalize::allergy(r, source, at).is_none()),
+                &no_text,
+            ),
+            PlatformPart::Medications => count(
+                &mut record
+                    .medications
+                    .iter()
+                    .filter(|r| status_in(r, &["active"]) && normalize::medication(r, source, at).is_none()),
+                &no_text,
+            ),
+            PlatformPart::Warnings => count(
+                &mut record
+                    .flags
+                    .iter()
+                    .filter(|r| status_in(r, &["active"]) && normalize::warning(r, source, at).is_none()),
+                &no_text,
+            ),
+            PlatformPart::Conditions => count(
+                &mut record
+                    .conditions
+                    .iter()
+                    .filter(|r| clinically_active(r) && normalize::condition(r, source, at).is_none()),
+                &no_text,
+            ),
+            PlatformPart::CarePlans => {
+                for plan in record.care_plans.iter().filter(|r| status_in(r, &["active"])) {
+                    let open = normalize::open_activities(plan).count();
+                    let shown = normalize::care_activities(plan, source, at).len();
+                    for _ in shown..open {
+                        note_unreadable(&mut out, "CarePlan", UnreadableReason::NoText);
+                    }
+                }
+            }
+            PlatformPart::Tasks => count(
+                &mut record
+                    .tasks
+                    .iter()
+                    .filter(|r| status_in(r, &["requested", "accepted", "in-progress"]))
+                    .filter(|r| normalize::task(r, source, at).is_none()),
+                &no_text,
+            ),
+            PlatformPart::Notes => {
+                // Only those the list would hold: current, and not known to be older than its days.
+                let from = clock::day_start(self.today - chrono::Duration::days(NOTE_DAYS));
+                count(
+                    &mut record
+                        .notes
+                        .iter()
+                        .filter(|r| status_in(r, &["current"]))
+                        .filter(|r| r["date"].as_str().and_then(parse_instant).is_none_or(|d| d >= from))
+                        .filter(|r| normalize::nursing_note(r, source, at).is_none()),
+                    &no_id_or_text,
+                )
+            }
+            PlatformPart::Visits => {
+                let (from, to) = visit_window(self.today);
+                count(
+                    &mut record
+                        .appointments
+                        .iter()
+                        .filter(|r| r["start"].as_str().and_then(parse_instant).is_some_and(|s| s >= from && s < to))
+                        .filter(|r| normalize::visit(r, source, at).is_none()),
+                    &no_id_or_text,
+                )
+            }
+            // A measurement without a value is no measurement; the banner fails as a part.
+            PlatformPart::Banner | PlatformPart::Vitals | PlatformPart::HomeMeasurements => {}
+        }
+        out
+    }
+}
+
+/// The instants between which the overview's visits fall.
+fn visit_window(today: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        clock::day_start(today - chrono::Duration::days(VISIT_DAYS)),
+        clock::day_start(today + chrono::Duration::days(VISIT_DAYS + 1)),
+    )
 }
 
 /// The home measurements of the last `HOME_DAYS`, one series per kind and device,
@@ -294,8 +397,7 @@ fn visits_around(
     at: &str,
     today: NaiveDate,
 ) -> Vec<arbeidsflate_model::view::Visit> {
-    let from = clock::day_start(today - chrono::Duration::days(VISIT_DAYS));
-    let to = clock::day_start(today + chrono::Duration::days(VISIT_DAYS + 1));
+    let (from, to) = visit_window(today);
     let mut visits: Vec<_> = record
         .appointments
         .iter()

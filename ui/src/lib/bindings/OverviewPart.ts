@@ -14,8 +14,10 @@ import type { NursingNote } from "./NursingNote";
 import type { PatientBanner } from "./PatientBanner";
 import type { PatientWarning } from "./PatientWarning";
 import type { PersonDetails } from "./PersonDetails";
+import type { PlatformPart } from "./PlatformPart";
 import type { RegisterRetrieval } from "./RegisterRetrieval";
 import type { SourceStatus } from "./SourceStatus";
+import type { Unreadable } from "./Unreadable";
 import type { Visit } from "./Visit";
 import type { VitalSign } from "./VitalSign";
 
@@ -24,4 +26,4 @@ export type OverviewPart = { "part": "opened", patient_ref: string, access: Acce
  * Earlier versions from the national list (stopped, or replaced by a changed
  * dose), newest first: shown when asked for.
  */
-history: Array<Medication>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "notes", items: Array<NursingNote>, } | { "part": "home_measurements", series: Array<HomeSeries>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };
+history: Array<Medication>, } | { "part": "vitals", latest: Array<VitalSign>, news2: News2, } | { "part": "warnings", items: Array<PatientWarning>, } | { "part": "care", conditions: Array<Condition>, activities: Array<CareActivity>, tasks: Array<CareTask>, } | { "part": "visits", items: Array<Visit>, } | { "part": "notes", items: Array<NursingNote>, } | { "part": "home_measurements", series: Array<HomeSeries>, } | { "part": "unreadable", list: PlatformPart, records: Array<Unreadable>, } | { "part": "documents", items: Array<DocumentSummary>, hidden: number, };

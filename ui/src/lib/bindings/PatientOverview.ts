@@ -4,6 +4,7 @@ import type { CareActivity } from "./CareActivity";
 import type { CareTask } from "./CareTask";
 import type { Condition } from "./Condition";
 import type { HomeSeries } from "./HomeSeries";
+import type { LeftOut } from "./LeftOut";
 import type { Medication } from "./Medication";
 import type { News2 } from "./News2";
 import type { NursingNote } from "./NursingNote";
@@ -32,4 +33,8 @@ notes: Array<NursingNote>,
 /**
  * Home measurements of the last `HOME_DAYS`, by kind.
  */
-home_measurements: Array<HomeSeries>, };
+home_measurements: Array<HomeSeries>, 
+/**
+ * Per list, the records that could not be shown.
+ */
+unreadable: Array<LeftOut>, };

@@ -3,4 +3,4 @@
 /**
  * Why a record was left out (a stable code the UI translates).
  */
-export type UnreadableReason = "no_name" | "no_id" | "missing_patient" | "malformed";
+export type UnreadableReason = "no_name" | "no_id" | "missing_patient" | "malformed" | "no_text";

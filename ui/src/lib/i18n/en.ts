@@ -50,6 +50,7 @@ export const en: Catalogue = {
   'unreadable.no_id': '{count} without an id',
   'unreadable.missing_patient': '{count} pointing to a patient who is missing',
   'unreadable.malformed': '{count} unreadable',
+  'unreadable.no_text': '{count} with nothing to show',
   'worklist.col.room': 'Room',
   'worklist.col.name': 'Name',
   'worklist.col.national_id': 'National ID number',

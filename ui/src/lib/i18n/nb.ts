@@ -102,6 +102,7 @@ export const nb = {
   'unreadable.no_id': '{count} uten id',
   'unreadable.missing_patient': '{count} viser til en pasient som mangler',
   'unreadable.malformed': '{count} kunne ikke leses',
+  'unreadable.no_text': '{count} uten noe å vise',
   'worklist.col.room': 'Rom',
   'worklist.col.name': 'Navn',
   'worklist.col.national_id': 'Fødselsnummer',

@@ -50,6 +50,7 @@ export const nn: Catalogue = {
   'unreadable.no_id': '{count} utan id',
   'unreadable.missing_patient': '{count} viser til ein pasient som manglar',
   'unreadable.malformed': '{count} kunne ikkje lesast',
+  'unreadable.no_text': '{count} utan noko å vise',
   'worklist.col.room': 'Rom',
   'worklist.col.name': 'Namn',
   'worklist.col.national_id': 'Fødselsnummer',

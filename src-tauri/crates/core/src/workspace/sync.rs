@@ -11,6 +11,7 @@ use crate::offline::LocalCache;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::offline::{SourceSync, SyncProgress, SyncReport};
 use arbeidsflate_model::overview::{SourceKind, SourceState};
+use arbeidsflate_model::partial::add_unreadable;
 use arbeidsflate_model::{AppError, ErrorCode};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -50,6 +51,7 @@ impl Workspace {
             database_bytes: 0,
             cancelled: false,
             incremental: false,
+            unreadable: Vec::new(),
         };
         let page_size = self.profile.offline.page_size as usize;
         let deadline = Duration::from_secs(self.profile.session.source_deadline_seconds);
@@ -69,6 +71,7 @@ impl Workspace {
                     m.items += done.items;
                     m.bytes += done.bytes;
                     report.incremental |= done.incremental;
+                    add_unreadable(&mut report.unreadable, &done.unreadable);
                 }
                 Err(SyncError::Cache(e)) => return Err(e),
                 Err(SyncError::Source(e)) => {
