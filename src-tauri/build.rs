@@ -18,6 +18,7 @@ fn main() {
         "record_note",
         "complete_task",
         "complete_visit",
+        "prepare_patient",
         "outbox",
         "retry_write",
         "discard_write",

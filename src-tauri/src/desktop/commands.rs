@@ -180,6 +180,13 @@ pub async fn complete_visit(state: State<'_, AppState>, visit_id: String) -> Res
     state.workspace().await?.complete_visit(&visit_id).await
 }
 
+/// Fetches a worklist patient's attested HelseID tokens ahead of opening them; what
+/// became of it is the backend's business (busy, throttled, already prepared).
+#[tauri::command]
+pub async fn prepare_patient(state: State<'_, AppState>, patient_ref: String) -> Result<(), AppError> {
+    state.workspace().await?.prepare_patient(&patient_ref).await.map(|_| ())
+}
+
 #[tauri::command]
 pub async fn outbox(state: State<'_, AppState>) -> Result<Vec<OutboxItem>, AppError> {
     state.workspace().await?.outbox_items().await

@@ -84,6 +84,7 @@ pub fn run(args: AppArgs) -> i32 {
             commands::record_note,
             commands::complete_task,
             commands::complete_visit,
+            commands::prepare_patient,
             commands::outbox,
             commands::retry_write,
             commands::discard_write,

@@ -161,6 +161,8 @@ export const api = {
   recordNote: (patientRef: string, text: string): Promise<WriteReceipt> => call('record_note', { patientRef, text }),
   completeTask: (patientRef: string, taskId: string): Promise<WriteReceipt> =>
     call('complete_task', { patientRef, taskId }),
+  /** Fetches a worklist patient's HelseID tokens ahead of opening them (see lib/prepare). */
+  preparePatient: (patientRef: string): Promise<void> => call('prepare_patient', { patientRef }),
   /** Marks a visit on today's route as carried out; `invalid_input` if it already is. */
   completeVisit: (visitId: string): Promise<WriteReceipt> => call('complete_visit', { visitId }),
   outbox: (): Promise<OutboxItem[]> => call('outbox'),

@@ -66,6 +66,7 @@ export interface Commands {
   record_note: Cmd<{ patientRef: string; text: string }, WriteReceipt>;
   complete_task: Cmd<{ patientRef: string; taskId: string }, WriteReceipt>;
   complete_visit: Cmd<{ visitId: string }, WriteReceipt>;
+  prepare_patient: Cmd<{ patientRef: string }, null>;
   outbox: Cmd<NoArgs, OutboxItem[]>;
   retry_write: Cmd<{ id: number }, null>;
   discard_write: Cmd<{ id: number }, null>;

@@ -37,6 +37,25 @@ describe('ward worklist', () => {
     expectClean(app);
   });
 
+  it('prepares the row the pointer or focus rests on, not every row it passes', async () => {
+    app = await pages.open(signedIn());
+    const { page, ipc } = app;
+    await waitForScreen(page, 'worklist');
+    const [first, second, third] = wardWorklist().entries;
+    const button = (ref: string) => page.locator(`[data-testid="open-patient"][data-patient-ref="${ref}"]`);
+    // Passing over two rows on the way to the third: only the third is prepared.
+    await button(first!.patient_ref).hover();
+    await button(second!.patient_ref).hover();
+    await button(third!.patient_ref).hover();
+    await expect.poll(() => ipc.callsTo('prepare_patient')).toEqual([{ patientRef: third!.patient_ref }]);
+    // Keyboard focus prepares as well.
+    await page.mouse.move(0, 0);
+    await button(first!.patient_ref).focus();
+    await expect.poll(() => ipc.callsTo('prepare_patient').length).toBe(2);
+    expect(ipc.callsTo('prepare_patient')[1]).toEqual({ patientRef: first!.patient_ref });
+    expectClean(app);
+  });
+
   it('shows who can be shown, says who could not, and an unknown age as unknown', async () => {
     const list = wardWorklist();
     list.entries[1] = { ...list.entries[1]!, age: null, national_id: '' };
@@ -66,6 +85,8 @@ describe('ward worklist', () => {
     app = await pages.open({ ...signedIn(), ...patients([patientRecord(olav)]) });
     const { page, ipc } = app;
     await waitForScreen(page, 'worklist');
+    // The sync after sign-in reports progress over a channel: reload only once it is done.
+    await page.getByTestId('sync-summary').waitFor();
     ipc.set('worklist', () => {
       throw appError('service_unavailable', 'the platform answered 500');
     });
@@ -123,6 +144,9 @@ describe('home-care route', () => {
     expect(await rows.nth(0).locator('.time').innerText()).toBe('07:30–08:00');
     expect(await rows.nth(0).getAttribute('data-visit-done')).toBe('true');
     expect(await rows.nth(0).getByTestId('visit-done').isVisible()).toBe(true);
+    // The next visit not yet done is prepared at once (its HelseID tokens fetched ahead).
+    const nextVisit = route.entries.find((e) => !e.visit_done)!;
+    expect(ipc.callsTo('prepare_patient')).toEqual([{ patientRef: nextVisit.patient_ref }]);
     // Olav has two visits today: both rows are there, each with its own visit id.
     expect(await page.locator(`[data-patient-ref="${residents.olav.ref}"][data-testid="worklist-row"]`).count()).toBe(
       2,

@@ -18,4 +18,4 @@ pub mod version;
 pub mod workspace;
 
 pub use profile::{Profile, ProfileError};
-pub use workspace::Workspace;
+pub use workspace::{Preparation, Workspace, PREPARATIONS_PER_MINUTE};

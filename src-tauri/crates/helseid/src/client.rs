@@ -102,20 +102,53 @@ struct CachedToken {
     expires_at: DateTime<Utc>,
 }
 
+/// The refresh token chain. HelseID rotates the refresh token on every use, and a
+/// spent one must never be presented again, so the chain is used by one request at a time.
 struct TokenState {
     refresh_token: Secret,
     refresh_expires_at: DateTime<Utc>,
-    access: HashMap<String, CachedToken>,
 }
 
-/// A signed-in session: who the user is and a token cache per audience.
+/// A signed-in session: who the user is, the refresh chain, and a token cache per
+/// audience (and attestation).
 pub struct Session {
     pub user: UserClaims,
     id_token: Secret,
     tokens: Mutex<TokenState>,
+    /// Apart from the chain, so a cached token is handed out at once even while a
+    /// refresh for another audience is on its way.
+    access: std::sync::Mutex<HashMap<String, CachedToken>>,
 }
 
 impl Session {
+    /// A cached token for `key` that is not about to expire.
+    fn cached(&self, key: &str, now: DateTime<Utc>) -> Option<Secret> {
+        let access = self.access.lock().unwrap_or_else(|p| p.into_inner());
+        access.get(key).filter(|t| t.expires_at > now + RENEW_AHEAD).map(|t| t.token.clone())
+    }
+
+    /// A second session holding the same refresh token and no access tokens, as a
+    /// careless client restoring a stored token twice would: for the tests proving
+    /// that HelseID's rotation rule is enforced.
+    #[doc(hidden)]
+    pub async fn duplicate_for_tests(&self) -> Session {
+        let chain = self.tokens.lock().await;
+        Session {
+            user: self.user.clone(),
+            id_token: self.id_token.clone(),
+            tokens: Mutex::new(TokenState {
+                refresh_token: chain.refresh_token.clone(),
+                refresh_expires_at: chain.refresh_expires_at,
+            }),
+            access: std::sync::Mutex::default(),
+        }
+    }
+
+    /// How many access tokens the session holds (any audience, any attestation), for tests.
+    pub fn cached_tokens(&self) -> usize {
+        self.access.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Until when the sign-in can be renewed without the user (the refresh token's expiry).
     pub async fn renewable_until(&self) -> DateTime<Utc> {
         self.tokens.lock().await.refresh_expires_at
@@ -359,8 +392,8 @@ impl HelseIdClient {
             tokens: Mutex::new(TokenState {
                 refresh_token,
                 refresh_expires_at: now + seconds(t.rt_expires_in.unwrap_or(3600)),
-                access,
             }),
+            access: std::sync::Mutex::new(access),
         })
     }
 
@@ -374,12 +407,14 @@ impl HelseIdClient {
         attestation: Option<&Attestation>,
     ) -> Result<Secret, HelseIdError> {
         let key = cache_key(audience, attestation);
+        if let Some(token) = session.cached(&key, self.clock.now()) {
+            return Ok(token);
+        }
         let mut state = session.tokens.lock().await;
+        // Whoever held the chain before may have fetched this very token.
         let now = self.clock.now();
-        if let Some(t) = state.access.get(&key) {
-            if t.expires_at > now + RENEW_AHEAD {
-                return Ok(t.token.clone());
-            }
+        if let Some(token) = session.cached(&key, now) {
+            return Ok(token);
         }
         // A refresh token past its time is still offered: HelseID says `invalid_grant`
         // (the session expired) when it can be reached, and when it cannot, the caller
@@ -404,8 +439,17 @@ impl HelseIdClient {
         }
         let token = t.access_token.clone();
         let expires_at = now + seconds(t.expires_in);
-        state.access.insert(key, CachedToken { token: t.access_token, expires_at });
+        session
+            .access
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, CachedToken { token: t.access_token, expires_at });
         Ok(token)
+    }
+
+    /// Whether a token for `audience` (and `attestation`) is cached and not about to expire.
+    pub fn has_token(&self, session: &Session, audience: &str, attestation: Option<&Attestation>) -> bool {
+        session.cached(&cache_key(audience, attestation), self.clock.now()).is_some()
     }
 
     /// `Authorization` and `DPoP` headers for one API request.

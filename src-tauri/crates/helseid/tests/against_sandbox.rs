@@ -223,6 +223,46 @@ async fn tokens_run_out_by_the_wall_clock_and_helseid_has_the_last_word_on_the_r
 }
 
 #[tokio::test]
+async fn a_spent_refresh_token_presented_again_revokes_the_whole_session() {
+    let sb = sandbox().await;
+    let (client, session) = signed_in(&sb).await;
+    let stale = session.duplicate_for_tests().await;
+    let attestation = nurse_attestation(helseid::authorization_details::PurposeOfUse::Treat);
+    // The session renews: its refresh token is spent and a new one issued.
+    client.access_token(&session, AUDIENCE, Some(&attestation)).await.unwrap();
+    // The same spent token again (from the stale copy): refused, and taken as theft.
+    let e = client.access_token(&stale, AUDIENCE, Some(&attestation)).await.unwrap_err();
+    assert!(matches!(e, HelseIdError::SessionExpired), "{e}");
+    assert_eq!(sb.refresh_reuses(), 1);
+    // The whole family went: the session's own newest refresh token no longer works.
+    let other = nurse_attestation(helseid::authorization_details::PurposeOfUse::CoordinationOfCare);
+    let e = client.access_token(&session, AUDIENCE, Some(&other)).await.unwrap_err();
+    assert!(matches!(e, HelseIdError::SessionExpired), "{e}");
+}
+
+#[tokio::test]
+async fn many_tokens_asked_at_once_use_the_refresh_chain_one_at_a_time() {
+    let sb = sandbox().await;
+    let (client, session) = signed_in(&sb).await;
+    let before = sb.tokens_issued();
+    // Twenty callers at once: ten distinct attested tokens, each asked for twice.
+    let attestations: Vec<helseid::Attestation> = (0..10)
+        .map(|i| {
+            let mut a = nurse_attestation(helseid::authorization_details::PurposeOfUse::Treat);
+            a.decision_ref = Some((format!("beslutning-{i}"), false));
+            a
+        })
+        .collect();
+    let asks = attestations.iter().chain(attestations.iter()).map(|a| client.access_token(&session, AUDIENCE, Some(a)));
+    let tokens = futures_util::future::join_all(asks).await;
+    assert!(tokens.iter().all(Result::is_ok), "{:?}", tokens.iter().find(|t| t.is_err()));
+    assert_eq!(sb.refresh_reuses(), 0, "no spent refresh token was ever presented");
+    assert_eq!(sb.tokens_issued() - before, 10, "one token per attestation; the second asker got the cached one");
+    // A cached token is handed out at once, even while the chain is busy elsewhere.
+    assert!(client.has_token(&session, AUDIENCE, Some(&attestations[3])));
+}
+
+#[tokio::test]
 async fn a_refresh_token_revoked_server_side_ends_the_session() {
     let sb = sandbox().await;
     let (client, session) = signed_in(&sb).await;

@@ -70,6 +70,13 @@ pub struct IdpState {
     pars: Mutex<HashMap<String, ParRequest>>,
     codes: Mutex<HashMap<String, CodeGrant>>,
     refresh: Mutex<HashMap<String, RefreshGrant>>,
+    /// Refresh tokens already used, with their session (family) and expiry: presenting
+    /// one again is taken as theft and revokes the whole family, as rotation demands.
+    spent: Mutex<HashMap<String, (String, SystemTime)>>,
+    /// How often a spent refresh token came back (a client that raced its own chain).
+    reuses: std::sync::atomic::AtomicUsize,
+    /// Token requests answered with a token, for counting round trips in tests.
+    issued: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -126,6 +133,9 @@ impl IdpState {
             pars: Mutex::default(),
             codes: Mutex::default(),
             refresh: Mutex::default(),
+            spent: Mutex::default(),
+            reuses: Default::default(),
+            issued: Default::default(),
         }
     }
 
@@ -145,6 +155,16 @@ impl IdpState {
     /// A new DPoP nonce: proofs carrying the old one get `use_dpop_nonce`.
     pub fn rotate_dpop_nonce(&self) {
         *self.dpop_nonce.lock().unwrap() = random_token(16);
+    }
+
+    /// How many times a spent refresh token was presented again.
+    pub fn refresh_reuses(&self) -> usize {
+        self.reuses.load(Ordering::SeqCst)
+    }
+
+    /// How many token requests were answered with a token.
+    pub fn tokens_issued(&self) -> usize {
+        self.issued.load(Ordering::SeqCst)
     }
 
     /// Revokes every refresh token (as if an administrator ended all sessions).
@@ -444,10 +464,27 @@ async fn token(
         }
         Some("refresh_token") => {
             let rt = one(&form, "refresh_token").unwrap_or_default();
-            // Rotation: the presented refresh token is spent.
+            // Rotation: the presented refresh token is spent; presented again, its whole
+            // family (the sign-in it came from) is revoked.
             let Some(g) = s.refresh.lock().unwrap().remove(rt) else {
+                let family = s.spent.lock().unwrap().get(rt).map(|(family, _)| family.clone());
+                if let Some(family) = family {
+                    s.reuses.fetch_add(1, Ordering::SeqCst);
+                    s.refresh.lock().unwrap().retain(|_, g| g.sid != family);
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "refresh token reused: session revoked",
+                    );
+                }
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown, used or revoked refresh token");
             };
+            {
+                let mut spent = s.spent.lock().unwrap();
+                let now = s.now();
+                spent.retain(|_, (_, expires)| *expires > now);
+                spent.insert(rt.to_string(), (g.sid.clone(), g.expires));
+            }
             if g.expires < s.now() || g.client_id != client_id {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "refresh token expired or not yours");
             }
@@ -508,6 +545,7 @@ async fn token(
     body["refresh_token"] = Value::String(new_rt.clone());
     body["rt_expires_in"] = json!(remaining.as_secs());
     s.refresh.lock().unwrap().insert(new_rt, grant);
+    s.issued.fetch_add(1, Ordering::SeqCst);
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 

@@ -163,8 +163,17 @@ async fn status(State(s): State<Arc<KjState>>, headers: HeaderMap, body: axum::b
 }
 
 async fn allergies(State(s): State<Arc<KjState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = s.guard.check("GET", &format!("{BASE_PATH}/AllergyIntolerance"), &headers) {
-        return r.into_response();
+    let claims = match s.guard.check("GET", &format!("{BASE_PATH}/AllergyIntolerance"), &headers) {
+        Ok(claims) => claims,
+        Err(r) => return r.into_response(),
+    };
+    // The critical information itself is read only with the trust framework attestation
+    // (the status call, which tells nothing clinical, needs none).
+    let attested = claims["authorization_details"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|x| x["type"] == "nhn:tillitsrammeverk:parameters"));
+    if !attested {
+        return outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required");
     }
     let (nin, basis) = match check_nhn_headers(&headers, true) {
         Ok(Some(x)) => x,

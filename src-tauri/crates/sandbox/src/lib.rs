@@ -321,6 +321,16 @@ impl Sandbox {
         self.idp.keys.rotate(keep_old);
     }
 
+    /// How many times the IdP saw a spent refresh token again (each revoked its session).
+    pub fn refresh_reuses(&self) -> usize {
+        self.idp.refresh_reuses()
+    }
+
+    /// How many tokens the IdP issued (sign-ins and refreshes).
+    pub fn tokens_issued(&self) -> usize {
+        self.idp.tokens_issued()
+    }
+
     /// Revokes every refresh token, as an administrator ending all sessions would.
     pub fn revoke_all_sessions(&self) {
         self.idp.revoke_all();

@@ -25,7 +25,7 @@ fn patient_where(sb: &Sandbox, pred: impl Fn(&KjRecord) -> bool) -> (NationalId,
 #[tokio::test]
 async fn reservation_restriction_and_data_are_three_different_answers() {
     let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
-    let auth = signed_in(&sb).await;
+    let auth = signed_in(&sb).await.attested();
     let kj = Kjernejournal::new(helseid::http_client(Duration::from_secs(5)), &sb.kj_url, AUDIENCE, auth);
     let treat = context(AccessBasis::Unntak);
 
@@ -55,12 +55,26 @@ async fn reservation_restriction_and_data_are_three_different_answers() {
 #[tokio::test]
 async fn calls_without_the_nhn_headers_or_with_another_audiences_token_are_refused() {
     let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
-    let auth = signed_in(&sb).await;
+    let auth = signed_in(&sb).await.attested();
     let (nin, _) = patient_where(&sb, |r| !r.reserved && !r.restricted && !r.allergies.is_empty());
     let url = format!("{}/AllergyIntolerance", sb.kj_url);
     let http = reqwest::Client::new();
+    let nhn_headers = |r: reqwest::RequestBuilder| {
+        r.header("nhn-source-system", "test")
+            .header("nhn-event-id", "3f2504e0-4f89-41d3-9a0c-0305e82c3301")
+            .header("nhn-patient-nin", nin.as_str())
+            .header("nhn-access-basis", "UNNTAK")
+    };
 
+    // The critical information is read only with a token carrying the trust framework attestation.
     let h = auth.client.api_headers(&auth.session, AUDIENCE, None, "GET", &url).await.unwrap();
+    let unattested =
+        nhn_headers(http.get(&url).header("authorization", h.authorization.expose()).header("dpop", h.dpop));
+    let unattested = unattested.send().await.unwrap();
+    assert_eq!(unattested.status(), 403);
+    assert!(unattested.text().await.unwrap().contains("attestation"));
+
+    let h = auth.client.api_headers(&auth.session, AUDIENCE, auth.attestation.as_ref(), "GET", &url).await.unwrap();
     let bare =
         http.get(&url).header("authorization", h.authorization.expose()).header("dpop", h.dpop).send().await.unwrap();
     assert_eq!(bare.status(), 400);
@@ -85,10 +99,10 @@ async fn calls_without_the_nhn_headers_or_with_another_audiences_token_are_refus
 #[tokio::test]
 async fn a_bad_access_basis_is_refused_by_the_service() {
     let sb = Sandbox::start(SandboxOptions::at(clock::matrix::test_now())).await.unwrap();
-    let auth = signed_in(&sb).await;
+    let auth = signed_in(&sb).await.attested();
     let (nin, _) = patient_where(&sb, |r| !r.reserved && !r.restricted && !r.allergies.is_empty());
     let url = format!("{}/AllergyIntolerance", sb.kj_url);
-    let h = auth.client.api_headers(&auth.session, AUDIENCE, None, "GET", &url).await.unwrap();
+    let h = auth.client.api_headers(&auth.session, AUDIENCE, auth.attestation.as_ref(), "GET", &url).await.unwrap();
     let role: String =
         url::form_urlencoded::byte_serialize(br#"{"system":"urn:oid:2.16.578.1.12.4.1.1.9060","code":"SP"}"#).collect();
     let resp = reqwest::Client::new()

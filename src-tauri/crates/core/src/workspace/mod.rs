@@ -5,6 +5,7 @@ mod critical_status;
 mod layout;
 mod offline;
 mod patient_view;
+mod prepare;
 mod signals;
 mod sync;
 mod vitals;
@@ -23,6 +24,7 @@ use clock::SharedClock;
 use helseid::Attestation;
 use helseid::{HelseIdClient, HelseIdConfig, Session, UrlOpener};
 use patient_view::OpenPatient;
+pub use prepare::{Preparation, PREPARATIONS_PER_MINUTE};
 use sources::kjernejournal::KjStatus;
 use sources::{AuthFuture, AuthHeaders, ClinicianContext, FhirClient, MunicipalPlatform, RequestAuthorizer};
 use std::collections::HashMap;
@@ -51,6 +53,8 @@ struct SignedIn {
     critical_status: Arc<std::sync::Mutex<HashMap<NationalId, (Instant, KjStatus)>>>,
     /// The user's offline cache, or why there is none.
     local: RwLock<LocalState>,
+    /// Patients prepared ahead of opening, to keep HelseID unflooded.
+    prepared: std::sync::Mutex<prepare::PrepareLog>,
 }
 
 pub struct Workspace {
@@ -318,6 +322,7 @@ impl Workspace {
             open_ref: RwLock::default(),
             critical_status: Arc::default(),
             local: RwLock::new(local),
+            prepared: Default::default(),
         }));
         if let Some(signed_in) = self.signed_in.read().await.clone() {
             self.remember_owner(&signed_in).await;
@@ -397,6 +402,7 @@ impl Workspace {
         tracing::info!(entries = list.entries.len(), online = self.is_online(), "worklist loaded");
         if self.is_online() {
             self.prefetch_critical_status(&s).await;
+            self.warm_session_tokens(&s).await;
         }
         Ok(list)
     }

@@ -138,8 +138,10 @@ impl Workspace {
                 Kjernejournal::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())
                     .with_clock(clock.clone())
             }),
+            // The medication list asks for the organisation's claims, not a patient's
+            // attestation: the session's token serves every patient.
             medication_list: national.medication_list.as_ref().map(|c| {
-                Sfm::new(http.clone(), &c.base_url, &c.audience, patient_auth.clone())
+                Sfm::new(http.clone(), &c.base_url, &c.audience, plain.clone())
                     .with_nhn(nhn.clone())
                     .with_clock(clock.clone())
             }),
@@ -148,7 +150,7 @@ impl Workspace {
                 (sharing.with_nhn(nhn.clone()).with_clock(clock.clone()), auth)
             }),
             person: national.person.as_ref().map(|c| {
-                PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain)
+                PersonLookup::new(http.clone(), &c.base_url, &c.audience, plain.clone())
                     .with_nhn(nhn.clone())
                     .with_clock(clock.clone())
             }),
@@ -157,7 +159,7 @@ impl Workspace {
 
     /// The platform id and number of the patient to open, and whether the care
     /// relationship of the worklist covers them. A number is validated before any lookup.
-    async fn resolve_target(
+    pub(super) async fn resolve_target(
         &self,
         s: &SignedIn,
         target: &PatientTarget,

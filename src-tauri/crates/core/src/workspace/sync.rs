@@ -115,7 +115,15 @@ impl Workspace {
         deadline: Duration,
         report: &mut SyncReport,
     ) -> Result<(), AppError> {
-        let decision = access::decide(None, None, true, &self.now())?;
+        // The decision is kept for the session: opening the patient later uses it, and
+        // with it the attested tokens this sync fetched (while they are valid).
+        let decision = {
+            let mut decisions = s.decisions.write().await;
+            let key = nin.as_str().to_string();
+            let decision = access::decide(None, decisions.get(&key), true, &self.now())?;
+            decisions.insert(key, decision.clone());
+            decision
+        };
         let set = self.sources_for(s, &decision).await?;
         let keys = PatientKeys {
             municipal_id: Some(patient_ref.to_string()),
