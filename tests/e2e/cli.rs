@@ -251,6 +251,16 @@ fn view_opens_a_patient_from_every_source_and_asks_for_a_basis_off_the_worklist(
     let emergency =
         json_of(&run(&["view", &stranger, "--basis", "akutt", "--reason", "Falt i gangen, bevisstløs", "--json"]));
     assert_eq!(emergency["parts"][0]["access"]["emergency"], true);
+
+    // Prepared first, as the window prepares the row in focus: said, with its time.
+    let prepared = run(&["view", &on_list[1], "--prepare"]);
+    let said = String::from_utf8_lossy(&prepared.stdout);
+    assert!(prepared.status.success(), "{}", String::from_utf8_lossy(&prepared.stderr));
+    assert!(said.lines().next().is_some_and(|l| l.starts_with("[prepared in ") && l.contains("Prepared")), "{said}");
+    assert!(said.contains("0 of 5 sources failed"), "{said}");
+    let off_list = run(&["view", &stranger, "--prepare", "--basis", "samtykke"]);
+    assert!(!off_list.status.success());
+    assert!(String::from_utf8_lossy(&off_list.stderr).contains("only a worklist patient"), "{off_list:?}");
 }
 
 #[test]

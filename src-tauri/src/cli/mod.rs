@@ -119,6 +119,10 @@ pub enum Command {
         /// The written reason emergency access needs.
         #[arg(long)]
         reason: Option<String>,
+        /// First prepare the worklist patient as the window does for the row in focus
+        /// (HelseID's tokens fetched ahead; said with its time), then open.
+        #[arg(long)]
+        prepare: bool,
         #[arg(long)]
         json: bool,
     },
@@ -258,7 +262,9 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Patient { nin, user, offline: false, json } => output::patient(&app, &nin, user, json).await,
             Command::Sync { user, json } => offline::sync(&app, user, json).await,
             Command::Audit { action: AuditAction::Verify { user, json } } => offline::verify(&app, user, json).await,
-            Command::View { nin, user, basis, reason, json } => view::view(&app, &nin, user, basis, reason, json).await,
+            Command::View { nin, user, basis, reason, prepare, json } => {
+                view::view(&app, &nin, user, basis, reason, prepare, json).await
+            }
             Command::Vitals { nin, user, values, hold, json } => {
                 writes::vitals(&app, &nin, user, values.into(), hold, json).await
             }

@@ -22,14 +22,28 @@ pub async fn view(
     user: Option<String>,
     basis: Option<AccessBasis>,
     reason: Option<String>,
+    prepare: bool,
     json: bool,
 ) -> i32 {
     let (_env, ws) = match signed_in(app, user).await {
         Ok(x) => x,
         Err(code) => return code,
     };
-    if let Err(e) = ws.worklist().await {
-        return app_error(e);
+    let list = match ws.worklist().await {
+        Ok(list) => list,
+        Err(e) => return app_error(e),
+    };
+    if prepare {
+        let digits = nin.replace(' ', "");
+        let Some(entry) = list.entries.iter().find(|e| e.national_id.replace(' ', "") == digits) else {
+            return fail("only a worklist patient can be prepared (the window prepares the row in focus)");
+        };
+        let started = Instant::now();
+        match ws.prepare_patient(&entry.patient_ref).await {
+            Ok(outcome) if !json => println!("[prepared in {} ms: {outcome:?}]", started.elapsed().as_millis()),
+            Ok(_) => {}
+            Err(e) => return app_error(e),
+        }
     }
     let access = basis.map(|basis| AccessRequest { basis, reason });
     let target = PatientTarget::NationalId { national_id: nin.to_string() };
