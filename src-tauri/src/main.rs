@@ -3,19 +3,16 @@
 
 #![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
 
-mod cli;
 mod desktop;
-mod environment;
-mod logging;
 
 use clap::Parser;
 
 fn main() {
-    let args = cli::Args::parse();
-    let _log = logging::init(args.command.is_none());
+    let args = arbeidsflate_cli::Args::parse();
+    let _log = arbeidsflate_cli::logging::init(args.command.is_none());
     let code = match args.command {
         None => desktop::run(args.app),
-        Some(command) => cli::run(command, args.app),
+        Some(command) => arbeidsflate_cli::run(command, args.app),
     };
     std::process::exit(code);
 }

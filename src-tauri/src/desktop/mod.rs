@@ -4,13 +4,13 @@ mod commands;
 mod state;
 pub mod updates;
 
-use crate::cli::AppArgs;
+use arbeidsflate_cli::AppArgs;
 use state::AppState;
 
 pub fn run(args: AppArgs) -> i32 {
     // A bad profile, or one IT's machine-wide profile does not allow, stops the app
     // before any window opens, saying why.
-    let source = match crate::environment::profile_source(args.profile.as_deref()) {
+    let source = match arbeidsflate_cli::environment::profile_source(args.profile.as_deref()) {
         Ok(source) => source,
         Err(e) => {
             eprintln!("error: {e}");
@@ -18,7 +18,7 @@ pub fn run(args: AppArgs) -> i32 {
             return 2;
         }
     };
-    let profile = match source.path().map(crate::environment::load_profile).transpose() {
+    let profile = match source.path().map(arbeidsflate_cli::environment::load_profile).transpose() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -33,9 +33,9 @@ pub fn run(args: AppArgs) -> i32 {
             return 2;
         }
     };
-    let data_dir = args.data_dir.clone().unwrap_or_else(arbeidsflate_core::offline::default_data_dir);
+    let data_dir = args.data_dir.clone().unwrap_or_else(arbeidsflate_core::cache::default_data_dir);
     // One window per data directory: a second would share the cache and send the outbox twice.
-    let _instance = match arbeidsflate_core::offline::instance::InstanceLock::acquire(&data_dir) {
+    let _instance = match arbeidsflate_core::cache::instance::InstanceLock::acquire(&data_dir) {
         Ok(lock) => lock,
         Err(e) => {
             eprintln!("error: {}", e.detail);
@@ -48,7 +48,7 @@ pub fn run(args: AppArgs) -> i32 {
         updates::FeedCheck::from_settings(&p.updates, roots).map(|check| (check, p.updates.check_hours))
     });
     let updates = updates::Updates::new(feed_check.is_some());
-    let clock = match crate::environment::run_clock() {
+    let clock = match arbeidsflate_cli::environment::run_clock() {
         Ok(clock) => clock,
         Err(e) => {
             eprintln!("error: {e}");

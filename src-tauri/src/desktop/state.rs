@@ -1,7 +1,7 @@
 //! What the window's commands share: the environment, the workspace and the
 //! pending sign-in.
 
-use crate::environment::{resolve_environment_with, Environment, KEYRING_SERVICE};
+use arbeidsflate_cli::environment::{resolve_environment_with, Environment, KEYRING_SERVICE};
 use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::{Profile, Workspace};
 use arbeidsflate_model::view::{AppInfo, EnvironmentKind};
@@ -9,6 +9,7 @@ use arbeidsflate_model::{AppError, ErrorCode};
 use clock::SharedClock;
 use helseid::{SystemBrowser, UrlOpener, WriteToFile};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
@@ -154,17 +155,19 @@ impl AppState {
     /// A fresh cancel flag for a new sync (a previous one is cancelled).
     pub fn new_sync_cancel(&self) -> Arc<AtomicBool> {
         let fresh = Arc::new(AtomicBool::new(false));
-        let previous = std::mem::replace(&mut *self.0.sync_cancel.lock().unwrap(), fresh.clone());
+        let previous =
+            std::mem::replace(&mut *self.0.sync_cancel.lock().unwrap_or_else(PoisonError::into_inner), fresh.clone());
         previous.store(true, Ordering::SeqCst);
         fresh
     }
 
     pub fn cancel_sync(&self) {
-        self.0.sync_cancel.lock().unwrap().store(true, Ordering::SeqCst);
+        self.0.sync_cancel.lock().unwrap_or_else(PoisonError::into_inner).store(true, Ordering::SeqCst);
     }
 
     pub fn set_pending_sign_in(&self, handle: Option<tokio::task::AbortHandle>) {
-        let previous = std::mem::replace(&mut *self.0.pending_sign_in.lock().unwrap(), handle);
+        let previous =
+            std::mem::replace(&mut *self.0.pending_sign_in.lock().unwrap_or_else(PoisonError::into_inner), handle);
         if let Some(p) = previous {
             p.abort();
         }

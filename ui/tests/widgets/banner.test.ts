@@ -1,6 +1,6 @@
 import { flushSync } from 'svelte';
 import { describe, expect, it } from 'vitest';
-import PatientBanner from '../../src/components/PatientBanner.svelte';
+import PatientBanner from '../../src/components/patient/PatientBanner.svelte';
 import { hasValidCheckDigits, isSynthetic } from '../fixtures/nin';
 import { patientRecord } from '../fixtures/patient';
 import { wardWorklist } from '../fixtures/worklists';

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import CarePanel from '../../src/components/CarePanel.svelte';
-import NoteForm from '../../src/components/NoteForm.svelte';
-import ProblemList from '../../src/components/ProblemList.svelte';
+import CarePanel from '../../src/components/patient/CarePanel.svelte';
+import NoteForm from '../../src/components/patient/NoteForm.svelte';
+import ProblemList from '../../src/components/patient/ProblemList.svelte';
 import type { CareTask } from '../../src/lib/bindings/CareTask';
 import { patientRecord, sourceStatus } from '../fixtures/patient';
 import { hoursAgo, shownWhen } from '../fixtures/time';

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import AllergyList from '../../src/components/AllergyList.svelte';
-import DocumentList from '../../src/components/DocumentList.svelte';
-import MedicationList from '../../src/components/MedicationList.svelte';
-import WarningList from '../../src/components/WarningList.svelte';
+import AllergyList from '../../src/components/patient/AllergyList.svelte';
+import DocumentList from '../../src/components/patient/DocumentList.svelte';
+import MedicationList from '../../src/components/patient/MedicationList.svelte';
+import WarningList from '../../src/components/patient/WarningList.svelte';
 import { api } from '../../src/lib/api';
 import { patientRecord, sourceStatus } from '../fixtures/patient';
 import { shownDateTime } from '../fixtures/time';

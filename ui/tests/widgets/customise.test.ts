@@ -4,7 +4,7 @@
  */
 import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import CustomiseBar from '../../src/components/CustomiseBar.svelte';
+import CustomiseBar from '../../src/components/patient/CustomiseBar.svelte';
 import { api } from '../../src/lib/api';
 import type { WorkspaceLayout } from '../../src/lib/bindings/WorkspaceLayout';
 import { layoutState, resetLayoutState, setDraft } from '../../src/lib/layout.svelte';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import DocumentList from '../../src/components/DocumentList.svelte';
-import PdfViewer from '../../src/components/PdfViewer.svelte';
+import DocumentList from '../../src/components/patient/DocumentList.svelte';
+import PdfViewer from '../../src/components/patient/PdfViewer.svelte';
 import { api } from '../../src/lib/api';
 import type { DocumentView } from '../../src/lib/bindings/DocumentView';
 import labReportUrl from '../fixtures/lab-report.pdf?url';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import HomeMeasurements from '../../src/components/HomeMeasurements.svelte';
+import HomeMeasurements from '../../src/components/patient/HomeMeasurements.svelte';
 import { HOSTILE, patientRecord, sourceStatus } from '../fixtures/patient';
 import { hoursAgo, shownDateTime } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';

@@ -1,9 +1,9 @@
 /** The components follow the locale switch at run time, as the app's language buttons do. */
 import { flushSync } from 'svelte';
 import { describe, expect, it } from 'vitest';
-import AllergyList from '../../src/components/AllergyList.svelte';
-import CarePanel from '../../src/components/CarePanel.svelte';
-import VitalsGrid from '../../src/components/VitalsGrid.svelte';
+import AllergyList from '../../src/components/patient/AllergyList.svelte';
+import CarePanel from '../../src/components/patient/CarePanel.svelte';
+import VitalsGrid from '../../src/components/patient/VitalsGrid.svelte';
 import { i18n } from '../../src/lib/i18n/index.svelte';
 import { patientRecord, sourceStatus } from '../fixtures/patient';
 import { wardWorklist } from '../fixtures/worklists';

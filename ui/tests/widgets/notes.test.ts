@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import NoteList from '../../src/components/NoteList.svelte';
+import NoteList from '../../src/components/patient/NoteList.svelte';
 import { HOSTILE, patientRecord, sourceStatus } from '../fixtures/patient';
 import { minutesAgo, shownDateTime } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';

@@ -1,12 +1,12 @@
 /** Text from the sources is shown as text: markup in it never becomes elements. */
 import { describe, expect, it } from 'vitest';
-import AllergyList from '../../src/components/AllergyList.svelte';
-import CarePanel from '../../src/components/CarePanel.svelte';
-import DocumentList from '../../src/components/DocumentList.svelte';
-import MedicationList from '../../src/components/MedicationList.svelte';
-import PatientBanner from '../../src/components/PatientBanner.svelte';
-import ProblemList from '../../src/components/ProblemList.svelte';
-import WarningList from '../../src/components/WarningList.svelte';
+import AllergyList from '../../src/components/patient/AllergyList.svelte';
+import CarePanel from '../../src/components/patient/CarePanel.svelte';
+import DocumentList from '../../src/components/patient/DocumentList.svelte';
+import MedicationList from '../../src/components/patient/MedicationList.svelte';
+import PatientBanner from '../../src/components/patient/PatientBanner.svelte';
+import ProblemList from '../../src/components/patient/ProblemList.svelte';
+import WarningList from '../../src/components/patient/WarningList.svelte';
 import { HOSTILE, patientRecord, sourceStatus } from '../fixtures/patient';
 import { wardWorklist } from '../fixtures/worklists';
 import { render, textOf } from './render';

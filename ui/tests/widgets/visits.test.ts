@@ -3,7 +3,7 @@
  * matrix, and in a browser far from Oslo (the widgets-elsewhere project).
  */
 import { describe, expect, it } from 'vitest';
-import VisitList from '../../src/components/VisitList.svelte';
+import VisitList from '../../src/components/patient/VisitList.svelte';
 import type { Visit } from '../../src/lib/bindings/Visit';
 import { i18n } from '../../src/lib/i18n/index.svelte';
 import { provenance } from '../fixtures/patient';

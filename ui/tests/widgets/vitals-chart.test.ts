@@ -2,7 +2,7 @@
 import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import VitalsChart from '../../src/components/VitalsChart.svelte';
+import VitalsChart from '../../src/components/patient/VitalsChart.svelte';
 import { api } from '../../src/lib/api';
 import type { VitalsHistory } from '../../src/lib/bindings/VitalsHistory';
 import type { VitalsPeriod } from '../../src/lib/bindings/VitalsPeriod';

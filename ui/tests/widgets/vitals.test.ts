@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import News2Summary from '../../src/components/News2Summary.svelte';
-import VitalsForm from '../../src/components/VitalsForm.svelte';
-import VitalsGrid from '../../src/components/VitalsGrid.svelte';
+import News2Summary from '../../src/components/patient/News2Summary.svelte';
+import VitalsForm from '../../src/components/patient/VitalsForm.svelte';
+import VitalsGrid from '../../src/components/patient/VitalsGrid.svelte';
 import type { News2 } from '../../src/lib/bindings/News2';
 import type { VitalsEntry } from '../../src/lib/bindings/VitalsEntry';
 import { patientRecord, sourceStatus } from '../fixtures/patient';

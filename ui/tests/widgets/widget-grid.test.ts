@@ -1,7 +1,7 @@
 import { createRawSnippet, flushSync } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import WidgetGrid from '../../src/components/WidgetGrid.svelte';
+import WidgetGrid from '../../src/components/patient/WidgetGrid.svelte';
 import type { LayoutItem } from '../../src/lib/bindings/LayoutItem';
 import type { WidgetId } from '../../src/lib/bindings/WidgetId';
 import type { WorkspaceLayout } from '../../src/lib/bindings/WorkspaceLayout';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import PatientLookup from '../../src/components/PatientLookup.svelte';
-import SignalCells from '../../src/components/SignalCells.svelte';
+import PatientLookup from '../../src/components/worklist/PatientLookup.svelte';
+import SignalCells from '../../src/components/worklist/SignalCells.svelte';
 import type { PatientSignals } from '../../src/lib/bindings/PatientSignals';
 import { i18n } from '../../src/lib/i18n/index.svelte';
 import { unreadableSummary } from '../../src/lib/labels';

@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p arbeidsflate-core --example cached_overview`
 
-use arbeidsflate_core::offline::cached_view::record_from;
+use arbeidsflate_core::cache::record::record_from;
 use arbeidsflate_store::{AccessEntry, MasterKey, NewWrite, Store};
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -149,14 +149,14 @@ fn main() {
     let samples: Vec<f64> = (0..500)
         .map(|i| {
             let t = Instant::now();
-            let obs = arbeidsflate_core::offline::writes::vitals_observations(
+            let obs = arbeidsflate_core::outbox::requests::vitals_observations(
                 &vitals,
                 PATIENT,
                 "Practitioner/p1",
                 "2026-11-22T09:00:00Z",
                 sources::random_uuid,
             );
-            let body = json!({"request": "transaction", "bundle": arbeidsflate_core::offline::writes::conditional_creates(&obs)}).to_string();
+            let body = json!({"request": "transaction", "bundle": arbeidsflate_core::outbox::requests::conditional_creates(&obs)}).to_string();
             let id = format!("c-{i}");
             let write = NewWrite { client_id: &id, created_at: "2026-11-22T09:00:00Z", kind: "vitals", patient_key: PATIENT, summary: "6 målinger", body: &body };
             encrypted.enqueue(&write, "municipal", &obs, &AccessEntry { at: "2026-11-22T09:00:00Z", entry: "{}" }).unwrap();

@@ -7,6 +7,7 @@ use arbeidsflate_store::MasterKey;
 use helseid::{ClientKeys, Secret, SigningKey};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::PoisonError;
 
 pub trait SecretStore: Send + Sync {
     fn get(&self, name: &str) -> Result<Option<Secret>, AppError>;
@@ -53,7 +54,7 @@ impl EphemeralStore {
     /// Removes entries whose name starts with `prefix`, as a user or IT deleting them
     /// from the keyring would.
     pub fn remove_prefixed(&self, prefix: &str) -> usize {
-        let mut map = self.0.lock().unwrap();
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let before = map.len();
         map.retain(|name, _| !name.starts_with(prefix));
         before - map.len()
@@ -62,11 +63,11 @@ impl EphemeralStore {
 
 impl SecretStore for EphemeralStore {
     fn get(&self, name: &str) -> Result<Option<Secret>, AppError> {
-        Ok(self.0.lock().unwrap().get(name).cloned())
+        Ok(self.0.lock().unwrap_or_else(PoisonError::into_inner).get(name).cloned())
     }
 
     fn set(&self, name: &str, value: &Secret) -> Result<(), AppError> {
-        self.0.lock().unwrap().insert(name.to_string(), value.clone());
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(name.to_string(), value.clone());
         Ok(())
     }
 }

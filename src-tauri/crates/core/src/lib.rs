@@ -1,21 +1,19 @@
-//! Arbeidsflate's use cases, free of Tauri: the deployment profile, the signed-in
-//! workspace (worklist, patient overview) and the health checks behind `doctor`.
+//! Arbeidsflate's use cases, free of Tauri: the signed-in workspace (worklist, patient
+//! overview, offline cache, outbox) and the health checks behind `doctor`. The
+//! deployment configuration is its own crate (`arbeidsflate-config`), re-exported here.
 
 pub mod access;
 pub mod aggregate;
+pub mod cache;
 pub mod doctor;
 mod errors;
 pub mod identity;
 pub mod keystore;
-pub mod layout;
-pub mod machine_profile;
 pub mod merge;
-pub mod offline;
-pub mod profile;
-pub mod trust;
-pub mod update_feed;
-pub mod version;
+pub mod outbox;
 pub mod workspace;
 
-pub use profile::{Profile, ProfileError};
+pub use arbeidsflate_config::{machine_profile, profile, trust, update_feed, version};
+pub use arbeidsflate_config::{Profile, ProfileError};
+pub use workspace::layout;
 pub use workspace::{Preparation, Workspace, PREPARATIONS_PER_MINUTE};

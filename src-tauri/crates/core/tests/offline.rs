@@ -512,7 +512,7 @@ fn collecting_sink() -> (std::sync::Arc<std::sync::Mutex<Vec<OverviewPart>>>, ar
 
 #[tokio::test]
 async fn the_cache_reads_with_no_sign_in_and_no_network_until_the_grace_period_ends() {
-    use arbeidsflate_core::offline::reader::OfflineReader;
+    use arbeidsflate_core::cache::reader::OfflineReader;
     let clock = clock::TickingClock::shared(clock::matrix::test_now());
     let mut options = sandbox::SandboxOptions { clock: clock.clone(), ..Default::default() };
     options.lifetimes.refresh = std::time::Duration::from_secs(60);

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use clock::SharedClock;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::PoisonError;
 use std::time::Duration;
 use tokio::sync::Mutex;
 
@@ -123,7 +124,7 @@ pub struct Session {
 impl Session {
     /// A cached token for `key` that is not about to expire.
     fn cached(&self, key: &str, now: DateTime<Utc>) -> Option<Secret> {
-        let access = self.access.lock().unwrap_or_else(|p| p.into_inner());
+        let access = self.access.lock().unwrap_or_else(PoisonError::into_inner);
         access.get(key).filter(|t| t.expires_at > now + RENEW_AHEAD).map(|t| t.token.clone())
     }
 
@@ -146,7 +147,7 @@ impl Session {
 
     /// How many access tokens the session holds (any audience, any attestation), for tests.
     pub fn cached_tokens(&self) -> usize {
-        self.access.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.access.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     /// Until when the sign-in can be renewed without the user (the refresh token's expiry).
@@ -442,7 +443,7 @@ impl HelseIdClient {
         session
             .access
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .insert(key, CachedToken { token: t.access_token, expires_at });
         Ok(token)
     }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::PoisonError;
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// HelseID accepts at most 60 seconds; stay well inside.
@@ -84,11 +85,11 @@ fn origin(url: &str) -> String {
 
 impl NonceCache {
     pub fn get(&self, url: &str) -> Option<String> {
-        self.0.lock().unwrap().get(&origin(url)).cloned()
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(&origin(url)).cloned()
     }
 
     pub fn set(&self, url: &str, nonce: &str) {
-        self.0.lock().unwrap().insert(origin(url), nonce.to_string());
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(origin(url), nonce.to_string());
     }
 }
 

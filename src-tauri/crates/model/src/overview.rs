@@ -4,6 +4,7 @@
 use crate::access::AccessBasis;
 use crate::merged::{MergedAllergy, MergedMedication};
 use crate::news2::News2;
+pub use crate::partial::PlatformPart;
 use crate::person::PersonDetails;
 use crate::provenance::Provenance;
 use crate::view::{CareActivity, CareTask, Condition, Medication, PatientBanner, PatientWarning};
@@ -95,43 +96,6 @@ pub enum NotAvailableReason {
     NotRegistered,
     /// Offline, and the cache holds nothing from this source for the patient.
     NotCached,
-}
-
-/// One part of the municipal platform's answer: each is its own search (the banner
-/// its own read), with its own deadline and outcome, so one failing leaves the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export_to = "PlatformPart.ts")]
-pub enum PlatformPart {
-    /// The Patient resource: name, number, birth date, sex.
-    Banner,
-    Allergies,
-    Medications,
-    /// Staff-measured vital signs (the latest of each, NEWS2).
-    Vitals,
-    HomeMeasurements,
-    Conditions,
-    CarePlans,
-    Tasks,
-    Warnings,
-    Visits,
-    Notes,
-}
-
-impl PlatformPart {
-    pub const ALL: [PlatformPart; 11] = [
-        PlatformPart::Banner,
-        PlatformPart::Allergies,
-        PlatformPart::Medications,
-        PlatformPart::Vitals,
-        PlatformPart::HomeMeasurements,
-        PlatformPart::Conditions,
-        PlatformPart::CarePlans,
-        PlatformPart::Tasks,
-        PlatformPart::Warnings,
-        PlatformPart::Visits,
-        PlatformPart::Notes,
-    ];
 }
 
 /// A part of a source's answer that did not come, and why.

@@ -1,9 +1,46 @@
-//! What could not be shown. A list is built from the records that could be read and
+//! What could not be shown, and the parts an answer comes in. A list is built from the records that could be read and
 //! says how many could not, and why: by reason, never by content (a record that cannot
 //! be read may be hostile, and its text has no place on the screen or in a log).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+/// One part of the municipal platform's answer: each is its own search (the banner
+/// its own read), with its own deadline and outcome, so one failing leaves the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "PlatformPart.ts")]
+pub enum PlatformPart {
+    /// The Patient resource: name, number, birth date, sex.
+    Banner,
+    Allergies,
+    Medications,
+    /// Staff-measured vital signs (the latest of each, NEWS2).
+    Vitals,
+    HomeMeasurements,
+    Conditions,
+    CarePlans,
+    Tasks,
+    Warnings,
+    Visits,
+    Notes,
+}
+
+impl PlatformPart {
+    pub const ALL: [PlatformPart; 11] = [
+        PlatformPart::Banner,
+        PlatformPart::Allergies,
+        PlatformPart::Medications,
+        PlatformPart::Vitals,
+        PlatformPart::HomeMeasurements,
+        PlatformPart::Conditions,
+        PlatformPart::CarePlans,
+        PlatformPart::Tasks,
+        PlatformPart::Warnings,
+        PlatformPart::Visits,
+        PlatformPart::Notes,
+    ];
+}
 
 /// Why a record was left out (a stable code the UI translates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -37,7 +74,7 @@ pub struct Unreadable {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export_to = "LeftOut.ts")]
 pub struct LeftOut {
-    pub list: crate::overview::PlatformPart,
+    pub list: PlatformPart,
     pub records: Vec<Unreadable>,
 }
 

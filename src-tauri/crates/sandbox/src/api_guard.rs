@@ -10,6 +10,7 @@ use clock::SharedClock;
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 
 pub struct ApiGuard {
@@ -88,7 +89,8 @@ impl ApiGuard {
     pub fn rotate_nonce(&self) {
         let mut n = [0u8; 12];
         rand::fill(&mut n[..]);
-        *self.nonce.lock().unwrap() = format!("n{}", n.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        *self.nonce.lock().unwrap_or_else(PoisonError::into_inner) =
+            format!("n{}", n.iter().map(|b| format!("{b:02x}")).collect::<String>());
     }
 
     /// Checks `Authorization: DPoP <token>` and its `DPoP` proof: the token's signature,
@@ -116,7 +118,7 @@ impl ApiGuard {
         let now = self.clock.unix_seconds();
         check_lifetime(&claims, now, LEEWAY_SECS).map_err(|why| invalid(&format!("invalid token: {why}")))?;
         let jkt = claims["cnf"]["jkt"].as_str().ok_or_else(|| invalid("the token is not DPoP-bound"))?;
-        let nonce = self.nonce.lock().unwrap().clone();
+        let nonce = self.nonce.lock().unwrap_or_else(PoisonError::into_inner).clone();
         let url = format!("{}{}", self.origin, path);
         let expect = DpopExpectations {
             method,

@@ -12,6 +12,7 @@ use axum::Router;
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::PoisonError;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -142,7 +143,7 @@ pub type SearchFaults = Arc<RwLock<HashMap<String, Fault>>>;
 /// Wraps a service's router so its switch decides how it answers.
 pub fn with_faults(router: Router, switch: FaultSwitch) -> Router {
     router.layer(axum::middleware::from_fn(move |req, next: axum::middleware::Next| {
-        let fault = *switch.read().unwrap();
+        let fault = *switch.read().unwrap_or_else(PoisonError::into_inner);
         answer_with(fault, req, next)
     }))
 }
@@ -152,7 +153,9 @@ pub fn with_faults(router: Router, switch: FaultSwitch) -> Router {
 pub fn with_search_faults(router: Router, faults: SearchFaults) -> Router {
     router.layer(axum::middleware::from_fn(move |req: Request, next: axum::middleware::Next| {
         let rtype = req.uri().path().strip_prefix("/fhir/").and_then(|p| p.split('/').next()).unwrap_or_default();
-        let fault = (req.method() == Method::GET).then(|| faults.read().unwrap().get(rtype).copied()).flatten();
+        let fault = (req.method() == Method::GET)
+            .then(|| faults.read().unwrap_or_else(PoisonError::into_inner).get(rtype).copied())
+            .flatten();
         answer_with(fault, req, next)
     }))
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use std::sync::PoisonError;
 use std::sync::{Arc, RwLock};
 
 pub struct FhirState {
@@ -59,7 +60,7 @@ async fn search(
     }
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect();
-    let store = s.store.read().unwrap();
+    let store = s.store.read().unwrap_or_else(PoisonError::into_inner);
     match store.search(&rtype, &pairs, &s.base_url) {
         Ok(bundle) => fhir_json(bundle),
         Err(e @ SearchError::UnknownType(_)) => outcome(StatusCode::NOT_FOUND, "not-supported", &e.to_string()),
@@ -75,7 +76,7 @@ async fn read(
     if let Err(r) = s.guard.check("GET", &format!("/fhir/{rtype}/{id}"), &headers) {
         return r.into_response();
     }
-    let store = s.store.read().unwrap();
+    let store = s.store.read().unwrap_or_else(PoisonError::into_inner);
     match store.get(&rtype, &id) {
         Some(r) => written(&s.base_url, Written { status: StatusCode::OK, resource: r.clone() }),
         None => outcome(StatusCode::NOT_FOUND, "not-found", &format!("{rtype}/{id} is not known")),
@@ -98,7 +99,7 @@ async fn create(
     };
     let if_none_exist = headers.get("If-None-Exist").and_then(|v| v.to_str().ok());
     let result = fhir_write::create(
-        &mut s.store.write().unwrap(),
+        &mut s.store.write().unwrap_or_else(PoisonError::into_inner),
         &rtype,
         resource,
         if_none_exist,
@@ -123,7 +124,7 @@ async fn update(
     };
     let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
     let result = fhir_write::update(
-        &mut s.store.write().unwrap(),
+        &mut s.store.write().unwrap_or_else(PoisonError::into_inner),
         &rtype,
         &id,
         resource,
@@ -142,7 +143,11 @@ async fn transaction(State(s): State<Arc<FhirState>>, headers: HeaderMap, body: 
         Ok(v) => v,
         Err(e) => return refused(e),
     };
-    match fhir_write::transaction(&mut s.store.write().unwrap(), &bundle, &fhir_write::last_updated(s.guard.now())) {
+    match fhir_write::transaction(
+        &mut s.store.write().unwrap_or_else(PoisonError::into_inner),
+        &bundle,
+        &fhir_write::last_updated(s.guard.now()),
+    ) {
         Ok(response) => fhir_json(response),
         Err(e) => refused(e),
     }

@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -154,7 +155,7 @@ impl IdpState {
 
     /// A new DPoP nonce: proofs carrying the old one get `use_dpop_nonce`.
     pub fn rotate_dpop_nonce(&self) {
-        *self.dpop_nonce.lock().unwrap() = random_token(16);
+        *self.dpop_nonce.lock().unwrap_or_else(PoisonError::into_inner) = random_token(16);
     }
 
     /// How many times a spent refresh token was presented again.
@@ -169,7 +170,7 @@ impl IdpState {
 
     /// Revokes every refresh token (as if an administrator ended all sessions).
     pub fn revoke_all(&self) {
-        self.refresh.lock().unwrap().clear();
+        self.refresh.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 }
 
@@ -324,7 +325,7 @@ async fn par(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>) -> Res
         test_pid,
         expires: s.now() + s.lifetimes.par,
     };
-    s.pars.lock().unwrap().insert(request_uri.clone(), req);
+    s.pars.lock().unwrap_or_else(PoisonError::into_inner).insert(request_uri.clone(), req);
     (StatusCode::CREATED, Json(json!({"request_uri": request_uri, "expires_in": s.lifetimes.par.as_secs()})))
         .into_response()
 }
@@ -336,7 +337,7 @@ struct AuthorizeQuery {
 }
 
 fn pending_par(s: &IdpState, request_uri: &str) -> Option<ParRequest> {
-    let pars = s.pars.lock().unwrap();
+    let pars = s.pars.lock().unwrap_or_else(PoisonError::into_inner);
     pars.get(request_uri).filter(|p| p.expires > s.now()).cloned()
 }
 
@@ -368,7 +369,7 @@ async fn login(State(s): State<Arc<IdpState>>, Form(f): Form<LoginForm>) -> Resp
         return error_page("Forespørselen er ukjent eller utløpt. Start påloggingen på nytt.");
     };
     if f.cancel.is_some() {
-        s.pars.lock().unwrap().remove(&f.request_uri);
+        s.pars.lock().unwrap_or_else(PoisonError::into_inner).remove(&f.request_uri);
         let mut url = url::Url::parse(&par.redirect_uri).expect("validated at PAR");
         url.query_pairs_mut()
             .append_pair("error", "access_denied")
@@ -384,13 +385,13 @@ async fn login(State(s): State<Arc<IdpState>>, Form(f): Form<LoginForm>) -> Resp
 }
 
 fn complete_login(s: &IdpState, request_uri: &str, pid: &str) -> Response {
-    let Some(par) = s.pars.lock().unwrap().remove(request_uri) else {
+    let Some(par) = s.pars.lock().unwrap_or_else(PoisonError::into_inner).remove(request_uri) else {
         return error_page("Forespørselen er allerede brukt.");
     };
     let code = random_token(32);
     let mut url = url::Url::parse(&par.redirect_uri).expect("validated at PAR");
     url.query_pairs_mut().append_pair("code", &code).append_pair("state", &par.state).append_pair("iss", &s.issuer);
-    s.codes.lock().unwrap().insert(
+    s.codes.lock().unwrap_or_else(PoisonError::into_inner).insert(
         code,
         CodeGrant {
             par,
@@ -409,7 +410,7 @@ async fn token(
     Form(form): Form<FormPairs>,
 ) -> Response {
     // DPoP first: a nonce challenge must not consume the code or the refresh token.
-    let nonce = s.dpop_nonce.lock().unwrap().clone();
+    let nonce = s.dpop_nonce.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let expect = DpopExpectations {
         method: "POST",
         url: &format!("{}/connect/token", s.issuer),
@@ -438,7 +439,7 @@ async fn token(
     let grant = match one(&form, "grant_type") {
         Some("authorization_code") => {
             let code = one(&form, "code").unwrap_or_default();
-            let Some(g) = s.codes.lock().unwrap().remove(code) else {
+            let Some(g) = s.codes.lock().unwrap_or_else(PoisonError::into_inner).remove(code) else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown or used code");
             };
             if g.expires < s.now() {
@@ -466,11 +467,12 @@ async fn token(
             let rt = one(&form, "refresh_token").unwrap_or_default();
             // Rotation: the presented refresh token is spent; presented again, its whole
             // family (the sign-in it came from) is revoked.
-            let Some(g) = s.refresh.lock().unwrap().remove(rt) else {
-                let family = s.spent.lock().unwrap().get(rt).map(|(family, _)| family.clone());
+            let Some(g) = s.refresh.lock().unwrap_or_else(PoisonError::into_inner).remove(rt) else {
+                let family =
+                    s.spent.lock().unwrap_or_else(PoisonError::into_inner).get(rt).map(|(family, _)| family.clone());
                 if let Some(family) = family {
                     s.reuses.fetch_add(1, Ordering::SeqCst);
-                    s.refresh.lock().unwrap().retain(|_, g| g.sid != family);
+                    s.refresh.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, g| g.sid != family);
                     return oauth_error(
                         StatusCode::BAD_REQUEST,
                         "invalid_grant",
@@ -480,7 +482,7 @@ async fn token(
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown, used or revoked refresh token");
             };
             {
-                let mut spent = s.spent.lock().unwrap();
+                let mut spent = s.spent.lock().unwrap_or_else(PoisonError::into_inner);
                 let now = s.now();
                 spent.retain(|_, (_, expires)| *expires > now);
                 spent.insert(rt.to_string(), (g.sid.clone(), g.expires));
@@ -544,7 +546,7 @@ async fn token(
     let new_rt = random_token(32);
     body["refresh_token"] = Value::String(new_rt.clone());
     body["rt_expires_in"] = json!(remaining.as_secs());
-    s.refresh.lock().unwrap().insert(new_rt, grant);
+    s.refresh.lock().unwrap_or_else(PoisonError::into_inner).insert(new_rt, grant);
     s.issued.fetch_add(1, Ordering::SeqCst);
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
@@ -575,7 +577,7 @@ async fn revocation(State(s): State<Arc<IdpState>>, Form(form): Form<FormPairs>)
         Err(why) => return client_error(&why),
     };
     if let Some(t) = one(&form, "token") {
-        let mut refresh = s.refresh.lock().unwrap();
+        let mut refresh = s.refresh.lock().unwrap_or_else(PoisonError::into_inner);
         if refresh.get(t).is_some_and(|g| g.client_id == client_id) {
             refresh.remove(t);
         }

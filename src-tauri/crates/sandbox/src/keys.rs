@@ -8,6 +8,7 @@ use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde_json::{json, Value};
+use std::sync::PoisonError;
 
 pub struct SigningKey {
     pub kid: String,
@@ -48,22 +49,23 @@ impl KeySet {
     }
 
     pub fn current(&self) -> std::sync::Arc<SigningKey> {
-        self.0.read().unwrap()[0].clone()
+        self.0.read().unwrap_or_else(PoisonError::into_inner)[0].clone()
     }
 
     pub fn find(&self, kid: &str) -> Option<std::sync::Arc<SigningKey>> {
-        self.0.read().unwrap().iter().find(|k| k.kid == kid).cloned()
+        self.0.read().unwrap_or_else(PoisonError::into_inner).iter().find(|k| k.kid == kid).cloned()
     }
 
     pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self.0.read().unwrap().iter().map(|k| k.public_jwk.clone()).collect();
+        let keys: Vec<Value> =
+            self.0.read().unwrap_or_else(PoisonError::into_inner).iter().map(|k| k.public_jwk.clone()).collect();
         json!({ "keys": keys })
     }
 
     /// Makes a new key current; `keep_old` keeps the previous keys published.
     pub fn rotate(&self, keep_old: bool) {
         let new = std::sync::Arc::new(SigningKey::generate());
-        let mut keys = self.0.write().unwrap();
+        let mut keys = self.0.write().unwrap_or_else(PoisonError::into_inner);
         if !keep_old {
             keys.clear();
         }

@@ -26,6 +26,7 @@ use axum::Router;
 use clock::SharedClock;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -283,13 +284,13 @@ impl Sandbox {
 
     /// Switches a service into a fault, or back to normal with `None`.
     pub fn set_fault(&self, service: faults::Service, fault: Option<faults::Fault>) {
-        *self.switches[&service].write().unwrap() = fault;
+        *self.switches[&service].write().unwrap_or_else(PoisonError::into_inner) = fault;
     }
 
     /// Switches every read and search of one of the platform's resource types into a
     /// fault, or back to normal with `None`.
     pub fn set_search_fault(&self, rtype: &str, fault: Option<faults::Fault>) {
-        let mut faults = self.search_faults.write().unwrap();
+        let mut faults = self.search_faults.write().unwrap_or_else(PoisonError::into_inner);
         match fault {
             Some(f) => faults.insert(rtype.to_string(), f),
             None => faults.remove(rtype),
@@ -380,13 +381,13 @@ impl Sandbox {
 
     /// Every resource on the FHIR platform, as it stands (for loading them into another server).
     pub fn fhir_resources(&self) -> Vec<serde_json::Value> {
-        self.fhir.store.read().unwrap().resources().cloned().collect()
+        self.fhir.store.read().unwrap_or_else(PoisonError::into_inner).resources().cloned().collect()
     }
 
     /// Changes a resource on the platform as another user would (a new version), for
     /// showing what a conflicting edit looks like. False when there is no such resource.
     pub fn edit_resource(&self, rtype: &str, id: &str, edit: impl FnOnce(&mut serde_json::Value)) -> bool {
-        let mut store = self.fhir.store.write().unwrap();
+        let mut store = self.fhir.store.write().unwrap_or_else(PoisonError::into_inner);
         let Some(mut r) = store.get(rtype, id).cloned() else { return false };
         edit(&mut r);
         fhir_write::update(&mut store, rtype, id, r, None, &fhir_write::last_updated(self.fhir.guard.now())).is_ok()
@@ -395,7 +396,7 @@ impl Sandbox {
     /// Adds a resource to the platform as another system writing to it would (tests
     /// use it for what the generated world never holds, such as a future-dated reading).
     pub fn add_resource(&self, resource: serde_json::Value) {
-        self.fhir.store.write().unwrap().insert(resource);
+        self.fhir.store.write().unwrap_or_else(PoisonError::into_inner).insert(resource);
     }
 
     /// Requests Kjernejournal has served (authorised or not).

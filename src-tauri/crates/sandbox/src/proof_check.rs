@@ -10,6 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::PoisonError;
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// How far a proof's `iat` may be from the server's clock.
@@ -24,7 +25,7 @@ pub struct ReplayGuard(Mutex<HashMap<String, i64>>);
 impl ReplayGuard {
     /// True the first time a `jti` is seen (`now` in Unix seconds).
     pub fn first_use(&self, jti: &str, valid_until: i64, now: i64) -> bool {
-        let mut seen = self.0.lock().unwrap();
+        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         seen.retain(|_, until| *until >= now);
         seen.insert(jti.to_string(), valid_until + IAT_WINDOW_SECS).is_none()
     }
@@ -52,7 +53,7 @@ pub struct ClientRegistry(Mutex<HashMap<String, Vec<Jwk>>>);
 
 impl ClientRegistry {
     pub fn register(&self, client_id: &str, jwk: Jwk) {
-        let mut clients = self.0.lock().unwrap();
+        let mut clients = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let keys = clients.entry(client_id.to_string()).or_default();
         if !keys.contains(&jwk) {
             keys.push(jwk);
@@ -60,7 +61,7 @@ impl ClientRegistry {
     }
 
     fn keys(&self, client_id: &str) -> Vec<Jwk> {
-        self.0.lock().unwrap().get(client_id).cloned().unwrap_or_default()
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(client_id).cloned().unwrap_or_default()
     }
 }
 

@@ -8,6 +8,7 @@ use arbeidsflate_core::update_feed::check_due;
 use arbeidsflate_model::update::UpdateStatus;
 use arbeidsflate_model::{AppError, ErrorCode};
 use clock::SharedClock;
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{AppHandle, Runtime};
@@ -55,16 +56,16 @@ impl Updates {
     }
 
     pub fn status(&self) -> UpdateStatus {
-        self.0.status.lock().unwrap().clone()
+        self.0.status.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     fn record(&self, outcome: Outcome) {
         // A later refusal does not throw away an update already verified.
-        if outcome.ready.is_some() || self.0.ready.lock().unwrap().is_none() {
-            *self.0.status.lock().unwrap() = outcome.status;
+        if outcome.ready.is_some() || self.0.ready.lock().unwrap_or_else(PoisonError::into_inner).is_none() {
+            *self.0.status.lock().unwrap_or_else(PoisonError::into_inner) = outcome.status;
         }
         if outcome.ready.is_some() {
-            *self.0.ready.lock().unwrap() = outcome.ready;
+            *self.0.ready.lock().unwrap_or_else(PoisonError::into_inner) = outcome.ready;
         }
     }
 
@@ -99,7 +100,7 @@ impl Updates {
                 "this copy was not installed from a package; install the new version with the package tool",
             ));
         }
-        let ready = self.0.ready.lock().unwrap().take();
+        let ready = self.0.ready.lock().unwrap_or_else(PoisonError::into_inner).take();
         let Some((update, bytes)) = ready else {
             return Err(AppError::new(ErrorCode::UpdateInstallFailed, "no verified update is waiting"));
         };
@@ -110,7 +111,7 @@ impl Updates {
             }
             Err(e) => {
                 let error = AppError::new(ErrorCode::UpdateInstallFailed, e.to_string());
-                *self.0.ready.lock().unwrap() = Some((update, bytes));
+                *self.0.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some((update, bytes));
                 Err(error)
             }
         }
@@ -132,7 +133,7 @@ pub async fn check_feed<R: Runtime>(app: &AppHandle<R>, check: &FeedCheck) -> Ou
     let update = match updater.check().await {
         Ok(Some(update)) => update,
         Ok(None) => {
-            let offered = offered.lock().unwrap().clone();
+            let offered = offered.lock().unwrap_or_else(PoisonError::into_inner).clone();
             let current = app.package_info().version.clone();
             return match offered {
                 Some(v) if v < current => refused(
@@ -145,7 +146,12 @@ pub async fn check_feed<R: Runtime>(app: &AppHandle<R>, check: &FeedCheck) -> Ou
                 _ => Outcome { status: UpdateStatus::UpToDate { checked_at }, ready: None },
             };
         }
-        Err(e) => return refused(classify(&e), offered.lock().unwrap().as_ref().map(|v| v.to_string())),
+        Err(e) => {
+            return refused(
+                classify(&e),
+                offered.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|v| v.to_string()),
+            )
+        }
     };
     // `download` verifies the signature (and the signed version) before handing the bytes over.
     match update.download(|_, _| {}, || {}).await {
@@ -176,7 +182,7 @@ fn build_updater<R: Runtime>(
         .timeout(check.timeout)
         .configure_client(move |client| client.tls_certs_merge(roots.clone()))
         .version_comparator(move |current, release| {
-            *offered.lock().unwrap() = Some(release.version.clone());
+            *offered.lock().unwrap_or_else(PoisonError::into_inner) = Some(release.version.clone());
             release.version > current
         });
     if let Some(key) = test_public_key() {

@@ -7,6 +7,7 @@ use arbeidsflate_tests::updates::{self, manifest, InternalServer, Signer};
 use axum::extract::State as Shared;
 use axum::http::StatusCode;
 use axum::routing::get;
+use std::sync::PoisonError;
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 
 /// One version up from this build: what a real next release would be.
@@ -33,11 +34,16 @@ impl UpdateServer {
             .route(
                 "/feed",
                 get(|Shared(s): Shared<Served>| async move {
-                    let (status, body) = s.feed.lock().unwrap().clone();
+                    let (status, body) = s.feed.lock().unwrap_or_else(PoisonError::into_inner).clone();
                     (StatusCode::from_u16(status).unwrap(), body)
                 }),
             )
-            .route("/artifact", get(|Shared(s): Shared<Served>| async move { s.artifact.lock().unwrap().clone() }))
+            .route(
+                "/artifact",
+                get(|Shared(s): Shared<Served>| async move {
+                    s.artifact.lock().unwrap_or_else(PoisonError::into_inner).clone()
+                }),
+            )
             .with_state(served.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -46,8 +52,8 @@ impl UpdateServer {
     }
 
     fn serve(&self, status: u16, feed: String, artifact: &[u8]) {
-        *self.served.feed.lock().unwrap() = (status, feed);
-        *self.served.artifact.lock().unwrap() = artifact.to_vec();
+        *self.served.feed.lock().unwrap_or_else(PoisonError::into_inner) = (status, feed);
+        *self.served.artifact.lock().unwrap_or_else(PoisonError::into_inner) = artifact.to_vec();
     }
 
     fn artifact_url(&self) -> String {
@@ -200,7 +206,7 @@ async fn a_verified_update_outlives_a_later_refusal_and_a_test_build_is_never_re
     let error = updates.install(app.handle()).unwrap_err();
     assert_eq!(error.code, ErrorCode::UpdateInstallFailed);
     assert!(error.detail.contains("package"), "{}", error.detail);
-    assert!(updates.0.ready.lock().unwrap().is_some());
+    assert!(updates.0.ready.lock().unwrap_or_else(PoisonError::into_inner).is_some());
     assert!(matches!(Updates::new(false).status(), UpdateStatus::Off));
 }
 

@@ -6,6 +6,7 @@ use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::nin::NationalId;
 use sources::kjernejournal::{KjStatus, Kjernejournal};
 use std::sync::Arc;
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 /// How long a prefetched Kjernejournal status stands in for asking again.
@@ -23,7 +24,7 @@ impl Workspace {
         };
         let on_worklist: Vec<NationalId> = s.worklist.read().await.values().flatten().cloned().collect();
         let nins: Vec<NationalId> = {
-            let cache = s.critical_status.lock().unwrap();
+            let cache = s.critical_status.lock().unwrap_or_else(PoisonError::into_inner);
             on_worklist
                 .into_iter()
                 .filter(|n| cache.get(n).is_none_or(|(at, _)| at.elapsed() > CRITICAL_STATUS_FRESH))
@@ -48,7 +49,7 @@ impl Workspace {
             while let Some((status, nin)) = asked.next().await {
                 match status {
                     Ok(status) => {
-                        cache.lock().unwrap().insert(nin, (Instant::now(), status));
+                        cache.lock().unwrap_or_else(PoisonError::into_inner).insert(nin, (Instant::now(), status));
                     }
                     // Opening the patient asks again; the service's words may name the patient.
                     Err(_) => tracing::debug!("critical information status not prefetched"),
@@ -61,7 +62,7 @@ impl Workspace {
     /// the data call anyway (the service enforces reservation and restriction there).
     /// "No critical information" is always asked again, so new information is never missed.
     pub(super) fn usable_critical_status(s: &SignedIn, nin: Option<&NationalId>) -> Option<KjStatus> {
-        let cache = s.critical_status.lock().unwrap();
+        let cache = s.critical_status.lock().unwrap_or_else(PoisonError::into_inner);
         let (at, status) = cache.get(nin?)?;
         let leads_to_data = status.has_critical_information && !status.reserved && !status.restricted;
         (at.elapsed() < CRITICAL_STATUS_FRESH && leads_to_data).then(|| status.clone())

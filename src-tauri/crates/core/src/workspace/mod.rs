@@ -2,19 +2,19 @@
 //! running app; the desktop shell and the CLI both drive it.
 
 mod critical_status;
-mod layout;
-mod offline;
+pub mod layout;
+mod local_cache;
 mod patient_view;
 mod prepare;
 mod signals;
-mod sync;
 mod vitals;
+mod worklist_sync;
 mod writes;
 
 use crate::access::Decision;
+use crate::cache::LocalState;
 use crate::errors::{from_helseid, from_source};
 use crate::keystore::{load_or_create_keys, SecretStore};
-use crate::offline::LocalState;
 use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
 use arbeidsflate_model::nin::NationalId;
@@ -157,7 +157,7 @@ impl Workspace {
             helseid: OnceCell::new(),
             signed_in: RwLock::new(None),
             locked: Default::default(),
-            data_dir: crate::offline::default_data_dir(),
+            data_dir: crate::cache::default_data_dir(),
             online: std::sync::atomic::AtomicBool::new(true),
             draining: tokio::sync::Mutex::new(()),
             clock: clock::system(),
@@ -206,7 +206,7 @@ impl Workspace {
         if !self.profile.offline.wipe {
             return Ok(false);
         }
-        crate::offline::wipe_all(&self.data_dir)
+        crate::cache::wipe_all(&self.data_dir)
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("the wipe failed: {e}")))?;
         tracing::warn!("offline caches wiped as the profile asks");
         Ok(true)
@@ -304,7 +304,7 @@ impl Workspace {
                     detail: "moved to the new session".into(),
                 },
             ),
-            _ => crate::offline::open_local(
+            _ => crate::cache::open_local(
                 &self.data_dir,
                 session.user.pid.expose(),
                 self.keys.as_ref(),

@@ -15,6 +15,7 @@ use arbeidsflate_model::overview::PatientTarget;
 use arbeidsflate_model::AppError;
 use serde::Serialize;
 use std::collections::VecDeque;
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 /// How many patients may be prepared in any one minute.
@@ -103,7 +104,7 @@ impl Workspace {
         if missing.is_empty() {
             return Ok(Preparation::AlreadyPrepared);
         }
-        if let Err(why) = s.prepared.lock().unwrap_or_else(|p| p.into_inner()).begin(Instant::now()) {
+        if let Err(why) = s.prepared.lock().unwrap_or_else(PoisonError::into_inner).begin(Instant::now()) {
             return Ok(why);
         }
         let _slot = Slot(&s);
@@ -162,7 +163,7 @@ struct Slot<'a>(&'a SignedIn);
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        self.0.prepared.lock().unwrap_or_else(|p| p.into_inner()).end();
+        self.0.prepared.lock().unwrap_or_else(PoisonError::into_inner).end();
     }
 }
 

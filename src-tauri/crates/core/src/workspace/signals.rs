@@ -4,8 +4,8 @@
 
 use super::Workspace;
 use crate::aggregate::CachedAnswer;
-use crate::offline::cached_view::cached_record;
-use crate::offline::MUNICIPAL;
+use crate::cache::record::cached_record;
+use crate::cache::MUNICIPAL;
 use arbeidsflate_model::view::{News2Signal, PatientSignals};
 use arbeidsflate_model::AppError;
 use chrono::Duration;

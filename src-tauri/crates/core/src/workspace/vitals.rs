@@ -2,7 +2,7 @@
 //! from the offline cache when the platform is out of reach.
 
 use super::{SignedIn, Workspace};
-use crate::offline::MUNICIPAL;
+use crate::cache::MUNICIPAL;
 use arbeidsflate_model::history::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::view::Provenance;
 use arbeidsflate_model::{AppError, ErrorCode};

@@ -3,9 +3,9 @@
 
 use super::{SignedIn, Workspace};
 use crate::access;
-use crate::offline::drain::{drain, DrainReport};
-use crate::offline::writes::{self, OutboxRequest};
-use crate::offline::MUNICIPAL;
+use crate::cache::MUNICIPAL;
+use crate::outbox::drain::{drain, DrainReport};
+use crate::outbox::requests::{self, OutboxRequest};
 use arbeidsflate_model::offline::{
     ConflictChoice, ConflictView, OutboxItem, OutboxItemState, VitalsEntry, WriteKind, WriteReceipt,
 };
@@ -54,7 +54,7 @@ impl Workspace {
         );
         let client_id = sources::random_uuid();
         if let OutboxRequest::Update { resource, .. } = &mut request {
-            writes::tag_write(resource, &client_id);
+            requests::tag_write(resource, &client_id);
         }
         let body = serde_json::to_string(&request).expect("a request serialises");
         let at = self.now();
@@ -79,16 +79,16 @@ impl Workspace {
     }
 
     pub async fn record_vitals(&self, patient_ref: &str, vitals: &VitalsEntry) -> Result<WriteReceipt, AppError> {
-        writes::validate_vitals(vitals)?;
+        requests::validate_vitals(vitals)?;
         let s = self.current().await?;
-        let observations = writes::vitals_observations(
+        let observations = requests::vitals_observations(
             vitals,
             patient_ref,
             &Self::practitioner_ref(&s),
             &self.now(),
             sources::random_uuid,
         );
-        let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(&observations) };
+        let request = OutboxRequest::Transaction { bundle: requests::conditional_creates(&observations) };
         let summary = format!("{} målinger", observations.len());
         self.queue_write(&s, patient_ref, WriteKind::Vitals, &summary, request, &observations).await
     }
@@ -96,9 +96,9 @@ impl Workspace {
     pub async fn record_note(&self, patient_ref: &str, text: &str) -> Result<WriteReceipt, AppError> {
         let s = self.current().await?;
         let reference = Self::practitioner_ref(&s);
-        let author = writes::Author { reference: &reference, name: &s.clinician.name };
-        let note = writes::nursing_note(text, &sources::random_uuid(), patient_ref, author, &self.now())?;
-        let request = OutboxRequest::Transaction { bundle: writes::conditional_creates(std::slice::from_ref(&note)) };
+        let author = requests::Author { reference: &reference, name: &s.clinician.name };
+        let note = requests::nursing_note(text, &sources::random_uuid(), patient_ref, author, &self.now())?;
+        let request = OutboxRequest::Transaction { bundle: requests::conditional_creates(std::slice::from_ref(&note)) };
         self.queue_write(&s, patient_ref, WriteKind::Note, "Sykepleienotat", request, &[note]).await
     }
 
@@ -111,7 +111,7 @@ impl Workspace {
             return Err(AppError::new(ErrorCode::InvalidInput, "the task is not this patient's"));
         }
         let version = task["meta"]["versionId"].as_str().unwrap_or("1").to_string();
-        let done = writes::completed_task(&task, &self.now())
+        let done = requests::completed_task(&task, &self.now())
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the task is not open"))?;
         let summary =
             sources::normalize::task(&task, "", "").map(|t| t.description).unwrap_or_else(|| "Oppgave".into());
@@ -132,7 +132,7 @@ impl Workspace {
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the visit names no patient"))?
             .to_string();
         let version = visit["meta"]["versionId"].as_str().unwrap_or("1").to_string();
-        let done = writes::fulfilled_visit(&visit)
+        let done = requests::fulfilled_visit(&visit)
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the visit is not planned or under way"))?;
         let summary = match visit["description"].as_str() {
             Some(d) => format!("Besøk: {}", sources::sanitize::text(d)),
@@ -248,7 +248,7 @@ impl Workspace {
                         merged[field] = mine[field].clone();
                     }
                 }
-                writes::tag_write(&mut merged, &entry.client_id);
+                requests::tag_write(&mut merged, &entry.client_id);
                 let body = serde_json::to_string(&OutboxRequest::Update { resource: merged, if_match: version.into() })
                     .expect("a request serialises");
                 cache.with(|st| st.requeue(id, Some(&body)))?;

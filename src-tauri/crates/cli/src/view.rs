@@ -1,0 +1,179 @@
+//! `arbeidsflate view`: the patient view the window shows, from every source, printed
+//! as the sources answer (or as JSON once all have), for supplier tests and support.
+
+use super::output::{app_error, fail, print_json, signed_in};
+use super::AppArgs;
+use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_model::access::AccessBasis;
+use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceState, SourceStatus};
+use arbeidsflate_model::AppError;
+use std::sync::PoisonError;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// `unntak`, `samtykke`, `akutt`, `forhoyet_samtykke`, `forhoyet_akutt`.
+pub fn parse_basis(value: &str) -> Result<AccessBasis, String> {
+    AccessBasis::from_header_value(&value.to_uppercase())
+        .ok_or_else(|| format!("expected unntak, samtykke, akutt, forhoyet_samtykke or forhoyet_akutt, got `{value}`"))
+}
+
+pub async fn view(
+    app: &AppArgs,
+    nin: &str,
+    user: Option<String>,
+    basis: Option<AccessBasis>,
+    reason: Option<String>,
+    prepare: bool,
+    json: bool,
+) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let list = match ws.worklist().await {
+        Ok(list) => list,
+        Err(e) => return app_error(e),
+    };
+    if prepare {
+        let digits = nin.replace(' ', "");
+        let Some(entry) = list.entries.iter().find(|e| e.national_id.replace(' ', "") == digits) else {
+            return fail("only a worklist patient can be prepared (the window prepares the row in focus)");
+        };
+        let started = Instant::now();
+        match ws.prepare_patient(&entry.patient_ref).await {
+            Ok(outcome) if !json => println!("[prepared in {} ms: {outcome:?}]", started.elapsed().as_millis()),
+            Ok(_) => {}
+            Err(e) => return app_error(e),
+        }
+    }
+    let access = basis.map(|basis| AccessRequest { basis, reason });
+    let target = PatientTarget::NationalId { national_id: nin.to_string() };
+    let (parts, sink) = printing_sink(json);
+    let result = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await;
+    report(result, &parts, json)
+}
+
+/// `patient <nin> --offline`: the view from the offline cache only, with no network
+/// and no sign-in.
+pub fn cached(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
+    let reader = match super::offline::offline_reader(app, user) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let target = PatientTarget::NationalId { national_id: nin.to_string() };
+    let (parts, sink) = printing_sink(json);
+    let result = reader.open_view(&target, sink);
+    report(result, &parts, json)
+}
+
+type Collected = Arc<Mutex<Vec<OverviewPart>>>;
+
+/// A sink that prints each part as it comes (unless `json`) and keeps them all.
+fn printing_sink(json: bool) -> (Collected, PartSink) {
+    let started = Instant::now();
+    let parts: Collected = Arc::default();
+    let collected = parts.clone();
+    let sink = Arc::new(move |batch: Vec<OverviewPart>| {
+        if !json {
+            let ms = started.elapsed().as_millis();
+            for part in &batch {
+                if let Some(line) = describe(part) {
+                    println!("[{ms:>5} ms] {line}");
+                }
+            }
+        }
+        collected.lock().unwrap_or_else(PoisonError::into_inner).extend(batch);
+    });
+    (parts, sink)
+}
+
+fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: bool) -> i32 {
+    match result {
+        Ok(statuses) if json => {
+            let parts = parts.lock().unwrap_or_else(PoisonError::into_inner);
+            // The last comparison stands: every description the sources gave, checked.
+            let identity = parts.iter().rev().find_map(|p| match p {
+                OverviewPart::Identity { warning } => Some(warning.clone()),
+                _ => None,
+            });
+            print_json(&serde_json::json!({
+                "parts": *parts, "sources": statuses, "identity_warning": identity.flatten()
+            }));
+            0
+        }
+        Ok(statuses) => {
+            let failed = statuses.iter().filter(|s| matches!(s.state, SourceState::Failed { .. })).count();
+            let partial = statuses.iter().filter(|s| matches!(s.state, SourceState::Partial { .. })).count();
+            println!("{} of {} sources failed, {partial} answered in part", failed, statuses.len());
+            0
+        }
+        Err(e) if e.code == arbeidsflate_model::ErrorCode::AccessBasisRequired => {
+            fail(format!("{} (state one with --basis; emergency access also needs --reason)", e.detail))
+        }
+        Err(e) => app_error(e),
+    }
+}
+
+/// A value's serde name (`timed_out`, `conditions`).
+fn snake(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// One line per part, without clinical detail beyond counts and the banner's name.
+fn describe(part: &OverviewPart) -> Option<String> {
+    Some(match part {
+        OverviewPart::Opened { access, .. } => format!(
+            "opened on {}{}",
+            access.basis.header_value(),
+            if access.emergency { " (EMERGENCY ACCESS)" } else { "" }
+        ),
+        OverviewPart::Status { status } => {
+            let state = serde_json::to_value(&status.state).ok()?;
+            let reason = match &status.state {
+                SourceState::Partial { failed } => {
+                    let parts: Vec<String> =
+                        failed.iter().map(|f| format!("{} ({})", snake(&f.part), snake(&f.reason))).collect();
+                    format!(", failed: {}", parts.join(", "))
+                }
+                _ => state.get("reason").and_then(|r| r.as_str()).map(|r| format!(": {r}")).unwrap_or_default(),
+            };
+            let age = match (&status.state, &status.fetched_at) {
+                (SourceState::Cached, Some(at)) => format!(" (fetched {at})"),
+                _ => String::new(),
+            };
+            format!("{}: {}{reason}{age}", status.name, state["state"].as_str()?)
+        }
+        OverviewPart::Banner { banner } => format!("patient {} ({})", banner.name, banner.national_id),
+        OverviewPart::Allergies { items } => format!("allergies: {} (merged)", items.len()),
+        OverviewPart::Medications { items, .. } => format!("medications: {} (merged)", items.len()),
+        OverviewPart::Vitals { news2, .. } => format!("NEWS2 {}", news2.total),
+        OverviewPart::Documents { items, hidden } => format!("documents: {} ({} hidden)", items.len(), hidden),
+        OverviewPart::Warnings { items } => format!("warnings: {}", items.len()),
+        OverviewPart::Visits { items } => format!("visits: {}", items.len()),
+        OverviewPart::Notes { items } => format!("nursing notes: {}", items.len()),
+        OverviewPart::HomeMeasurements { series } => format!("home measurements: {} kinds", series.len()),
+        OverviewPart::Care { conditions, activities, tasks } => format!(
+            "care: {} conditions, {} plan activities, {} open tasks",
+            conditions.len(),
+            activities.len(),
+            tasks.len()
+        ),
+        OverviewPart::Identity { warning: Some(w) } => {
+            let fields: Vec<String> = w.fields.iter().map(snake).collect();
+            let claims: Vec<String> = w
+                .claims
+                .iter()
+                .map(|c| {
+                    let facts = [&c.name, &c.national_id, &c.birth_date, &c.gender];
+                    let facts: Vec<&str> = facts.iter().filter_map(|f| f.as_deref()).collect();
+                    format!("{}: {}", snake(&c.source), facts.join(", "))
+                })
+                .collect();
+            format!("IDENTITY WARNING: the sources disagree on {} ({})", fields.join(", "), claims.join("; "))
+        }
+        OverviewPart::Unreadable { list, records } => {
+            format!("{}: {}", snake(list), super::output::unreadable_text(records)?)
+        }
+        OverviewPart::Person { .. } | OverviewPart::Identity { warning: None } => return None,
+    })
+}

@@ -1,0 +1,12 @@
+//! How Arbeidsflate is deployed, apart from what it does: the deployment profile
+//! (TOML, with the rules its JSON Schema states), the machine-wide profile IT installs
+//! and who may write it, the extra CAs the profile trusts, the app's version and the
+//! update feed. It knows nothing of patients or sessions.
+
+pub mod machine_profile;
+pub mod profile;
+pub mod trust;
+pub mod update_feed;
+pub mod version;
+
+pub use profile::{Profile, ProfileError};
