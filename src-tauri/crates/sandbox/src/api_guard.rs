@@ -135,3 +135,11 @@ impl ApiGuard {
         }
     }
 }
+
+/// Whether a token's claims carry the trust framework attestation (the services that
+/// demand one refuse the call without it).
+pub fn attested(claims: &Value) -> bool {
+    claims["authorization_details"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|x| x["type"] == "nhn:tillitsrammeverk:parameters"))
+}

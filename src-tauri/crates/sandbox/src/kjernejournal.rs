@@ -169,10 +169,7 @@ async fn allergies(State(s): State<Arc<KjState>>, headers: HeaderMap) -> Respons
     };
     // The critical information itself is read only with the trust framework attestation
     // (the status call, which tells nothing clinical, needs none).
-    let attested = claims["authorization_details"]
-        .as_array()
-        .is_some_and(|d| d.iter().any(|x| x["type"] == "nhn:tillitsrammeverk:parameters"));
-    if !attested {
+    if !crate::api_guard::attested(&claims) {
         return outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required");
     }
     let (nin, basis) = match check_nhn_headers(&headers, true) {

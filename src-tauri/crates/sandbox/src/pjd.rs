@@ -123,10 +123,8 @@ fn refusal(s: &PjdState, method: &str, path: &str, headers: &HeaderMap) -> Optio
     if let Some(r) = crate::nhn_headers::refusal_without_correlation(headers) {
         return Some(r);
     }
-    let attested = claims["authorization_details"]
-        .as_array()
-        .is_some_and(|d| d.iter().any(|x| x["type"] == "nhn:tillitsrammeverk:parameters"));
-    (!attested).then(|| outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required"))
+    (!crate::api_guard::attested(&claims))
+        .then(|| outcome(StatusCode::FORBIDDEN, "security", "the trust framework attestation is required"))
 }
 
 async fn search(

@@ -187,39 +187,33 @@ impl RecordView<'_> {
 
     pub fn allergies(&self) -> Vec<arbeidsflate_model::view::Allergy> {
         let (source, at) = (self.source, self.at);
-        let active = self.record.allergies.iter().filter(|r| clinically_active(r));
-        active.filter_map(|r| normalize::allergy(r, source, at)).collect()
+        self.active_allergies().filter_map(|r| normalize::allergy(r, source, at)).collect()
     }
 
     pub fn medications(&self) -> Vec<arbeidsflate_model::view::Medication> {
         let (source, at) = (self.source, self.at);
-        let active = self.record.medications.iter().filter(|r| status_in(r, &["active"]));
-        active.filter_map(|r| normalize::medication(r, source, at)).collect()
+        self.active_medications().filter_map(|r| normalize::medication(r, source, at)).collect()
     }
 
     pub fn warnings(&self) -> Vec<arbeidsflate_model::view::PatientWarning> {
         let (source, at) = (self.source, self.at);
-        let active = self.record.flags.iter().filter(|r| status_in(r, &["active"]));
-        active.filter_map(|r| normalize::warning(r, source, at)).collect()
+        self.active_flags().filter_map(|r| normalize::warning(r, source, at)).collect()
     }
 
     pub fn conditions(&self) -> Vec<arbeidsflate_model::view::Condition> {
         let (source, at) = (self.source, self.at);
-        let active = self.record.conditions.iter().filter(|r| clinically_active(r));
-        active.filter_map(|r| normalize::condition(r, source, at)).collect()
+        self.active_conditions().filter_map(|r| normalize::condition(r, source, at)).collect()
     }
 
     pub fn care_activities(&self) -> Vec<arbeidsflate_model::view::CareActivity> {
         let (source, at) = (self.source, self.at);
-        let active = self.record.care_plans.iter().filter(|r| status_in(r, &["active"]));
-        active.flat_map(|r| normalize::care_activities(r, source, at)).collect()
+        self.active_plans().flat_map(|r| normalize::care_activities(r, source, at)).collect()
     }
 
     /// Open tasks, the soonest due first.
     pub fn tasks(&self) -> Vec<arbeidsflate_model::view::CareTask> {
         let (source, at) = (self.source, self.at);
-        let open = self.record.tasks.iter().filter(|r| status_in(r, &["requested", "accepted", "in-progress"]));
-        let mut tasks: Vec<_> = open.filter_map(|r| normalize::task(r, source, at)).collect();
+        let mut tasks: Vec<_> = self.open_tasks().filter_map(|r| normalize::task(r, source, at)).collect();
         tasks.sort_by_key(|t| t.due.as_deref().and_then(parse_instant));
         tasks
     }
@@ -236,6 +230,32 @@ impl RecordView<'_> {
         home_series(self.record, self.source, self.at, self.today)
     }
 
+    // What each list is made of before it is read: the list and its count of records
+    // that cannot be shown start from the same records.
+    fn active_allergies(&self) -> impl Iterator<Item = &Value> {
+        self.record.allergies.iter().filter(|r| clinically_active(r))
+    }
+
+    fn active_medications(&self) -> impl Iterator<Item = &Value> {
+        self.record.medications.iter().filter(|r| status_in(r, &["active"]))
+    }
+
+    fn active_flags(&self) -> impl Iterator<Item = &Value> {
+        self.record.flags.iter().filter(|r| status_in(r, &["active"]))
+    }
+
+    fn active_conditions(&self) -> impl Iterator<Item = &Value> {
+        self.record.conditions.iter().filter(|r| clinically_active(r))
+    }
+
+    fn active_plans(&self) -> impl Iterator<Item = &Value> {
+        self.record.care_plans.iter().filter(|r| status_in(r, &["active"]))
+    }
+
+    fn open_tasks(&self) -> impl Iterator<Item = &Value> {
+        self.record.tasks.iter().filter(|r| status_in(r, &["requested", "accepted", "in-progress"]))
+    }
+
     /// The records of `list` that would be shown but cannot be (nothing to show, no
     /// id), counted by reason; never their content.
     pub fn unreadable(&self, list: PlatformPart) -> Vec<Unreadable> {
@@ -250,36 +270,21 @@ impl RecordView<'_> {
         let no_id_or_text =
             |r: &Value| if r["id"].as_str().is_some() { UnreadableReason::NoText } else { UnreadableReason::NoId };
         match list {
-            PlatformPart::Allergies => count(
-                &mut record
-                    .allergies
-                    .iter()
-                    .filter(|r| clinically_active(r) && normalize::allergy(r, source, at).is_none()),
-                &no_text,
-            ),
+            PlatformPart::Allergies => {
+                count(&mut self.active_allergies().filter(|r| normalize::allergy(r, source, at).is_none()), &no_text)
+            }
             PlatformPart::Medications => count(
-                &mut record
-                    .medications
-                    .iter()
-                    .filter(|r| status_in(r, &["active"]) && normalize::medication(r, source, at).is_none()),
+                &mut self.active_medications().filter(|r| normalize::medication(r, source, at).is_none()),
                 &no_text,
             ),
-            PlatformPart::Warnings => count(
-                &mut record
-                    .flags
-                    .iter()
-                    .filter(|r| status_in(r, &["active"]) && normalize::warning(r, source, at).is_none()),
-                &no_text,
-            ),
-            PlatformPart::Conditions => count(
-                &mut record
-                    .conditions
-                    .iter()
-                    .filter(|r| clinically_active(r) && normalize::condition(r, source, at).is_none()),
-                &no_text,
-            ),
+            PlatformPart::Warnings => {
+                count(&mut self.active_flags().filter(|r| normalize::warning(r, source, at).is_none()), &no_text)
+            }
+            PlatformPart::Conditions => {
+                count(&mut self.active_conditions().filter(|r| normalize::condition(r, source, at).is_none()), &no_text)
+            }
             PlatformPart::CarePlans => {
-                for plan in record.care_plans.iter().filter(|r| status_in(r, &["active"])) {
+                for plan in self.active_plans() {
                     let open = normalize::open_activities(plan).count();
                     let shown = normalize::care_activities(plan, source, at).len();
                     for _ in shown..open {
@@ -287,14 +292,9 @@ impl RecordView<'_> {
                     }
                 }
             }
-            PlatformPart::Tasks => count(
-                &mut record
-                    .tasks
-                    .iter()
-                    .filter(|r| status_in(r, &["requested", "accepted", "in-progress"]))
-                    .filter(|r| normalize::task(r, source, at).is_none()),
-                &no_text,
-            ),
+            PlatformPart::Tasks => {
+                count(&mut self.open_tasks().filter(|r| normalize::task(r, source, at).is_none()), &no_text)
+            }
             PlatformPart::Notes => {
                 // Only those the list would hold: current, and not known to be older than its days.
                 let from = clock::day_start(self.today - chrono::Duration::days(NOTE_DAYS));

@@ -49,11 +49,7 @@ impl Workspace {
         }
         let (municipal_id, nin, on_worklist) = self.resolve_target(&s, target).await?;
         let key = nin.as_ref().map(|n| n.as_str().to_string()).or(municipal_id.clone()).unwrap_or_default();
-        let decision = {
-            let in_force = s.decisions.read().await.get(&key).cloned();
-            access::decide(access, in_force.as_ref(), on_worklist, &self.now())?
-        };
-        s.decisions.write().await.insert(key.clone(), decision.clone());
+        let decision = self.decide_for(&s, &key, access, on_worklist).await?;
         *s.open_ref.write().await = municipal_id.clone();
         // Emergency access is logged as such; the reason itself is clinical text and stays out.
         tracing::info!(
@@ -159,6 +155,23 @@ impl Workspace {
 
     /// The platform id and number of the patient to open, and whether the care
     /// relationship of the worklist covers them. A number is validated before any lookup.
+    /// The access decision for the patient known by `key` (number, else platform id):
+    /// the one stated now, else the one in force, else the worklist's care relationship;
+    /// kept for the session, so every later use (opening, preparing, the sync) shares
+    /// one decision and the tokens attested for it.
+    pub(super) async fn decide_for(
+        &self,
+        s: &SignedIn,
+        key: &str,
+        access: Option<&AccessRequest>,
+        on_worklist: bool,
+    ) -> Result<Decision, AppError> {
+        let mut decisions = s.decisions.write().await;
+        let decision = access::decide(access, decisions.get(key), on_worklist, &self.now())?;
+        decisions.insert(key.to_string(), decision.clone());
+        Ok(decision)
+    }
+
     pub(super) async fn resolve_target(
         &self,
         s: &SignedIn,

@@ -77,13 +77,7 @@ impl Workspace {
         let (_, Some(nin), _) = self.resolve_target(&s, &target).await? else {
             return Ok(Preparation::NothingToPrepare);
         };
-        let key = nin.as_str().to_string();
-        let decision = {
-            let mut decisions = s.decisions.write().await;
-            let decision = access::decide(None, decisions.get(&key), true, &self.now())?;
-            decisions.insert(key, decision.clone());
-            decision
-        };
+        let decision = self.decide_for(&s, nin.as_str(), None, true).await?;
         let Some(attestation) = access::attestation(self.profile.organisation.as_ref(), s.clinician.role, &decision)
         else {
             return Ok(Preparation::NothingToPrepare);
@@ -147,7 +141,9 @@ impl Workspace {
         std::iter::once(self.profile.municipal.audience.clone()).chain(others).collect()
     }
 
-    /// The audiences of the national services that take tokens attested for a patient.
+    /// The audiences of the national services that take tokens attested for a patient:
+    /// those `sources_for` gives the attested authorizer (`core/tests/round_trips.rs`
+    /// fails if the two disagree: a prepared opening would then ask HelseID).
     fn attested_audiences(&self) -> Vec<String> {
         let national = &self.profile.national;
         [&national.kjernejournal, &national.documents]

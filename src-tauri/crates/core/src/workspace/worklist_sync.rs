@@ -3,7 +3,6 @@
 //! retention or grace period.
 
 use super::{SignedIn, Workspace};
-use crate::access;
 use crate::aggregate::{self, Answer, PatientKeys};
 use crate::cache::reader::{expire_stale, source_key, LAST_SYNC_KEY};
 use crate::cache::record_sync::{sync_patient_record, SyncError};
@@ -115,15 +114,8 @@ impl Workspace {
         deadline: Duration,
         report: &mut SyncReport,
     ) -> Result<(), AppError> {
-        // The decision is kept for the session: opening the patient later uses it, and
-        // with it the attested tokens this sync fetched (while they are valid).
-        let decision = {
-            let mut decisions = s.decisions.write().await;
-            let key = nin.as_str().to_string();
-            let decision = access::decide(None, decisions.get(&key), true, &self.now())?;
-            decisions.insert(key, decision.clone());
-            decision
-        };
+        // Kept for the session: opening the patient later uses the tokens this sync fetched.
+        let decision = self.decide_for(s, nin.as_str(), None, true).await?;
         let set = self.sources_for(s, &decision).await?;
         let keys = PatientKeys {
             municipal_id: Some(patient_ref.to_string()),
