@@ -58,7 +58,7 @@ describe('ward worklist', () => {
 
   it('shows who can be shown, says who could not, and an unknown age as unknown', async () => {
     const list = wardWorklist();
-    list.entries[1] = { ...list.entries[1]!, age: null, national_id: '' };
+    list.entries[1] = { ...list.entries[1]!, age: null, national_id: '', room: null };
     list.unreadable = [
       { resource_type: 'Patient', reason: 'no_name', count: 1 },
       { resource_type: 'Encounter', reason: 'missing_patient', count: 1 },
@@ -76,6 +76,7 @@ describe('ward worklist', () => {
     const unknown = page.locator(`[data-testid="worklist-row"][data-patient-ref="${list.entries[1]!.patient_ref}"]`);
     expect(await unknown.getByTestId('worklist-age').innerText()).toBe('ukjent');
     expect(await unknown.locator('.nin').innerText()).toBe('ukjent');
+    expect(await unknown.getByTestId('worklist-room').innerText()).toBe('ukjent');
     await expectAccessible(page, 'ward worklist with records left out');
     expectClean(app);
   });
