@@ -93,6 +93,9 @@ feed:
 	  "$(VERSION)" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$entry" "$$entry" > "$(FEED_DIR)/latest.json"
 	@echo "feed written to $(FEED_DIR)/latest.json"
 
-# Regenerates the TypeScript IPC bindings from the Rust types.
+# Regenerates what is generated from Rust: the TypeScript types (ts-rs), then the IPC
+# surface from the window's commands (the handler and manifest list, the capability,
+# the page's typed functions).
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p arbeidsflate-model bindings
+	UPDATE_BINDINGS=1 cargo test -p arbeidsflate-tests --test ipc_surface

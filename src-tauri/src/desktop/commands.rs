@@ -60,6 +60,7 @@ pub async fn lock_session(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Stops a sign-in waiting for the browser; `sign_in` then answers `sign_in_cancelled`.
 #[tauri::command]
 pub fn cancel_sign_in(state: State<'_, AppState>) {
     state.set_pending_sign_in(None);
@@ -76,6 +77,7 @@ pub async fn current_clinician(state: State<'_, AppState>) -> Result<Option<Clin
     }
 }
 
+/// The signed-in clinician's ward list or today's route.
 #[tauri::command]
 pub async fn worklist(state: State<'_, AppState>) -> Result<Worklist, AppError> {
     state.workspace().await?.worklist().await
@@ -107,6 +109,7 @@ pub async fn open_document(state: State<'_, AppState>, id: u32) -> Result<Docume
     state.workspace().await?.open_document(id).await
 }
 
+/// Answers `unsent_writes` while writes wait in the outbox; see `sign_out_discarding`.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), AppError> {
     let opener = state.opener();
@@ -148,6 +151,8 @@ pub fn cancel_sync(state: State<'_, AppState>) {
     state.cancel_sync();
 }
 
+/// Records vital signs for a worklist patient (queued when offline); `invalid_input`
+/// names the field that is out of range.
 #[tauri::command]
 pub async fn record_vitals(
     state: State<'_, AppState>,
@@ -157,6 +162,7 @@ pub async fn record_vitals(
     state.workspace().await?.record_vitals(&patient_ref, &vitals).await
 }
 
+/// Records a nursing note for a worklist patient (queued when offline).
 #[tauri::command]
 pub async fn record_note(
     state: State<'_, AppState>,
@@ -166,6 +172,7 @@ pub async fn record_note(
     state.workspace().await?.record_note(&patient_ref, &text).await
 }
 
+/// Marks a patient's care task as done (queued when offline).
 #[tauri::command]
 pub async fn complete_task(
     state: State<'_, AppState>,
@@ -175,6 +182,7 @@ pub async fn complete_task(
     state.workspace().await?.complete_task(&patient_ref, &task_id).await
 }
 
+/// Marks a visit on today's route as carried out; `invalid_input` if it already is.
 #[tauri::command]
 pub async fn complete_visit(state: State<'_, AppState>, visit_id: String) -> Result<WriteReceipt, AppError> {
     state.workspace().await?.complete_visit(&visit_id).await
@@ -187,11 +195,13 @@ pub async fn prepare_patient(state: State<'_, AppState>, patient_ref: String) ->
     state.workspace().await?.prepare_patient(&patient_ref).await.map(|_| ())
 }
 
+/// The writes that wait to be sent, failed, or conflict with a newer version.
 #[tauri::command]
 pub async fn outbox(state: State<'_, AppState>) -> Result<Vec<OutboxItem>, AppError> {
     state.workspace().await?.outbox_items().await
 }
 
+/// Sends a failed or held write again.
 #[tauri::command]
 pub async fn retry_write(state: State<'_, AppState>, id: i64) -> Result<(), AppError> {
     state.workspace().await?.retry_write(id).await
@@ -203,6 +213,7 @@ pub async fn discard_write(state: State<'_, AppState>, id: i64) -> Result<(), Ap
     state.workspace().await?.discard_write(id).await
 }
 
+/// Settles a write that met a newer version on the platform: apply mine on top, or take theirs.
 #[tauri::command]
 pub async fn resolve_conflict(state: State<'_, AppState>, id: i64, choice: ConflictChoice) -> Result<(), AppError> {
     state.workspace().await?.resolve_conflict(id, choice).await
@@ -233,6 +244,7 @@ pub async fn save_layout(state: State<'_, AppState>, items: Vec<LayoutItem>) -> 
     state.workspace().await?.save_layout(items).await
 }
 
+/// Back to the role's default layout.
 #[tauri::command]
 pub async fn reset_layout(state: State<'_, AppState>) -> Result<WorkspaceLayout, AppError> {
     state.workspace().await?.reset_layout().await

@@ -5,6 +5,16 @@ mod state;
 pub mod updates;
 
 use arbeidsflate_cli::AppArgs;
+
+// The list of commands is generated from `commands.rs` (`make bindings`).
+include!("command_list.rs");
+
+/// The window's IPC handler for every command in `commands.rs`.
+macro_rules! handler {
+    ($($command:ident,)*) => {
+        tauri::generate_handler![$(commands::$command),*]
+    };
+}
 use state::AppState;
 
 pub fn run(args: AppArgs) -> i32 {
@@ -67,38 +77,7 @@ pub fn run(args: AppArgs) -> i32 {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::sign_in,
-            commands::cancel_sign_in,
-            commands::lock_session,
-            commands::current_clinician,
-            commands::worklist,
-            commands::open_patient,
-            commands::open_document,
-            commands::sign_out,
-            commands::offline_status,
-            commands::sync_worklist,
-            commands::cancel_sync,
-            commands::record_vitals,
-            commands::record_note,
-            commands::complete_task,
-            commands::complete_visit,
-            commands::prepare_patient,
-            commands::outbox,
-            commands::retry_write,
-            commands::discard_write,
-            commands::resolve_conflict,
-            commands::recreate_cache,
-            commands::sign_out_discarding,
-            commands::layout,
-            commands::save_layout,
-            commands::reset_layout,
-            commands::vitals_history,
-            commands::worklist_signals,
-            commands::update_status,
-            commands::install_update,
-        ])
+        .invoke_handler(for_each_command!(handler))
         .run(tauri::generate_context!());
     match result {
         Ok(()) => 0,

@@ -9,29 +9,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { AccessRequest } from '../../src/lib/bindings/AccessRequest';
 import type { AppError } from '../../src/lib/bindings/AppError';
-import type { AppInfo } from '../../src/lib/bindings/AppInfo';
-import type { Clinician } from '../../src/lib/bindings/Clinician';
-import type { ConflictChoice } from '../../src/lib/bindings/ConflictChoice';
-import type { DocumentView } from '../../src/lib/bindings/DocumentView';
+import type { Commands as WireCommands } from '../../src/lib/commands';
 import type { ErrorCode } from '../../src/lib/bindings/ErrorCode';
-import type { LayoutItem } from '../../src/lib/bindings/LayoutItem';
-import type { OfflineStatus } from '../../src/lib/bindings/OfflineStatus';
-import type { OutboxItem } from '../../src/lib/bindings/OutboxItem';
-import type { OverviewEvent } from '../../src/lib/bindings/OverviewEvent';
-import type { PatientSignals } from '../../src/lib/bindings/PatientSignals';
-import type { PatientTarget } from '../../src/lib/bindings/PatientTarget';
-import type { SourceStatus } from '../../src/lib/bindings/SourceStatus';
-import type { SyncProgress } from '../../src/lib/bindings/SyncProgress';
-import type { SyncReport } from '../../src/lib/bindings/SyncReport';
-import type { VitalsEntry } from '../../src/lib/bindings/VitalsEntry';
-import type { VitalsHistory } from '../../src/lib/bindings/VitalsHistory';
-import type { VitalsPeriod } from '../../src/lib/bindings/VitalsPeriod';
-import type { Worklist } from '../../src/lib/bindings/Worklist';
-import type { UpdateStatus } from '../../src/lib/bindings/UpdateStatus';
-import type { WorkspaceLayout } from '../../src/lib/bindings/WorkspaceLayout';
-import type { WriteReceipt } from '../../src/lib/bindings/WriteReceipt';
 
 /**
  * A Channel argument as it crosses the IPC: the string `__CHANNEL__:<callback id>`,
@@ -39,45 +19,15 @@ import type { WriteReceipt } from '../../src/lib/bindings/WriteReceipt';
  */
 export type ChannelRef<Message> = string & { readonly __message?: Message };
 
-type Cmd<Args, Result> = { args: Args; result: Result };
-type NoArgs = Record<string, never>;
+/** A channel argument's type as the stub receives it: its reference string. */
+type AsReceived<Args> = {
+  [K in keyof Args]: Args[K] extends { onmessage: (message: infer Message) => void } ? ChannelRef<Message> : Args[K];
+};
 
-/** Every command in src/lib/api.ts: its arguments (as sent) and its answer. */
-export interface Commands {
-  app_info: Cmd<NoArgs, AppInfo>;
-  sign_in: Cmd<{ again: boolean }, Clinician>;
-  cancel_sign_in: Cmd<NoArgs, null>;
-  current_clinician: Cmd<NoArgs, Clinician | null>;
-  worklist: Cmd<NoArgs, Worklist>;
-  worklist_signals: Cmd<NoArgs, PatientSignals[]>;
-  open_patient: Cmd<
-    { target: PatientTarget; access: AccessRequest | null; onPart: ChannelRef<OverviewEvent> },
-    SourceStatus[]
-  >;
-  vitals_history: Cmd<{ period: VitalsPeriod }, VitalsHistory>;
-  open_document: Cmd<{ id: number }, DocumentView>;
-  lock_session: Cmd<NoArgs, null>;
-  sign_out: Cmd<NoArgs, null>;
-  sign_out_discarding: Cmd<NoArgs, null>;
-  offline_status: Cmd<NoArgs, OfflineStatus>;
-  sync_worklist: Cmd<{ onProgress: ChannelRef<SyncProgress> }, SyncReport>;
-  cancel_sync: Cmd<NoArgs, null>;
-  record_vitals: Cmd<{ patientRef: string; vitals: VitalsEntry }, WriteReceipt>;
-  record_note: Cmd<{ patientRef: string; text: string }, WriteReceipt>;
-  complete_task: Cmd<{ patientRef: string; taskId: string }, WriteReceipt>;
-  complete_visit: Cmd<{ visitId: string }, WriteReceipt>;
-  prepare_patient: Cmd<{ patientRef: string }, null>;
-  outbox: Cmd<NoArgs, OutboxItem[]>;
-  retry_write: Cmd<{ id: number }, null>;
-  discard_write: Cmd<{ id: number }, null>;
-  resolve_conflict: Cmd<{ id: number; choice: ConflictChoice }, null>;
-  recreate_cache: Cmd<NoArgs, null>;
-  layout: Cmd<NoArgs, WorkspaceLayout>;
-  save_layout: Cmd<{ items: LayoutItem[] }, WorkspaceLayout>;
-  reset_layout: Cmd<NoArgs, WorkspaceLayout>;
-  update_status: Cmd<NoArgs, UpdateStatus>;
-  install_update: Cmd<NoArgs, null>;
-}
+/** Every command (generated from the Rust commands): its arguments as received and its answer. */
+export type Commands = {
+  [C in keyof WireCommands]: { args: AsReceived<WireCommands[C]['args']>; result: WireCommands[C]['result'] };
+};
 
 export type Command = keyof Commands;
 export type ArgsOf<C extends Command> = Commands[C]['args'];
