@@ -92,16 +92,27 @@ fn worklist_and_patient_print_what_the_platform_holds() {
     let first = &entries[0];
     let nin = first["national_id"].as_str().unwrap().replace(' ', "");
 
-    let overview = json_of(&run(&["patient", &nin, "--json"]));
-    let patient_ref = overview["patient_ref"].as_str().unwrap();
+    // The patient's view from every source, as the window opens it.
+    let view = json_of(&run(&["patient", &nin, "--json"]));
+    let part = |name: &str| {
+        let parts = view["parts"].as_array().unwrap();
+        parts.iter().rev().find(|p| p["part"] == name).unwrap_or_else(|| panic!("no {name} part: {view}")).clone()
+    };
+    let patient_ref = part("opened")["patient_ref"].as_str().unwrap().to_string();
     let active_meds = world
         .store
         .all("MedicationStatement")
         .iter()
         .filter(|m| m["subject"]["reference"] == format!("Patient/{patient_ref}") && m["status"] == "active")
         .count();
-    assert_eq!(overview["medications"].as_array().unwrap().len(), active_meds);
-    assert_eq!(overview["banner"]["national_id"].as_str().unwrap().replace(' ', ""), nin);
+    let from_platform = part("medications")["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["sources"].as_array().unwrap().iter().any(|s| s["source"] == "Kommunal plattform"))
+        .count();
+    assert_eq!(from_platform, active_meds);
+    assert_eq!(part("banner")["banner"]["national_id"].as_str().unwrap().replace(' ', ""), nin);
 
     // The home-care nurse's worklist is a route in time order.
     let home =

@@ -82,7 +82,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Sign in as a test user and print the municipal platform's overview of a worklist patient.
+    /// Sign in as a test user and print a worklist patient's view from every source, as
+    /// the window opens it (the access is logged); anyone else: `view --basis`.
     Patient {
         /// The patient's national identity number.
         nin: String,
@@ -263,7 +264,7 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             }
             Command::Doctor { json } => output::doctor(&app, json).await,
             Command::Patient { nin, user, offline: true, json } => view::cached(&app, &nin, user, json),
-            Command::Patient { nin, user, offline: false, json } => output::patient(&app, &nin, user, json).await,
+            Command::Patient { nin, user, offline: false, json } => view::patient(&app, &nin, user, json).await,
             Command::Sync { user, json } => offline::sync(&app, user, json).await,
             Command::Audit { action: AuditAction::Verify { user, json } } => offline::verify(&app, user, json).await,
             Command::View { nin, user, basis, reason, prepare, json } => {

@@ -4,9 +4,10 @@ use super::AppArgs;
 use crate::environment::{clinicians, resolve_environment, Environment, KEYRING_SERVICE};
 use arbeidsflate_core::keystore::OsKeyring;
 use arbeidsflate_core::Workspace;
+use arbeidsflate_model::collected::CollectedView;
 use arbeidsflate_model::overview::PlatformPart;
 use arbeidsflate_model::partial::{Unreadable, UnreadableReason};
-use arbeidsflate_model::view::{ClinicianRole, PatientOverview, VitalKind, Worklist, WorklistKind};
+use arbeidsflate_model::view::{ClinicianRole, VitalKind, Worklist, WorklistKind};
 use arbeidsflate_model::AppError;
 use std::sync::Arc;
 
@@ -96,24 +97,6 @@ pub(super) async fn signed_in(app: &AppArgs, user: Option<String>) -> Result<(En
     ws.apply_wipe_flag().map_err(app_error)?;
     ws.sign_in_headless().await.map_err(app_error)?;
     Ok((env, ws))
-}
-
-pub async fn patient(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
-    let (_env, ws) = match signed_in(app, user).await {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    match ws.open_patient_by_national_id(nin).await {
-        Ok(overview) if json => {
-            print_json(&overview);
-            0
-        }
-        Ok(overview) => {
-            print!("{}", overview_text(&overview));
-            0
-        }
-        Err(e) => app_error(e),
-    }
 }
 
 pub async fn worklist(app: &AppArgs, user: Option<String>, json: bool) -> i32 {
@@ -229,47 +212,70 @@ fn vital_name(kind: VitalKind) -> &'static str {
     }
 }
 
-fn overview_text(o: &PatientOverview) -> String {
-    let b = &o.banner;
-    let mut out = format!(
-        "{}, {} år, fødselsnummer {}{}\n",
-        b.name,
-        b.age.map(|a| a.to_string()).unwrap_or_else(|| "?".into()),
-        b.national_id,
-        if b.synthetic { " (syntetisk testperson)" } else { "" }
-    );
-    let left_out = |list: PlatformPart| {
-        let records = o.unreadable.iter().find(|l| l.list == list).map(|l| l.records.as_slice()).unwrap_or_default();
-        unreadable_text(records).map(|t| format!("  ({t})\n"))
+/// A patient's view as text: who, what could not be shown, allergies, medications and
+/// the latest vital signs from every source, and how each source answered.
+pub(super) fn view_text(view: &CollectedView) -> String {
+    let mut out = match view.banner() {
+        Some(b) => format!(
+            "{}, {} år, fødselsnummer {}{}\n",
+            b.name,
+            b.age.map(|a| a.to_string()).unwrap_or_else(|| "ukjent".into()),
+            b.national_id,
+            if b.synthetic { " (syntetisk testperson)" } else { "" }
+        ),
+        None => "Pasienten: ukjent (ingen kilde svarte med navn)\n".into(),
     };
+    if let Some(Some(warning)) = view.identity() {
+        out.push_str(&format!("ADVARSEL: kildene er uenige om hvem pasienten er ({} felt)\n", warning.fields.len()));
+    }
+    let left_out = |list: PlatformPart| {
+        view.unreadable(list).and_then(unreadable_text).map(|t| format!("  ({t})\n")).unwrap_or_default()
+    };
+    let unknown = "  ukjent: kilden svarte ikke\n";
     out.push_str("Allergier:\n");
-    let allergies_left_out = left_out(PlatformPart::Allergies);
-    if o.allergies.is_empty() && allergies_left_out.is_none() {
-        out.push_str("  ingen registrert i kommunal plattform\n");
+    match view.allergies() {
+        None => out.push_str(unknown),
+        Some([]) if view.unreadable(PlatformPart::Allergies).is_none_or(|u| u.is_empty()) => {
+            out.push_str("  ingen registrert\n")
+        }
+        Some(items) => {
+            for a in items.iter().map(|m| &m.allergy) {
+                let crit = if a.criticality.as_deref() == Some("high") { " (høy kritikalitet)" } else { "" };
+                out.push_str(&format!("  - {}{crit}: {}\n", a.substance, a.reaction.as_deref().unwrap_or("")));
+            }
+        }
     }
-    for a in &o.allergies {
-        let crit = if a.criticality.as_deref() == Some("high") { " (høy kritikalitet)" } else { "" };
-        out.push_str(&format!("  - {}{crit}: {}\n", a.substance, a.reaction.as_deref().unwrap_or("")));
-    }
-    out.push_str(&allergies_left_out.unwrap_or_default());
+    out.push_str(&left_out(PlatformPart::Allergies));
     out.push_str("Legemidler:\n");
-    for m in &o.medications {
-        out.push_str(&format!("  - {} – {}\n", m.name, m.dosage.as_deref().unwrap_or("")));
+    match view.medications() {
+        None => out.push_str(unknown),
+        Some(items) => {
+            for m in items.iter().map(|m| &m.medication) {
+                out.push_str(&format!("  - {} – {}\n", m.name, m.dosage.as_deref().unwrap_or("")));
+            }
+        }
     }
-    out.push_str(&left_out(PlatformPart::Medications).unwrap_or_default());
+    out.push_str(&left_out(PlatformPart::Medications));
     out.push_str("Siste vitale parametre:\n");
-    for v in &o.latest_vitals {
-        out.push_str(&format!(
-            "  - {}: {} {} ({})\n",
-            vital_name(v.kind),
-            v.display,
-            v.unit,
-            v.effective.get(..16).unwrap_or("")
-        ));
+    match view.vitals() {
+        None => out.push_str(unknown),
+        Some((latest, _)) => {
+            for v in latest {
+                let at = v.effective.get(..16).unwrap_or("");
+                out.push_str(&format!(
+                    "  - {}: {} {} ({at}, {})\n",
+                    vital_name(v.kind),
+                    v.display,
+                    v.unit,
+                    v.provenance.source
+                ));
+            }
+        }
     }
-    out.push_str(&format!(
-        "Kilde: {}\n",
-        o.latest_vitals.first().map(|v| v.provenance.source.as_str()).unwrap_or("Kommunal plattform")
-    ));
+    out.push_str("Kilder:\n");
+    for s in &view.sources {
+        let state = serde_json::to_value(&s.state).ok().and_then(|v| v["state"].as_str().map(str::to_string));
+        out.push_str(&format!("  - {}: {}\n", s.name, state.unwrap_or_default()));
+    }
     out
 }

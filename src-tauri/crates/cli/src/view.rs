@@ -5,6 +5,7 @@ use super::output::{app_error, fail, print_json, signed_in};
 use super::AppArgs;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
 use arbeidsflate_model::access::AccessBasis;
+use arbeidsflate_model::collected::CollectedView;
 use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceState, SourceStatus};
 use arbeidsflate_model::AppError;
 use std::sync::PoisonError;
@@ -53,6 +54,27 @@ pub async fn view(
     report(result, &parts, json)
 }
 
+/// `patient <nin>`: a worklist patient's view through the same door as the window's
+/// (access decided and logged), printed once every source has answered.
+pub async fn patient(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
+    let (_env, ws) = match signed_in(app, user).await {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let target = PatientTarget::NationalId { national_id: nin.to_string() };
+    match ws.open_patient_view_collected(&target, None).await {
+        Ok(view) if json => {
+            print_view_json(&view);
+            0
+        }
+        Ok(view) => {
+            print!("{}", super::output::view_text(&view));
+            0
+        }
+        Err(e) => refused(e, "open them with `view --basis`"),
+    }
+}
+
 /// `patient <nin> --offline`: the view from the offline cache only, with no network
 /// and no sign-in.
 pub fn cached(app: &AppArgs, nin: &str, user: Option<String>, json: bool) -> i32 {
@@ -89,16 +111,9 @@ fn printing_sink(json: bool) -> (Collected, PartSink) {
 
 fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: bool) -> i32 {
     match result {
-        Ok(statuses) if json => {
-            let parts = parts.lock().unwrap_or_else(PoisonError::into_inner);
-            // The last comparison stands: every description the sources gave, checked.
-            let identity = parts.iter().rev().find_map(|p| match p {
-                OverviewPart::Identity { warning } => Some(warning.clone()),
-                _ => None,
-            });
-            print_json(&serde_json::json!({
-                "parts": *parts, "sources": statuses, "identity_warning": identity.flatten()
-            }));
+        Ok(sources) if json => {
+            let parts = std::mem::take(&mut *parts.lock().unwrap_or_else(PoisonError::into_inner));
+            print_view_json(&CollectedView { parts, sources });
             0
         }
         Ok(statuses) => {
@@ -107,11 +122,24 @@ fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: 
             println!("{} of {} sources failed, {partial} answered in part", failed, statuses.len());
             0
         }
-        Err(e) if e.code == arbeidsflate_model::ErrorCode::AccessBasisRequired => {
-            fail(format!("{} (state one with --basis; emergency access also needs --reason)", e.detail))
-        }
-        Err(e) => app_error(e),
+        Err(e) => refused(e, "state one with --basis"),
     }
+}
+
+/// The view as JSON: every part, every source's final status, and the last word on who
+/// the patient is (every description the sources gave, checked).
+fn print_view_json(view: &CollectedView) {
+    print_json(&serde_json::json!({
+        "parts": view.parts, "sources": view.sources, "identity_warning": view.identity().flatten()
+    }));
+}
+
+/// An error's exit; a missing access basis says how to give one (`how`).
+fn refused(e: AppError, how: &str) -> i32 {
+    if e.code == arbeidsflate_model::ErrorCode::AccessBasisRequired {
+        return fail(format!("{} ({how}; emergency access also needs --reason)", e.detail));
+    }
+    app_error(e)
 }
 
 /// A value's serde name (`timed_out`, `conditions`).

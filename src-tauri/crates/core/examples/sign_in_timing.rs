@@ -4,6 +4,7 @@
 
 use arbeidsflate_core::keystore::EphemeralStore;
 use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_model::overview::PatientTarget;
 use arbeidsflate_model::view::ClinicianRole;
 use helseid::{HelseIdError, OpenFuture, UrlOpener};
 use sandbox::{Sandbox, SandboxOptions};
@@ -66,17 +67,15 @@ async fn main() {
     println!("browser redirect → signed-in worklist   median {med:.1} ms (min {min:.1}, max {max:.1})");
 
     let list = ws.worklist().await.unwrap();
+    let first = PatientTarget::Worklist { patient_ref: list.entries[0].patient_ref.clone() };
     let before = sb.fhir_requests();
-    ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
+    ws.open_patient_view_collected(&first, None).await.unwrap();
     let requests = sb.fhir_requests() - before;
-    println!(
-        "patient overview: 4 API calls, {requests} HTTP requests to the platform ({:.1} per call)",
-        requests as f64 / 4.0
-    );
+    println!("patient view: {requests} HTTP requests to the platform (one per search)");
     sb.require_dpop_nonce(true);
-    ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
+    ws.open_patient_view_collected(&first, None).await.unwrap();
     let before = sb.fhir_requests();
-    ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
+    ws.open_patient_view_collected(&first, None).await.unwrap();
     let requests = sb.fhir_requests() - before;
-    println!("with DPoP nonces demanded, nonce known: {requests} HTTP requests for 4 API calls");
+    println!("with DPoP nonces demanded, nonce known: {requests} HTTP requests to the platform");
 }

@@ -55,7 +55,7 @@ pub fn decide(
     let reason = request
         .reason
         .as_deref()
-        .map(sources::sanitize::text)
+        .map(arbeidsflate_model::text::clean)
         .map(|r| r.chars().take(MAX_REASON_CHARS).collect::<String>())
         .filter(|r| !r.trim().is_empty());
     let emergency = request.basis.is_emergency();

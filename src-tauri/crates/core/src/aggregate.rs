@@ -506,7 +506,7 @@ impl Assembled {
             }
             Some(Err(e)) => {
                 self.session_expired |= matches!(e, SourceError::SessionExpired);
-                self.platform.details.push(format!("{part:?}: {}", sources::sanitize::text(&e.to_string())));
+                self.platform.details.push(format!("{part:?}: {e}"));
                 Some(failure(&e))
             }
             None => Some(SourceFailure::TimedOut),
@@ -554,7 +554,7 @@ impl Assembled {
                 Ok(banner) => self.platform_banner(banner, keys, parts),
                 // Read, but not a patient that can be shown: the register's banner stands in.
                 Err(e) => {
-                    self.platform.details.push(format!("Banner: {}", sources::sanitize::text(&e.to_string())));
+                    self.platform.details.push(format!("Banner: {e}"));
                     self.platform.failed.push(PartFailure { part, reason: failure(&e) });
                 }
             },
@@ -618,7 +618,7 @@ impl Assembled {
                     self.session_expired |= matches!(e, SourceError::SessionExpired);
                     let reason = failure(&e);
                     tracing::warn!(source = ?kind, ?reason, "source failed");
-                    s.detail = Some(sources::sanitize::text(&e.to_string()));
+                    s.detail = Some(e.to_string());
                     SourceState::Failed { reason }
                 }
             },
@@ -678,15 +678,7 @@ impl Assembled {
                 self.list_medications = list.current;
                 self.list_history = list.history;
                 self.list_history.sort_by(|a, b| b.started.cmp(&a.started));
-                self.retrievals = list
-                    .retrievals
-                    .into_iter()
-                    .map(|r| RegisterRetrieval {
-                        register: sources::sanitize::text(&r.source),
-                        retrieved_at: r.retrieved_at.as_deref().map(sources::sanitize::text),
-                        error_code: r.error_code.as_deref().map(sources::sanitize::text),
-                    })
-                    .collect();
+                self.retrievals = list.retrievals;
                 parts.push(self.medications_part());
             }
             Answer::Documents(r) => {

@@ -11,7 +11,7 @@ use arbeidsflate_model::view::{ClinicianRole, VitalKind, WorklistKind};
 use arbeidsflate_model::ErrorCode;
 use chrono::{DateTime, Duration, Utc};
 use clock::{clinical_day, day_start, parse_instant};
-use common::{open, signed_in_at, state_of, worklist, Setup};
+use common::{open, signed_in_at, state_of, view_of, worklist, Setup};
 use sandbox::faults::{Fault, Service};
 use serde_json::{json, Value};
 use std::sync::atomic::AtomicBool;
@@ -53,11 +53,11 @@ async fn the_home_care_route_is_the_norwegian_days_visits_at_every_instant() {
         assert!(starts.iter().all(|s| clinical_day(*s) == today), "{why}");
 
         // The patient's view: today's visit booked, the three days before carried out.
-        let overview = ws.open_patient(&entries[0].patient_ref).await.unwrap();
+        let view = view_of(&ws, &entries[0].patient_ref).await.unwrap();
+        let visits = view.visits().expect("the visits");
         let today_visit = entries[0].visit_id.clone().unwrap();
-        assert!(overview.visits.iter().any(|v| v.id == today_visit && v.status == "booked"), "{why}");
-        let days: std::collections::BTreeSet<_> = overview
-            .visits
+        assert!(visits.iter().any(|v| v.id == today_visit && v.status == "booked"), "{why}");
+        let days: std::collections::BTreeSet<_> = visits
             .iter()
             .filter(|v| v.status == "fulfilled")
             .map(|v| clinical_day(instant(v.start.as_deref().unwrap())))
@@ -65,7 +65,7 @@ async fn the_home_care_route_is_the_norwegian_days_visits_at_every_instant() {
         let expected_days: std::collections::BTreeSet<_> = (1..=3).map(|d| today - Duration::days(d)).collect();
         assert!(expected_days.is_subset(&days), "{why}: {days:?}");
         // Notes: the last fourteen Norwegian days, none from the future.
-        for note in &overview.notes {
+        for note in view.notes().expect("the notes") {
             let written = instant(note.date.as_deref().unwrap());
             assert!(written <= at && written >= day_start(today - Duration::days(14)), "{why}: {written}");
         }
@@ -95,12 +95,12 @@ async fn the_latest_vital_signs_are_the_newest_up_to_now_at_every_instant() {
         sb.add_resource(reading("matrise-nyest", zulu(at - Duration::minutes(10)), 72.0));
         sb.add_resource(reading("matrise-fremtid", zulu(at + Duration::hours(2)), 199.0));
 
-        let overview = ws.open_patient(patient).await.unwrap();
-        let pulse = overview.latest_vitals.iter().find(|v| v.kind == VitalKind::Pulse).expect("a pulse");
+        let view = view_of(&ws, patient).await.unwrap();
+        let (latest_vitals, news2) = view.vitals().expect("the vitals");
+        let pulse = latest_vitals.iter().find(|v| v.kind == VitalKind::Pulse).expect("a pulse");
         assert_eq!(pulse.value, 72.0, "{why}: the newest by instant, not by text, and none from the future");
-        assert!(overview.latest_vitals.iter().all(|v| instant(&v.effective) <= at + Duration::minutes(5)), "{why}");
-        let pulse_input =
-            overview.news2.inputs.iter().find(|i| i.parameter == arbeidsflate_model::news2::News2Parameter::Pulse);
+        assert!(latest_vitals.iter().all(|v| instant(&v.effective) <= at + Duration::minutes(5)), "{why}");
+        let pulse_input = news2.inputs.iter().find(|i| i.parameter == arbeidsflate_model::news2::News2Parameter::Pulse);
         assert_eq!(pulse_input.map(|i| i.value), Some(72.0), "{why}: NEWS2 scores that reading");
 
         // The day's chart: the last 24 hours up to now, ending at now.

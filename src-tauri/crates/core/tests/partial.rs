@@ -51,11 +51,12 @@ async fn the_ward_list_shows_everyone_who_can_be_shown_and_says_who_could_not() 
     assert!(!said.contains(BadRecord::Nameless.patient_id()) && !said.contains("Feilsen"));
 
     // Any other resident opens as before; so does the one with script.
-    let overview = ws.open_patient(&healthy[0].patient_ref).await.unwrap();
-    assert_eq!(overview.banner.name, healthy[0].name);
-    let overview = ws.open_patient(BadRecord::Script.patient_id()).await.unwrap();
-    assert!(overview.notes.iter().any(|n| n.text.starts_with("Urolig natt.")), "{:?}", overview.notes);
-    assert_eq!(overview.warnings.len(), 1);
+    let view = common::view_of(&ws, &healthy[0].patient_ref).await.unwrap();
+    assert_eq!(view.banner().expect("a banner").name, healthy[0].name);
+    let view = common::view_of(&ws, BadRecord::Script.patient_id()).await.unwrap();
+    let notes = view.notes().expect("the notes");
+    assert!(notes.iter().any(|n| n.text.starts_with("Urolig natt.")), "{notes:?}");
+    assert_eq!(view.warnings().expect("the warnings").len(), 1);
 }
 
 #[tokio::test]
@@ -168,10 +169,7 @@ async fn a_list_shows_the_records_it_can_and_counts_those_with_nothing_to_show()
     statuses.unwrap();
     check(&parts, "online");
 
-    // The platform's overview alone says the same, and so does the cache.
-    let overview = ws.open_patient(&patient_ref).await.unwrap();
-    let lists: Vec<PlatformPart> = overview.unreadable.iter().map(|l| l.list).collect();
-    assert_eq!(lists, [PlatformPart::Allergies, PlatformPart::Tasks, PlatformPart::Notes]);
+    // The cache says the same.
     ws.sync(|_| {}, &std::sync::atomic::AtomicBool::new(false)).await.unwrap();
     let parts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let kept = parts.clone();

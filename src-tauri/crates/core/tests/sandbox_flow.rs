@@ -3,10 +3,17 @@
 
 use arbeidsflate_core::keystore::EphemeralStore;
 use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_model::collected::CollectedView;
+use arbeidsflate_model::overview::PatientTarget;
 use arbeidsflate_model::view::{ClinicianRole, WorklistKind};
-use arbeidsflate_model::ErrorCode;
+use arbeidsflate_model::{AppError, ErrorCode};
 use sandbox::{Sandbox, SandboxOptions};
 use std::sync::Arc;
+
+/// A worklist patient's view, once every source has answered.
+async fn view_of(ws: &Workspace, patient_ref: &str) -> Result<CollectedView, AppError> {
+    ws.open_patient_view_collected(&PatientTarget::Worklist { patient_ref: patient_ref.into() }, None).await
+}
 
 async fn sandbox() -> (Sandbox, Profile) {
     sandbox_with(SandboxOptions::at(clock::matrix::test_now())).await
@@ -49,19 +56,23 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
 
     let first = &list.entries[0];
     let requests_before = sb.fhir_requests();
-    let overview = ws.open_patient(&first.patient_ref).await.unwrap();
+    let view = view_of(&ws, &first.patient_ref).await.unwrap();
     // Eleven API calls, one HTTP request each: the latest vitals and notes come from one page.
     assert_eq!(sb.fhir_requests() - requests_before, 11);
-    assert!(!overview.conditions.is_empty() && !overview.care_activities.is_empty());
-    assert_eq!(overview.banner.name, first.name);
-    assert!(overview.banner.national_id_valid && overview.banner.synthetic);
-    assert!(!overview.medications.is_empty());
-    assert!(overview.latest_vitals.len() >= 7, "all NEWS2 inputs: {}", overview.latest_vitals.len());
-    assert!(overview.medications.iter().all(|m| m.status == "active"));
+    let care = view.care().expect("the care lists");
+    assert!(!care.conditions.is_empty() && !care.activities.is_empty());
+    let banner = view.banner().expect("a banner");
+    assert_eq!(banner.name, first.name);
+    assert!(banner.national_id_valid && banner.synthetic);
+    let medications = view.medications().expect("the medications");
+    assert!(!medications.is_empty());
+    let (latest_vitals, news2) = view.vitals().expect("the vitals");
+    assert!(latest_vitals.len() >= 7, "all NEWS2 inputs: {}", latest_vitals.len());
+    assert!(medications.iter().all(|m| m.medication.status == "active"));
     // Every NEWS2 input was measured; oxygen is not recorded in the sandbox, so air is assumed and said so.
-    assert!(overview.news2.is_complete(), "missing {:?}", overview.news2.missing);
-    assert!(overview.news2.oxygen_assumed_air);
-    assert_eq!(overview.news2.total, overview.news2.inputs.iter().map(|i| i.points).sum::<u8>());
+    assert!(news2.is_complete(), "missing {:?}", news2.missing);
+    assert!(news2.oxygen_assumed_air);
+    assert_eq!(news2.total, news2.inputs.iter().map(|i| i.points).sum::<u8>());
     // The nursing notes the platform holds for the last two weeks, newest first, with their writers.
     let held = sb
         .fhir_resources()
@@ -73,9 +84,10 @@ async fn nursing_home_nurse_sees_her_ward_and_opens_a_resident() {
         })
         .count();
     assert!(held > 0, "the sandbox writes notes for every resident");
-    assert_eq!(overview.notes.len(), held);
-    assert!(overview.notes.windows(2).all(|w| w[0].date >= w[1].date), "{:?}", overview.notes);
-    assert!(overview.notes.iter().all(|n| n.author.as_deref() == Some("Ingrid Solbakken") && !n.text.is_empty()));
+    let notes = view.notes().expect("the notes");
+    assert_eq!(notes.len(), held);
+    assert!(notes.windows(2).all(|w| w[0].date >= w[1].date), "{notes:?}");
+    assert!(notes.iter().all(|n| n.author.as_deref() == Some("Ingrid Solbakken") && !n.text.is_empty()));
 }
 
 #[tokio::test]
@@ -95,12 +107,13 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
     // carried out, oldest first, and today's still booked.
     let day_of = |at: &str| clock::clinical_day(clock::parse_instant(at).unwrap());
     assert!(list.entries.iter().all(|e| day_of(e.visit_start.as_deref().unwrap()) == sb.today));
-    let overview = ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
+    let view = view_of(&ws, &list.entries[0].patient_ref).await.unwrap();
+    let visits = view.visits().expect("the visits");
     let today = list.entries[0].visit_id.clone().unwrap();
-    assert!(overview.visits.iter().any(|v| v.id == today && v.status == "booked"), "{:?}", overview.visits);
-    let past = overview.visits.iter().filter(|v| v.status == "fulfilled").count();
-    assert!(past >= 3, "three days of carried-out visits: {:?}", overview.visits);
-    assert!(overview.visits.windows(2).all(|w| w[0].start <= w[1].start));
+    assert!(visits.iter().any(|v| v.id == today && v.status == "booked"), "{visits:?}");
+    let past = visits.iter().filter(|v| v.status == "fulfilled").count();
+    assert!(past >= 3, "three days of carried-out visits: {visits:?}");
+    assert!(visits.windows(2).all(|w| w[0].start <= w[1].start));
 
     // Someone on the route measures at home: the readings by kind, newest first, with
     // the device; none of them is taken for a staff measurement in NEWS2.
@@ -113,17 +126,19 @@ async fn home_care_nurse_sees_todays_visits_in_time_order() {
             .count()
     };
     let monitored = list.entries.iter().find(|e| home_of(&e.patient_ref) > 0).expect("home monitoring on the route");
-    let overview = ws.open_patient(&monitored.patient_ref).await.unwrap();
-    let readings: usize = overview.home_measurements.iter().map(|s| s.readings.len()).sum();
+    let view = view_of(&ws, &monitored.patient_ref).await.unwrap();
+    let home = view.home_measurements().expect("the home measurements");
+    let readings: usize = home.iter().map(|s| s.readings.len()).sum();
     assert_eq!(readings, home_of(&monitored.patient_ref), "two weeks, every reading");
-    let labels: Vec<&str> = overview.home_measurements.iter().map(|s| s.label.as_str()).collect();
+    let labels: Vec<&str> = home.iter().map(|s| s.label.as_str()).collect();
     assert!(labels.contains(&"Blodtrykk") && labels.contains(&"Vekt"), "{labels:?}");
-    let bp = overview.home_measurements.iter().find(|s| s.code == "85354-9").unwrap();
+    let bp = home.iter().find(|s| s.code == "85354-9").unwrap();
     assert!(bp.readings[0].display.contains('/') && bp.unit == "mmHg", "{bp:?}");
     assert_eq!(bp.device.as_deref(), Some("Blodtrykksmåler (syntetisk)"));
     assert!(bp.readings.windows(2).all(|w| w[0].effective > w[1].effective));
     let home_times: Vec<&str> = bp.readings.iter().map(|r| r.effective.as_str()).collect();
-    assert!(overview.latest_vitals.iter().all(|v| !home_times.contains(&v.effective.as_str())), "NEWS2 is staff's");
+    let (latest_vitals, _) = view.vitals().expect("the vitals");
+    assert!(latest_vitals.iter().all(|v| !home_times.contains(&v.effective.as_str())), "NEWS2 is staff's");
 }
 
 #[tokio::test]
@@ -163,10 +178,12 @@ async fn a_patient_off_the_worklist_is_refused_and_bad_numbers_are_rejected() {
     let (sb, profile) = sandbox().await;
     let ws = workspace_as(&sb, profile, ClinicianRole::NursingHomeNurse);
     ws.sign_in_headless().await.unwrap();
-    let e = ws.open_patient("pas-999999").await.unwrap_err();
+    let e = view_of(&ws, "pas-999999").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PatientNotFound);
-    let e = ws.open_patient_by_national_id("12345678901").await.unwrap_err();
+    let typed = PatientTarget::NationalId { national_id: "12345678901".into() };
+    let e = ws.open_patient_view_collected(&typed, None).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidNationalId);
+    assert!(e.detail.contains("check digits"), "{}", e.detail);
 }
 
 #[tokio::test]
@@ -217,8 +234,8 @@ async fn a_locked_workspace_serves_nothing_until_the_user_signs_in_again() {
     let list = ws.worklist().await.unwrap();
     ws.lock();
     assert_eq!(ws.worklist().await.unwrap_err().code, ErrorCode::Locked);
-    assert_eq!(ws.open_patient(&list.entries[0].patient_ref).await.unwrap_err().code, ErrorCode::Locked);
+    assert_eq!(view_of(&ws, &list.entries[0].patient_ref).await.unwrap_err().code, ErrorCode::Locked);
     ws.sign_in_headless().await.unwrap();
     assert!(!ws.is_locked());
-    ws.open_patient(&list.entries[0].patient_ref).await.unwrap();
+    view_of(&ws, &list.entries[0].patient_ref).await.unwrap();
 }

@@ -4,6 +4,7 @@
 //! TypeScript lives in `ui/src/lib/bindings/` and a test fails when it is stale.
 
 pub mod access;
+pub mod collected;
 pub mod error;
 pub mod history;
 pub mod identity;
@@ -16,6 +17,7 @@ pub mod overview;
 pub mod partial;
 pub mod person;
 pub mod provenance;
+pub mod text;
 pub mod update;
 pub mod view;
 pub mod vitals;

@@ -39,6 +39,23 @@ pub struct RetrievedDocument {
     pub bytes: Vec<u8>,
 }
 
+/// A retrieved document ready to show: a PDF for a PDF viewer, or anything structured
+/// (CDA, KITH, HTML, text) rendered into sanitised sections.
+pub enum DocumentContent {
+    Pdf(Vec<u8>),
+    Structured(crate::structured::StructuredDocument),
+}
+
+impl RetrievedDocument {
+    /// What the bytes are, made safe to show; `Malformed` for a format the app cannot show.
+    pub fn into_content(self) -> Result<DocumentContent, SourceError> {
+        if crate::sanitize::sniff(&self.bytes) == crate::sanitize::SniffedType::Pdf {
+            return Ok(DocumentContent::Pdf(self.bytes));
+        }
+        crate::structured::render(&self.bytes).map(DocumentContent::Structured)
+    }
+}
+
 /// Says what it is and how big, never the content (clinical text).
 impl std::fmt::Debug for RetrievedDocument {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -39,25 +39,27 @@ pub trait RequestAuthorizer: Send + Sync {
     fn observe_nonce(&self, url: &str, nonce: &str);
 }
 
+/// What went wrong asking a source. Its text may quote the service (a diagnostics
+/// string, a reason), so it is display-clean however it was made: callers can show it.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("the service could not be reached: {0}")]
+    #[error("the service could not be reached: {}", sanitize::text(.0))]
     Unreachable(String),
-    #[error("the service refused the request: {0}")]
+    #[error("the service refused the request: {}", sanitize::text(.0))]
     NotAuthorised(String),
     #[error("not found")]
     NotFound,
-    #[error("the service answered HTTP {status}: {diagnostics}")]
+    #[error("the service answered HTTP {status}: {}", sanitize::text(diagnostics))]
     Http { status: u16, diagnostics: String },
-    #[error("the service answered something unreadable: {0}")]
+    #[error("the service answered something unreadable: {}", sanitize::text(.0))]
     Malformed(String),
-    #[error("invalid input: {0}")]
+    #[error("invalid input: {}", sanitize::text(.0))]
     InvalidInput(String),
-    #[error("no access token: {0}")]
+    #[error("no access token: {}", sanitize::text(.0))]
     NoToken(String),
     #[error("the sign-in has expired")]
     SessionExpired,
-    #[error("configuration: {0}")]
+    #[error("configuration: {}", sanitize::text(.0))]
     Config(String),
 }
 
@@ -82,5 +84,13 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4");
         assert_ne!(a, super::random_uuid());
+    }
+
+    #[test]
+    fn an_error_quoting_the_service_is_display_clean() {
+        let e = super::SourceError::Http { status: 500, diagnostics: "feil\u{202E}kode\n\u{0007}her".into() };
+        assert_eq!(e.to_string(), "the service answered HTTP 500: feilkode her");
+        let e = super::SourceError::Malformed(format!("{}\u{2066}x", "a".repeat(3000)));
+        assert!(e.to_string().chars().count() < 2100 && !e.to_string().contains('\u{2066}'));
     }
 }

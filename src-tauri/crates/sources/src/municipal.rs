@@ -340,8 +340,3 @@ fn natural_key(s: Option<&str>) -> (String, u32) {
     let prefix = s[..s.len() - digits.len()].to_string();
     (prefix, digits.parse().unwrap_or(0))
 }
-
-/// Validates a typed national identity number before any lookup.
-pub fn parse_national_id(input: &str) -> Result<NationalId, SourceError> {
-    NationalId::parse(input).map_err(|e| SourceError::InvalidInput(e.to_string()))
-}

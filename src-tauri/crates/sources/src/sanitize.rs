@@ -11,51 +11,10 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-/// Longest display string shown; more is cut with an ellipsis.
-pub const MAX_TEXT: usize = 2000;
-
-/// A display string made safe to show as text.
-pub fn text(input: &str) -> String {
-    let cleaned: String = input
-        .chars()
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control() && !is_bidi_control(*c))
-        .collect();
-    let collapsed = cleaned.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() > MAX_TEXT {
-        let cut: String = collapsed.chars().take(MAX_TEXT - 1).collect();
-        format!("{cut}…")
-    } else {
-        collapsed
-    }
-}
-
-/// Text whose line breaks mean something (a note): each line made safe as [`text`],
-/// runs of blank lines reduced to one, the whole cut at `MAX_TEXT` characters.
-pub fn multiline_text(input: &str) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for line in input.replace("\r\n", "\n").split(['\n', '\r']) {
-        let clean = text(line);
-        if !(clean.is_empty() && lines.last().is_none_or(|l| l.is_empty())) {
-            lines.push(clean);
-        }
-    }
-    while lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    let joined = lines.join("\n");
-    if joined.chars().count() > MAX_TEXT {
-        let cut: String = joined.chars().take(MAX_TEXT - 1).collect();
-        format!("{cut}…")
-    } else {
-        joined
-    }
-}
-
-/// Unicode bidirectional embedding, override and isolate controls.
-pub(crate) fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
+// Display strings are cleaned by the model (core cleans what users type with the same
+// rule); re-exported so every adapter says `sanitize::text`.
+pub(crate) use arbeidsflate_model::text::is_bidi_control;
+pub use arbeidsflate_model::text::{clean as text, clean_lines as multiline_text, MAX_TEXT};
 
 /// Narrative XHTML (`text.div`, CDA sections) reduced to structure only.
 pub fn narrative_html(input: &str) -> String {
@@ -173,25 +132,6 @@ mod tests {
             assert!(!clean.contains(bad), "{bad} survived: {clean}");
         }
         assert!(clean.contains("Penicillin") && clean.contains("klikk") && clean.contains("ok"));
-    }
-
-    #[test]
-    fn display_strings_lose_controls_and_bidi_overrides() {
-        assert_eq!(text("Paracetamol\u{202E}gm 005\u{202C} tablett"), "Paracetamolgm 005 tablett");
-        assert_eq!(text("  to\tlinjer\nher\u{0007} "), "to linjer her");
-        assert_eq!(
-            text("<script>alert(1)</script>"),
-            "<script>alert(1)</script>",
-            "text stays text; the UI escapes it"
-        );
-        let long = "a".repeat(MAX_TEXT + 50);
-        assert_eq!(text(&long).chars().count(), MAX_TEXT);
-    }
-
-    #[test]
-    fn multiline_text_keeps_its_lines_and_nothing_else() {
-        assert_eq!(multiline_text("Sov godt.\r\n\n\n\nSpiste\u{202E} lite\u{0007}\n  \n"), "Sov godt.\n\nSpiste lite");
-        assert_eq!(multiline_text(&"a\n".repeat(MAX_TEXT)).chars().count(), MAX_TEXT);
     }
 
     #[test]

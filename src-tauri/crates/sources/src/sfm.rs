@@ -9,6 +9,7 @@ use crate::nhn::{self, NhnContext};
 use crate::normalize::medication;
 use crate::{RequestAuthorizer, SourceError};
 use arbeidsflate_model::nin::{NationalId, SYSTEM_FNR};
+use arbeidsflate_model::overview::RegisterRetrieval;
 use arbeidsflate_model::view::Medication;
 use clock::SharedClock;
 use serde_json::{json, Value};
@@ -18,20 +19,13 @@ pub const SOURCE_NAME: &str = "Pasientens legemiddelliste";
 pub const RETRIEVAL_EXTENSION: &str = "http://nhn.no/sfm/fhir/StructureDefinition/retrieval";
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Retrieval {
-    /// "Kjernejournal" or "Reseptformidleren".
-    pub source: String,
-    pub retrieved_at: Option<String>,
-    pub error_code: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MedicationList {
     /// The chain heads: the current list.
     pub current: Vec<Medication>,
     /// Earlier links of the chains (history on demand).
     pub history: Vec<Medication>,
-    pub retrievals: Vec<Retrieval>,
+    /// When each register behind the list was read (display-clean).
+    pub retrievals: Vec<RegisterRetrieval>,
 }
 
 pub struct Sfm {
@@ -105,10 +99,10 @@ pub fn parse_list(bundle: &Value, fetched_at: &str) -> Result<MedicationList, So
                     .iter()
                     .find(|x| x["url"] == name)
                     .and_then(|x| x[key].as_str())
-                    .map(str::to_string)
+                    .map(crate::sanitize::text)
             };
-            Retrieval {
-                source: part("source", "valueString").unwrap_or_default(),
+            RegisterRetrieval {
+                register: part("source", "valueString").unwrap_or_default(),
                 retrieved_at: part("retrievedAt", "valueDateTime"),
                 error_code: part("errorCode", "valueString"),
             }
@@ -148,7 +142,7 @@ mod tests {
         let bundle = json!({"resourceType": "Bundle", "type": "document", "entry": [
             {"resource": {"resourceType": "Composition", "extension": [
                 {"url": RETRIEVAL_EXTENSION, "extension": [{"url": "source", "valueString": "Reseptformidleren"},
-                    {"url": "retrievedAt", "valueDateTime": "2026-11-22T06:00:00Z"}, {"url": "errorCode", "valueString": "RF-TIMEOUT"}]}]}},
+                    {"url": "retrievedAt", "valueDateTime": "2026-11-22T06:00:00Z"}, {"url": "errorCode", "valueString": "RF-\u{202E}TIMEOUT\n"}]}]}},
             {"resource": statement("a", "active", None)},
             {"resource": statement("a-old", "completed", Some("a"))},
             {"resource": statement("b", "active", None)}
@@ -157,6 +151,7 @@ mod tests {
         let names: Vec<&str> = list.current.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, vec!["Legemiddel a", "Legemiddel b"]);
         assert_eq!(list.history.len(), 1);
+        // What the register said is shown, so it arrives display-clean.
         assert_eq!(list.retrievals[0].error_code.as_deref(), Some("RF-TIMEOUT"));
     }
 

@@ -499,7 +499,7 @@ async fn a_number_failing_its_check_digits_is_refused_before_any_request() {
     // What a caller does with a typed number: validate, then look up.
     let lookup = &lookup;
     let look_up = |typed: String| async move {
-        let nin = sources::municipal::parse_national_id(&typed)?;
+        let nin = NationalId::parse(&typed).map_err(|e| SourceError::InvalidInput(e.to_string()))?;
         lookup.get_by_nin(&nin, true).await
     };
     let good = synthetic_nin().as_str().to_string();

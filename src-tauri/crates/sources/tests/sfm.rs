@@ -27,7 +27,7 @@ async fn the_current_list_is_the_chain_heads_and_register_failures_are_reported(
 
     let failing = nins.iter().find(|n| sb.sfm_list(n).1).unwrap();
     let list = sfm.get_medication(&NationalId::parse(failing).unwrap()).await.unwrap();
-    let rf = list.retrievals.iter().find(|r| r.source == "Reseptformidleren").unwrap();
+    let rf = list.retrievals.iter().find(|r| r.register == "Reseptformidleren").unwrap();
     assert!(rf.error_code.is_some() && rf.retrieved_at.is_some());
 }
 

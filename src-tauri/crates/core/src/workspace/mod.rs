@@ -18,7 +18,7 @@ use crate::keystore::{load_or_create_keys, SecretStore};
 use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
 use arbeidsflate_model::nin::NationalId;
-use arbeidsflate_model::view::{Clinician, PatientOverview, Worklist};
+use arbeidsflate_model::view::{Clinician, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use clock::SharedClock;
 use helseid::Attestation;
@@ -405,37 +405,6 @@ impl Workspace {
             self.warm_session_tokens(&s).await;
         }
         Ok(list)
-    }
-
-    /// The platform's own overview of a worklist patient, without the national services
-    /// (the CLI's `patient`); the window opens patients with `open_patient_view`.
-    pub async fn open_patient(&self, patient_ref: &str) -> Result<PatientOverview, AppError> {
-        let s = self.current().await?;
-        if s.worklist.read().await.is_empty() {
-            self.worklist().await?;
-        }
-        if !s.worklist.read().await.contains_key(patient_ref) {
-            return Err(AppError::new(ErrorCode::PatientNotFound, "the patient is not on your worklist"));
-        }
-        let overview = s.platform.overview(patient_ref, self.today()).await.map_err(from_source)?;
-        tracing::info!(
-            allergies = overview.allergies.len(),
-            medications = overview.medications.len(),
-            "patient opened"
-        );
-        Ok(overview)
-    }
-
-    /// Finds a worklist patient by national identity number (validated first).
-    pub async fn open_patient_by_national_id(&self, input: &str) -> Result<PatientOverview, AppError> {
-        let nin = sources::municipal::parse_national_id(input)
-            .map_err(|e| AppError::new(ErrorCode::InvalidNationalId, e.to_string()))?;
-        let list = self.worklist().await?;
-        let entry =
-            list.entries.iter().find(|e| e.national_id.replace(' ', "") == nin.as_str()).ok_or_else(|| {
-                AppError::new(ErrorCode::PatientNotFound, "no patient with that number on your worklist")
-            })?;
-        self.open_patient(&entry.patient_ref).await
     }
 
     /// Revokes the session, forgets the user and wipes their cache. Refused while writes

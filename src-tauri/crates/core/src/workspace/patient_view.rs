@@ -5,17 +5,18 @@ use super::{SessionAuthorizer, SignedIn, Workspace};
 use crate::access::{self, Decision};
 use crate::aggregate::{self, Concurrency, Deadlines, PartSink, PatientKeys, SourceSet};
 use crate::errors::from_source;
+use arbeidsflate_model::collected::CollectedView;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::overview::{
     AccessRequest, DocumentView, OverviewPart, PatientTarget, SourceKind, SourceState, SourceStatus,
 };
 use arbeidsflate_model::{AppError, ErrorCode};
-use sources::documents::{DocumentSharing, RetrievedDocument, SharedDocumentRef};
+use sources::documents::{DocumentContent, DocumentSharing, RetrievedDocument, SharedDocumentRef};
 use sources::kjernejournal::{Kjernejournal, NhnContext};
 use sources::person::PersonLookup;
 use sources::sfm::Sfm;
 use sources::RequestAuthorizer;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// What opening a document needs: the listed references and the attested authoriser.
@@ -185,7 +186,7 @@ impl Workspace {
                 Ok((Some(patient_ref.clone()), nin, true))
             }
             PatientTarget::NationalId { national_id } => {
-                let nin = sources::municipal::parse_national_id(national_id)
+                let nin = NationalId::parse(national_id)
                     .map_err(|e| AppError::new(ErrorCode::InvalidNationalId, e.to_string()))?;
                 let on_list: Vec<String> = s
                     .worklist
@@ -211,22 +212,39 @@ impl Workspace {
         }
     }
 
+    /// [`Self::open_patient_view`] gathered whole: every part and every source's final
+    /// status once all have answered (the CLI's JSON, tests and benchmarks).
+    pub async fn open_patient_view_collected(
+        &self,
+        target: &PatientTarget,
+        access: Option<&AccessRequest>,
+    ) -> Result<CollectedView, AppError> {
+        let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
+        let collected = parts.clone();
+        let sink: PartSink =
+            Arc::new(move |batch| collected.lock().unwrap_or_else(PoisonError::into_inner).extend(batch));
+        let sources = self.open_patient_view(target, access, Concurrency::Parallel, sink).await?;
+        let parts = std::mem::take(&mut *parts.lock().unwrap_or_else(PoisonError::into_inner));
+        Ok(CollectedView { parts, sources })
+    }
+
     /// Opens a document listed in the open patient's view for the app's own viewer:
     /// a PDF as its bytes, anything structured as sanitised sections.
     pub async fn open_document(&self, id: u32) -> Result<DocumentView, AppError> {
         let (doc, retrieved) = self.retrieve_document(id).await?;
-        if sources::sanitize::sniff(&retrieved.bytes) == sources::sanitize::SniffedType::Pdf {
-            use base64::Engine;
-            let data = base64::engine::general_purpose::STANDARD.encode(&retrieved.bytes);
-            return Ok(DocumentView::Pdf { title: doc.title, data });
+        match retrieved.into_content() {
+            Ok(DocumentContent::Pdf(bytes)) => {
+                use base64::Engine;
+                let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                Ok(DocumentView::Pdf { title: doc.title, data })
+            }
+            Ok(DocumentContent::Structured(rendered)) => Ok(DocumentView::Structured {
+                title: rendered.title.unwrap_or(doc.title),
+                format: rendered.format,
+                sections: rendered.sections,
+            }),
+            Err(e) => Err(AppError::new(ErrorCode::DocumentUnavailable, e.to_string())),
         }
-        let rendered = sources::structured::render(&retrieved.bytes)
-            .map_err(|e| AppError::new(ErrorCode::DocumentUnavailable, e.to_string()))?;
-        Ok(DocumentView::Structured {
-            title: rendered.title.unwrap_or(doc.title),
-            format: rendered.format,
-            sections: rendered.sections,
-        })
     }
 
     /// Retrieves a document listed in the open patient's view (ITI-68), checked to be

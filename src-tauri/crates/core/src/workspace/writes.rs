@@ -135,7 +135,7 @@ impl Workspace {
         let done = requests::fulfilled_visit(&visit)
             .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, "the visit is not planned or under way"))?;
         let summary = match visit["description"].as_str() {
-            Some(d) => format!("Besøk: {}", sources::sanitize::text(d)),
+            Some(d) => format!("Besøk: {}", arbeidsflate_model::text::clean(d)),
             None => "Besøk".into(),
         };
         let request = OutboxRequest::Update { resource: done.clone(), if_match: version };
@@ -290,20 +290,20 @@ fn outbox_item(e: arbeidsflate_store::OutboxEntry) -> OutboxItem {
             _ => String::new(),
         };
         ConflictView {
-            mine: sources::sanitize::text(&mine_status),
-            theirs: sources::sanitize::text(theirs["status"].as_str().unwrap_or("")),
-            their_updated: theirs["meta"]["lastUpdated"].as_str().map(sources::sanitize::text),
+            mine: arbeidsflate_model::text::clean(&mine_status),
+            theirs: arbeidsflate_model::text::clean(theirs["status"].as_str().unwrap_or("")),
+            their_updated: theirs["meta"]["lastUpdated"].as_str().map(arbeidsflate_model::text::clean),
         }
     });
     OutboxItem {
         id: e.seq,
         kind,
         created_at: e.created_at,
-        summary: sources::sanitize::text(&e.summary),
+        summary: arbeidsflate_model::text::clean(&e.summary),
         patient_ref: e.patient_key,
         state,
         attempts: e.attempts,
-        last_error: e.last_error.map(|x| sources::sanitize::text(&x)),
+        last_error: e.last_error.map(|x| arbeidsflate_model::text::clean(&x)),
         conflict,
     }
 }

@@ -8,6 +8,7 @@
 use arbeidsflate_core::aggregate::Concurrency;
 use arbeidsflate_core::keystore::EphemeralStore;
 use arbeidsflate_core::{Profile, Workspace};
+use arbeidsflate_model::collected::CollectedView;
 use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceKind, SourceState, SourceStatus};
 use arbeidsflate_model::view::{ClinicianRole, WorklistEntry};
 use arbeidsflate_model::AppError;
@@ -96,6 +97,11 @@ pub async fn signed_in() -> Setup {
 }
 
 /// Opens a patient in parallel; the result and every part in the order they came.
+/// A worklist patient's view, once every source has answered.
+pub async fn view_of(ws: &Workspace, patient_ref: &str) -> Result<CollectedView, AppError> {
+    ws.open_patient_view_collected(&PatientTarget::Worklist { patient_ref: patient_ref.into() }, None).await
+}
+
 pub async fn open(
     ws: &Workspace,
     target: PatientTarget,
