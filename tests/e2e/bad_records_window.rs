@@ -24,7 +24,7 @@ async fn a_ward_with_bad_records_a_partial_platform_and_an_impostor_never_blinds
     let bad = ["nameless", "impossible-birth-date", "missing-patient", "script", "identity-mismatch", "textless"];
     let mut args: Vec<&str> = bad.iter().flat_map(|b| ["--bad-record", b]).collect();
     args.extend(["--fault", "fhir/Condition=500"]);
-    let sandbox = StandaloneSandbox::start(&args);
+    let sandbox = StandaloneSandbox::start(&args).giving_up_quickly();
     let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
     let outcome = shift(&app.client, &app.url_file).await;
     drop(app.close().await);

@@ -1,10 +1,10 @@
 //! The binary's headless faces, run as a user would run them.
 
-use arbeidsflate_tests::{app_command, sandbox_world, TempDir};
+use arbeidsflate_tests::{app_command, sandbox_world, StandaloneSandbox, TempDir};
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn run(args: &[&str]) -> Output {
@@ -24,56 +24,6 @@ fn json_of(out: &Output) -> Value {
 }
 
 /// `arbeidsflate sandbox --write-profile`, stopped on drop.
-struct StandaloneSandbox {
-    child: Child,
-    profile: std::path::PathBuf,
-    _dir: TempDir,
-}
-
-impl StandaloneSandbox {
-    fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    /// `extra` goes to `arbeidsflate sandbox` (e.g. `--bad-record nameless`).
-    fn start_with(extra: &[&str]) -> Self {
-        let dir = TempDir::new("standalone");
-        let profile = dir.path().join("sandbox.toml");
-        let mut child = app_command()
-            .args(["sandbox", "--write-profile", profile.to_str().unwrap()])
-            .args(extra)
-            .env("ARBEIDSFLATE_LOG_DIR", dir.path())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            match lines.next() {
-                Some(Ok(line)) if line.starts_with("Serving") => break,
-                Some(_) => {}
-                None => panic!("the sandbox exited early"),
-            }
-        }
-        assert!(profile.exists());
-        Self { child, profile, _dir: dir }
-    }
-
-    /// Stops the sandbox; its profile stays, pointing at nothing.
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for StandaloneSandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn users_lists_the_three_roles() {
     let users = json_of(&run(&["users", "--json"]));
@@ -124,7 +74,7 @@ fn worklist_and_patient_print_what_the_platform_holds() {
 #[test]
 fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
     let bad = ["nameless", "impossible-birth-date", "missing-patient", "script", "textless"];
-    let sb = StandaloneSandbox::start_with(&bad.iter().flat_map(|b| ["--bad-record", b]).collect::<Vec<_>>());
+    let sb = StandaloneSandbox::start(&bad.iter().flat_map(|b| ["--bad-record", b]).collect::<Vec<_>>());
     let profile = sb.profile.to_str().unwrap();
     let healthy = sandbox_world()
         .store
@@ -187,7 +137,7 @@ fn a_ward_with_bad_records_lists_everyone_it_can_and_says_what_it_left_out() {
 
 #[test]
 fn view_says_loudly_when_the_sources_disagree_on_who_the_patient_is() {
-    let sb = StandaloneSandbox::start_with(&["--bad-record", "identity-mismatch"]);
+    let sb = StandaloneSandbox::start(&["--bad-record", "identity-mismatch"]);
     let profile = sb.profile.to_str().unwrap();
     let list = json_of(&run(&["--profile", profile, "worklist", "--json"]));
     let impostor = list["worklist"]["entries"]
@@ -207,7 +157,7 @@ fn view_says_loudly_when_the_sources_disagree_on_who_the_patient_is() {
 
 #[test]
 fn view_shows_the_platform_answering_in_part_with_the_part_that_failed() {
-    let sb = StandaloneSandbox::start_with(&["--fault", "fhir/Condition=500"]);
+    let sb = StandaloneSandbox::start(&["--fault", "fhir/Condition=500"]);
     let profile = sb.profile.to_str().unwrap();
     let list = json_of(&run(&["--profile", profile, "worklist", "--json"]));
     let nin = list["worklist"]["entries"][0]["national_id"].as_str().unwrap().replace(' ', "");
@@ -303,7 +253,7 @@ fn a_bad_profile_is_rejected_at_start_naming_the_field() {
 
 #[test]
 fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
-    let sb = StandaloneSandbox::start();
+    let sb = StandaloneSandbox::start(&[]);
     let profile = sb.profile.to_str().unwrap();
     let report = json_of(&run(&["doctor", "--json", "--profile", profile]));
     assert_eq!(report["ok"], true, "{report:#}");
@@ -346,7 +296,7 @@ fn run_with_machine_dir(machine_dir: &std::path::Path, args: &[&str]) -> Output 
 #[test]
 fn the_machine_wide_profile_is_used_without_asking_and_cannot_be_bypassed_or_left_writable() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let sb = StandaloneSandbox::start();
+    let sb = StandaloneSandbox::start(&[]);
     let machine = TempDir::new("machine");
     let installed = machine.path().join("profile.toml");
     std::fs::copy(&sb.profile, &installed).unwrap();
@@ -384,7 +334,7 @@ fn the_machine_wide_profile_is_used_without_asking_and_cannot_be_bypassed_or_lef
 
 #[test]
 fn below_the_minimum_version_the_doctor_says_so_and_no_patient_data_opens() {
-    let sb = StandaloneSandbox::start();
+    let sb = StandaloneSandbox::start(&[]);
     let dir = TempDir::new("minimum");
     // The sandbox's profile, with IT's minimum set far ahead.
     let profile = sandbox_profile_with(&sb, &dir, |p| p.updates.minimum_version = Some("99.0.0".into()));
@@ -421,7 +371,7 @@ fn check_named<'a>(report: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn the_doctor_reads_the_update_feed_through_the_profiles_extra_ca() {
     use arbeidsflate_tests::updates::{manifest, next_version, InternalServer};
-    let sb = StandaloneSandbox::start();
+    let sb = StandaloneSandbox::start(&[]);
     let server = InternalServer::start();
     let next = next_version(arbeidsflate_core::version::CURRENT);
     server.put("feed.json", manifest(&next, &server.url("artifact"), "c2lnbmF0dXJl").as_bytes());
@@ -469,7 +419,7 @@ fn the_doctor_reads_the_update_feed_through_the_profiles_extra_ca() {
 
 #[test]
 fn the_profiles_log_level_decides_what_the_technical_log_holds() {
-    let sb = StandaloneSandbox::start();
+    let sb = StandaloneSandbox::start(&[]);
     let log_lines = |level: arbeidsflate_core::profile::LogLevel| {
         let dir = TempDir::new("log-level");
         let profile = sandbox_profile_with(&sb, &dir, |p| p.logging.level = level);
@@ -555,7 +505,7 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_clear() {
-    let mut sandbox = StandaloneSandbox::start();
+    let mut sandbox = StandaloneSandbox::start(&[]);
     let data = TempDir::new("offline-cli");
     let profile = sandbox.profile.to_str().unwrap().to_string();
     let data_dir = data.path().join("data");

@@ -91,7 +91,7 @@ fn it_installs_into_a_throwaway_root_and_the_installed_app_passes_its_doctor() {
     // The installed release binary against a running sandbox.
     let version = output(Command::new(&app).arg("--version"));
     assert!(version.contains("0.1.0"), "{version}");
-    let sb = StandaloneSandbox::start(&[]);
+    let sb = StandaloneSandbox::start(&[]).giving_up_quickly();
     let logs = TempDir::new("deb-logs");
     let out = Command::new(&app)
         .args(["doctor", "--json", "--profile"])

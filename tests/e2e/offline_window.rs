@@ -40,7 +40,7 @@ async fn back_to_worklist(client: &Client, timeout: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_sent_when_it_returns() {
-    let sandbox = StandaloneSandbox::start(&[]);
+    let sandbox = StandaloneSandbox::start(&[]).giving_up_quickly();
     let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
     let outcome = shift(&app.client, &sandbox, &app.url_file).await;
     drop(app.close().await);
@@ -50,7 +50,7 @@ async fn nurse_prepares_her_ward_loses_the_network_records_vitals_and_they_are_s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_care_nurse_marks_a_visit_done_on_the_road_and_the_platform_has_it_when_she_is_back() {
-    let sandbox = StandaloneSandbox::start(&[]);
+    let sandbox = StandaloneSandbox::start(&[]).giving_up_quickly();
     let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
     let outcome = route(&app.client, &sandbox, &app.url_file).await;
     drop(app.close().await);

@@ -250,8 +250,8 @@ impl AppWindow {
     }
 }
 
-/// `arbeidsflate sandbox --write-profile`, with a profile whose requests give up after
-/// a few seconds (a suspended sandbox never answers). Killed on drop.
+/// `arbeidsflate sandbox --write-profile`: the built binary serving a sandbox, and the
+/// profile it wrote pointing at it. Killed on drop.
 pub struct StandaloneSandbox {
     child: Child,
     pub profile: PathBuf,
@@ -261,12 +261,12 @@ pub struct StandaloneSandbox {
 }
 
 impl StandaloneSandbox {
-    /// `extra` goes to `arbeidsflate sandbox` (e.g. `--history-days 731`).
+    /// `extra` goes to `arbeidsflate sandbox` (e.g. `--bad-record nameless`).
     pub fn start(extra: &[&str]) -> Self {
-        let dir = TempDir::new("offline-sandbox");
-        let written = dir.path().join("written.toml");
+        let dir = TempDir::new("standalone-sandbox");
+        let profile = dir.path().join("sandbox.toml");
         let mut child = app_command()
-            .args(["sandbox", "--write-profile", written.to_str().unwrap()])
+            .args(["sandbox", "--write-profile", profile.to_str().unwrap()])
             .args(extra)
             .env("ARBEIDSFLATE_LOG_DIR", dir.path().join("logs"))
             .stdout(Stdio::piped())
@@ -282,16 +282,26 @@ impl StandaloneSandbox {
                 break;
             }
         }
-        // A suspended sandbox answers nothing: requests give up after 3 s, a patient-view
-        // source after 5 s, so the app sees the platform unreachable quickly.
-        let profile_text = std::fs::read_to_string(&written).expect("the written profile");
-        let shortened = profile_text
+        assert!(profile.exists(), "the sandbox wrote no profile");
+        Self { child, profile, _stdout: stdout, _dir: dir }
+    }
+
+    /// The profile's requests give up after 3 s and a patient-view source after 5 s, so
+    /// the app sees a suspended sandbox (which never answers) as unreachable quickly.
+    pub fn giving_up_quickly(self) -> Self {
+        let text = std::fs::read_to_string(&self.profile).expect("the written profile");
+        let shortened = text
             .replace("request_timeout_seconds = 20", "request_timeout_seconds = 3")
             .replace("source_deadline_seconds = 15", "source_deadline_seconds = 5");
-        assert_ne!(shortened, profile_text, "the profile's [session] timeouts were not found");
-        let profile = dir.path().join("sandbox.toml");
-        std::fs::write(&profile, shortened).unwrap();
-        Self { child, profile, _stdout: stdout, _dir: dir }
+        assert_ne!(shortened, text, "the profile's [session] timeouts were not found");
+        std::fs::write(&self.profile, shortened).unwrap();
+        self
+    }
+
+    /// Stops the sandbox; its profile stays, pointing at nothing.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// The network goes: the process is suspended and answers nothing.
