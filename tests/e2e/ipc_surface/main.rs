@@ -1,7 +1,7 @@
 //! The window's commands are written once, as Rust functions in `desktop/commands.rs`.
 //! Everything else that names them is generated from that file by `make bindings`:
 //! the handler list and the build script's manifest (through `command_list.rs`), the
-//! window's capability, and the page's typed functions (`ui/src/lib/commands.ts`, which
+//! window's capability, and the page's typed functions (`ui/src/lib/commands.generated.ts`, which
 //! the page tests' stub types itself by). This test is the generator, and it fails when
 //! a generated file no longer matches the commands, naming the file and how to fix it.
 
@@ -27,7 +27,7 @@ fn generated(source: &str) -> Result<Vec<(&'static str, String)>, String> {
     Ok(vec![
         ("src-tauri/src/desktop/command_list.rs", render::rust_list(&commands)),
         ("src-tauri/capabilities/main.json", render::capability(&commands)),
-        ("ui/src/lib/commands.ts", render::typescript(&commands)),
+        ("ui/src/lib/commands.generated.ts", render::typescript(&commands)),
     ])
 }
 
@@ -87,10 +87,14 @@ fn a_command_added_without_regenerating_is_found() {
     let files = generated(&added).unwrap();
     assert_eq!(
         stale(&files),
-        ["src-tauri/src/desktop/command_list.rs", "src-tauri/capabilities/main.json", "ui/src/lib/commands.ts"]
+        [
+            "src-tauri/src/desktop/command_list.rs",
+            "src-tauri/capabilities/main.json",
+            "ui/src/lib/commands.generated.ts"
+        ]
     );
     let typescript = &files[2].1;
-    assert!(typescript.contains("drink_coffee: { args: { cupId: number }; result: null };"), "{typescript}");
+    assert!(typescript.contains("'drink_coffee': { args: { cupId: number }; result: null };"), "{typescript}");
     assert!(typescript.contains(
         "/** Marks the clinician's coffee as drunk. */\n  drinkCoffee: (cupId: bigint | number): Promise<void> =>"
     ));

@@ -39,7 +39,7 @@ pub fn capability(commands: &[Command]) -> String {
     )
 }
 
-/// `ui/src/lib/commands.ts`: the wire types of every command and one function per
+/// `ui/src/lib/commands.generated.ts`: the wire types of every command and one function per
 /// command, so a renamed argument or a changed answer fails the UI's type check.
 pub fn typescript(commands: &[Command]) -> String {
     let mut out = String::new();
@@ -75,7 +75,7 @@ pub fn typescript(commands: &[Command]) -> String {
             format!("{{ {} }}", fields.join("; "))
         };
         let answer = c.answer.as_ref().map_or("null", |t| t.text.as_str());
-        writeln!(out, "  {}: {{ args: {args}; result: {answer} }};", c.name).unwrap();
+        writeln!(out, "  '{}': {{ args: {args}; result: {answer} }};", c.name).unwrap();
     }
     out.push_str("}\n\nexport type CommandName = keyof Commands;\n");
     out.push_str(

@@ -2,10 +2,10 @@
  * The one IPC interface to the Rust backend. Components import `api` from here and
  * never call `invoke` themselves, so tests can stub this single module.
  *
- * The functions are generated from the Rust commands (`commands.ts`, by `make
+ * The functions are generated from the Rust commands (`commands.generated.ts`, by `make
  * bindings`); every one rejects with an `AppError` (`appError.ts`).
  */
-import { commands } from './commands';
+import { commands } from './commands.generated';
 
 export { isAppError, isSessionError, toAppError, type SessionErrorCode } from './appError';
 

@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { AppError } from '../../src/lib/bindings/AppError';
-import type { Commands as WireCommands } from '../../src/lib/commands';
+import type { Commands as WireCommands } from '../../src/lib/commands.generated';
 import type { ErrorCode } from '../../src/lib/bindings/ErrorCode';
 
 /**
