@@ -2,8 +2,15 @@
 //! uses. IT's profile is at the OS's machine-wide place (`/etc/arbeidsflate/`,
 //! `%ProgramData%\Arbeidsflate\`, `/Library/Application Support/Arbeidsflate/`); when
 //! it is there it is the only one: a profile given on the command line cannot point
-//! the app at other services. On Unix it is used only when users cannot change it
-//! (owned by root, not writable by group or others, nor is its directory).
+//! the app at other services. It is used only when users cannot change it: on Unix
+//! owned by root and not writable by group or others, nor its directory; on Windows
+//! owned by Administrators or SYSTEM, and no one else allowed to change it or its folder.
+
+#[cfg(unix)]
+mod unix;
+#[cfg(windows)]
+mod windows;
+pub mod windows_acl;
 
 use std::path::{Path, PathBuf};
 
@@ -78,31 +85,9 @@ pub fn choose(machine_dir: &Path, given: Option<&Path>) -> Result<ProfileSource,
 }
 
 #[cfg(unix)]
-fn only_administrators_can_change(path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if meta.uid() != 0 {
-        return Err(format!(
-            "{} is owned by user {}, not root; IT must make root its owner",
-            path.display(),
-            meta.uid()
-        ));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(format!(
-            "{} can be changed by other users (mode {:o}); IT must make it writable by root only (e.g. chmod go-w)",
-            path.display(),
-            meta.mode() & 0o7777
-        ));
-    }
-    Ok(())
-}
-
-/// On Windows the installer sets the ACL of `%ProgramData%\Arbeidsflate`; it is not checked here.
-#[cfg(not(unix))]
-fn only_administrators_can_change(_path: &Path) -> Result<(), String> {
-    Ok(())
-}
+use unix::only_administrators_can_change;
+#[cfg(windows)]
+use windows::only_administrators_can_change;
 
 #[cfg(test)]
 mod tests {
