@@ -15,7 +15,7 @@ APT_TEST := openssl xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 lib
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test deps-build deps-test ui ui-check bindings bench-startup deb feed
+.PHONY: help run test deps-build deps-test deps-windows ui ui-check bindings bench-startup deb feed windows
 
 help:
 	@echo "make run    – start Arbeidsflate against its built-in sandbox"
@@ -66,6 +66,23 @@ test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 	$(MAKE) deb
 	ARBEIDSFLATE_DEB="$$(ls "$(TARGET_DIR)"/release/bundle/deb/*.deb)" \
 	  tests/desktop-session.sh cargo nextest run --workspace $(FEATURES) --no-fail-fast
+
+# Windows, cross-built from here: the release app for x86_64-pc-windows-gnu (MinGW-w64,
+# SQLCipher with OpenSSL built from source) and the per-machine MSI (wixl), both
+# Authenticode-signed when SIGN_CERT and SIGN_KEY are given (see src-tauri/windows/).
+WIN_TARGET := x86_64-pc-windows-gnu
+WIN_DIR := $(TARGET_DIR)/windows
+APT_WINDOWS := gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 wine msitools wixl osslsigncode
+MSI_VERSION ?= $(VERSION)
+
+deps-windows: deps-build
+	$(call apt_ensure,$(APT_WINDOWS))
+	@rustup target list --installed | grep -qx $(WIN_TARGET) || rustup target add $(WIN_TARGET)
+
+windows: deps-windows ui
+	cargo build --release --target $(WIN_TARGET) -p arbeidsflate $(FEATURES)
+	mkdir -p "$(WIN_DIR)"
+	src-tauri/windows/package.sh "$(TARGET_DIR)/$(WIN_TARGET)/release" "$(WIN_DIR)" $(MSI_VERSION)
 
 # The Debian package: a release build (LTO, stripped) bundled by the Tauri CLI from npm.
 deb: deps-build ui/node_modules/.package-lock.json

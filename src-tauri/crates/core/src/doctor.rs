@@ -4,7 +4,7 @@
 
 use crate::profile::Profile;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,11 +36,6 @@ fn check(name: &str, result: Result<String, String>) -> Check {
         Ok(detail) => Check { name: name.into(), ok: true, detail },
         Err(detail) => Check { name: name.into(), ok: false, detail },
     }
-}
-
-/// Where Arbeidsflate keeps per-user data (`$XDG_DATA_HOME/arbeidsflate` on Linux).
-pub fn default_data_dir() -> Option<PathBuf> {
-    dirs::data_dir().map(|d| d.join("arbeidsflate"))
 }
 
 pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &str) -> Report {
@@ -159,7 +154,7 @@ fn keyring_result(service: &str) -> Result<String, String> {
 }
 
 fn data_dir_result(dir: Option<&Path>) -> Result<String, String> {
-    let dir = dir.map(Path::to_path_buf).or_else(default_data_dir).ok_or("no data directory for this user")?;
+    let dir = dir.map_or_else(crate::cache::default_data_dir, Path::to_path_buf);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let probe = dir.join(".doctor-probe");
     std::fs::write(&probe, b"ok").map_err(|e| format!("{} is not writable: {e}", dir.display()))?;

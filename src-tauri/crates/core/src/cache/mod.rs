@@ -20,10 +20,12 @@ use std::sync::PoisonError;
 /// The cache's name for the municipal platform's resources.
 pub(crate) const MUNICIPAL: &str = "municipal";
 
-/// Where Arbeidsflate keeps its per-user data: the OS data directory
-/// (`$XDG_DATA_HOME/arbeidsflate`, by default `~/.local/share/arbeidsflate`, on Linux).
+/// Where Arbeidsflate keeps its per-user data: the OS's local data directory
+/// (`$XDG_DATA_HOME/arbeidsflate`, by default `~/.local/share/arbeidsflate`, on Linux;
+/// `%LOCALAPPDATA%\arbeidsflate` on Windows, never the roaming profile, which would
+/// copy the encrypted cache to the municipality's file servers at every sign-out).
 pub fn default_data_dir() -> PathBuf {
-    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("arbeidsflate")
+    dirs::data_local_dir().unwrap_or_else(std::env::temp_dir).join("arbeidsflate")
 }
 
 /// The signed-in user's cache. The connection is used from one task at a time.

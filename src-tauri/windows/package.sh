@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Packages the cross-built Windows app for IT: signs arbeidsflate.exe, builds the
+# per-machine MSI with wixl from arbeidsflate.wxs, adds its launch condition (wixl has
+# no <Condition>), and signs the MSI. Run by `make windows`.
+#
+#   package.sh RELEASE_DIR OUT_DIR VERSION
+#
+# Signing (Authenticode, osslsigncode) happens when SIGN_CERT and SIGN_KEY name a PEM
+# certificate chain and its key (SIGN_KEY_PASSWORD if the key has one; TIMESTAMP_URL
+# to countersign). The real certificate is given at build time, never kept in the repo.
+set -euo pipefail
+release=$1 out=$2 version=$3
+here=$(cd "$(dirname "$0")" && pwd)
+
+sign() {
+  [ -n "${SIGN_CERT:-}" ] && [ -n "${SIGN_KEY:-}" ] || return 0
+  local args=(sign -certs "$SIGN_CERT" -key "$SIGN_KEY" -n Arbeidsflate -i https://github.com/arbeidsflate -h sha256)
+  [ -n "${SIGN_KEY_PASSWORD:-}" ] && args+=(-pass "$SIGN_KEY_PASSWORD")
+  [ -n "${TIMESTAMP_URL:-}" ] && args+=(-ts "$TIMESTAMP_URL")
+  osslsigncode "${args[@]}" -in "$1" -out "$1.signed" >/dev/null
+  mv "$1.signed" "$1"
+}
+
+stage=$out/stage
+rm -rf "$stage" && mkdir -p "$stage/bin"
+cp "$release/arbeidsflate.exe" "$stage/bin/"
+# The gnu target loads the WebView2 loader from beside the executable.
+loader=$(find "$release/build" -path '*webview2-com-sys-*/out/x64/WebView2Loader.dll' -print -quit)
+[ -n "$loader" ] || { echo "WebView2Loader.dll not found under $release/build" >&2; exit 1; }
+cp "$loader" "$stage/bin/"
+cp -r "$here/../profiles" "$stage/profiles"
+cp "$here/arbeidsflate.wxs" "$stage/"
+sign "$stage/bin/arbeidsflate.exe"
+
+msi=$out/arbeidsflate-$version-x64.msi
+# wixl reads sources relative to where it runs.
+(cd "$stage" && wixl -a x64 -D "Version=$version" -D BinDir=bin -D ProfilesDir=profiles -o "$msi" arbeidsflate.wxs)
+msibuild "$msi" -q "INSERT INTO \`LaunchCondition\` (\`Condition\`, \`Description\`) VALUES ('Installed OR WEBVIEW2_MACHINE OR WEBVIEW2_USER OR SKIP_WEBVIEW2_CHECK = \"1\"', 'Arbeidsflate needs the Microsoft Edge WebView2 Runtime. Install it and run this installer again.')"
+sign "$msi"
+cp "$stage/bin/arbeidsflate.exe" "$stage/bin/WebView2Loader.dll" "$out/"
+echo "$msi"
