@@ -10,7 +10,7 @@ APT_BUILD := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev lib
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev libsoup-3.0-dev libdbus-1-dev pkg-config
 APT_DESKTOP := xdg-utils
 APT_TEST := openssl xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 libsecret-tools at-spi2-core fonts-dejavu-core chromium \
-	python3-jsonschema desktop-file-utils
+	python3-jsonschema python3-cryptography desktop-file-utils
 # Where cargo builds (CI shares one across runs).
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -35,7 +35,7 @@ deps-build:
 	@command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs"; exit 1; }
 	@command -v npm >/dev/null || { echo "Node.js and npm are required"; exit 1; }
 
-deps-test: deps-build
+deps-test: deps-build deps-windows
 	$(call apt_ensure,$(APT_TEST))
 	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --version "^2" --locked
@@ -64,7 +64,9 @@ test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 	cargo clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cargo build -p arbeidsflate $(FEATURES)
 	$(MAKE) deb
+	$(MAKE) windows
 	ARBEIDSFLATE_DEB="$$(ls "$(TARGET_DIR)"/release/bundle/deb/*.deb)" \
+	ARBEIDSFLATE_WINDOWS_DIR="$(WIN_DIR)" ARBEIDSFLATE_WINDOWS_RELEASE="$(TARGET_DIR)/$(WIN_TARGET)/release" \
 	  tests/desktop-session.sh cargo nextest run --workspace $(FEATURES) --no-fail-fast
 
 # Windows, cross-built from here: the release app for x86_64-pc-windows-gnu (MinGW-w64,

@@ -1,6 +1,8 @@
 //! The binary's headless faces, run as a user would run them.
 
-use arbeidsflate_tests::{app_command, sandbox_world, StandaloneSandbox, TempDir};
+use arbeidsflate_tests::{
+    app_command, assert_nothing_in_clear, json_of, observations_written_here, sandbox_world, StandaloneSandbox, TempDir,
+};
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -16,11 +18,6 @@ fn run(args: &[&str]) -> Output {
         .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
         .output()
         .expect("run arbeidsflate")
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
 /// `arbeidsflate sandbox --write-profile`, stopped on drop.
@@ -490,19 +487,6 @@ fn without_a_keyring_the_app_refuses_to_sign_in_rather_than_fall_back_to_a_file(
 }
 
 /// Every file under `dir`.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[test]
 fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_clear() {
     let mut sandbox = StandaloneSandbox::start(&[]);
@@ -591,42 +575,6 @@ fn a_sync_killed_halfway_resumes_one_instance_at_a_time_and_leaves_nothing_in_cl
     assert_eq!(std::fs::read_dir(&users_dir).unwrap().count(), 1, "no cache made for the stranger");
 
     assert_nothing_in_clear(&data_dir, &entries);
-}
-
-/// Nothing readable on disk: no worklist patient's name or national identity number,
-/// no SQLite header.
-fn assert_nothing_in_clear(data_dir: &std::path::Path, entries: &[Value]) {
-    let mut needles: Vec<Vec<u8>> = vec![b"SQLite format 3".to_vec()];
-    for e in entries {
-        needles.push(e["national_id"].as_str().unwrap().replace(' ', "").into_bytes());
-        needles.push(e["name"].as_str().unwrap().as_bytes().to_vec());
-    }
-    let files = files_under(data_dir);
-    assert!(files.iter().any(|f| f.ends_with("cache.db")), "{files:?}");
-    for file in files {
-        let bytes = std::fs::read(&file).unwrap();
-        for needle in &needles {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
-                "{} holds {:?} in clear",
-                file.display(),
-                String::from_utf8_lossy(needle)
-            );
-        }
-    }
-}
-
-/// Writes this app made: Observations carrying a client id (a `urn:uuid:` identifier).
-fn observations_written_here(sb: &sandbox::Sandbox) -> Vec<Value> {
-    sb.fhir_resources()
-        .into_iter()
-        .filter(|r| r["resourceType"] == "Observation")
-        .filter(|r| {
-            r["identifier"].as_array().into_iter().flatten().any(|i| {
-                i["system"] == "urn:ietf:rfc:3986" && i["value"].as_str().is_some_and(|v| v.starts_with("urn:uuid:"))
-            })
-        })
-        .collect()
 }
 
 #[test]

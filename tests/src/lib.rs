@@ -327,3 +327,59 @@ impl Drop for StandaloneSandbox {
         let _ = self.child.wait();
     }
 }
+
+/// A command's JSON on stdout; the command must have succeeded.
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// Every file under `dir`, at any depth.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Nothing readable on disk: no worklist patient's name or national identity number,
+/// no SQLite header.
+pub fn assert_nothing_in_clear(data_dir: &Path, entries: &[serde_json::Value]) {
+    let mut needles: Vec<Vec<u8>> = vec![b"SQLite format 3".to_vec()];
+    for e in entries {
+        needles.push(e["national_id"].as_str().unwrap().replace(' ', "").into_bytes());
+        needles.push(e["name"].as_str().unwrap().as_bytes().to_vec());
+    }
+    let files = files_under(data_dir);
+    assert!(files.iter().any(|f| f.ends_with("cache.db")), "{files:?}");
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for needle in &needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                "{} holds {:?} in clear",
+                file.display(),
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+}
+
+/// Writes this app made: Observations carrying a client id (a `urn:uuid:` identifier).
+pub fn observations_written_here(sb: &sandbox::Sandbox) -> Vec<serde_json::Value> {
+    sb.fhir_resources()
+        .into_iter()
+        .filter(|r| r["resourceType"] == "Observation")
+        .filter(|r| {
+            r["identifier"].as_array().into_iter().flatten().any(|i| {
+                i["system"] == "urn:ietf:rfc:3986" && i["value"].as_str().is_some_and(|v| v.starts_with("urn:uuid:"))
+            })
+        })
+        .collect()
+}
