@@ -91,25 +91,37 @@ deb: deps-build ui/node_modules/.package-lock.json
 	rm -rf "$(TARGET_DIR)"/release/bundle/deb
 	TAURI_APP_PATH=src-tauri ui/node_modules/.bin/tauri build --bundles deb --ci
 
-# A signed update for an update feed: the .deb, its signature bound to this version
-# (`tauri signer sign --app-version`), and latest.json, Tauri's static feed. Needs the
-# release key in TAURI_SIGNING_PRIVATE_KEY_PATH (and _PASSWORD); FEED_URL is where the
-# files in FEED_DIR will be served from. The .deb's own key is `linux-x86_64-deb`; the
-# plain `linux-x86_64` entry is the same package for copies not installed from one.
+# A signed update for an update feed: the .deb and, when built (`make windows`), the MSI,
+# each signed bound to this version (`tauri signer sign --app-version`), and latest.json,
+# Tauri's static feed. Needs the release key in TAURI_SIGNING_PRIVATE_KEY_PATH (and
+# _PASSWORD); FEED_URL is where the files in FEED_DIR will be served from. A package's own
+# key is `linux-x86_64-deb` or `windows-x86_64-msi`; the plain `linux-x86_64` and
+# `windows-x86_64` entries are the same packages for copies not installed from one.
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 DEB ?= $(firstword $(wildcard $(TARGET_DIR)/release/bundle/deb/*.deb))
+MSI ?= $(firstword $(wildcard $(TARGET_DIR)/windows/*.msi))
 FEED_DIR ?= $(TARGET_DIR)/feed
 feed:
 	@test -n "$(FEED_URL)" || { echo "set FEED_URL to where FEED_DIR will be served (https://...)"; exit 2; }
 	@test -n "$$TAURI_SIGNING_PRIVATE_KEY_PATH" || { echo "set TAURI_SIGNING_PRIVATE_KEY_PATH to the release key"; exit 2; }
-	@test -f "$(DEB)" || { echo "no .deb: run make deb first, or set DEB"; exit 2; }
+	@test -f "$(DEB)" || test -f "$(MSI)" || { echo "no package: run make deb or make windows first, or set DEB or MSI"; exit 2; }
 	mkdir -p "$(FEED_DIR)"
-	cp "$(DEB)" "$(FEED_DIR)/"
-	CI=true ui/node_modules/.bin/tauri signer sign --app-version $(VERSION) "$(FEED_DIR)/$(notdir $(DEB))"
-	sig="$$(cat "$(FEED_DIR)/$(notdir $(DEB)).sig")"; \
-	entry="{\"url\":\"$(FEED_URL)/$(notdir $(DEB))\",\"signature\":\"$$sig\"}"; \
-	printf '{"version":"%s","pub_date":"%s","platforms":{"linux-x86_64-deb":%s,"linux-x86_64":%s}}\n' \
-	  "$(VERSION)" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$entry" "$$entry" > "$(FEED_DIR)/latest.json"
+	set -e; platforms=""; \
+	for pkg in $(DEB) $(MSI); do \
+	  [ -f "$$pkg" ] || continue; \
+	  cp "$$pkg" "$(FEED_DIR)/"; \
+	  name=$$(basename "$$pkg"); \
+	  CI=true ui/node_modules/.bin/tauri signer sign --app-version $(VERSION) "$(FEED_DIR)/$$name" >/dev/null; \
+	  entry="{\"url\":\"$(FEED_URL)/$$name\",\"signature\":\"$$(cat "$(FEED_DIR)/$$name.sig")\"}"; \
+	  case "$$name" in \
+	    *.deb) os=linux-x86_64; kind=deb ;; \
+	    *.msi) os=windows-x86_64; kind=msi ;; \
+	    *) echo "$$name: neither a .deb nor an .msi"; exit 2 ;; \
+	  esac; \
+	  platforms="$$platforms$${platforms:+,}\"$$os-$$kind\":$$entry,\"$$os\":$$entry"; \
+	done; \
+	printf '{"version":"%s","pub_date":"%s","platforms":{%s}}\n' \
+	  "$(VERSION)" "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$platforms" > "$(FEED_DIR)/latest.json"
 	@echo "feed written to $(FEED_DIR)/latest.json"
 
 # Regenerates what is generated from Rust: the TypeScript types (ts-rs), then the IPC
