@@ -65,6 +65,7 @@ test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 	cargo build -p arbeidsflate $(FEATURES)
 	$(MAKE) deb
 	$(MAKE) windows
+	cargo clippy --target $(WIN_TARGET) -p arbeidsflate-config -p arbeidsflate-store -p arbeidsflate-cli --all-targets -- -D warnings
 	ARBEIDSFLATE_DEB="$$(ls "$(TARGET_DIR)"/release/bundle/deb/*.deb)" \
 	ARBEIDSFLATE_WINDOWS_DIR="$(WIN_DIR)" ARBEIDSFLATE_WINDOWS_RELEASE="$(TARGET_DIR)/$(WIN_TARGET)/release" \
 	  tests/desktop-session.sh cargo nextest run --workspace $(FEATURES) --no-fail-fast
