@@ -5,6 +5,9 @@
 #
 #   package.sh RELEASE_DIR OUT_DIR VERSION
 #
+# With MACHINE_PROFILE naming IT's profile, the MSI installs it as the machine profile
+# (%ProgramData%\Arbeidsflate\profile.toml) and is named arbeidsflate-VERSION-x64-site.msi.
+#
 # Signing (Authenticode, osslsigncode) happens when SIGN_CERT and SIGN_KEY name a PEM
 # certificate chain and its key (SIGN_KEY_PASSWORD if the key has one; TIMESTAMP_URL
 # to countersign). The real certificate is given at build time, never kept in the repo.
@@ -29,12 +32,19 @@ loader=$(find "$release/build" -path '*webview2-com-sys-*/out/x64/WebView2Loader
 [ -n "$loader" ] || { echo "WebView2Loader.dll not found under $release/build" >&2; exit 1; }
 cp "$loader" "$stage/bin/"
 cp -r "$here/../profiles" "$stage/profiles"
-cp "$here/arbeidsflate.wxs" "$stage/"
+cp "$here/arbeidsflate.wxs" "$here/machine-profile.wxs" "$here/no-machine-profile.wxs" "$stage/"
 sign "$stage/bin/arbeidsflate.exe"
 
 msi=$out/arbeidsflate-$version-x64.msi
+profile_fragment=no-machine-profile.wxs
+if [ -n "${MACHINE_PROFILE:-}" ]; then
+  mkdir -p "$stage/machine"
+  cp "$MACHINE_PROFILE" "$stage/machine/profile.toml"
+  profile_fragment=machine-profile.wxs
+  msi=$out/arbeidsflate-$version-x64-site.msi
+fi
 # wixl reads sources relative to where it runs.
-(cd "$stage" && wixl -a x64 -D "Version=$version" -D BinDir=bin -D ProfilesDir=profiles -o "$msi" arbeidsflate.wxs)
+(cd "$stage" && wixl -a x64 -D "Version=$version" -D BinDir=bin -D ProfilesDir=profiles -o "$msi" arbeidsflate.wxs "$profile_fragment")
 msibuild "$msi" -q "INSERT INTO \`LaunchCondition\` (\`Condition\`, \`Description\`) VALUES ('Installed OR WEBVIEW2_MACHINE OR WEBVIEW2_USER OR SKIP_WEBVIEW2_CHECK = \"1\"', 'Arbeidsflate needs the Microsoft Edge WebView2 Runtime. Install it and run this installer again.')"
 sign "$msi"
 cp "$stage/bin/arbeidsflate.exe" "$stage/bin/WebView2Loader.dll" "$out/"

@@ -328,3 +328,37 @@ fn the_msi_is_signed_installs_silently_upgrades_in_place_and_leaves_nothing_when
     assert!(!installed.exists(), "{:?}", files_under(&installed));
     assert!(products(&wine).is_empty());
 }
+
+#[test]
+fn a_site_msi_puts_its_machine_profile_in_programdata_where_the_app_reads_it() {
+    // IT's own build: `make windows MACHINE_PROFILE=site.toml`.
+    let dir = TempDir::new("windows-site");
+    let site = workspace_root().join("src-tauri/profiles/nhn-test.toml");
+    let packaged = Command::new(workspace_root().join("src-tauri/windows/package.sh"))
+        .arg(env_dir("ARBEIDSFLATE_WINDOWS_RELEASE"))
+        .arg(dir.path())
+        .arg(next_version())
+        .env("MACHINE_PROFILE", &site)
+        .output()
+        .unwrap();
+    assert!(packaged.status.success(), "package.sh: {}", String::from_utf8_lossy(&packaged.stderr));
+    let msi = msi_in(dir.path());
+    assert!(msi.to_string_lossy().ends_with("-site.msi"), "{}", msi.display());
+
+    let wine = Wine::new("wine-site");
+    assert!(wine.msiexec(&["/i", &windows_path(&msi), "/qn", "SKIP_WEBVIEW2_CHECK=1"]).status.success());
+    let installed = wine.drive_c().join("ProgramData/Arbeidsflate/profile.toml");
+    assert_eq!(std::fs::read(&installed).unwrap(), std::fs::read(&site).unwrap());
+
+    // The installed app takes it as IT's profile without being told: it reads it and checks
+    // who may change it (under Wine the owner is always the Wine user, so it says so).
+    let exe = wine.drive_c().join("Program Files/Arbeidsflate/arbeidsflate.exe");
+    let doctor = wine.command(&exe).args(["doctor", "--json"]).output().unwrap();
+    let report: Value = serde_json::from_slice(&doctor.stdout).expect("the doctor's JSON");
+    let detail = check(&report, "profile")["detail"].as_str().unwrap();
+    assert!(detail.contains(r"C:\ProgramData\Arbeidsflate"), "{detail}");
+
+    // Removed with the app.
+    assert!(wine.msiexec(&["/x", &windows_path(&msi), "/qn"]).status.success());
+    assert!(!installed.exists());
+}
