@@ -100,7 +100,7 @@ deb: deps-build ui/node_modules/.package-lock.json
 # `windows-x86_64` entries are the same packages for copies not installed from one.
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 DEB ?= $(firstword $(wildcard $(TARGET_DIR)/release/bundle/deb/*.deb))
-MSI ?= $(firstword $(wildcard $(TARGET_DIR)/windows/*.msi))
+MSI ?= $(firstword $(filter-out %-site.msi,$(wildcard $(TARGET_DIR)/windows/*.msi)))
 FEED_DIR ?= $(TARGET_DIR)/feed
 feed:
 	@test -n "$(FEED_URL)" || { echo "set FEED_URL to where FEED_DIR will be served (https://...)"; exit 2; }

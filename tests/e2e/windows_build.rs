@@ -27,11 +27,13 @@ fn build() -> PathBuf {
     env_dir("ARBEIDSFLATE_WINDOWS_DIR")
 }
 
-fn msi_in(dir: &Path) -> PathBuf {
+/// The MSI in `dir`: the site one (with IT's profile) when `site`, else the plain one.
+fn msi_in(dir: &Path, site: bool) -> PathBuf {
     files_under(dir)
         .into_iter()
-        .find(|f| f.parent() == Some(dir) && f.extension().is_some_and(|e| e == "msi"))
-        .unwrap_or_else(|| panic!("no MSI in {}", dir.display()))
+        .filter(|f| f.parent() == Some(dir) && f.extension().is_some_and(|e| e == "msi"))
+        .find(|f| f.to_string_lossy().ends_with("-site.msi") == site)
+        .unwrap_or_else(|| panic!("no {} MSI in {}", if site { "site" } else { "plain" }, dir.display()))
 }
 
 fn workspace_root() -> PathBuf {
@@ -273,7 +275,7 @@ fn the_msi_is_signed_installs_silently_upgrades_in_place_and_leaves_nothing_when
         .output()
         .unwrap();
     assert!(packaged.status.success(), "package.sh: {}", String::from_utf8_lossy(&packaged.stderr));
-    let newer_msi = msi_in(&newer);
+    let newer_msi = msi_in(&newer, false);
     for signed in [newer.join("arbeidsflate.exe"), newer_msi.clone()] {
         let ok = verify(&signed, &cert);
         assert!(ok.status.success(), "{}: {}", signed.display(), String::from_utf8_lossy(&ok.stdout));
@@ -287,7 +289,7 @@ fn the_msi_is_signed_installs_silently_upgrades_in_place_and_leaves_nothing_when
     }
 
     let wine = Wine::new("wine-msi");
-    let msi = windows_path(&msi_in(&build()));
+    let msi = windows_path(&msi_in(&build(), false));
     let installed = wine.drive_c().join("Program Files/Arbeidsflate");
 
     // Without the WebView2 runtime (Wine has none) the installation stops and installs nothing.
@@ -342,8 +344,7 @@ fn a_site_msi_puts_its_machine_profile_in_programdata_where_the_app_reads_it() {
         .output()
         .unwrap();
     assert!(packaged.status.success(), "package.sh: {}", String::from_utf8_lossy(&packaged.stderr));
-    let msi = msi_in(dir.path());
-    assert!(msi.to_string_lossy().ends_with("-site.msi"), "{}", msi.display());
+    let msi = msi_in(dir.path(), true);
 
     let wine = Wine::new("wine-site");
     assert!(wine.msiexec(&["/i", &windows_path(&msi), "/qn", "SKIP_WEBVIEW2_CHECK=1"]).status.success());
