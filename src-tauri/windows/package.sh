@@ -27,10 +27,9 @@ sign() {
 stage=$out/stage
 rm -rf "$stage" && mkdir -p "$stage/bin"
 cp "$release/arbeidsflate.exe" "$stage/bin/"
-# The gnu target loads the WebView2 loader from beside the executable.
-loader=$(find "$release/build" -path '*webview2-com-sys-*/out/x64/WebView2Loader.dll' -print -quit)
-[ -n "$loader" ] || { echo "WebView2Loader.dll not found under $release/build" >&2; exit 1; }
-cp "$loader" "$stage/bin/"
+# The gnu target loads the WebView2 loader from beside the executable (the build puts it
+# there too).
+cp "$release/WebView2Loader.dll" "$stage/bin/"
 cp -r "$here/../profiles" "$stage/profiles"
 cp "$here/arbeidsflate.wxs" "$here/machine-profile.wxs" "$here/no-machine-profile.wxs" "$stage/"
 sign "$stage/bin/arbeidsflate.exe"

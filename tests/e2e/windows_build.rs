@@ -9,6 +9,7 @@
 //! What Wine 8.0 lacks: `bcryptprimitives.dll` (the tests put a stand-in in each prefix,
 //! `tests/wine/bcryptprimitives.c`), file owners other than the Wine user, and WebView2.
 
+use arbeidsflate_tests::updates::{self, repo_root};
 use arbeidsflate_tests::{assert_nothing_in_clear, files_under, json_of, observations_written_here, TempDir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -36,10 +37,6 @@ fn msi_in(dir: &Path, site: bool) -> PathBuf {
         .unwrap_or_else(|| panic!("no {} MSI in {}", if site { "site" } else { "plain" }, dir.display()))
 }
 
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 /// A Windows path for a Linux one (Wine maps `/` to drive Z:).
 fn windows_path(path: &Path) -> String {
     format!("Z:{}", path.display()).replace('/', "\\")
@@ -61,7 +58,7 @@ impl Wine {
         let built = Command::new("x86_64-w64-mingw32-gcc")
             .args(["-O2", "-shared", "-o"])
             .arg(system32.join("bcryptprimitives.dll"))
-            .arg(workspace_root().join("tests/wine/bcryptprimitives.c"))
+            .arg(repo_root().join("tests/wine/bcryptprimitives.c"))
             .arg("-lbcrypt")
             .output()
             .expect("run the MinGW-w64 compiler");
@@ -196,7 +193,7 @@ fn the_machine_profile_in_programdata_is_the_only_one_and_must_be_out_of_users_r
     std::fs::write(&mine, "# a user's own profile").unwrap();
     let machine = wine.drive_c().join("ProgramData/Arbeidsflate");
     std::fs::create_dir_all(&machine).unwrap();
-    std::fs::copy(workspace_root().join("src-tauri/profiles/nhn-test.toml"), machine.join("profile.toml")).unwrap();
+    std::fs::copy(repo_root().join("src-tauri/profiles/nhn-test.toml"), machine.join("profile.toml")).unwrap();
 
     // Another profile on the command line is refused, naming both.
     let given = app(&wine, &exe, Some(&mine)).args(["doctor", "--json"]).output().unwrap();
@@ -251,13 +248,21 @@ fn verify(file: &Path, cert: &Path) -> Output {
         .expect("run osslsigncode")
 }
 
-/// The next patch version of the workspace's (the "newer build" an upgrade installs).
+/// The next release's version: the build an upgrade installs.
 fn next_version() -> String {
-    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
-    let version = manifest.lines().find_map(|l| l.strip_prefix("version = \"")).unwrap().trim_end_matches('"');
-    let mut parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap()).collect();
-    parts[2] += 1;
-    format!("{}.{}.{}", parts[0], parts[1], parts[2])
+    updates::next_version(arbeidsflate_core::version::CURRENT)
+}
+
+/// `src-tauri/windows/package.sh` over the cross-built release, into `out`, as the next
+/// version, with `env` (signing, IT's profile).
+fn package(out: &Path, env: &[(&str, &Path)]) {
+    let mut command = Command::new(repo_root().join("src-tauri/windows/package.sh"));
+    command.arg(env_dir("ARBEIDSFLATE_WINDOWS_RELEASE")).arg(out).arg(next_version());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let packaged = command.output().unwrap();
+    assert!(packaged.status.success(), "package.sh: {}", String::from_utf8_lossy(&packaged.stderr));
 }
 
 #[test]
@@ -266,15 +271,7 @@ fn the_msi_is_signed_installs_silently_upgrades_in_place_and_leaves_nothing_when
     let dir = TempDir::new("windows-msi");
     let (cert, key) = throwaway_certificate(dir.path());
     let newer = dir.path().join("newer");
-    let packaged = Command::new(workspace_root().join("src-tauri/windows/package.sh"))
-        .arg(env_dir("ARBEIDSFLATE_WINDOWS_RELEASE"))
-        .arg(&newer)
-        .arg(next_version())
-        .env("SIGN_CERT", &cert)
-        .env("SIGN_KEY", &key)
-        .output()
-        .unwrap();
-    assert!(packaged.status.success(), "package.sh: {}", String::from_utf8_lossy(&packaged.stderr));
+    package(&newer, &[("SIGN_CERT", &cert), ("SIGN_KEY", &key)]);
     let newer_msi = msi_in(&newer, false);
     for signed in [newer.join("arbeidsflate.exe"), newer_msi.clone()] {
         let ok = verify(&signed, &cert);
@@ -335,15 +332,8 @@ fn the_msi_is_signed_installs_silently_upgrades_in_place_and_leaves_nothing_when
 fn a_site_msi_puts_its_machine_profile_in_programdata_where_the_app_reads_it() {
     // IT's own build: `make windows MACHINE_PROFILE=site.toml`.
     let dir = TempDir::new("windows-site");
-    let site = workspace_root().join("src-tauri/profiles/nhn-test.toml");
-    let packaged = Command::new(workspace_root().join("src-tauri/windows/package.sh"))
-        .arg(env_dir("ARBEIDSFLATE_WINDOWS_RELEASE"))
-        .arg(dir.path())
-        .arg(next_version())
-        .env("MACHINE_PROFILE", &site)
-        .output()
-        .unwrap();
-    assert!(packaged.status.success(), "package.sh: {}", String::from_utf8_lossy(&packaged.stderr));
+    let site = repo_root().join("src-tauri/profiles/nhn-test.toml");
+    package(dir.path(), &[("MACHINE_PROFILE", &site)]);
     let msi = msi_in(dir.path(), true);
 
     let wine = Wine::new("wine-site");

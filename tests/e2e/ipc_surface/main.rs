@@ -8,14 +8,10 @@
 mod commands;
 mod render;
 
-use std::path::PathBuf;
+use arbeidsflate_tests::updates::repo_root as root;
 
 const COMMANDS_RS: &str = "src-tauri/src/desktop/commands.rs";
 const REGENERATE: &str = "make bindings (or UPDATE_BINDINGS=1 cargo test -p arbeidsflate-tests --test ipc_surface)";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
