@@ -65,9 +65,13 @@ test: deps-test ui-check tests/peers/node_modules/.package-lock.json
 	cargo build -p arbeidsflate $(FEATURES)
 	$(MAKE) deb
 	$(MAKE) windows
+	# A debug Windows build trusts a test's update key (ARBEIDSFLATE_UPDATE_PUBKEY); the
+	# updater's Windows test installs it and lets it take the next MSI from a feed.
+	cargo build --target $(WIN_TARGET) -p arbeidsflate $(FEATURES)
 	cargo clippy --target $(WIN_TARGET) -p arbeidsflate-config -p arbeidsflate-store -p arbeidsflate-cli --all-targets -- -D warnings
 	ARBEIDSFLATE_DEB="$$(ls "$(TARGET_DIR)"/release/bundle/deb/*.deb)" \
 	ARBEIDSFLATE_WINDOWS_DIR="$(WIN_DIR)" ARBEIDSFLATE_WINDOWS_RELEASE="$(TARGET_DIR)/$(WIN_TARGET)/release" \
+	ARBEIDSFLATE_WINDOWS_DEBUG="$(TARGET_DIR)/$(WIN_TARGET)/debug" \
 	  tests/desktop-session.sh cargo nextest run --workspace $(FEATURES) --no-fail-fast
 
 # Windows, cross-built from here: the release app for x86_64-pc-windows-gnu (MinGW-w64,

@@ -30,6 +30,13 @@ cp "$release/arbeidsflate.exe" "$stage/bin/"
 # The gnu target loads the WebView2 loader from beside the executable (the build puts it
 # there too).
 cp "$release/WebView2Loader.dll" "$stage/bin/"
+# Tauri's updater replaces only a copy that knows which package installed it; Tauri's
+# own bundler marks the .deb's binary so, and this marks the MSI's (the marker is a
+# string of the same length; exactly one must be there).
+marker=__TAURI_BUNDLE_TYPE_VAR_
+found=$( (grep -a -o "${marker}UNK" "$stage/bin/arbeidsflate.exe" || true) | wc -l)
+[ "$found" = 1 ] || { echo "package.sh: expected one ${marker}UNK in arbeidsflate.exe, found $found" >&2; exit 1; }
+perl -0777 -pi -e "s/${marker}UNK/${marker}MSI/" "$stage/bin/arbeidsflate.exe"
 cp -r "$here/../profiles" "$stage/profiles"
 cp "$here/arbeidsflate.wxs" "$here/machine-profile.wxs" "$here/no-machine-profile.wxs" "$stage/"
 sign "$stage/bin/arbeidsflate.exe"

@@ -365,6 +365,63 @@ fn check_named<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no {name}"))
 }
 
+/// `arbeidsflate update` is the window's check from the command line: off without a feed,
+/// refused from a server it cannot trust, verified with the profile's CA and the trusted
+/// key, and never installed over a copy that no package installed.
+#[test]
+fn update_checks_the_feed_as_the_window_does_and_installs_only_over_a_packaged_copy() {
+    use arbeidsflate_tests::updates::{manifest, next_version, InternalServer, Signer};
+    let off = run(&["update", "--json"]);
+    assert_eq!((off.status.code(), json_of(&off)["state"].as_str()), (Some(0), Some("off")));
+
+    let signer = Signer::generate();
+    let server = InternalServer::start();
+    let next = next_version(arbeidsflate_core::version::CURRENT);
+    let artifact = b"!<arch>\nsynthetic update for the update face\n";
+    server.put("artifact", artifact);
+    server.put("feed.json", manifest(&next, &server.url("artifact"), &signer.sign(artifact, &next)).as_bytes());
+    let dir = TempDir::new("update-face");
+    let profile_with = |extra_ca: bool| {
+        let mut profile = arbeidsflate_core::Profile::load(&repo_profile("sandbox.toml")).unwrap();
+        profile.updates.feed = Some(server.url("feed.json"));
+        if extra_ca {
+            profile.network.extra_ca_certificates = vec![server.ca()];
+        }
+        let path = dir.path().join(format!("update-{extra_ca}.toml"));
+        std::fs::write(&path, profile.to_toml()).unwrap();
+        path
+    };
+    let update = |profile: &std::path::Path, extra: &[&str]| {
+        let logs = TempDir::new("cli-logs");
+        app_command()
+            .args(["update", "--profile", profile.to_str().unwrap()])
+            .args(extra)
+            .env("ARBEIDSFLATE_LOG_DIR", logs.path())
+            .env("ARBEIDSFLATE_UPDATE_PUBKEY", &signer.public_key)
+            .output()
+            .unwrap()
+    };
+
+    let untrusted = update(&profile_with(false), &["--json"]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    let refused: Value = serde_json::from_slice(&untrusted.stdout).unwrap();
+    assert_eq!(refused["error"]["code"], "update_unreachable", "{refused:#}");
+
+    let trusted = profile_with(true);
+    let verified = update(&trusted, &[]);
+    let text = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{text}");
+    assert!(text.contains(&format!("{next} downloaded; its signature is verified")), "{text}");
+
+    let install = update(&trusted, &["--install"]);
+    assert_eq!(install.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&install.stderr).contains("not installed from a package"));
+}
+
+fn repo_profile(name: &str) -> std::path::PathBuf {
+    arbeidsflate_tests::updates::repo_root().join("src-tauri/profiles").join(name)
+}
+
 #[test]
 fn the_doctor_reads_the_update_feed_through_the_profiles_extra_ca() {
     use arbeidsflate_tests::updates::{manifest, next_version, InternalServer};

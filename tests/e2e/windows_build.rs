@@ -9,7 +9,7 @@
 //! What Wine 8.0 lacks: `bcryptprimitives.dll` (the tests put a stand-in in each prefix,
 //! `tests/wine/bcryptprimitives.c`), file owners other than the Wine user, and WebView2.
 
-use arbeidsflate_tests::updates::{self, repo_root};
+use arbeidsflate_tests::updates::{self, repo_root, InternalServer, Signer};
 use arbeidsflate_tests::{assert_nothing_in_clear, files_under, json_of, observations_written_here, TempDir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -93,6 +93,11 @@ impl Wine {
             .find(|p| p.file_name().is_some_and(|n| n != "Public"))
             .expect("the Wine user's folder");
         user.join("AppData")
+    }
+
+    /// Waits until every process in the prefix has ended (`wineserver -w`).
+    fn wait_for_idle(&self) -> bool {
+        Command::new("wineserver").arg("-w").env("WINEPREFIX", self.prefix.path()).status().is_ok_and(|s| s.success())
     }
 
     /// Runs `msiexec` with `args`; Wine hands back the exit code's low byte only.
@@ -248,6 +253,20 @@ fn verify(file: &Path, cert: &Path) -> Output {
         .expect("run osslsigncode")
 }
 
+/// The versions of the products installed in the prefix (Windows' Uninstall list).
+fn installed_products(wine: &Wine) -> Vec<String> {
+    let out = wine
+        .command("reg")
+        .args(["query", r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall", "/s"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("DisplayVersion"))
+        .map(|l| l.split_whitespace().last().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// The next release's version: the build an upgrade installs.
 fn next_version() -> String {
     updates::next_version(arbeidsflate_core::version::CURRENT)
@@ -256,8 +275,13 @@ fn next_version() -> String {
 /// `src-tauri/windows/package.sh` over the cross-built release, into `out`, as the next
 /// version, with `env` (signing, IT's profile).
 fn package(out: &Path, env: &[(&str, &Path)]) {
+    package_build(&env_dir("ARBEIDSFLATE_WINDOWS_RELEASE"), out, &next_version(), env);
+}
+
+/// `package.sh` over the cargo output folder `build`, into `out`, as `version`.
+fn package_build(build: &Path, out: &Path, version: &str, env: &[(&str, &Path)]) {
     let mut command = Command::new(repo_root().join("src-tauri/windows/package.sh"));
-    command.arg(env_dir("ARBEIDSFLATE_WINDOWS_RELEASE")).arg(out).arg(next_version());
+    command.arg(build).arg(out).arg(version);
     for (name, value) in env {
         command.env(name, value);
     }
@@ -304,31 +328,19 @@ fn the_msi_is_signed_installs_silently_upgrades_in_place_and_leaves_nothing_when
     let report: Value = serde_json::from_slice(&doctor.stdout).expect("the doctor's JSON");
     assert_eq!(report["ok"], true, "{report:#}");
     assert!(check(&report, "os keyring")["detail"].as_str().unwrap().contains("succeeded"));
-    let products = |wine: &Wine| {
-        let out = wine
-            .command("reg")
-            .args(["query", r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall", "/s"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| l.contains("DisplayVersion"))
-            .map(|l| l.split_whitespace().last().unwrap_or_default().to_string())
-            .collect::<Vec<_>>()
-    };
-    let before = products(&wine);
+    let before = installed_products(&wine);
     assert_eq!(before.len(), 1, "{before:?}");
 
     // The newer build replaces it in place: one product, the new version.
     let newer_msi = windows_path(&newer_msi);
     assert!(wine.msiexec(&["/i", &newer_msi, "/qn", "SKIP_WEBVIEW2_CHECK=1"]).status.success());
-    assert_eq!(products(&wine), [next_version()]);
+    assert_eq!(installed_products(&wine), [next_version()]);
     assert!(installed.join("arbeidsflate.exe").is_file());
 
     // Removed silently: no program files left behind.
     assert!(wine.msiexec(&["/x", &newer_msi, "/qn"]).status.success());
     assert!(!installed.exists(), "{:?}", files_under(&installed));
-    assert!(products(&wine).is_empty());
+    assert!(installed_products(&wine).is_empty());
 }
 
 #[test]
@@ -355,4 +367,104 @@ fn a_site_msi_puts_its_machine_profile_in_programdata_where_the_app_reads_it() {
     // Removed with the app.
     assert!(wine.msiexec(&["/x", &windows_path(&msi), "/qn"]).status.success());
     assert!(!installed.exists());
+}
+
+/// The updater on Windows, end to end: an installed copy finds the next version's MSI in
+/// the feed `make feed` writes (its `windows-x86_64-msi` entry), refuses it tampered or
+/// signed by another key, verifies it when genuine and hands it to msiexec, which
+/// upgrades the installation. A release build trusts only the built-in key, so the
+/// installed copy is the debug build (`ARBEIDSFLATE_WINDOWS_DEBUG`), which takes the test's
+/// key from `ARBEIDSFLATE_UPDATE_PUBKEY`. The feed is plain HTTP because Wine cannot verify
+/// a chain to a test CA; the signature is what is under test.
+#[test]
+fn an_installed_copy_takes_a_signed_msi_from_the_feed_and_refuses_a_tampered_or_foreign_one() {
+    let dir = TempDir::new("windows-update");
+    let current = arbeidsflate_core::version::CURRENT;
+    package_build(&env_dir("ARBEIDSFLATE_WINDOWS_DEBUG"), &dir.path().join("current"), current, &[]);
+    package(&dir.path().join("next"), &[]);
+    let next_msi = msi_in(&dir.path().join("next"), false);
+
+    let trusted = Signer::generate();
+    let server = InternalServer::start_plain();
+    let published = Command::new("make")
+        .current_dir(repo_root())
+        .args(["--no-print-directory", "feed", "DEB="])
+        .arg(format!("MSI={}", next_msi.display()))
+        .arg(format!("VERSION={}", next_version()))
+        .arg(format!("FEED_DIR={}", server.dir().display()))
+        .arg(format!("FEED_URL={}", server.base_url()))
+        .env("TAURI_SIGNING_PRIVATE_KEY_PATH", trusted.key_path())
+        .env("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "")
+        .output()
+        .unwrap();
+    assert!(published.status.success(), "make feed: {}", String::from_utf8_lossy(&published.stderr));
+    let feed_text = std::fs::read_to_string(server.dir().join("latest.json")).unwrap();
+    let feed: Value = serde_json::from_str(&feed_text).unwrap();
+    let msi_name = next_msi.file_name().unwrap().to_str().unwrap();
+    assert_eq!(feed["platforms"]["windows-x86_64-msi"]["url"], server.url(msi_name), "{feed:#}");
+
+    let mut profile = arbeidsflate_core::Profile::load(&repo_root().join("src-tauri/profiles/sandbox.toml")).unwrap();
+    profile.updates.feed = Some(server.url("latest.json"));
+    let profile_path = dir.path().join("with-updates.toml");
+    std::fs::write(&profile_path, profile.to_toml()).unwrap();
+
+    let wine = Wine::new("wine-update");
+    // The machine has the WebView2 runtime, as Windows registers it (the MSI checks).
+    let webview2 = r"HKCU\Software\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}";
+    let registered = wine.command("reg").args(["add", webview2, "/v", "pv", "/d", "131.0.2903.70", "/f"]).output();
+    assert!(registered.unwrap().status.success());
+    let installed_msi = windows_path(&msi_in(&dir.path().join("current"), false));
+    assert!(wine.msiexec(&["/i", &installed_msi, "/qn"]).status.success(), "the current version installs");
+    let exe = wine.drive_c().join("Program Files/Arbeidsflate/arbeidsflate.exe");
+    let update = |extra: &[&str]| {
+        let out = app(&wine, &exe, Some(&profile_path))
+            .arg("update")
+            .args(["--json"])
+            .args(extra)
+            .env("ARBEIDSFLATE_UPDATE_PUBKEY", &trusted.public_key)
+            .output()
+            .unwrap();
+        let status: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {} {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        });
+        (out.status.code(), status)
+    };
+
+    // Tampered: one byte of the package changed after signing.
+    let served_msi = server.dir().join(msi_name);
+    let genuine = std::fs::read(&served_msi).unwrap();
+    let mut tampered = genuine.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x01;
+    std::fs::write(&served_msi, &tampered).unwrap();
+    let (code, status) = update(&["--install"]);
+    assert_eq!(
+        (code, &status["state"], &status["error"]["code"]),
+        (Some(1), &"refused".into(), &"update_signature_invalid".into()),
+        "{status:#}"
+    );
+
+    // Signed by a key this copy does not trust.
+    std::fs::write(&served_msi, &genuine).unwrap();
+    let stranger = Signer::generate();
+    let genuine_signature = feed["platforms"]["windows-x86_64-msi"]["signature"].as_str().unwrap();
+    let foreign = feed_text.replace(genuine_signature, &stranger.sign(&genuine, &next_version()));
+    server.put("latest.json", foreign.as_bytes());
+    let (code, status) = update(&["--install"]);
+    assert_eq!((code, &status["error"]["code"]), (Some(1), &"update_untrusted_key".into()), "{status:#}");
+    assert_eq!(installed_products(&wine), [current], "nothing refused was installed");
+
+    // Genuine: verified, then msiexec upgrades the installation in place.
+    server.put("latest.json", feed_text.as_bytes());
+    let (code, status) = update(&[]);
+    assert_eq!(
+        (code, &status["state"], &status["version"]),
+        (Some(0), &"ready".into(), &next_version().into()),
+        "{status:#}"
+    );
+    let (code, _) = update(&["--install"]);
+    assert_eq!(code, Some(0));
+    // msiexec runs on after the app hands over; wait for everything in the prefix to end.
+    assert!(wine.wait_for_idle(), "msiexec finished");
+    assert_eq!(installed_products(&wine), [next_version()]);
 }

@@ -89,6 +89,7 @@ pub struct InternalServer {
     child: Child,
     pub port: u16,
     dir: TempDir,
+    scheme: &'static str,
 }
 
 impl InternalServer {
@@ -105,11 +106,32 @@ impl InternalServer {
             .spawn()
             .expect("openssl s_server");
         assert!(wait_for_port(port, Duration::from_secs(10)), "openssl s_server did not start");
-        Self { child, port, dir }
+        Self { child, port, dir, scheme: "https" }
+    }
+
+    /// The same over plain HTTP (Python's `http.server`), for a client that cannot be
+    /// given the test CA: an update's signature, not its transport, is what protects it.
+    pub fn start_plain() -> Self {
+        let dir = TempDir::new("update-server");
+        let port = free_port();
+        let child = Command::new("python3")
+            .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m http.server");
+        assert!(wait_for_port(port, Duration::from_secs(10)), "python3 -m http.server did not start");
+        Self { child, port, dir, scheme: "http" }
     }
 
     pub fn url(&self, file: &str) -> String {
-        format!("https://127.0.0.1:{}/{file}", self.port)
+        format!("{}://127.0.0.1:{}/{file}", self.scheme, self.port)
+    }
+
+    /// Where the served files are, as `make feed`'s FEED_URL.
+    pub fn base_url(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
 
     /// The certificate authority that signed the server's certificate.

@@ -18,23 +18,9 @@ macro_rules! handler {
 use state::AppState;
 
 pub fn run(args: AppArgs) -> i32 {
-    // A bad profile, or one IT's machine-wide profile does not allow, stops the app
-    // before any window opens, saying why.
-    let source = match arbeidsflate_cli::environment::profile_source(args.profile.as_deref()) {
-        Ok(source) => source,
-        Err(e) => {
-            eprintln!("error: {e}");
-            tracing::error!("the deployment profile cannot be used");
-            return 2;
-        }
-    };
-    let profile = match source.path().map(arbeidsflate_cli::environment::load_profile).transpose() {
+    let profile = match profile_of(&args) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            tracing::error!(field = %e.field, "invalid deployment profile");
-            return 2;
-        }
+        Err(code) => return code,
     };
     let opener = match state::opener_from(&args.open_url_with) {
         Ok(o) => o,
@@ -53,10 +39,7 @@ pub fn run(args: AppArgs) -> i32 {
             return 3;
         }
     };
-    let feed_check = profile.as_ref().and_then(|p| {
-        let roots = arbeidsflate_core::trust::extra_roots(&p.network.extra_ca_certificates).unwrap_or_default();
-        updates::FeedCheck::from_settings(&p.updates, roots).map(|check| (check, p.updates.check_hours))
-    });
+    let feed_check = profile.as_ref().and_then(|p| Some((updates::FeedCheck::of_profile(p)?, p.updates.check_hours)));
     let updates = updates::Updates::new(feed_check.is_some());
     let clock = match arbeidsflate_cli::environment::run_clock() {
         Ok(clock) => clock,
@@ -78,7 +61,7 @@ pub fn run(args: AppArgs) -> i32 {
             Ok(())
         })
         .invoke_handler(for_each_command!(handler))
-        .run(tauri::generate_context!());
+        .run(context());
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -86,4 +69,26 @@ pub fn run(args: AppArgs) -> i32 {
             1
         }
     }
+}
+
+/// The run's profile: IT's machine profile, the one given, or none (the sandbox). A bad
+/// profile, or one IT's machine-wide profile does not allow, stops the run before any
+/// window opens, saying why (the exit code is the error).
+fn profile_of(args: &AppArgs) -> Result<Option<arbeidsflate_core::Profile>, i32> {
+    let source = arbeidsflate_cli::environment::profile_source(args.profile.as_deref()).map_err(|e| {
+        eprintln!("error: {e}");
+        tracing::error!("the deployment profile cannot be used");
+        2
+    })?;
+    source.path().map(arbeidsflate_cli::environment::load_profile).transpose().map_err(|e| {
+        eprintln!("error: {e}");
+        tracing::error!(field = %e.field, "invalid deployment profile");
+        2
+    })
+}
+
+/// The app's Tauri context (its configuration and the UI's assets), made in one place so
+/// the assets are embedded once.
+fn context() -> tauri::Context {
+    tauri::generate_context!()
 }

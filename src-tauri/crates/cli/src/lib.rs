@@ -9,21 +9,8 @@ mod output;
 mod view;
 mod writes;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use std::path::PathBuf;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "arbeidsflate",
-    version,
-    about = "Arbeidsflate – clinician workspace for municipal health and care services"
-)]
-pub struct Args {
-    #[command(flatten)]
-    pub app: AppArgs,
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct AppArgs {

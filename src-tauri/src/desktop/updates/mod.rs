@@ -14,6 +14,8 @@ use std::time::Duration;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_updater::{Error as UpdaterError, Update, UpdaterExt};
 
+pub mod headless;
+
 /// How often the app looks whether an update check is due.
 const LOOK_EVERY: Duration = Duration::from_secs(5 * 60);
 
@@ -27,6 +29,12 @@ pub struct FeedCheck {
 }
 
 impl FeedCheck {
+    /// The profile's feed, trusting its extra certificate authorities, if updates are on.
+    pub fn of_profile(profile: &arbeidsflate_core::Profile) -> Option<Self> {
+        let roots = arbeidsflate_core::trust::extra_roots(&profile.network.extra_ca_certificates).unwrap_or_default();
+        Self::from_settings(&profile.updates, roots)
+    }
+
     /// The profile's feed, if updates are on.
     pub fn from_settings(settings: &UpdateSettings, roots: Vec<reqwest::Certificate>) -> Option<Self> {
         let feed = url::Url::parse(settings.feed.as_deref()?).ok()?;
@@ -91,31 +99,36 @@ impl Updates {
         });
     }
 
-    /// Installs the verified update and restarts into it. Only a copy installed from a
-    /// package is replaced: anything else (a build, a copied binary) is left alone.
+    /// Installs the verified update and restarts into it (see [`install_verified`]).
     pub fn install<R: Runtime>(&self, app: &AppHandle<R>) -> Result<(), AppError> {
-        if tauri::utils::platform::bundle_type().is_none() {
-            return Err(AppError::new(
-                ErrorCode::UpdateInstallFailed,
-                "this copy was not installed from a package; install the new version with the package tool",
-            ));
-        }
         let ready = self.0.ready.lock().unwrap_or_else(PoisonError::into_inner).take();
         let Some((update, bytes)) = ready else {
             return Err(AppError::new(ErrorCode::UpdateInstallFailed, "no verified update is waiting"));
         };
-        match update.install(&bytes) {
+        match install_verified(&update, &bytes) {
             Ok(()) => {
                 tracing::info!("update installed; restarting");
                 app.restart()
             }
-            Err(e) => {
-                let error = AppError::new(ErrorCode::UpdateInstallFailed, e.to_string());
+            Err(error) => {
                 *self.0.ready.lock().unwrap_or_else(PoisonError::into_inner) = Some((update, bytes));
                 Err(error)
             }
         }
     }
+}
+
+/// Installs a verified update: the package tool takes over (on Windows msiexec, and this
+/// process ends). Only a copy installed from a package is replaced: anything else (a
+/// build, a copied binary) is left alone.
+pub fn install_verified(update: &Update, bytes: &[u8]) -> Result<(), AppError> {
+    if tauri::utils::platform::bundle_type().is_none() {
+        return Err(AppError::new(
+            ErrorCode::UpdateInstallFailed,
+            "this copy was not installed from a package; install the new version with the package tool",
+        ));
+    }
+    update.install(bytes).map_err(|e| AppError::new(ErrorCode::UpdateInstallFailed, e.to_string()))
 }
 
 /// One look at the feed: check, download and verify. Never fails the app.

@@ -244,7 +244,7 @@ async fn the_feed_make_feed_writes_is_taken_by_an_older_installed_version() {
     let out = std::process::Command::new("make")
         .current_dir(updates::repo_root())
         .args(["--no-print-directory", "feed", &format!("DEB={deb}"), &format!("FEED_DIR={}", server.dir().display())])
-        .arg(format!("FEED_URL=https://127.0.0.1:{}", server.port))
+        .arg(format!("FEED_URL={}", server.base_url()))
         .env("TAURI_SIGNING_PRIVATE_KEY_PATH", release_key.key_path())
         .env("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "")
         .output()
