@@ -365,6 +365,52 @@ fn check_named<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("no {name}"))
 }
 
+/// An app for the catalogue, launched from `launch_url`, seen by `roles`.
+fn catalogue_app(id: &str, launch_url: &str, roles: &[&str]) -> arbeidsflate_core::apps::AppRegistration {
+    let origin = launch_url.rsplit_once('/').unwrap().0;
+    serde_json::from_value(serde_json::json!({
+        "id": id, "name": format!("App {id}"), "supplier": "Eksempel AS", "launch_url": launch_url,
+        "redirect_uris": [format!("{origin}/app")], "client": "public",
+        "scopes": ["launch", "openid", "fhirUser", "patient/Observation.rs"], "roles": roles,
+    }))
+    .unwrap()
+}
+
+/// The catalogue as each role sees it, and the doctor checking every app's launch page.
+#[test]
+fn apps_lists_the_catalogue_for_the_users_role_and_the_doctor_checks_each_launch_page() {
+    use arbeidsflate_tests::updates::InternalServer;
+    let sb = StandaloneSandbox::start(&[]);
+    let pages = InternalServer::start_plain();
+    pages.put("launch", b"<!doctype html><title>launch</title>");
+    let gone = format!("http://127.0.0.1:{}/launch", arbeidsflate_tests::free_port());
+    let dir = TempDir::new("apps");
+    let profile = sandbox_profile_with(&sb, &dir, |p| {
+        p.apps = vec![
+            catalogue_app("fallrisiko", &pages.url("launch"), &["nursing_home_nurse", "nursing_home_doctor"]),
+            catalogue_app("legemiddelgjennomgang", &gone, &["nursing_home_doctor"]),
+        ]
+    });
+    let profile = profile.to_str().unwrap();
+
+    let nurse = json_of(&run(&["apps", "--json", "--profile", profile]));
+    assert_eq!(nurse["role"], "nursing_home_nurse");
+    let ids: Vec<&str> = nurse["apps"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["fallrisiko"], "the doctor's app is not the nurse's");
+    let users = json_of(&run(&["users", "--json", "--profile", profile]));
+    let doctor = users.as_array().unwrap().iter().find(|u| u["role"] == "nursing_home_doctor").unwrap();
+    let listed = json_of(&run(&["apps", "--json", "--profile", profile, "--user", doctor["pid"].as_str().unwrap()]));
+    assert_eq!(listed["apps"].as_array().unwrap().len(), 2);
+
+    let out = run(&["doctor", "--json", "--profile", profile]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!out.status.success(), "an app whose launch page is gone fails the doctor");
+    assert_eq!(check_named(&report, "app fallrisiko launch page")["ok"], true, "{report:#}");
+    let missing = check_named(&report, "app legemiddelgjennomgang launch page");
+    assert_eq!(missing["ok"], false);
+    assert!(missing["detail"].as_str().unwrap().contains(&gone), "{missing}");
+}
+
 /// `arbeidsflate update` is the window's check from the command line: off without a feed,
 /// refused from a server it cannot trust, verified with the profile's CA and the trusted
 /// key, and never installed over a copy that no package installed.

@@ -97,6 +97,21 @@ fn a_broken_profile_is_refused_by_the_app_and_by_the_schema() {
             format!("{base}\n[network]\nextra_ca_certificates = [\"ca/helsenett.pem\"]\n"),
             "extra_ca_certificates",
         ),
+        (
+            "an app asking for another user's data",
+            base.replace("\"patient/Patient.r\"", "\"user/Patient.r\""),
+            "scopes",
+        ),
+        (
+            "a confidential app without keys",
+            base.replace("client = \"public\"", "client = \"confidential-asymmetric\""),
+            "apps",
+        ),
+        (
+            "an app seen by no role",
+            base.replace("roles = [\"nursing_home_nurse\", \"nursing_home_doctor\"]", "roles = []"),
+            "roles",
+        ),
     ];
     for (what, text, field) in broken {
         assert_ne!(text, base, "{what}: the example changed shape");

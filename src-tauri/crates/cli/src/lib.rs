@@ -2,6 +2,7 @@
 //! free of Tauri and WebKit so they build and test anywhere. It also holds what the
 //! desktop shell shares with them: the run's environment and logging.
 
+mod apps;
 pub mod environment;
 pub mod logging;
 mod offline;
@@ -151,6 +152,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in as a test user and list the apps the profile's catalogue shows to their role.
+    Apps {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the sandbox's synthetic clinicians.
     Users {
         #[arg(long)]
@@ -263,6 +271,7 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Outbox { user, send, json } => writes::outbox(&app, user, send, json).await,
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,
+            Command::Apps { user, json } => apps::list(&app, user, json).await,
         }
     })
 }

@@ -33,6 +33,9 @@ pub struct Profile {
     pub network: NetworkSettings,
     #[serde(default)]
     pub logging: LoggingSettings,
+    /// Other suppliers' SMART apps IT lets run inside the workspace ("Butikken").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<crate::apps::AppRegistration>,
 }
 
 /// How the app reaches the health network.
@@ -470,6 +473,7 @@ impl Profile {
             updates: UpdateSettings::default(),
             network: NetworkSettings::default(),
             logging: LoggingSettings::default(),
+            apps: Vec::new(),
         }
     }
 
@@ -567,7 +571,7 @@ impl Profile {
                 check_role_layout(&format!("layouts.{role}"), layout)?;
             }
         }
-        Ok(())
+        crate::apps::validate(&self.apps, |field, url| self.check_url(field, url))
     }
 
     /// HTTPS everywhere, except loopback URLs in sandbox and test profiles.
@@ -632,11 +636,11 @@ pub fn for_sandbox(sb: &sandbox::Sandbox) -> Profile {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use arbeidsflate_model::layout::WidgetSize;
 
-    const GOOD: &str = r#"
+    pub(crate) const GOOD: &str = r#"
 [environment]
 kind = "test"
 name = "Sandvik kommune – test"

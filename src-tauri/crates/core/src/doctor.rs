@@ -71,6 +71,13 @@ pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &s
         checks.push(check(&format!("{name} tls"), tls_result(&service.base_url)));
     }
 
+    // Each app in the catalogue: its launch page must be there, through the profile's CAs.
+    for app in &profile.apps {
+        let answer = http.get(&app.launch_url).send().await;
+        checks.push(check(&format!("app {} launch page", app.id), endpoint_result(answer, &app.launch_url).await));
+        checks.push(check(&format!("app {} tls", app.id), tls_result(&app.launch_url)));
+    }
+
     checks.push(check("os keyring", keyring_result(keyring_service)));
     checks.push(check("data directory", data_dir_result(data_dir)));
     Report { ok: checks.iter().all(|c| c.ok), checks }

@@ -17,6 +17,7 @@ pub mod overview;
 pub mod partial;
 pub mod person;
 pub mod provenance;
+pub mod smart_scope;
 pub mod text;
 pub mod update;
 pub mod view;
