@@ -1,0 +1,157 @@
+//! The host: its state, its loopback server, and what the workspace asks of it (launch
+//! an app, close a patient, end the session).
+
+use crate::registry::{LaunchContext, Registry};
+use arbeidsflate_config::apps::AppRegistration;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use clock::SharedClock;
+use helseid::SigningKey;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// What the host needs from the workspace.
+pub struct HostConfig {
+    /// The profile's app catalogue.
+    pub apps: Vec<AppRegistration>,
+    pub clock: SharedClock,
+    /// Signs id_tokens; kept in the OS keyring by the workspace.
+    pub id_token_key: SigningKey,
+    /// Fetches confidential apps' `jwks_uri` (through the profile's CAs).
+    pub http: reqwest::Client,
+}
+
+pub(crate) struct Host {
+    pub apps: Vec<AppRegistration>,
+    pub clock: SharedClock,
+    pub id_token_key: SigningKey,
+    pub http: reqwest::Client,
+    pub base: String,
+    registry: Mutex<Registry>,
+}
+
+impl Host {
+    /// `iss`: the FHIR base the apps talk to, which is also the OpenID issuer.
+    pub fn iss(&self) -> String {
+        format!("{}/fhir", self.base)
+    }
+
+    pub fn authorize_url(&self) -> String {
+        format!("{}/auth/authorize", self.base)
+    }
+
+    pub fn token_url(&self) -> String {
+        format!("{}/auth/token", self.base)
+    }
+
+    pub fn app(&self, id: &str) -> Option<&AppRegistration> {
+        self.apps.iter().find(|a| a.id == id)
+    }
+
+    pub fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A random handle, code or token: 256 bits, base64url.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes[..]);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Why an app could not be launched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    #[error("no app {0} in the catalogue")]
+    UnknownApp(String),
+    #[error("the app's launch URL is not a URL: {0}")]
+    BadLaunchUrl(String),
+}
+
+/// The running host. Dropping it stops the server.
+pub struct SmartHost {
+    host: Arc<Host>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SmartHost {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl SmartHost {
+    /// Starts the host on 127.0.0.1, on a port the system chooses.
+    pub async fn start(config: HostConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let host = Arc::new(Host {
+            apps: config.apps,
+            clock: config.clock,
+            id_token_key: config.id_token_key,
+            http: config.http,
+            base: format!("http://{addr}"),
+            registry: Mutex::new(Registry::default()),
+        });
+        let app = Router::new()
+            .route("/fhir/.well-known/smart-configuration", get(crate::discovery::smart_configuration))
+            .route("/fhir/.well-known/openid-configuration", get(crate::discovery::openid_configuration))
+            .route("/auth/jwks", get(crate::discovery::jwks))
+            .route("/smart-style.json", get(crate::discovery::style))
+            .route("/auth/authorize", get(crate::authorize::by_get).post(crate::authorize::by_post))
+            .route("/auth/token", post(crate::token::token).options(crate::token::preflight))
+            // Sign-in requests are small; anything bigger is refused unread.
+            .layer(DefaultBodyLimit::max(64 * 1024))
+            .with_state(host.clone());
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the SMART host stopped");
+            }
+        });
+        tracing::info!(port = addr.port(), "SMART host listening on loopback");
+        Ok(Self { host, addr, server })
+    }
+
+    /// The FHIR base apps are launched with (`iss`).
+    pub fn iss(&self) -> String {
+        self.host.iss()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Makes a launch handle for `context` and the URL that opens the app with it
+    /// (`launch_url?iss=…&launch=…`). The caller has decided that the clinician may open
+    /// this patient and sees this app.
+    pub fn launch(&self, context: LaunchContext) -> Result<String, LaunchError> {
+        let app = self.host.app(&context.app_id).ok_or_else(|| LaunchError::UnknownApp(context.app_id.clone()))?;
+        let mut url = url::Url::parse(&app.launch_url).map_err(|e| LaunchError::BadLaunchUrl(e.to_string()))?;
+        let handle = random_token();
+        url.query_pairs_mut().append_pair("iss", &self.host.iss()).append_pair("launch", &handle);
+        let now = self.host.clock.now();
+        self.host.registry().add_launch(handle, context, now);
+        Ok(url.into())
+    }
+
+    /// Ends what was issued for `patient`: the patient was closed.
+    pub fn close_patient(&self, patient: &str) {
+        self.host.registry().close_patient(patient);
+    }
+
+    /// Ends everything issued: sign-out, the idle lock, a user switch.
+    pub fn end_session(&self) {
+        self.host.registry().end_session();
+    }
+
+    /// How many access and refresh tokens are live.
+    pub fn live_tokens(&self) -> usize {
+        let now = self.host.clock.now();
+        self.host.registry().live_tokens(now)
+    }
+}
