@@ -122,24 +122,27 @@ pub fn load_or_create_keys(
         })?;
         SigningKey::from_private_jwk(&jwk).map_err(|e| AppError::new(ErrorCode::InvalidProfile, e.to_string()))
     };
-    let load = |purpose: &str| -> Result<SigningKey, AppError> {
-        let name = format!("helseid-{purpose}-key:{client_id}");
-        match store.get(&name)? {
-            Some(stored) => SigningKey::from_storage(&stored)
-                .map_err(|e| AppError::new(ErrorCode::KeyringUnavailable, e.to_string())),
-            None => {
-                let key = SigningKey::generate();
-                store.set(&name, &key.to_storage())?;
-                tracing::info!(purpose, kid = key.kid(), "generated a HelseID key");
-                Ok(key)
-            }
-        }
-    };
+    let load = |purpose: &str| load_or_create_signing_key(store, &format!("helseid-{purpose}-key:{client_id}"));
     let assertion = match installed_entry {
         Some(entry) => installed(entry)?,
         None => load("assertion")?,
     };
     Ok(ClientKeys { assertion, dpop: load("dpop")? })
+}
+
+/// The signing key kept in the keyring entry `name`, generated and stored at first use.
+pub fn load_or_create_signing_key(store: &dyn SecretStore, name: &str) -> Result<SigningKey, AppError> {
+    match store.get(name)? {
+        Some(stored) => {
+            SigningKey::from_storage(&stored).map_err(|e| AppError::new(ErrorCode::KeyringUnavailable, e.to_string()))
+        }
+        None => {
+            let key = SigningKey::generate();
+            store.set(name, &key.to_storage())?;
+            tracing::info!(entry = name, kid = key.kid(), "generated a signing key");
+            Ok(key)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -120,6 +120,8 @@ pub enum WriteKind {
     Note,
     TaskCompleted,
     VisitCompleted,
+    /// A resource another supplier's app saved for the patient (SMART launch).
+    App,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

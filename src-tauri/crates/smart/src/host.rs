@@ -1,6 +1,7 @@
 //! The host: its state, its loopback server, and what the workspace asks of it (launch
 //! an app, close a patient, end the session).
 
+use crate::facade::platform::Platform;
 use crate::registry::{LaunchContext, Registry};
 use arbeidsflate_config::apps::AppRegistration;
 use axum::extract::DefaultBodyLimit;
@@ -22,6 +23,8 @@ pub struct HostConfig {
     pub id_token_key: SigningKey,
     /// Fetches confidential apps' `jwks_uri` (through the profile's CAs).
     pub http: reqwest::Client,
+    /// The municipal platform as the signed-in clinician reaches it.
+    pub platform: Arc<dyn Platform>,
 }
 
 pub(crate) struct Host {
@@ -29,6 +32,7 @@ pub(crate) struct Host {
     pub clock: SharedClock,
     pub id_token_key: SigningKey,
     pub http: reqwest::Client,
+    pub platform: Arc<dyn Platform>,
     pub base: String,
     registry: Mutex<Registry>,
 }
@@ -95,10 +99,12 @@ impl SmartHost {
             clock: config.clock,
             id_token_key: config.id_token_key,
             http: config.http,
+            platform: config.platform,
             base: format!("http://{addr}"),
             registry: Mutex::new(Registry::default()),
         });
-        let app = Router::new()
+        use crate::facade;
+        let authorization = Router::new()
             .route("/fhir/.well-known/smart-configuration", get(crate::discovery::smart_configuration))
             .route("/fhir/.well-known/openid-configuration", get(crate::discovery::openid_configuration))
             .route("/auth/jwks", get(crate::discovery::jwks))
@@ -106,8 +112,19 @@ impl SmartHost {
             .route("/auth/authorize", get(crate::authorize::by_get).post(crate::authorize::by_post))
             .route("/auth/token", post(crate::token::token).options(crate::token::preflight))
             // Sign-in requests are small; anything bigger is refused unread.
-            .layer(DefaultBodyLimit::max(64 * 1024))
-            .with_state(host.clone());
+            .layer(DefaultBodyLimit::max(64 * 1024));
+        let fhir = Router::new()
+            .route("/fhir/metadata", get(facade::metadata))
+            .route("/fhir", post(facade::transaction_refused))
+            .route("/fhir/", post(facade::transaction_refused))
+            .route("/fhir/{type}", get(facade::search_by_get).post(facade::create).options(facade::preflight))
+            .route("/fhir/{type}/_search", post(facade::search_by_post).options(facade::preflight))
+            .route(
+                "/fhir/{type}/{id}",
+                get(facade::read).put(facade::update).delete(facade::delete_refused).options(facade::preflight),
+            )
+            .layer(DefaultBodyLimit::max(facade::MAX_BODY));
+        let app = authorization.merge(fhir).with_state(host.clone());
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "the SMART host stopped");

@@ -12,10 +12,12 @@
 mod authorize;
 mod client_auth;
 mod discovery;
+pub mod facade;
 mod host;
 mod oauth_error;
 pub mod registry;
 mod token;
 
+pub use facade::platform::{AppRequest, BoxFuture, Interaction, Outcome, Platform, PlatformError, WriteOutcome};
 pub use host::{HostConfig, LaunchError, SmartHost};
 pub use registry::LaunchContext;

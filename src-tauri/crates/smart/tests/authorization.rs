@@ -4,7 +4,9 @@
 //! within the session, and every refusal the spec asks for. The host's clock is fixed.
 
 use arbeidsflate_config::apps::AppRegistration;
-use arbeidsflate_smart::{HostConfig, LaunchContext, SmartHost};
+use arbeidsflate_smart::{
+    AppRequest, BoxFuture, HostConfig, LaunchContext, Outcome, PlatformError, SmartHost, WriteOutcome,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, TimeZone, Utc};
@@ -78,6 +80,34 @@ fn confidential_app(keys: &[&AppKey]) -> AppRegistration {
     .unwrap()
 }
 
+/// These tests make no FHIR requests; the facade's are in the workspace's tests, against
+/// the sandbox's platform.
+struct NoFhirHere;
+
+impl arbeidsflate_smart::Platform for NoFhirHere {
+    fn read<'a>(&'a self, _: &'a AppRequest, _: &'a str) -> BoxFuture<'a, Result<Value, PlatformError>> {
+        unreachable!("no FHIR requests in the authorization tests")
+    }
+    fn search<'a>(
+        &'a self,
+        _: &'a AppRequest,
+        _: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<Vec<Value>, PlatformError>> {
+        unreachable!("no FHIR requests in the authorization tests")
+    }
+    fn write<'a>(
+        &'a self,
+        _: &'a AppRequest,
+        _: Value,
+        _: Option<String>,
+    ) -> BoxFuture<'a, Result<WriteOutcome, PlatformError>> {
+        unreachable!("no FHIR requests in the authorization tests")
+    }
+    fn log<'a>(&'a self, _: &'a AppRequest, _: &'a Outcome) -> BoxFuture<'a, ()> {
+        unreachable!("no FHIR requests in the authorization tests")
+    }
+}
+
 struct Fixture {
     host: SmartHost,
     clock: Arc<FixedClock>,
@@ -95,6 +125,7 @@ async fn fixture() -> Fixture {
         id_token_key: helseid::SigningKey::generate(),
         // Also installs the TLS stack's crypto provider for the test's own client.
         http: helseid::http_client(std::time::Duration::from_secs(5)),
+        platform: Arc::new(NoFhirHere),
     };
     let host = SmartHost::start(config).await.unwrap();
     let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();

@@ -30,11 +30,16 @@ pub struct AccessLogEntry {
     pub emergency_reason: Option<String>,
     /// `online`, or `cache` for what was read from the offline cache.
     pub mode: String,
+    /// The other supplier's app that asked (its client id), when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
 }
 
 const FNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.1";
 const HPR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.4";
 const ORGNR_SYSTEM: &str = "urn:oid:2.16.578.1.12.4.1.4.101";
+/// The workspace's SMART client ids (the app catalogue's `id`).
+const APP_SYSTEM: &str = "urn:arbeidsflate:smart-client-id";
 
 /// The `AuditEvent` for an entry logged at `at` with chain hash `hash` (64 hex: a valid FHIR id).
 pub fn audit_event(entry: &AccessLogEntry, at: &str, hash: &str) -> Value {
@@ -53,7 +58,7 @@ pub fn audit_event(entry: &AccessLogEntry, at: &str, hash: &str) -> Value {
     if let Some(reason) = &entry.emergency_reason {
         detail.push(json!({"type": "emergency-reason", "valueString": reason}));
     }
-    json!({
+    let mut event = json!({
         "resourceType": "AuditEvent",
         "id": hash,
         "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110110", "display": "Patient Record"},
@@ -84,7 +89,16 @@ pub fn audit_event(entry: &AccessLogEntry, at: &str, hash: &str) -> Value {
             "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1"},
             "detail": detail,
         }],
-    })
+    });
+    // Another supplier's app asked on the clinician's behalf: it is an agent too.
+    if let Some(app) = &entry.app {
+        event["agent"].as_array_mut().expect("agents").push(json!({
+            "type": {"coding": [{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110150", "display": "Application"}]},
+            "who": {"identifier": {"system": APP_SYSTEM, "value": app}},
+            "requestor": false,
+        }));
+    }
+    event
 }
 
 #[cfg(test)]
@@ -105,6 +119,7 @@ mod tests {
             basis: "AKUTT".into(),
             emergency_reason: reason.map(str::to_string),
             mode: "online".into(),
+            app: None,
         }
     }
 

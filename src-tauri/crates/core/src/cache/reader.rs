@@ -210,6 +210,7 @@ pub(crate) fn owner_entry(
         basis: decision.grant.basis.header_value().into(),
         emergency_reason: decision.grant.reason.clone(),
         mode: mode.into(),
+        app: None,
     }
 }
 

@@ -14,6 +14,29 @@ use arbeidsflate_model::{AppError, ErrorCode};
 use arbeidsflate_store::{AccessEntry, NewWrite, OutboxState};
 use std::sync::atomic::Ordering;
 
+/// A write for the outbox: the request, what it shows locally until sent, and the app
+/// that made it, if another supplier's app did (for the access log).
+pub(super) struct QueuedWrite<'a> {
+    pub patient_ref: &'a str,
+    pub kind: WriteKind,
+    pub summary: String,
+    pub request: OutboxRequest,
+    pub local: Vec<serde_json::Value>,
+    pub app: Option<&'a str>,
+}
+
+impl<'a> QueuedWrite<'a> {
+    fn new(
+        patient_ref: &'a str,
+        kind: WriteKind,
+        summary: String,
+        request: OutboxRequest,
+        local: Vec<serde_json::Value>,
+    ) -> Self {
+        Self { patient_ref, kind, summary, request, local, app: None }
+    }
+}
+
 impl Workspace {
     /// The platform's practitioner reference of the signed-in clinician.
     fn practitioner_ref(s: &SignedIn) -> String {
@@ -22,15 +45,8 @@ impl Workspace {
 
     /// Queues a write with what it shows locally and its access log entry, then tries
     /// to send it at once when online.
-    async fn queue_write(
-        &self,
-        s: &SignedIn,
-        patient_ref: &str,
-        kind: WriteKind,
-        summary: &str,
-        mut request: OutboxRequest,
-        local: &[serde_json::Value],
-    ) -> Result<WriteReceipt, AppError> {
+    pub(super) async fn queue_write(&self, s: &SignedIn, write: QueuedWrite<'_>) -> Result<WriteReceipt, AppError> {
+        let QueuedWrite { patient_ref, kind, summary, mut request, local, app } = write;
         let cache = self.cache_of(s).await?;
         let list = match self.cached_worklist(s).await {
             Ok(l) => l,
@@ -44,7 +60,7 @@ impl Workspace {
         let decision = access::decide(None, None, true, &self.now())?;
         let action = format!("write:{}", kind_name(kind));
         let patient = entry.national_id.replace(' ', "");
-        let logged = self.access_entry(
+        let mut logged = self.access_entry(
             s,
             &patient,
             &action,
@@ -52,6 +68,7 @@ impl Workspace {
             &decision,
             if self.is_online() { "online" } else { "cache" },
         );
+        logged.app = app.map(str::to_string);
         let client_id = sources::random_uuid();
         if let OutboxRequest::Update { resource, .. } = &mut request {
             requests::tag_write(resource, &client_id);
@@ -64,11 +81,11 @@ impl Workspace {
             created_at: &at,
             kind: kind_name(kind),
             patient_key: patient_ref,
-            summary,
+            summary: &summary,
             body: &body,
         };
         let seq =
-            cache.with(|st| st.enqueue(&write, MUNICIPAL, local, &AccessEntry { at: &at, entry: &entry_json }))?;
+            cache.with(|st| st.enqueue(&write, MUNICIPAL, &local, &AccessEntry { at: &at, entry: &entry_json }))?;
         tracing::info!(kind = kind_name(kind), "write queued");
         let mut sent = false;
         if self.is_online() {
@@ -90,7 +107,8 @@ impl Workspace {
         );
         let request = OutboxRequest::Transaction { bundle: requests::conditional_creates(&observations) };
         let summary = format!("{} målinger", observations.len());
-        self.queue_write(&s, patient_ref, WriteKind::Vitals, &summary, request, &observations).await
+        let write = QueuedWrite::new(patient_ref, WriteKind::Vitals, summary, request, observations);
+        self.queue_write(&s, write).await
     }
 
     pub async fn record_note(&self, patient_ref: &str, text: &str) -> Result<WriteReceipt, AppError> {
@@ -99,7 +117,11 @@ impl Workspace {
         let author = requests::Author { reference: &reference, name: &s.clinician.name };
         let note = requests::nursing_note(text, &sources::random_uuid(), patient_ref, author, &self.now())?;
         let request = OutboxRequest::Transaction { bundle: requests::conditional_creates(std::slice::from_ref(&note)) };
-        self.queue_write(&s, patient_ref, WriteKind::Note, "Sykepleienotat", request, &[note]).await
+        self.queue_write(
+            &s,
+            QueuedWrite::new(patient_ref, WriteKind::Note, "Sykepleienotat".into(), request, vec![note]),
+        )
+        .await
     }
 
     /// Completes a task on the version the clinician saw; a newer one on the server
@@ -116,7 +138,8 @@ impl Workspace {
         let summary =
             sources::normalize::task(&task, "", "").map(|t| t.description).unwrap_or_else(|| "Oppgave".into());
         let request = OutboxRequest::Update { resource: done.clone(), if_match: version };
-        self.queue_write(&s, patient_ref, WriteKind::TaskCompleted, &summary, request, &[done]).await
+        self.queue_write(&s, QueuedWrite::new(patient_ref, WriteKind::TaskCompleted, summary, request, vec![done]))
+            .await
     }
 
     /// Marks a visit on today's route as carried out, on the version the clinician saw.
@@ -139,7 +162,8 @@ impl Workspace {
             None => "Besøk".into(),
         };
         let request = OutboxRequest::Update { resource: done.clone(), if_match: version };
-        self.queue_write(&s, &patient_ref, WriteKind::VisitCompleted, &summary, request, &[done]).await
+        self.queue_write(&s, QueuedWrite::new(&patient_ref, WriteKind::VisitCompleted, summary, request, vec![done]))
+            .await
     }
 
     /// The version of a resource a change is made on: the cached one (what the
@@ -267,6 +291,7 @@ fn kind_name(kind: WriteKind) -> &'static str {
         WriteKind::Note => "note",
         WriteKind::TaskCompleted => "task-completed",
         WriteKind::VisitCompleted => "visit-completed",
+        WriteKind::App => "app",
     }
 }
 
@@ -275,6 +300,7 @@ fn outbox_item(e: arbeidsflate_store::OutboxEntry) -> OutboxItem {
         "note" => WriteKind::Note,
         "task-completed" => WriteKind::TaskCompleted,
         "visit-completed" => WriteKind::VisitCompleted,
+        "app" => WriteKind::App,
         _ => WriteKind::Vitals,
     };
     let state = match e.state {
