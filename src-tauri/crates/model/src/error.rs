@@ -71,6 +71,8 @@ pub enum ErrorCode {
     UpdateDowngrade,
     /// The verified update could not be installed (cancelled, no rights, or the installer failed).
     UpdateInstallFailed,
+    /// The app is not in the catalogue for this user's role, or cannot be launched now.
+    AppNotAvailable,
     /// Anything else; the detail says what.
     Internal,
 }

@@ -515,6 +515,7 @@ export const en: Catalogue = {
   'error.update_version_mismatch': 'The update is signed for another version than the one offered, and was not installed.',
   'error.update_downgrade': 'The update server offers an older version. It is not installed.',
   'error.update_install_failed': 'The update could not be installed. Arbeidsflate carries on with this version.',
+  'error.app_not_available': 'This app is not available to you here. Ask IT if you need it.',
   'updates.ready': 'Version {version} is downloaded and verified.',
   'updates.install': 'Install and restart',
   'updates.confirm_title': 'Install version {version}?',

@@ -567,6 +567,7 @@ export const nb = {
   'error.update_version_mismatch': 'Oppdateringen er signert for en annen versjon enn den som ble tilbudt, og ble ikke installert.',
   'error.update_downgrade': 'Oppdateringsserveren tilbyr en eldre versjon. Den installeres ikke.',
   'error.update_install_failed': 'Oppdateringen kunne ikke installeres. Arbeidsflate fortsetter på denne versjonen.',
+  'error.app_not_available': 'Denne appen er ikke tilgjengelig for deg her. Spør IT om du trenger den.',
   'updates.ready': 'Versjon {version} er lastet ned og kontrollert.',
   'updates.install': 'Installer og start på nytt',
   'updates.confirm_title': 'Installere versjon {version}?',

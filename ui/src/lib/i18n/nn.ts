@@ -515,6 +515,7 @@ export const nn: Catalogue = {
   'error.update_version_mismatch': 'Oppdateringa er signert for ein annan versjon enn den som vart tilboden, og vart ikkje installert.',
   'error.update_downgrade': 'Oppdateringstenaren tilbyr ein eldre versjon. Han blir ikkje installert.',
   'error.update_install_failed': 'Oppdateringa kunne ikkje installerast. Arbeidsflate held fram på denne versjonen.',
+  'error.app_not_available': 'Denne appen er ikkje tilgjengeleg for deg her. Spør IT om du treng han.',
   'updates.ready': 'Versjon {version} er lasta ned og kontrollert.',
   'updates.install': 'Installer og start på nytt',
   'updates.confirm_title': 'Installere versjon {version}?',

@@ -1,6 +1,7 @@
 //! The clinician's workspace: sign in, the worklist, open a patient. One instance per
 //! running app; the desktop shell and the CLI both drive it.
 
+mod apps;
 mod critical_status;
 pub mod layout;
 mod local_cache;
@@ -17,6 +18,7 @@ use crate::errors::{from_helseid, from_source};
 use crate::keystore::{load_or_create_keys, SecretStore};
 use crate::profile::EnvironmentKind;
 use crate::profile::Profile;
+pub use apps::LaunchedApp;
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::view::{Clinician, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
@@ -74,6 +76,8 @@ pub struct Workspace {
     /// One drain of the outbox at a time, so no entry is sent twice at once.
     draining: tokio::sync::Mutex<()>,
     clock: SharedClock,
+    /// The SMART host for other suppliers' apps, started at the first launch.
+    smart: OnceCell<arbeidsflate_smart::SmartHost>,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -161,6 +165,7 @@ impl Workspace {
             online: std::sync::atomic::AtomicBool::new(true),
             draining: tokio::sync::Mutex::new(()),
             clock: clock::system(),
+            smart: OnceCell::new(),
         }
     }
 
@@ -311,6 +316,8 @@ impl Workspace {
                 &self.profile.offline,
             ),
         };
+        // A new session (an unlock, or another user): nothing issued to apps before lives on.
+        self.end_app_access();
         *self.signed_in.write().await = Some(Arc::new(SignedIn {
             session,
             clinician: clinician.clone(),
@@ -352,6 +359,7 @@ impl Workspace {
     /// new sign-in unlocks it.
     pub fn lock(&self) {
         self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.end_app_access();
         tracing::info!("screen locked");
     }
 
@@ -429,6 +437,7 @@ impl Workspace {
 
     /// Signs out and wipes the user's cache, unsent writes included.
     pub async fn sign_out_discarding(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
+        self.end_app_access();
         let Some(s) = self.signed_in.write().await.take() else { return Ok(()) };
         self.wipe_cache_of(&s).await;
         let Ok(s) = Arc::try_unwrap(s) else {

@@ -40,7 +40,10 @@ impl Workspace {
     ) -> Result<Vec<SourceStatus>, AppError> {
         let s = self.current().await?;
         *s.open.write().await = None;
-        *s.open_ref.write().await = None;
+        // The patient open before is closed: the apps launched for them lose their access.
+        if let Some(previous) = s.open_ref.write().await.take() {
+            self.close_patient_for_apps(&previous);
+        }
         if s.worklist.read().await.is_empty() {
             self.worklist().await?;
         }
