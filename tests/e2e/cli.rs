@@ -411,6 +411,49 @@ fn apps_lists_the_catalogue_for_the_users_role_and_the_doctor_checks_each_launch
     assert!(missing["detail"].as_str().unwrap().contains(&gone), "{missing}");
 }
 
+/// `arbeidsflate launch --print-url`: the launch URL on the first line, and the SMART host
+/// and its FHIR facade served until stopped, so any SMART client can run the launch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_prints_the_launch_url_and_serves_the_app_until_stopped() {
+    let sb = StandaloneSandbox::start(&[]);
+    let dir = TempDir::new("launch");
+    let profile = sandbox_profile_with(&sb, &dir, |p| {
+        p.apps = vec![catalogue_app("fallrisiko", "http://127.0.0.1:4410/launch", &["nursing_home_nurse"])]
+    });
+    let profile = profile.to_str().unwrap();
+    let list = json_of(&run(&["worklist", "--json", "--profile", profile]));
+    let first = &list["worklist"]["entries"][0];
+    let nin = first["national_id"].as_str().unwrap().replace(' ', "");
+    let logs = TempDir::new("launch-logs");
+    let mut child = app_command()
+        .args(["launch", "fallrisiko", &nin, "--print-url", "--profile", profile])
+        .env("ARBEIDSFLATE_LOG_DIR", logs.path())
+        .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    assert!(url.starts_with("http://127.0.0.1:4410/launch?iss="), "{url}");
+
+    let app = arbeidsflate_tests::smart::run_launch(
+        &url,
+        "fallrisiko",
+        "http://127.0.0.1:4410/app",
+        "launch patient/Observation.rs",
+    )
+    .await;
+    assert_eq!(app.token["patient"], first["patient_ref"], "{}", app.token);
+    let (status, bundle) = app.get("Observation").await;
+    assert_eq!(status, 200, "{bundle}");
+    let subject = format!("Patient/{}", first["patient_ref"].as_str().unwrap());
+    let entries = bundle["entry"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(entries.iter().all(|e| e["resource"]["subject"]["reference"] == subject));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// `arbeidsflate update` is the window's check from the command line: off without a feed,
 /// refused from a server it cannot trust, verified with the profile's CA and the trusted
 /// key, and never installed over a copy that no package installed.

@@ -2,6 +2,7 @@
 //! process, and a stand-in for the system browser during sign-in.
 
 pub mod page;
+pub mod smart;
 pub mod updates;
 
 use std::io::{BufRead, BufReader};

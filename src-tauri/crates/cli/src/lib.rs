@@ -159,6 +159,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in as a test user, open the patient as `view` does, launch a catalogue app
+    /// for them (SMART EHR launch) and serve its FHIR endpoint until stopped.
+    Launch {
+        /// The app's id in the catalogue.
+        app: String,
+        /// The patient's national identity number.
+        nin: String,
+        #[arg(long)]
+        user: Option<String>,
+        /// The access basis for a patient off the worklist (as for `view`).
+        #[arg(long, value_parser = view::parse_basis)]
+        basis: Option<arbeidsflate_model::access::AccessBasis>,
+        /// The written reason emergency access needs.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Print the launch URL as the first line instead of opening the browser.
+        #[arg(long)]
+        print_url: bool,
+    },
     /// List the sandbox's synthetic clinicians.
     Users {
         #[arg(long)]
@@ -272,6 +291,10 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,
             Command::Apps { user, json } => apps::list(&app, user, json).await,
+            Command::Launch { app: app_id, nin, user, basis, reason, print_url } => {
+                let access = basis.map(|b| (b, reason));
+                apps::launch(&app, &app_id, &nin, user, access, print_url).await
+            }
         }
     })
 }
