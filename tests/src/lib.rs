@@ -1,6 +1,7 @@
 //! Helpers for the cross-crate tests: where the app binary is, a tauri-driver
 //! process, and a stand-in for the system browser during sign-in.
 
+pub mod browser;
 pub mod page;
 pub mod smart;
 pub mod updates;

@@ -632,7 +632,33 @@ pub fn for_sandbox(sb: &sandbox::Sandbox) -> Profile {
         let known = profile.national.set(e.service, settings);
         debug_assert!(known, "the sandbox simulates a service the profile cannot name");
     }
+    profile.apps = vec![sandbox_sample_app(&sb.sample_app_url)];
     profile
+}
+
+/// The sandbox's sample SMART app, as its catalogue lists it.
+#[cfg(feature = "sandbox")]
+fn sandbox_sample_app(origin: &str) -> crate::apps::AppRegistration {
+    use arbeidsflate_model::view::ClinicianRole;
+    let scope = |s: &str| s.to_string();
+    crate::apps::AppRegistration {
+        id: sandbox::sample_app::CLIENT_ID.into(),
+        name: "Fallrisiko".into(),
+        supplier: "Sandkassen (eksempelapp)".into(),
+        launch_url: format!("{origin}{}", sandbox::sample_app::LAUNCH_PATH),
+        redirect_uris: vec![format!("{origin}{}", sandbox::sample_app::REDIRECT_PATH)],
+        client: crate::apps::ClientKind::Public,
+        jwks: None,
+        jwks_uri: None,
+        scopes: ["launch", "openid", "fhirUser", "patient/Patient.r", "patient/Condition.rs"]
+            .into_iter()
+            .chain(["patient/MedicationStatement.rs", "patient/Observation.crs"])
+            .map(scope)
+            .collect(),
+        may_write: true,
+        roles: vec![ClinicianRole::NursingHomeNurse, ClinicianRole::NursingHomeDoctor, ClinicianRole::HomeCareNurse],
+        opens_in: crate::apps::OpensIn::Window,
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod persontjenesten;
 pub mod pjd;
 pub mod proof_check;
 mod rng;
+pub mod sample_app;
 pub mod sfm;
 pub mod world;
 
@@ -111,6 +112,8 @@ pub struct Sandbox {
     pub sfm_url: String,
     /// Document sharing (MHD): ITI-67 and ITI-68 below it.
     pub pjd_url: String,
+    /// The sample SMART app's origin ([`sample_app`]).
+    pub sample_app_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     /// The Norwegian day its world was made for.
@@ -146,6 +149,8 @@ impl Sandbox {
         let sfm_url = format!("{sfm_origin}/api/sfm");
         let pjd_listener = bind(options.port, 5).await?;
         let pjd_url = format!("http://{}", pjd_listener.local_addr()?);
+        let sample_app_listener = bind(options.port, 6).await?;
+        let sample_app_url = format!("http://{}", sample_app_listener.local_addr()?);
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
 
@@ -257,7 +262,8 @@ impl Sandbox {
         let sfm_router = faulty(sfm::router(sfm.clone()), Service::MedicationList);
         serve(sfm_listener, with_latency(sfm_router, latency), stopped.clone());
         let pjd_router = faulty(pjd::router(pjd.clone()), Service::Documents);
-        serve(pjd_listener, with_latency(pjd_router, latency), stopped);
+        serve(pjd_listener, with_latency(pjd_router, latency), stopped.clone());
+        serve(sample_app_listener, sample_app::router(), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
         Ok(Self {
             idp_url,
@@ -266,6 +272,7 @@ impl Sandbox {
             person_url,
             sfm_url,
             pjd_url,
+            sample_app_url,
             clinicians,
             resource_count,
             today,

@@ -161,7 +161,20 @@ pub(crate) async fn metadata(State(host): State<Arc<Host>>) -> Response {
             if writable {
                 interactions.extend([json!({"code": "create"}), json!({"code": "update"})]);
             }
-            json!({"type": rtype, "interaction": interactions})
+            // Apps (and their SMART client) find the patient parameter here.
+            let mut params =
+                vec![json!({"name": "_id", "type": "token"}), json!({"name": "_lastUpdated", "type": "date"})];
+            if rtype != "Patient" {
+                params.push(json!({"name": "patient", "type": "reference"}));
+            }
+            if rtype == "Observation" {
+                params.extend([
+                    json!({"name": "code", "type": "token"}),
+                    json!({"name": "category", "type": "token"}),
+                    json!({"name": "date", "type": "date"}),
+                ]);
+            }
+            json!({"type": rtype, "interaction": interactions, "searchParam": params})
         })
         .collect();
     let mut response = fhir(

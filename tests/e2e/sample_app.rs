@@ -1,0 +1,67 @@
+//! The sandbox's sample SMART app ("Fallrisiko", written against the SMART JavaScript
+//! client `fhirclient` from npm, which this project did not write) in WebKitGTK, launched
+//! by `arbeidsflate launch --print-url` for a nurse's patient: fhirclient discovers the
+//! SMART host, authorizes with PKCE, reads the patient, her medication and falls through
+//! the FHIR facade, and saves its assessment, which the facade stores on the platform.
+
+use arbeidsflate_tests::browser::Browser;
+use arbeidsflate_tests::page::{click, wait_for, write_screenshot};
+use arbeidsflate_tests::{app_command, json_of, StandaloneSandbox, TempDir};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// The element's text once it has some.
+async fn text_when_filled(client: &fantoccini::Client, css: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let element = wait_for(client, css, Duration::from_secs(30)).await;
+        let text = element.text().await.unwrap_or_default();
+        if !text.trim().is_empty() {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} stayed empty; the page says: {}",
+            client.source().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_app_assesses_the_open_patient_and_saves_through_the_facade() {
+    let sb = StandaloneSandbox::start(&[]);
+    let profile = sb.profile.to_str().unwrap().to_string();
+    let logs = TempDir::new("sample-app");
+    let cli = |args: &[&str]| {
+        let mut c = app_command();
+        c.args(args)
+            .args(["--profile", &profile])
+            .env("ARBEIDSFLATE_LOG_DIR", logs.path())
+            .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"));
+        c
+    };
+    let list = json_of(&cli(&["worklist", "--json"]).output().unwrap());
+    let nin = list["worklist"]["entries"][0]["national_id"].as_str().unwrap().replace(' ', "");
+    let mut launch = cli(&["launch", "fallrisiko", &nin, "--print-url"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = BufReader::new(launch.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+
+    let browser = Browser::open().await;
+    browser.client.goto(&url).await.unwrap();
+    let score: u32 = text_when_filled(&browser.client, "[data-testid=fall-risk-score]").await.trim().parse().unwrap();
+    assert!(score <= 8, "{score}");
+    // Its own window, so it draws the patient banner the token answer asked for.
+    assert!(!text_when_filled(&browser.client, "#patient-name").await.is_empty());
+    click(&browser.client, "#save").await;
+    let saved = text_when_filled(&browser.client, "[data-testid=fall-risk-saved]").await;
+    assert_eq!(saved, "Lagret i journalen.", "stored on the platform, not only queued");
+    write_screenshot(&browser.client, "sample-app.png").await;
+    browser.close().await;
+    let _ = launch.kill();
+    let _ = launch.wait();
+}
