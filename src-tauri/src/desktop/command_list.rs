@@ -37,6 +37,8 @@ macro_rules! for_each_command {
             worklist_signals,
             update_status,
             install_update,
+            catalogue_apps,
+            launch_app,
         )
     };
 }

@@ -4,6 +4,7 @@
 use super::state::AppState;
 use super::updates::Updates;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_model::apps::CatalogueApp;
 use arbeidsflate_model::history::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::layout::{LayoutItem, WorkspaceLayout};
 use arbeidsflate_model::offline::{
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 /// The first call the page makes: it also starts the environment (the sandbox, when
 /// there is no profile) now that the window has loaded, so start-up work does not
@@ -55,8 +56,9 @@ pub async fn sign_in(state: State<'_, AppState>, again: bool) -> Result<Clinicia
 
 /// Locks the screen after inactivity; data commands answer `locked` until sign-in.
 #[tauri::command]
-pub async fn lock_session(state: State<'_, AppState>) -> Result<(), AppError> {
+pub async fn lock_session(app: AppHandle, state: State<'_, AppState>) -> Result<(), AppError> {
     state.workspace().await?.lock();
+    super::app_windows::close_all(&app);
     Ok(())
 }
 
@@ -88,11 +90,14 @@ pub async fn worklist(state: State<'_, AppState>) -> Result<Worklist, AppError> 
 /// `access` (`access_basis_required` says so).
 #[tauri::command]
 pub async fn open_patient(
+    app: AppHandle,
     state: State<'_, AppState>,
     target: PatientTarget,
     access: Option<AccessRequest>,
     on_part: Channel<OverviewEvent>,
 ) -> Result<Vec<SourceStatus>, AppError> {
+    // Apps launched for the patient open before belong to that patient.
+    super::app_windows::close_all(&app);
     let seq = AtomicU32::new(0);
     let sink: PartSink = Arc::new(move |parts| {
         let emitted_at_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
@@ -111,7 +116,8 @@ pub async fn open_document(state: State<'_, AppState>, id: u32) -> Result<Docume
 
 /// Answers `unsent_writes` while writes wait in the outbox; see `sign_out_discarding`.
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> Result<(), AppError> {
+pub async fn sign_out(app: AppHandle, state: State<'_, AppState>) -> Result<(), AppError> {
+    super::app_windows::close_all(&app);
     let opener = state.opener();
     state.workspace().await?.sign_out(Some(opener.as_ref())).await
 }
@@ -227,7 +233,8 @@ pub async fn recreate_cache(state: State<'_, AppState>) -> Result<(), AppError> 
 
 /// Signs out with unsent writes, after the user confirmed they may be lost.
 #[tauri::command]
-pub async fn sign_out_discarding(state: State<'_, AppState>) -> Result<(), AppError> {
+pub async fn sign_out_discarding(app: AppHandle, state: State<'_, AppState>) -> Result<(), AppError> {
+    super::app_windows::close_all(&app);
     let opener = state.opener();
     state.workspace().await?.sign_out_discarding(Some(opener.as_ref())).await
 }
@@ -280,4 +287,22 @@ pub async fn install_update<R: tauri::Runtime>(
         .await
         .unwrap_or_else(|_| Err(AppError::new(ErrorCode::UpdateInstallFailed, "the installing task failed")));
     result.inspect_err(|e| tracing::warn!(code = ?e.code, "update not installed"))
+}
+
+/// The catalogue's apps for the signed-in clinician's role.
+#[tauri::command]
+pub async fn catalogue_apps(state: State<'_, AppState>) -> Result<Vec<CatalogueApp>, AppError> {
+    Ok(state.workspace().await?.apps().await?.iter().map(|a| a.listing()).collect())
+}
+
+/// Launches an app for the open patient: in a window of its own (no IPC; only its
+/// origin), or in the system browser where the catalogue says so.
+#[tauri::command]
+pub async fn launch_app(app: AppHandle, state: State<'_, AppState>, app_id: String) -> Result<(), AppError> {
+    let ws = state.workspace().await?;
+    let launched = ws.launch_app(&app_id).await?;
+    let name = ws.apps().await?.iter().find(|a| a.id == app_id).map(|a| a.listing().name).unwrap_or_default();
+    let iss = ws.smart_iss().unwrap_or_default();
+    let opener = state.opener();
+    super::app_windows::open(&app, &launched, &name, &iss, opener.as_ref()).await
 }

@@ -1,5 +1,6 @@
 //! The desktop app: the Tauri window, its state and its commands.
 
+mod app_windows;
 mod commands;
 mod state;
 pub mod updates;

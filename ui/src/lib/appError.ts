@@ -37,6 +37,7 @@ const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   update_version_mismatch: true,
   update_downgrade: true,
   update_install_failed: true,
+  app_not_available: true,
   internal: true,
 };
 

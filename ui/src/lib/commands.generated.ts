@@ -9,6 +9,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { toAppError } from './appError';
 import type { AccessRequest } from './bindings/AccessRequest';
 import type { AppInfo } from './bindings/AppInfo';
+import type { CatalogueApp } from './bindings/CatalogueApp';
 import type { Clinician } from './bindings/Clinician';
 import type { ConflictChoice } from './bindings/ConflictChoice';
 import type { DocumentView } from './bindings/DocumentView';
@@ -61,6 +62,8 @@ export interface Commands {
   'worklist_signals': { args: Record<string, never>; result: PatientSignals[] };
   'update_status': { args: Record<string, never>; result: UpdateStatus };
   'install_update': { args: Record<string, never>; result: null };
+  'catalogue_apps': { args: Record<string, never>; result: CatalogueApp[] };
+  'launch_app': { args: { appId: string }; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -194,4 +197,13 @@ export const commands = {
    */
   installUpdate: (): Promise<void> =>
     call('install_update').then(() => undefined),
+  /** The catalogue's apps for the signed-in clinician's role. */
+  catalogueApps: (): Promise<CatalogueApp[]> =>
+    call('catalogue_apps'),
+  /**
+   * Launches an app for the open patient: in a window of its own (no IPC; only its
+   * origin), or in the system browser where the catalogue says so.
+   */
+  launchApp: (appId: string): Promise<void> =>
+    call('launch_app', { appId }).then(() => undefined),
 };

@@ -8,6 +8,7 @@ import { minutesAgo, NOW } from '../fixtures/time';
 import { wardWorklist } from '../fixtures/worklists';
 import { expectAccessible } from './axe';
 import { expectClean, usePages, texts, waitForScreen, type AppPage } from './harness';
+import { appError } from './ipc';
 import { patients, signedIn } from './scenarios';
 
 const pages = usePages();
@@ -459,6 +460,51 @@ describe('access basis', () => {
     await waitForScreen(page, 'worklist');
     expect(ipc.callsTo('open_patient')).toHaveLength(1);
     expectClean(app);
+  });
+});
+
+describe('apps from other suppliers', () => {
+  const fallRisk = { id: 'fallrisiko', name: 'Fallrisiko', supplier: 'Eksempel AS', opens_in: 'window' as const };
+
+  it('lists the catalogue for the role beside the overview and launches an app for the open patient', async () => {
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid]),
+      catalogue_apps: () => [fallRisk],
+      launch_app: () => null,
+    });
+    const { page, ipc } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    const button = page.locator('[data-testid="launch-app"][data-app="fallrisiko"]');
+    expect(await button.innerText()).toBe('Åpne Fallrisiko (eget vindu)');
+    expect(await button.getAttribute('title')).toBe('Fra Eksempel AS');
+    await button.click();
+    await ipc.waitForCall('launch_app');
+    expect(ipc.callsTo('launch_app')).toEqual([{ appId: 'fallrisiko' }]);
+    await expectAccessible(page, 'patient overview with an app');
+    expectClean(app);
+  });
+
+  it('says why an app cannot be launched and keeps the overview', async () => {
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid]),
+      catalogue_apps: () => [{ ...fallRisk, name: HOSTILE }],
+      launch_app: () => {
+        throw appError('app_not_available', 'no app for this role');
+      },
+    });
+    const { page } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    const button = page.locator('[data-testid="launch-app"]');
+    expect(await button.innerText()).toContain(HOSTILE);
+    expect(await page.locator('[data-testid="app-launcher"] img, [data-testid="app-launcher"] script').count()).toBe(0);
+    await button.click();
+    await page.getByTestId('app-launch-error').waitFor();
+    expect(await page.getByTestId('app-launch-error').innerText()).toContain('Denne appen er ikke tilgjengelig');
+    expect(await page.getByTestId('patient-name').innerText()).toBe(astrid.banner.name);
   });
 });
 

@@ -37,6 +37,7 @@ export function signedIn(options: SignedIn = {}): Handlers {
       return { ...syncReport, patients: total, unreadable: options.syncUnreadable ?? [] };
     },
     outbox: () => [],
+    catalogue_apps: () => [],
     prepare_patient: () => null,
     layout: () => defaultLayout(clinician?.role ?? 'nursing_home_nurse'),
     update_status: () => ({ state: 'up_to_date', checked_at: minutesAgo(20) }),

@@ -5,6 +5,8 @@
 //! sees it, where it opens).
 
 use crate::profile::ProfileError;
+use arbeidsflate_model::apps::CatalogueApp;
+pub use arbeidsflate_model::apps::OpensIn;
 use arbeidsflate_model::smart_scope::SmartScope;
 use arbeidsflate_model::view::ClinicianRole;
 use serde::{Deserialize, Serialize};
@@ -50,19 +52,6 @@ pub enum ClientKind {
     ConfidentialAsymmetric,
 }
 
-/// Where the app runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OpensIn {
-    /// A widget in the patient overview, under the workspace's patient banner.
-    #[default]
-    Widget,
-    /// Its own window, with its own banner.
-    Window,
-    /// The system browser (for apps that sign in to HelseID again themselves).
-    Browser,
-}
-
 impl AppRegistration {
     /// The scopes IT allows, parsed (a valid profile has only valid ones).
     pub fn allowed_scopes(&self) -> Vec<SmartScope> {
@@ -76,6 +65,16 @@ impl AppRegistration {
 
     pub fn visible_to(&self, role: ClinicianRole) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// The app as the window lists it (names as display text).
+    pub fn listing(&self) -> CatalogueApp {
+        CatalogueApp {
+            id: self.id.clone(),
+            name: arbeidsflate_model::text::clean(&self.name),
+            supplier: arbeidsflate_model::text::clean(&self.supplier),
+            opens_in: self.opens_in,
+        }
     }
 }
 

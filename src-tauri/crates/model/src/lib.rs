@@ -4,6 +4,7 @@
 //! TypeScript lives in `ui/src/lib/bindings/` and a test fails when it is stale.
 
 pub mod access;
+pub mod apps;
 pub mod collected;
 pub mod error;
 pub mod history;
@@ -50,6 +51,8 @@ mod bindings {
         use crate::view::*;
         let mut stale = Vec::new();
         check::<crate::AppError>(&mut stale);
+        check::<crate::apps::OpensIn>(&mut stale);
+        check::<crate::apps::CatalogueApp>(&mut stale);
         check::<crate::offline::OfflineUnavailable>(&mut stale);
         check::<crate::offline::OfflineStatus>(&mut stale);
         check::<crate::offline::SyncProgress>(&mut stale);
