@@ -178,7 +178,7 @@ async fn the_app_reads_the_open_patient_and_her_observations_from_the_platform()
 
 #[tokio::test]
 async fn no_door_leads_to_another_patient() {
-    let Launched { sb, entries, app, ws: _keeps_the_host, .. } = launched().await;
+    let Launched { sb, clock, entries, app, ws: _keeps_the_host, .. } = launched().await;
     let other = entries.iter().map(|e| e.patient_ref.clone()).find(|p| *p != app.patient).unwrap();
     let theirs = sb
         .fhir_resources()
@@ -224,12 +224,40 @@ async fn no_door_leads_to_another_patient() {
     let r = app.http.delete(format!("{}/{their_observation}", app.iss)).bearer_auth(&app.token).send().await.unwrap();
     assert_eq!(r.status(), 405);
     assert!(stored_assessments(&sb, &other).is_empty());
+    // A type the app may not write, garbage, 50 MB, and a page from another origin.
+    let condition = json!({"resourceType": "Condition", "subject": {"reference": format!("Patient/{}", app.patient)}});
+    assert_eq!(app.post("Condition", &condition).await.0, 403);
+    let garbage = app
+        .http
+        .post(format!("{}/Observation", app.iss))
+        .bearer_auth(&app.token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), 400);
+    let huge = vec![b' '; 50 * 1024 * 1024];
+    let huge = app.http.post(format!("{}/Observation", app.iss)).bearer_auth(&app.token).body(huge).send().await;
+    assert!(huge.map(|r| r.status() == 413).unwrap_or(true), "50 MB refused unread");
+    let foreign = app
+        .http
+        .get(format!("{}/Patient/{}", app.iss, app.patient))
+        .bearer_auth(&app.token)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403, "only the app's registered origin");
+    assert!(stored_assessments(&sb, &app.patient).is_empty());
     // No token, or a made-up one.
     let r = app.http.get(format!("{}/Patient/{}", app.iss, app.patient)).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
     let r = app.http.get(format!("{}/Patient/{}", app.iss, app.patient)).bearer_auth("guess").send().await.unwrap();
     assert_eq!(r.status(), 401);
+    // A token past its 15 minutes.
+    clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(app.get(&format!("Patient/{}", app.patient)).await.0, 401, "an expired token");
 }
 
 #[tokio::test]
