@@ -5,6 +5,8 @@
 // Each user of this module uses a different part of it.
 #![allow(dead_code)]
 
+pub mod smart_app;
+
 use arbeidsflate_core::aggregate::Concurrency;
 use arbeidsflate_core::keystore::EphemeralStore;
 use arbeidsflate_core::{Profile, Workspace};
