@@ -31,13 +31,19 @@ pub async fn open<R: Runtime>(
             .map_err(|e| AppError::new(ErrorCode::AppNotAvailable, format!("the browser could not be opened: {e}")))?;
         return Ok(());
     }
-    // A label of letters, digits and '-' only, whatever the app's id.
-    let label: String = format!("{LABEL_PREFIX}{}", launched.app_id)
+    // Labels of letters, digits and '-' only, whatever the app's id; a new one per launch,
+    // since a closed window's label is released only after it is gone.
+    static LAUNCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let app_prefix: String = format!("{LABEL_PREFIX}{}-", launched.app_id)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
         .collect();
-    if let Some(previous) = app.get_webview_window(&label) {
-        let _ = previous.destroy();
+    let label = format!("{app_prefix}{}", LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    // One window per app: a new launch replaces the one before.
+    for (existing, window) in app.webview_windows() {
+        if existing.starts_with(&app_prefix) {
+            let _ = window.destroy();
+        }
     }
     let app_origin = launched.origin.clone();
     let host_origin = url::Url::parse(iss).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
