@@ -4,7 +4,7 @@
 //! kind and keys, the scopes it may get) and what the workspace needs to show it (who
 //! sees it, where it opens).
 
-use crate::profile::ProfileError;
+use crate::profile_error::{err, ProfileError};
 use arbeidsflate_model::apps::CatalogueApp;
 pub use arbeidsflate_model::apps::OpensIn;
 use arbeidsflate_model::smart_scope::SmartScope;
@@ -76,10 +76,6 @@ impl AppRegistration {
             opens_in: self.opens_in,
         }
     }
-}
-
-fn err(field: &str, reason: impl Into<String>) -> ProfileError {
-    ProfileError { field: field.into(), reason: reason.into() }
 }
 
 /// Checks the catalogue; `check_url` is the profile's rule for addresses.
@@ -176,7 +172,7 @@ may_write = true
 roles = ["nursing_home_nurse"]
 "#;
 
-    fn with(app: &str) -> Result<Profile, crate::profile::ProfileError> {
+    fn with(app: &str) -> Result<Profile, crate::profile_error::ProfileError> {
         Profile::parse(&format!("{GOOD}\n{app}"))
     }
 

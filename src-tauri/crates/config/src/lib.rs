@@ -6,6 +6,7 @@
 pub mod apps;
 pub mod machine_profile;
 pub mod profile;
+pub mod profile_error;
 pub mod trust;
 pub mod update_feed;
 pub mod version;

@@ -1,6 +1,8 @@
 //! The deployment profile: a TOML file that IT controls, naming the environment,
 //! HelseID and the data sources. Validated at start; every error names its field.
 
+use crate::profile_error::err;
+pub use crate::profile_error::ProfileError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
@@ -380,14 +382,6 @@ fn default_source_deadline() -> u64 {
     15
 }
 
-/// A profile that failed to load, with the field and the reason.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("deployment profile: {field}: {reason}")]
-pub struct ProfileError {
-    pub field: String,
-    pub reason: String,
-}
-
 /// The dotted key (`table.key`) on the line at `offset`, for error messages.
 fn field_at(text: &str, offset: Option<usize>) -> String {
     let Some(offset) = offset.filter(|o| *o <= text.len()) else { return "(document)".into() };
@@ -413,10 +407,6 @@ fn field_at(text: &str, offset: Option<usize>) -> String {
         (false, true) => table,
         (false, false) => format!("{table}.{key}"),
     }
-}
-
-fn err(field: &str, reason: impl Into<String>) -> ProfileError {
-    ProfileError { field: field.into(), reason: reason.into() }
 }
 
 impl Profile {

@@ -4,8 +4,8 @@
 //! code. Until the client and its exact redirect URI are known, a refusal is a page of
 //! its own (never a redirect anywhere); after that, it goes back to the app as OAuth says.
 
-use crate::host::{random_token, Host};
 use crate::registry::CodeBinding;
+use crate::state::{random_token, Host};
 use arbeidsflate_model::smart_scope::Grant;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};

@@ -4,8 +4,8 @@
 //! `sub` = its client id, `aud` = the token URL, `exp` at most five minutes ahead, and a
 //! `jti` never used before. Times are checked against the host's clock, not the system's.
 
-use crate::host::Host;
 use crate::oauth_error::OAuthError;
+use crate::state::Host;
 use arbeidsflate_config::apps::{AppRegistration, ClientKind};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};

@@ -1,7 +1,7 @@
 //! What an app reads before it asks for anything: the SMART configuration, the OpenID
 //! configuration and keys, and the workspace's style. Any origin may read these.
 
-use crate::host::Host;
+use crate::state::Host;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};

@@ -16,6 +16,7 @@ pub mod facade;
 mod host;
 mod oauth_error;
 pub mod registry;
+mod state;
 mod token;
 
 pub use facade::platform::{AppRequest, BoxFuture, Interaction, Outcome, Platform, PlatformError, WriteOutcome};

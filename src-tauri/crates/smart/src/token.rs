@@ -6,9 +6,9 @@
 //!
 //! Browsers may call it only from a registered app's origin (CORS).
 
-use crate::host::{random_token, Host};
 use crate::oauth_error::{no_store, OAuthError};
 use crate::registry::{LaunchContext, ACCESS_LIFETIME};
+use crate::state::{random_token, Host};
 use arbeidsflate_config::apps::AppRegistration;
 use arbeidsflate_model::smart_scope::{Grant, SmartScope};
 use axum::extract::rejection::FormRejection;

@@ -12,8 +12,8 @@ pub mod compartment;
 pub mod platform;
 pub mod query;
 
-use crate::host::Host;
 use crate::registry::AccessGrant;
+use crate::state::Host;
 use arbeidsflate_model::smart_scope::{Permissions, SmartScope};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
