@@ -9,9 +9,10 @@
 mod common;
 
 use arbeidsflate_core::Workspace;
+use arbeidsflate_model::view::ClinicianRole;
 use arbeidsflate_model::view::WorklistEntry;
 use common::smart_app::{fall_risk_app, App};
-use common::{open, signed_in_with, worklist, Setup};
+use common::{open, signed_in_as, signed_in_with, worklist, Setup};
 use sandbox::faults::{Fault, Service};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -45,8 +46,13 @@ struct Launched {
     _data: common::TempData,
 }
 
+/// The home-care nurse with the app launched.
 async fn launched() -> Launched {
-    let Setup { sb, clock, ws, entries, data } = signed_in_with(|p| p.apps = vec![fall_risk_app()]).await;
+    launched_as(ClinicianRole::HomeCareNurse).await
+}
+
+async fn launched_as(role: ClinicianRole) -> Launched {
+    let Setup { sb, clock, ws, entries, data } = signed_in_as(role, |p| p.apps = vec![fall_risk_app()]).await;
     open(&ws, worklist(&entries[0]), None).await.0.unwrap();
     let ws = Arc::new(ws);
     let app = App::launch(&ws).await;
@@ -55,8 +61,32 @@ async fn launched() -> Launched {
 
 #[tokio::test]
 async fn the_app_reads_the_open_patient_and_her_observations_from_the_platform() {
-    let Launched { sb, entries, app, ws: _keeps_the_host, .. } = launched().await;
+    // A nursing-home resident: she has a stay to put in context.
+    let Launched { sb, entries, app, ws: _keeps_the_host, .. } = launched_as(ClinicianRole::NursingHomeNurse).await;
     assert_eq!(app.patient, entries[0].patient_ref);
+    let stay = sb
+        .fhir_resources()
+        .into_iter()
+        .find(|r| r["resourceType"] == "Encounter" && r["subject"]["reference"] == format!("Patient/{}", app.patient));
+    let stay_id = stay.as_ref().and_then(|e| e["id"].as_str()).expect("a resident has a stay");
+    assert_eq!(app.answer["encounter"], stay_id, "the stay in context where there is one");
+    assert_eq!(app.answer["need_patient_banner"], true, "in its own window, the app draws her banner");
+    // The id_token names the clinician, whose own Practitioner the app may read (only hers).
+    let id_token = app.answer["id_token"].as_str().expect("openid fhirUser granted");
+    let claims = id_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap(),
+    )
+    .unwrap();
+    let me = claims["fhirUser"].as_str().unwrap().strip_prefix(&format!("{}/", app.iss)).unwrap().to_string();
+    let (status, practitioner) = app.get(&me).await;
+    assert_eq!((status, practitioner["resourceType"].as_str()), (200, Some("Practitioner")), "{practitioner}");
+    let colleague = sb
+        .fhir_resources()
+        .into_iter()
+        .find(|r| r["resourceType"] == "Practitioner" && format!("Practitioner/{}", r["id"].as_str().unwrap()) != me)
+        .unwrap();
+    assert_eq!(app.get(&format!("Practitioner/{}", colleague["id"].as_str().unwrap())).await.0, 403);
     let (status, patient) = app.get(&format!("Patient/{}", app.patient)).await;
     assert_eq!((status, patient["id"].as_str()), (200, Some(app.patient.as_str())));
 

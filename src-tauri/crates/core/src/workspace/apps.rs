@@ -62,17 +62,35 @@ impl Workspace {
             .await
             .clone()
             .ok_or_else(|| AppError::new(ErrorCode::PatientNotFound, "open the patient before launching an app"))?;
+        let encounter = self.current_stay(&s, &patient).await;
         let host = self.smart_host().await?;
         let context = LaunchContext {
             app_id: app.id.clone(),
             patient,
-            encounter: None,
+            encounter,
             practitioner: s.context.practitioner_id.clone(),
-            embedded: app.opens_in == OpensIn::Widget,
+            // Every app opens outside the overview for now (its own window, or the
+            // browser), so it draws the patient banner itself.
+            embedded: false,
         };
         let url = host.launch(context).map_err(|e| AppError::new(ErrorCode::AppNotAvailable, e.to_string()))?;
         tracing::info!(app = %app.id, "app launched");
         Ok(LaunchedApp { app_id: app.id.clone(), url, origin: app.origin(), opens_in: app.opens_in })
+    }
+
+    /// The patient's stay in progress on the platform, if any: the launch's `encounter`.
+    /// Not knowing it (offline, the platform failing) launches without one.
+    async fn current_stay(&self, s: &SignedIn, patient_ref: &str) -> Option<String> {
+        let subject = format!("Patient/{patient_ref}");
+        let params = [("patient", subject.as_str()), ("status", "in-progress")];
+        let found = match s.platform.fhir().search_first_page("Encounter", &params).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "the stay for an app launch could not be read; launched without it");
+                return None;
+            }
+        };
+        found.matches.first().and_then(|e| e["id"].as_str()).map(str::to_string)
     }
 
     /// The SMART host's FHIR base (`iss`), once it runs.

@@ -32,6 +32,8 @@ pub struct App {
     pub iss: String,
     pub token: String,
     pub patient: String,
+    /// The whole token answer (the launch context beside the token).
+    pub answer: Value,
 }
 
 impl App {
@@ -82,6 +84,7 @@ impl App {
             iss,
             token: token["access_token"].as_str().unwrap().into(),
             patient: token["patient"].as_str().unwrap().into(),
+            answer: token,
         }
     }
 
