@@ -4,8 +4,8 @@
 //! the resident's assessment from the platform through the facade, saves it, and closes
 //! when she opens someone else.
 
-use arbeidsflate_tests::page::{click, wait_for, write_screenshot};
-use arbeidsflate_tests::{complete_browser_sign_in, AppWindow};
+use arbeidsflate_tests::page::{attrs_of, click, wait_for, wait_for_attr, write_screenshot};
+use arbeidsflate_tests::{complete_browser_sign_in, AppWindow, StandaloneSandbox};
 use fantoccini::Client;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,78 @@ async fn other_window(client: &Client, main: &fantoccini::wd::WindowHandle) -> O
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     None
+}
+
+/// Signs the nurse in, opens the first resident and launches the sample app; the app's
+/// window is the WebDriver's current one after. Returns the workspace's window and the
+/// worklist's patients.
+async fn launch_for_first_resident(app: &AppWindow) -> Result<(fantoccini::wd::WindowHandle, Vec<String>), String> {
+    let client = &app.client;
+    wait_for(client, "body[data-screen=sign-in]", SHORT).await;
+    click(client, "[data-testid=sign-in-button]").await;
+    complete_browser_sign_in(&app.url_file, NURSE).await?;
+    wait_for(client, "[data-testid=worklist-row]", SHORT).await;
+    let residents = attrs_of(client, "[data-testid=worklist-row] [data-testid=open-patient]", "data-patient-ref").await;
+    click(client, "[data-testid=worklist-row] [data-testid=open-patient]").await;
+    wait_for(client, "body[data-screen=patient]", SHORT).await;
+    let main = client.window().await.map_err(|e| e.to_string())?;
+    click(client, "[data-testid=launch-app][data-app=fallrisiko]").await;
+    let handle = other_window(client, &main).await.ok_or("no app window opened")?;
+    client.switch_to_window(handle).await.map_err(|e| e.to_string())?;
+    Ok((main, residents))
+}
+
+/// In the app's page: its token (from fhirclient's state) used on `path` of its FHIR base.
+async fn status_of_app_request(client: &Client, path: &str) -> Result<String, String> {
+    let answer = client
+        .execute_async(
+            r#"const [path, done] = [arguments[0], arguments[arguments.length - 1]];
+               const state = JSON.parse(sessionStorage.getItem(JSON.parse(sessionStorage.getItem('SMART_KEY'))));
+               fetch(state.serverUrl + '/' + path, {headers: {authorization: 'Bearer ' + state.tokenResponse.access_token}})
+                 .then((r) => done(String(r.status)), (e) => done('failed: ' + e));"#,
+            vec![serde_json::json!(path)],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(answer.as_str().unwrap_or_default().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_network_gone_the_app_saves_to_the_outbox_and_cannot_reach_another_resident() {
+    let sandbox = StandaloneSandbox::start(&[]).giving_up_quickly();
+    let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
+    let result = offline_run(&app, &sandbox).await;
+    drop(app.close().await);
+    result.unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn offline_run(app: &AppWindow, sandbox: &StandaloneSandbox) -> Result<(), String> {
+    let client = &app.client;
+    let (main, residents) = launch_for_first_resident(app).await?;
+    filled(client, "[data-testid=fall-risk-score]").await;
+    // Another resident, with the app's own token: not found, as if she did not exist.
+    let other = residents.get(1).ok_or("a second resident")?;
+    let status = status_of_app_request(client, &format!("Patient/{other}")).await?;
+    let own = status_of_app_request(client, "Observation?_count=1").await?;
+    if status != "404" || own != "200" {
+        return Err(format!("another resident answered {status}; her own search {own}"));
+    }
+
+    // The network goes: the assessment waits in the workspace's outbox.
+    sandbox.disconnect();
+    click(client, "#save").await;
+    let saved = filled(client, "[data-testid=fall-risk-saved]").await;
+    if !saved.starts_with("Lagret i Arbeidsflates utboks") {
+        return Err(format!("offline, saving said {saved}"));
+    }
+    client.switch_to_window(main).await.map_err(|e| e.to_string())?;
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", SHORT, |v| v == "1").await;
+    // Back: the outbox sends it.
+    sandbox.reconnect();
+    click(client, "[data-testid=outbox-count]").await;
+    click(client, "[data-testid=outbox-item] [data-testid=outbox-retry]").await;
+    wait_for_attr(client, "[data-testid=outbox-count]", "data-count", Duration::from_secs(90), |v| v == "0").await;
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -103,6 +103,9 @@ async fn the_app_reads_the_open_patient_and_her_observations_from_the_platform()
     assert!(on_platform > 0);
     assert_eq!(entries.len(), on_platform, "every observation of hers, and only hers");
     assert_eq!(bundle["total"], on_platform);
+    // `_count` does not page here: one Bundle with every match, however small it asks.
+    let (status, tiny) = app.get("Observation?_count=1").await;
+    assert_eq!((status, tiny["entry"].as_array().map(Vec::len)), (200, Some(on_platform)));
     for e in entries {
         assert_eq!(e["resource"]["subject"]["reference"], format!("Patient/{}", app.patient));
         assert!(e["fullUrl"].as_str().unwrap().starts_with(&app.iss));

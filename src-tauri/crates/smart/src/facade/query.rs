@@ -15,6 +15,9 @@ pub enum QueryRefusal {
     Unsupported(String),
 }
 
+/// The page size the platform is read in.
+pub const PAGE_SIZE: u32 = 200;
+
 /// Parameters that only shape the answer, allowed as they are.
 const RESULT_PARAMETERS: &[&str] = &["_count", "_sort", "_elements", "_summary", "_total", "_format"];
 
@@ -67,6 +70,11 @@ pub fn narrow(
             }
             continue;
         }
+        if base == "_count" {
+            // The facade answers with every match in one Bundle; the platform is read in
+            // pages of its own size, so an app's `_count=1` is not a thousand requests.
+            continue;
+        }
         if base == "_id" {
             // Allowed: it can only narrow within the compartment the facade sets.
         } else if base.starts_with('_') && !RESULT_PARAMETERS.contains(&base) && base != "_lastUpdated" {
@@ -79,6 +87,7 @@ pub fn narrow(
     }
     let value = if resource_type == "Patient" { patient.to_string() } else { format!("Patient/{patient}") };
     forwarded.push((compartment_param.to_string(), value));
+    forwarded.push(("_count".to_string(), PAGE_SIZE.to_string()));
     Ok(forwarded)
 }
 
@@ -95,14 +104,26 @@ mod tests {
     #[test]
     fn a_search_is_forwarded_for_the_patient_in_context_only() {
         let out = narrow("Observation", &p(&[("code", "8867-4"), ("_count", "50")]), "p1", ISS).unwrap();
-        assert_eq!(out, p(&[("code", "8867-4"), ("_count", "50"), ("patient", "Patient/p1")]));
+        assert_eq!(
+            out,
+            p(&[("code", "8867-4"), ("patient", "Patient/p1"), ("_count", "200")]),
+            "the app's _count does not page"
+        );
         let same = narrow("Observation", &p(&[("subject", &format!("{ISS}/Patient/p1"))]), "p1", ISS).unwrap();
-        assert_eq!(same, p(&[("patient", "Patient/p1")]), "the app's own patient parameter is replaced");
+        assert_eq!(
+            same,
+            p(&[("patient", "Patient/p1"), ("_count", "200")]),
+            "the app's own patient parameter is replaced"
+        );
         let typed = narrow("Observation", &p(&[("subject:Patient", "p1")]), "p1", ISS).unwrap();
-        assert_eq!(typed, p(&[("patient", "Patient/p1")]));
-        assert_eq!(narrow("Patient", &p(&[]), "p1", ISS).unwrap(), p(&[("_id", "p1")]));
+        assert_eq!(typed, p(&[("patient", "Patient/p1"), ("_count", "200")]));
+        assert_eq!(narrow("Patient", &p(&[]), "p1", ISS).unwrap(), p(&[("_id", "p1"), ("_count", "200")]));
         let by_id = narrow("Observation", &p(&[("_id", "o9")]), "p1", ISS).unwrap();
-        assert_eq!(by_id, p(&[("_id", "o9"), ("patient", "Patient/p1")]), "_id narrows within the compartment");
+        assert_eq!(
+            by_id,
+            p(&[("_id", "o9"), ("patient", "Patient/p1"), ("_count", "200")]),
+            "_id narrows within the compartment"
+        );
     }
 
     #[test]
