@@ -13,6 +13,8 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The most of a `jwks_uri` answer that is read.
+const MAX_JWKS_BYTES: usize = 64 * 1024;
 /// The furthest ahead an assertion's `exp` may be.
 const MAX_ASSERTION_SECONDS: i64 = 300;
 
@@ -121,9 +123,17 @@ async fn registered_keys(host: &Host, app: &AppRegistration) -> Result<JwkSet, O
         return serde_json::from_str(inline).map_err(|e| unusable(e.to_string()));
     }
     let uri = app.jwks_uri.as_deref().ok_or_else(|| unusable("none registered".into()))?;
-    let answer = host.http.get(uri).send().await.map_err(|e| unusable(e.without_url().to_string()))?;
+    let mut answer = host.http.get(uri).send().await.map_err(|e| unusable(e.without_url().to_string()))?;
     if !answer.status().is_success() {
         return Err(unusable(format!("{uri} answered {}", answer.status())));
     }
-    answer.json::<JwkSet>().await.map_err(|e| unusable(e.without_url().to_string()))
+    // A key set is a few kilobytes; more is read no further.
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| unusable(e.without_url().to_string()))? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_JWKS_BYTES {
+            return Err(unusable(format!("{uri} answered more than {MAX_JWKS_BYTES} bytes")));
+        }
+    }
+    serde_json::from_slice(&body).map_err(|e| unusable(e.to_string()))
 }

@@ -114,13 +114,44 @@ struct Fixture {
     http: reqwest::Client,
     es384: AppKey,
     rs384: AppKey,
+    /// What the `kurve-uri` app's `jwks_uri` answers.
+    published: Arc<std::sync::Mutex<(u16, String)>>,
+}
+
+/// A server publishing an app's key set at `/jwks`, answering what the test sets.
+async fn jwks_server(initial: String) -> (String, Arc<std::sync::Mutex<(u16, String)>>) {
+    use axum::extract::State;
+    let served = Arc::new(std::sync::Mutex::new((200u16, initial)));
+    let app = axum::Router::new()
+        .route(
+            "/jwks",
+            axum::routing::get(|State(s): State<Arc<std::sync::Mutex<(u16, String)>>>| async move {
+                let (status, body) = s.lock().unwrap().clone();
+                (axum::http::StatusCode::from_u16(status).unwrap(), body)
+            }),
+        )
+        .with_state(served.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, served)
+}
+
+/// The confidential app again, its keys published at `jwks_uri` instead of inline.
+fn confidential_app_at(jwks_uri: &str) -> AppRegistration {
+    let mut app = confidential_app(&[]);
+    app.id = "kurve-uri".into();
+    app.jwks = None;
+    app.jwks_uri = Some(jwks_uri.into());
+    app
 }
 
 async fn fixture() -> Fixture {
     let clock = FixedClock::shared(Utc.with_ymd_and_hms(2026, 10, 25, 1, 30, 0).unwrap());
     let (es384, rs384) = (AppKey::es384("kurve-ec"), AppKey::rs384("kurve-rsa"));
+    let (jwks_uri, published) = jwks_server(json!({"keys": [es384.public_jwk]}).to_string()).await;
     let config = HostConfig {
-        apps: vec![public_app(), confidential_app(&[&es384, &rs384])],
+        apps: vec![public_app(), confidential_app(&[&es384, &rs384]), confidential_app_at(&jwks_uri)],
         clock: clock.clone(),
         id_token_key: helseid::SigningKey::generate(),
         // Also installs the TLS stack's crypto provider for the test's own client.
@@ -129,7 +160,7 @@ async fn fixture() -> Fixture {
     };
     let host = SmartHost::start(config).await.unwrap();
     let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-    Fixture { host, clock, http, es384, rs384 }
+    Fixture { host, clock, http, es384, rs384, published }
 }
 
 fn context(app: &str) -> LaunchContext {
@@ -221,11 +252,16 @@ impl Fixture {
 
     /// An authorization code for the confidential app.
     async fn kurve_code(&self) -> String {
-        let (_, launch) = self.launch("kurve");
+        self.confidential_code("kurve").await
+    }
+
+    /// An authorization code for the confidential app registered as `app_id`.
+    async fn confidential_code(&self, app_id: &str) -> String {
+        let (_, launch) = self.launch(app_id);
         let mut params = self.authorize_params(&launch);
         for (k, v) in params.iter_mut() {
             match *k {
-                "client_id" => *v = "kurve".into(),
+                "client_id" => *v = app_id.into(),
                 "redirect_uri" => *v = "http://127.0.0.1:4420/cb".into(),
                 "scope" => *v = "launch patient/Observation.rs".into(),
                 _ => {}
@@ -590,4 +626,47 @@ async fn what_the_host_issued_ends_with_the_session_and_the_patient() {
     assert_eq!(refresh(&second).await, 400);
     let (_, q) = f.authorize(&f.authorize_params(&launch)).await;
     assert_eq!(error_of(&q).0, "invalid_request", "a launch from the ended session is dead");
+}
+
+#[tokio::test]
+async fn a_confidential_app_with_a_jwks_uri_is_checked_against_the_keys_it_publishes() {
+    let f = fixture().await;
+    let exchange = |code: String, assertion: String| {
+        let f = &f;
+        async move {
+            let (status, body, _) = f
+                .token(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", "http://127.0.0.1:4420/cb"),
+                    ("code_verifier", VERIFIER),
+                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    ("client_assertion", &assertion),
+                ])
+                .await;
+            (status, body["error_description"].as_str().unwrap_or_default().to_string())
+        }
+    };
+    let signed = |f: &Fixture| {
+        f.assertion(&f.es384, |c| {
+            c["iss"] = json!("kurve-uri");
+            c["sub"] = json!("kurve-uri");
+        })
+    };
+    assert_eq!(exchange(f.confidential_code("kurve-uri").await, signed(&f)).await.0, 200);
+
+    let published = f.published.clone();
+    let publish = |status: u16, body: String| *published.lock().unwrap() = (status, body);
+    let cases = [
+        (500, "{}".to_string(), "answered 500"),
+        (200, format!("{{\"keys\": [], \"padding\": \"{}\"}}", "x".repeat(1024 * 1024)), "more than"),
+        (200, json!({"keys": [f.rs384.public_jwk]}).to_string(), "no registered key"),
+        (200, "not json".into(), "registered keys"),
+    ];
+    for (status, body, said) in cases {
+        publish(status, body);
+        let (code, why) = exchange(f.confidential_code("kurve-uri").await, signed(&f)).await;
+        assert_eq!(code, 401, "{said}");
+        assert!(why.contains(said), "{said}: {why}");
+    }
 }
