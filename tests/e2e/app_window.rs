@@ -109,6 +109,61 @@ async fn offline_run(app: &AppWindow, sandbox: &StandaloneSandbox) -> Result<(),
     Ok(())
 }
 
+/// IT's shortest idle lock (a minute): after it, the app's window is gone and its token
+/// is refused. Waits that minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_idle_lock_the_apps_window_is_gone_and_its_token_refused() {
+    let sandbox = StandaloneSandbox::start(&[]);
+    let text = std::fs::read_to_string(&sandbox.profile).unwrap();
+    let one_minute = text.replace("idle_lock_minutes = 15", "idle_lock_minutes = 1");
+    assert_ne!(one_minute, text, "the profile's idle lock was not found");
+    std::fs::write(&sandbox.profile, one_minute).unwrap();
+    let app = AppWindow::open(&[("ARBEIDSFLATE_PROFILE", sandbox.profile.as_path())]).await;
+    let result = idle_lock_run(&app).await;
+    drop(app.close().await);
+    result.unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn idle_lock_run(app: &AppWindow) -> Result<(), String> {
+    let client = &app.client;
+    let (main, _) = launch_for_first_resident(app).await?;
+    filled(client, "[data-testid=fall-risk-score]").await;
+    // The app's FHIR base, patient and token, as fhirclient keeps them.
+    let state = client
+        .execute(
+            "const s = JSON.parse(sessionStorage.getItem(JSON.parse(sessionStorage.getItem('SMART_KEY')))); \
+             return [s.serverUrl, s.tokenResponse.patient, s.tokenResponse.access_token];",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let [server, patient, token] = [0, 1, 2].map(|i| state[i].as_str().unwrap_or_default().to_string());
+    let read = || {
+        let url = format!("{server}/Patient/{patient}");
+        let token = token.clone();
+        async move {
+            let http = arbeidsflate_tests::http();
+            http.get(url).bearer_auth(token).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+        }
+    };
+    if read().await != 200 {
+        return Err("the app's token did not read her record before the lock".into());
+    }
+    client.switch_to_window(main).await.map_err(|e| e.to_string())?;
+    wait_for(client, "body[data-screen=locked]", Duration::from_secs(100)).await;
+    let deadline = Instant::now() + SHORT;
+    while client.windows().await.map_err(|e| e.to_string())?.len() > 1 {
+        if Instant::now() > deadline {
+            return Err("the app's window stayed open behind the lock".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    match read().await {
+        401 => Ok(()),
+        other => Err(format!("after the lock the app's token answered {other}")),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sample_app_opens_in_its_own_window_without_ipc_and_closes_with_the_patient() {
     let app = AppWindow::open(&[]).await;
