@@ -4,26 +4,15 @@
 //! the resident's assessment from the platform through the facade, saves it, and closes
 //! when she opens someone else.
 
-use arbeidsflate_tests::page::{attrs_of, click, wait_for, wait_for_attr, write_screenshot};
+use arbeidsflate_tests::page::{
+    attrs_of, click, wait_for, wait_for_attr, wait_for_text, windows_down_to, write_screenshot,
+};
 use arbeidsflate_tests::{complete_browser_sign_in, AppWindow, StandaloneSandbox};
 use fantoccini::Client;
 use std::time::{Duration, Instant};
 
 const NURSE: &str = "Ingrid Solbakken";
 const SHORT: Duration = Duration::from_secs(30);
-
-/// The element's text once it has some.
-async fn filled(client: &Client, css: &str) -> String {
-    let deadline = Instant::now() + SHORT;
-    loop {
-        let text = wait_for(client, css, SHORT).await.text().await.unwrap_or_default();
-        if !text.trim().is_empty() {
-            return text;
-        }
-        assert!(Instant::now() < deadline, "{css} stayed empty: {}", client.source().await.unwrap_or_default());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// The window handle that is not `main`'s, once there is one.
 async fn other_window(client: &Client, main: &fantoccini::wd::WindowHandle) -> Option<fantoccini::wd::WindowHandle> {
@@ -83,7 +72,7 @@ async fn with_the_network_gone_the_app_saves_to_the_outbox_and_cannot_reach_anot
 async fn offline_run(app: &AppWindow, sandbox: &StandaloneSandbox) -> Result<(), String> {
     let client = &app.client;
     let (main, residents) = launch_for_first_resident(app).await?;
-    filled(client, "[data-testid=fall-risk-score]").await;
+    wait_for_text(client, "[data-testid=fall-risk-score]", SHORT).await;
     // Another resident, with the app's own token: not found, as if she did not exist.
     let other = residents.get(1).ok_or("a second resident")?;
     let status = status_of_app_request(client, &format!("Patient/{other}")).await?;
@@ -95,7 +84,7 @@ async fn offline_run(app: &AppWindow, sandbox: &StandaloneSandbox) -> Result<(),
     // The network goes: the assessment waits in the workspace's outbox.
     sandbox.disconnect();
     click(client, "#save").await;
-    let saved = filled(client, "[data-testid=fall-risk-saved]").await;
+    let saved = wait_for_text(client, "[data-testid=fall-risk-saved]", SHORT).await;
     if !saved.starts_with("Lagret i Arbeidsflates utboks") {
         return Err(format!("offline, saving said {saved}"));
     }
@@ -127,7 +116,7 @@ async fn after_the_idle_lock_the_apps_window_is_gone_and_its_token_refused() {
 async fn idle_lock_run(app: &AppWindow) -> Result<(), String> {
     let client = &app.client;
     let (main, _) = launch_for_first_resident(app).await?;
-    filled(client, "[data-testid=fall-risk-score]").await;
+    wait_for_text(client, "[data-testid=fall-risk-score]", SHORT).await;
     // The app's FHIR base, patient and token, as fhirclient keeps them.
     let state = client
         .execute(
@@ -151,12 +140,8 @@ async fn idle_lock_run(app: &AppWindow) -> Result<(), String> {
     }
     client.switch_to_window(main).await.map_err(|e| e.to_string())?;
     wait_for(client, "body[data-screen=locked]", Duration::from_secs(100)).await;
-    let deadline = Instant::now() + SHORT;
-    while client.windows().await.map_err(|e| e.to_string())?.len() > 1 {
-        if Instant::now() > deadline {
-            return Err("the app's window stayed open behind the lock".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    if !windows_down_to(client, 1, SHORT).await {
+        return Err("the app's window stayed open behind the lock".into());
     }
     match read().await {
         401 => Ok(()),
@@ -185,7 +170,7 @@ async fn run(app: &AppWindow) -> Result<(), String> {
 
     let handle = other_window(client, &main).await.ok_or("no app window opened")?;
     client.switch_to_window(handle).await.map_err(|e| e.to_string())?;
-    let score = filled(client, "[data-testid=fall-risk-score]").await;
+    let score = wait_for_text(client, "[data-testid=fall-risk-score]", SHORT).await;
     if score.trim().parse::<u32>().is_err() {
         return Err(format!("the score is {score}"));
     }
@@ -207,7 +192,7 @@ async fn run(app: &AppWindow) -> Result<(), String> {
         return Err(format!("the app window reached the workspace's IPC: {probe}"));
     }
     click(client, "#save").await;
-    let saved = filled(client, "[data-testid=fall-risk-saved]").await;
+    let saved = wait_for_text(client, "[data-testid=fall-risk-saved]", SHORT).await;
     if saved != "Lagret i journalen." {
         return Err(format!("saving said {saved}"));
     }
@@ -221,12 +206,8 @@ async fn run(app: &AppWindow) -> Result<(), String> {
     let rows = rows.map_err(|e| e.to_string())?;
     rows.get(1).ok_or("a second resident")?.click().await.map_err(|e| e.to_string())?;
     wait_for(client, "body[data-screen=patient]", SHORT).await;
-    let deadline = Instant::now() + SHORT;
-    while client.windows().await.map_err(|e| e.to_string())?.len() > 1 {
-        if Instant::now() > deadline {
-            return Err("the app window stayed open with another patient".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    if !windows_down_to(client, 1, SHORT).await {
+        return Err("the app window stayed open with another patient".into());
     }
     Ok(())
 }

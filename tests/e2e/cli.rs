@@ -443,7 +443,7 @@ async fn launch_prints_the_launch_url_and_serves_the_app_until_stopped() {
         "launch patient/Observation.rs",
     )
     .await;
-    assert_eq!(app.token["patient"], first["patient_ref"], "{}", app.token);
+    assert_eq!(app.patient, first["patient_ref"].as_str().unwrap(), "{}", app.answer);
     let (status, bundle) = app.get("Observation").await;
     assert_eq!(status, 200, "{bundle}");
     let subject = format!("Patient/{}", first["patient_ref"].as_str().unwrap());

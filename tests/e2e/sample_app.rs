@@ -5,29 +5,13 @@
 //! the FHIR facade, and saves its assessment, which the facade stores on the platform.
 
 use arbeidsflate_tests::browser::Browser;
-use arbeidsflate_tests::page::{click, wait_for, write_screenshot};
+use arbeidsflate_tests::page::{click, wait_for_text, write_screenshot};
 use arbeidsflate_tests::{app_command, json_of, StandaloneSandbox, TempDir};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// The element's text once it has some.
-async fn text_when_filled(client: &fantoccini::Client, css: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let element = wait_for(client, css, Duration::from_secs(30)).await;
-        let text = element.text().await.unwrap_or_default();
-        if !text.trim().is_empty() {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{css} stayed empty; the page says: {}",
-            client.source().await.unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+const SHORT: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sample_app_assesses_the_open_patient_and_saves_through_the_facade() {
@@ -53,12 +37,13 @@ async fn the_sample_app_assesses_the_open_patient_and_saves_through_the_facade()
 
     let browser = Browser::open().await;
     browser.client.goto(&url).await.unwrap();
-    let score: u32 = text_when_filled(&browser.client, "[data-testid=fall-risk-score]").await.trim().parse().unwrap();
+    let score: u32 =
+        wait_for_text(&browser.client, "[data-testid=fall-risk-score]", SHORT).await.trim().parse().unwrap();
     assert!(score <= 8, "{score}");
     // Its own window, so it draws the patient banner the token answer asked for.
-    assert!(!text_when_filled(&browser.client, "#patient-name").await.is_empty());
+    assert!(!wait_for_text(&browser.client, "#patient-name", SHORT).await.is_empty());
     click(&browser.client, "#save").await;
-    let saved = text_when_filled(&browser.client, "[data-testid=fall-risk-saved]").await;
+    let saved = wait_for_text(&browser.client, "[data-testid=fall-risk-saved]", SHORT).await;
     assert_eq!(saved, "Lagret i journalen.", "stored on the platform, not only queued");
     write_screenshot(&browser.client, "sample-app.png").await;
     browser.close().await;

@@ -113,3 +113,33 @@ pub async fn wait_gone(client: &Client, css: &str, timeout: Duration) {
     let shot = failure_screenshot(client).await;
     panic!("{css} was still there after {timeout:?} (screen: {shot})");
 }
+
+/// The text of the element at `css` once it has some (an app filling a field after its
+/// requests); the page's source is in the panic when it never does.
+pub async fn wait_for_text(client: &Client, css: &str, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let text = wait_for(client, css, timeout).await.text().await.unwrap_or_default();
+        if !text.trim().is_empty() {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} stayed empty; the page says: {}",
+            client.source().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether the WebDriver session is down to `count` windows within `timeout`.
+pub async fn windows_down_to(client: &Client, count: usize, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while client.windows().await.map(|w| w.len()).unwrap_or(usize::MAX) > count {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    true
+}

@@ -18,7 +18,6 @@ const LABEL_PREFIX: &str = "app-";
 pub async fn open<R: Runtime>(
     app: &AppHandle<R>,
     launched: &LaunchedApp,
-    name: &str,
     iss: &str,
     opener: &dyn helseid::UrlOpener,
 ) -> Result<(), AppError> {
@@ -48,7 +47,7 @@ pub async fn open<R: Runtime>(
     let app_origin = launched.origin.clone();
     let host_origin = url::Url::parse(iss).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     WebviewWindowBuilder::new(app, &label, WebviewUrl::External(url))
-        .title(name)
+        .title(&launched.name)
         .inner_size(900.0, 700.0)
         .on_navigation(move |to| {
             let origin = to.origin().ascii_serialization();

@@ -301,8 +301,7 @@ pub async fn catalogue_apps(state: State<'_, AppState>) -> Result<Vec<CatalogueA
 pub async fn launch_app(app: AppHandle, state: State<'_, AppState>, app_id: String) -> Result<(), AppError> {
     let ws = state.workspace().await?;
     let launched = ws.launch_app(&app_id).await?;
-    let name = ws.apps().await?.iter().find(|a| a.id == app_id).map(|a| a.listing().name).unwrap_or_default();
     let iss = ws.smart_iss().unwrap_or_default();
     let opener = state.opener();
-    super::app_windows::open(&app, &launched, &name, &iss, opener.as_ref()).await
+    super::app_windows::open(&app, &launched, &iss, opener.as_ref()).await
 }

@@ -4,7 +4,6 @@
 use super::AppArgs;
 use crate::output::{app_error, fail, print_json, signed_in};
 use arbeidsflate_core::aggregate::Concurrency;
-use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::overview::{AccessRequest, PatientTarget};
 use std::sync::Arc;
 
@@ -39,7 +38,7 @@ pub async fn launch(
     app_id: &str,
     nin: &str,
     user: Option<String>,
-    access: Option<(AccessBasis, Option<String>)>,
+    access: Option<AccessRequest>,
     print_url: bool,
 ) -> i32 {
     let (_env, ws) = match signed_in(app, user).await {
@@ -50,7 +49,6 @@ pub async fn launch(
     if let Err(e) = ws.worklist().await {
         return app_error(e);
     }
-    let access = access.map(|(basis, reason)| AccessRequest { basis, reason });
     let target = PatientTarget::NationalId { national_id: nin.to_string() };
     let opened = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, Arc::new(|_| {})).await;
     if let Err(e) = opened {

@@ -105,13 +105,8 @@ pub enum Command {
         nin: String,
         #[arg(long)]
         user: Option<String>,
-        /// The access basis for a patient off the worklist: unntak, samtykke, akutt,
-        /// forhoyet_samtykke or forhoyet_akutt.
-        #[arg(long, value_parser = view::parse_basis)]
-        basis: Option<arbeidsflate_model::access::AccessBasis>,
-        /// The written reason emergency access needs.
-        #[arg(long)]
-        reason: Option<String>,
+        #[command(flatten)]
+        access: AccessArgs,
         /// First prepare the worklist patient as the window does for the row in focus
         /// (HelseID's tokens fetched ahead; said with its time), then open.
         #[arg(long)]
@@ -168,12 +163,8 @@ pub enum Command {
         nin: String,
         #[arg(long)]
         user: Option<String>,
-        /// The access basis for a patient off the worklist (as for `view`).
-        #[arg(long, value_parser = view::parse_basis)]
-        basis: Option<arbeidsflate_model::access::AccessBasis>,
-        /// The written reason emergency access needs.
-        #[arg(long)]
-        reason: Option<String>,
+        #[command(flatten)]
+        access: AccessArgs,
         /// Print the launch URL as the first line instead of opening the browser.
         #[arg(long)]
         print_url: bool,
@@ -186,6 +177,25 @@ pub enum Command {
 }
 
 /// The measurements of `vitals`, each optional (at least one is needed).
+/// The access to a patient off the worklist, as `view` and `launch` take it.
+#[derive(clap::Args, Debug)]
+pub struct AccessArgs {
+    /// The access basis for a patient off the worklist: unntak, samtykke, akutt,
+    /// forhoyet_samtykke or forhoyet_akutt.
+    #[arg(long, value_parser = view::parse_basis)]
+    basis: Option<arbeidsflate_model::access::AccessBasis>,
+    /// The written reason emergency access needs.
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+impl AccessArgs {
+    fn request(self) -> Option<arbeidsflate_model::overview::AccessRequest> {
+        let reason = self.reason;
+        self.basis.map(|basis| arbeidsflate_model::overview::AccessRequest { basis, reason })
+    }
+}
+
 #[derive(clap::Args, Debug)]
 pub struct VitalsArgs {
     #[arg(long)]
@@ -281,8 +291,8 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Patient { nin, user, offline: false, json } => view::patient(&app, &nin, user, json).await,
             Command::Sync { user, json } => offline::sync(&app, user, json).await,
             Command::Audit { action: AuditAction::Verify { user, json } } => offline::verify(&app, user, json).await,
-            Command::View { nin, user, basis, reason, prepare, json } => {
-                view::view(&app, &nin, user, basis, reason, prepare, json).await
+            Command::View { nin, user, access, prepare, json } => {
+                view::view(&app, &nin, user, access.request(), prepare, json).await
             }
             Command::Vitals { nin, user, values, hold, json } => {
                 writes::vitals(&app, &nin, user, values.into(), hold, json).await
@@ -291,9 +301,8 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,
             Command::Apps { user, json } => apps::list(&app, user, json).await,
-            Command::Launch { app: app_id, nin, user, basis, reason, print_url } => {
-                let access = basis.map(|b| (b, reason));
-                apps::launch(&app, &app_id, &nin, user, access, print_url).await
+            Command::Launch { app: app_id, nin, user, access, print_url } => {
+                apps::launch(&app, &app_id, &nin, user, access.request(), print_url).await
             }
         }
     })

@@ -22,8 +22,7 @@ pub async fn view(
     app: &AppArgs,
     nin: &str,
     user: Option<String>,
-    basis: Option<AccessBasis>,
-    reason: Option<String>,
+    access: Option<AccessRequest>,
     prepare: bool,
     json: bool,
 ) -> i32 {
@@ -47,7 +46,6 @@ pub async fn view(
             Err(e) => return app_error(e),
         }
     }
-    let access = basis.map(|basis| AccessRequest { basis, reason });
     let target = PatientTarget::NationalId { national_id: nin.to_string() };
     let (parts, sink) = printing_sink(json);
     let result = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await;

@@ -3,7 +3,6 @@
 
 use crate::state::Host;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -26,9 +25,7 @@ pub const CAPABILITIES: [&str; 11] = [
 ];
 
 fn readable_by_anyone(body: Value) -> Response {
-    let mut response = Json(body).into_response();
-    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    response
+    crate::cors::allow_any(Json(body).into_response())
 }
 
 pub async fn smart_configuration(State(host): State<Arc<Host>>) -> Response {

@@ -11,6 +11,7 @@
 
 mod authorize;
 mod client_auth;
+mod cors;
 mod discovery;
 pub mod facade;
 mod host;

@@ -13,7 +13,7 @@ use arbeidsflate_config::apps::AppRegistration;
 use arbeidsflate_model::smart_scope::{Grant, SmartScope};
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,25 +25,9 @@ use std::sync::Arc;
 
 type Params = Vec<(String, String)>;
 
-/// The `Origin` a browser sent, if any.
-fn origin(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
-}
-
 /// CORS preflight: only registered apps' origins may call the token endpoint.
 pub async fn preflight(State(host): State<Arc<Host>>, headers: HeaderMap) -> Response {
-    match origin(&headers) {
-        Some(o) if host.apps.iter().any(|a| a.origin() == o) => {
-            let mut response = StatusCode::NO_CONTENT.into_response();
-            let h = response.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(o).expect("a header value came in"));
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
-            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, authorization"));
-            h.insert(header::VARY, HeaderValue::from_static("origin"));
-            response
-        }
-        _ => StatusCode::FORBIDDEN.into_response(),
-    }
+    crate::cors::preflight(&host, &headers, "POST", "content-type, authorization", "")
 }
 
 pub async fn token(
@@ -64,7 +48,7 @@ pub async fn token(
         Ok(app) => app,
         Err(e) => return e.into_response(),
     };
-    let from = origin(&headers);
+    let from = crate::cors::origin(&headers);
     if from.is_some_and(|o| o != app.origin()) {
         return OAuthError::invalid_client("the request comes from another origin than the app's").into_response();
     }
@@ -73,7 +57,7 @@ pub async fn token(
         Some(&"refresh_token") => by_refresh(&host, app, &map),
         _ => Err(OAuthError::new("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")),
     };
-    let mut response = match result {
+    let response = match result {
         Ok(body) => {
             let mut r = Json(body).into_response();
             no_store(&mut r);
@@ -81,12 +65,10 @@ pub async fn token(
         }
         Err(e) => e.into_response(),
     };
-    if let Some(o) = from {
-        let h = response.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(o).expect("a header value came in"));
-        h.insert(header::VARY, HeaderValue::from_static("origin"));
+    match from {
+        Some(o) => crate::cors::allow(response, o),
+        None => response,
     }
-    response
 }
 
 fn by_code(host: &Host, app: &AppRegistration, params: &HashMap<&str, &str>) -> Result<serde_json::Value, OAuthError> {

@@ -250,6 +250,21 @@ impl Fixture {
         key.sign(&claims)
     }
 
+    /// A confidential app's code for a token, authenticated by `assertion`.
+    async fn confidential_exchange(&self, code: String, assertion: String) -> (u16, Value) {
+        let (status, body, _) = self
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", "http://127.0.0.1:4420/cb"),
+                ("code_verifier", VERIFIER),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", &assertion),
+            ])
+            .await;
+        (status, body)
+    }
+
     /// An authorization code for the confidential app.
     async fn kurve_code(&self) -> String {
         self.confidential_code("kurve").await
@@ -538,22 +553,7 @@ async fn garbage_oversized_and_foreign_origin_requests_are_refused() {
 #[tokio::test]
 async fn a_confidential_app_signs_its_assertion_as_smart_requires_and_never_twice() {
     let f = fixture().await;
-    let exchange = |code: String, assertion: String| {
-        let f = &f;
-        async move {
-            let (status, body, _) = f
-                .token(&[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", "http://127.0.0.1:4420/cb"),
-                    ("code_verifier", VERIFIER),
-                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                    ("client_assertion", &assertion),
-                ])
-                .await;
-            (status, body)
-        }
-    };
+    let exchange = |code: String, assertion: String| f.confidential_exchange(code, assertion);
     for key in [&f.es384, &f.rs384] {
         let (status, body) = exchange(f.kurve_code().await, f.assertion(key, |_| {})).await;
         assert_eq!(status, 200, "{:?}: {body}", key.alg);
@@ -634,16 +634,7 @@ async fn a_confidential_app_with_a_jwks_uri_is_checked_against_the_keys_it_publi
     let exchange = |code: String, assertion: String| {
         let f = &f;
         async move {
-            let (status, body, _) = f
-                .token(&[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", "http://127.0.0.1:4420/cb"),
-                    ("code_verifier", VERIFIER),
-                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                    ("client_assertion", &assertion),
-                ])
-                .await;
+            let (status, body) = f.confidential_exchange(code, assertion).await;
             (status, body["error_description"].as_str().unwrap_or_default().to_string())
         }
     };

@@ -32,6 +32,8 @@ const URN_SYSTEM: &str = "urn:ietf:rfc:3986";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaunchedApp {
     pub app_id: String,
+    /// Its name as the window shows it.
+    pub name: String,
     /// The launch URL with `iss` and `launch`.
     pub url: String,
     /// The app's one origin: what its webview may load.
@@ -75,7 +77,13 @@ impl Workspace {
         };
         let url = host.launch(context).map_err(|e| AppError::new(ErrorCode::AppNotAvailable, e.to_string()))?;
         tracing::info!(app = %app.id, "app launched");
-        Ok(LaunchedApp { app_id: app.id.clone(), url, origin: app.origin(), opens_in: app.opens_in })
+        Ok(LaunchedApp {
+            app_id: app.id.clone(),
+            name: app.listing().name,
+            url,
+            origin: app.origin(),
+            opens_in: app.opens_in,
+        })
     }
 
     /// The patient's stay in progress on the platform, if any: the launch's `encounter`.

@@ -63,13 +63,11 @@ impl Caller {
     }
 
     /// `response` with the CORS header for the app's own origin.
-    fn answer(&self, mut response: Response) -> Response {
-        if let Some(origin) = &self.origin {
-            let h = response.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(origin).expect("came in as a header"));
-            h.insert(header::VARY, HeaderValue::from_static("origin"));
+    fn answer(&self, response: Response) -> Response {
+        match &self.origin {
+            Some(origin) => crate::cors::allow(response, origin),
+            None => response,
         }
-        response
     }
 }
 
@@ -104,7 +102,7 @@ fn caller(host: &Host, headers: &HeaderMap) -> Result<Caller, Rejection> {
         .ok_or(Rejection::NoToken)?;
     let now = host.clock.now();
     let grant = host.registry().access(token.trim(), now).map_err(|_| Rejection::InvalidToken)?;
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let origin = crate::cors::origin(headers).map(str::to_string);
     let app_origin = host.app(&grant.context.app_id).map(|a| a.origin()).unwrap_or_default();
     if origin.as_deref().is_some_and(|o| o != app_origin) {
         return Err(Rejection::ForeignOrigin);
@@ -177,7 +175,7 @@ pub(crate) async fn metadata(State(host): State<Arc<Host>>) -> Response {
             json!({"type": rtype, "interaction": interactions, "searchParam": params})
         })
         .collect();
-    let mut response = fhir(
+    let response = fhir(
         StatusCode::OK,
         json!({
             "resourceType": "CapabilityStatement",
@@ -202,29 +200,13 @@ pub(crate) async fn metadata(State(host): State<Arc<Host>>) -> Response {
             }]
         }),
     );
-    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    response
+    crate::cors::allow_any(response)
 }
 
 /// CORS preflight for the FHIR endpoint: registered apps' origins only.
 pub(crate) async fn preflight(State(host): State<Arc<Host>>, headers: HeaderMap) -> Response {
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    match origin {
-        Some(o) if host.apps.iter().any(|a| a.origin() == o) => {
-            let mut response = StatusCode::NO_CONTENT.into_response();
-            let h = response.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_str(o).expect("came in as a header"));
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT"));
-            h.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("authorization, content-type, accept, if-match, prefer"),
-            );
-            h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("location, etag"));
-            h.insert(header::VARY, HeaderValue::from_static("origin"));
-            response
-        }
-        _ => StatusCode::FORBIDDEN.into_response(),
-    }
+    let request_headers = "authorization, content-type, accept, if-match, prefer";
+    crate::cors::preflight(&host, &headers, "GET, POST, PUT", request_headers, "location, etag")
 }
 
 /// `GET /fhir/{type}/{id}`
