@@ -1,7 +1,7 @@
 // Fallrisiko: a fall-risk assessment for nursing-home residents, as another supplier's
 // app would be written against the SMART JavaScript client (fhirclient). It reads the
-// patient in context, her medication and registered falls through the workspace's FHIR
-// endpoint, and saves the score as an Observation. Text goes into the page as text only.
+// patient in context, her diagnoses, medication and registered falls through the
+// workspace's FHIR endpoint, and saves the score as an Observation. Text goes into the page as text only.
 "use strict";
 
 const SNOMED = "http://snomed.info/sct";
@@ -10,6 +10,9 @@ const FALL = "1912002";
 const SEDATIVES = /^N05(BA|CD|CF)/; // benzodiazepines and z-drugs
 const BLOOD_PRESSURE = /^C0[23789]/; // diuretics and antihypertensives
 const DEMENTIA_OR_PARKINSON = /^N0(6D|4B)/;
+const ICD10 = "http://hl7.org/fhir/sid/icd-10";
+// Dementia, Alzheimer's, Parkinson's, stroke and its sequelae: conditions that raise the risk.
+const RISK_DIAGNOSES = /^(F0[0-3]|G30|G20|I6[34]|I69)/;
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,12 +28,24 @@ function atcCodes(statement) {
   return codings.filter((c) => c.system === "http://www.whocc.no/atc").map((c) => c.code || "");
 }
 
+function isActive(condition) {
+  const codings = (condition.clinicalStatus && condition.clinicalStatus.coding) || [];
+  return codings.length === 0 || codings.some((c) => c.code === "active" || c.code === "recurrence" || c.code === "relapse");
+}
+
+function icd10Codes(condition) {
+  const codings = (condition.code && condition.code.coding) || [];
+  return codings.filter((c) => c.system === ICD10).map((c) => c.code || "");
+}
+
 /** The score and the reasons for it, from what the record holds. */
-function assess(patient, statements, falls, now) {
+function assess(patient, conditions, statements, falls, now) {
   const factors = [];
   const age = patient.birthDate ? yearsSince(patient.birthDate, now) : null;
   if (age !== null && age >= 90) factors.push([2, "90 år eller eldre"]);
   else if (age !== null && age >= 80) factors.push([1, "80 år eller eldre"]);
+  const diagnoses = conditions.filter(isActive).flatMap(icd10Codes);
+  if (diagnoses.some((c) => RISK_DIAGNOSES.test(c))) factors.push([1, "Demens, Parkinson eller hjerneslag"]);
   const active = statements.filter((s) => s.status === "active").flatMap(atcCodes);
   if (active.some((c) => SEDATIVES.test(c))) factors.push([2, "Benzodiazepin eller z-hypnotikum"]);
   if (active.some((c) => BLOOD_PRESSURE.test(c))) factors.push([1, "Blodtrykkssenkende eller vanndrivende"]);
@@ -38,7 +53,7 @@ function assess(patient, statements, falls, now) {
   const yearAgo = new Date(now.getTime() - 365 * 24 * 3600 * 1000);
   if (falls.some((f) => new Date(f.effectiveDateTime || 0) >= yearAgo)) factors.push([2, "Fall siste år"]);
   const score = factors.reduce((sum, [points]) => sum + points, 0);
-  return { score, factors, level: score >= 5 ? "høy" : score >= 3 ? "moderat" : "lav" };
+  return { score, factors, level: score >= 6 ? "høy" : score >= 3 ? "moderat" : "lav" };
 }
 
 async function applyStyle(url) {
@@ -65,11 +80,13 @@ async function main() {
     $("patient-born").textContent = patient.birthDate ? "f. " + patient.birthDate : "";
     $("banner").hidden = false;
   }
-  const [statements, falls] = await Promise.all([
+  const [conditions, statements, falls] = await Promise.all([
+    client.patient.request("Condition", { flat: true, pageLimit: 0 }),
     client.patient.request("MedicationStatement", { flat: true, pageLimit: 0 }),
     client.patient.request("Observation?code=" + encodeURIComponent(SNOMED + "|" + FALL), { flat: true, pageLimit: 0 }),
   ]);
-  const result = assess(patient, statements, falls, new Date());
+  const result = assess(patient, conditions, statements, falls, new Date());
+  $("read").textContent = `${conditions.length} diagnoser, ${statements.length} legemidler og ${falls.length} fall lest`;
   $("score").textContent = String(result.score);
   $("level").textContent = result.level + " risiko";
   for (const [points, reason] of result.factors) {
