@@ -21,6 +21,7 @@ export const ALL_WIDGETS = [
   'documents',
   'notes',
   'home_measurements',
+  'apps',
 ] as const satisfies readonly WidgetId[];
 
 // A widget added on the Rust side without a place here fails to compile.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { OverviewEvent } from '../../src/lib/bindings/OverviewEvent';
-import { wardNurse } from '../fixtures/app';
+import { defaultLayout, wardNurse } from '../fixtures/app';
 import { formatNin, syntheticNin } from '../fixtures/nin';
 import { HOSTILE, openScript, patientRecord, SOURCE_ORDER, vitalsHistory } from '../fixtures/patient';
 import { minutesAgo, NOW } from '../fixtures/time';
@@ -483,6 +483,58 @@ describe('apps from other suppliers', () => {
     await ipc.waitForCall('launch_app');
     expect(ipc.callsTo('launch_app')).toEqual([{ appId: 'fallrisiko' }]);
     await expectAccessible(page, 'patient overview with an app');
+    expectClean(app);
+  });
+
+  it('places the apps as a widget like any other, naming supplier and where each opens', async () => {
+    const placed = defaultLayout('nursing_home_nurse');
+    placed.items = [{ widget: 'apps', size: 'small' }, ...placed.items];
+    placed.customised = true;
+    const inBrowser = { id: 'sykmelding', name: 'Sykmelding', supplier: 'NAV', opens_in: 'browser' as const };
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid]),
+      layout: () => placed,
+      catalogue_apps: () => [fallRisk, inBrowser],
+      launch_app: () => null,
+    });
+    const { page, ipc } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    const appsWidget = page.locator('[data-testid="widget"][data-widget="apps"]');
+    await appsWidget.getByTestId('apps-widget').waitFor();
+    // One place to launch from: the buttons beside the overview give way to the widget.
+    expect(await page.getByTestId('app-launcher').count()).toBe(0);
+    expect(await appsWidget.locator('li').allInnerTexts()).toEqual([
+      expect.stringMatching(/Fallrisiko\s+Fra Eksempel AS · Åpnes i eget vindu\s+Åpne Fallrisiko/),
+      expect.stringMatching(/Sykmelding\s+Fra NAV · Åpnes i nettleseren\s+Åpne Sykmelding/),
+    ]);
+    await appsWidget.locator('[data-testid="launch-app"][data-app="sykmelding"]').click();
+    await ipc.waitForCall('launch_app');
+    expect(ipc.callsTo('launch_app')).toEqual([{ appId: 'sykmelding' }]);
+    await expectAccessible(page, 'patient overview with the apps widget');
+    expectClean(app);
+  });
+
+  it('says so when the role has no apps, and not before the catalogue is read', async () => {
+    const placed = defaultLayout('nursing_home_nurse');
+    placed.items = [{ widget: 'apps', size: 'small' }];
+    let answer: (apps: never[]) => void = () => {};
+    app = await pages.open({
+      ...signedIn(),
+      ...patients([astrid]),
+      layout: () => placed,
+      catalogue_apps: () => new Promise<never[]>((resolve) => (answer = resolve)),
+    });
+    const { page, ipc } = app;
+    await openAstrid(page);
+    await waitForScreen(page, 'patient');
+    const appsWidget = page.locator('[data-testid="widget"][data-widget="apps"]');
+    await ipc.waitForCall('catalogue_apps');
+    await appsWidget.locator('[role="status"], .loading').first().waitFor();
+    expect(await appsWidget.getByTestId('apps-none').count()).toBe(0);
+    answer([]);
+    expect(await appsWidget.getByTestId('apps-none').innerText()).toBe('Ingen apper i katalogen for din rolle.');
     expectClean(app);
   });
 

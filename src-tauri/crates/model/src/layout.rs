@@ -30,10 +30,12 @@ pub enum WidgetId {
     Notes,
     /// Measurements from welfare technology in the patient's home.
     HomeMeasurements,
+    /// Other suppliers' apps (the catalogue IT set for the role), launched for the patient.
+    Apps,
 }
 
 impl WidgetId {
-    pub const ALL: [WidgetId; 10] = [
+    pub const ALL: [WidgetId; 11] = [
         WidgetId::CriticalInfo,
         WidgetId::Medications,
         WidgetId::Problems,
@@ -44,6 +46,7 @@ impl WidgetId {
         WidgetId::Documents,
         WidgetId::Notes,
         WidgetId::HomeMeasurements,
+        WidgetId::Apps,
     ];
 
     /// The name used in profiles and saved layouts.
@@ -59,6 +62,7 @@ impl WidgetId {
             WidgetId::Documents => "documents",
             WidgetId::Notes => "notes",
             WidgetId::HomeMeasurements => "home_measurements",
+            WidgetId::Apps => "apps",
         }
     }
 
