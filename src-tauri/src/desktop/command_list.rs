@@ -39,6 +39,7 @@ macro_rules! for_each_command {
             install_update,
             catalogue_apps,
             launch_app,
+            open_card_link,
         )
     };
 }

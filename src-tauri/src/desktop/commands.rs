@@ -5,6 +5,7 @@ use super::state::AppState;
 use super::updates::Updates;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
 use arbeidsflate_model::apps::CatalogueApp;
+use arbeidsflate_model::cds::CardLinkKind;
 use arbeidsflate_model::history::{VitalsHistory, VitalsPeriod};
 use arbeidsflate_model::layout::{LayoutItem, WorkspaceLayout};
 use arbeidsflate_model::offline::{
@@ -304,4 +305,33 @@ pub async fn launch_app(app: AppHandle, state: State<'_, AppState>, app_id: Stri
     let iss = ws.smart_iss().unwrap_or_default();
     let opener = state.opener();
     super::app_windows::open(&app, &launched, &iss, opener.as_ref()).await
+}
+
+/// Opens link `index` of the open patient's decision-support card `card_id`: a web page
+/// in the system browser, a SMART link as the catalogue's app for the patient. Found by
+/// card and index in what the service sent, never by an address from the page.
+#[tauri::command]
+pub async fn open_card_link(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    card_id: String,
+    index: u32,
+) -> Result<(), AppError> {
+    let ws = state.workspace().await?;
+    let link = ws.card_link(&card_id, index as usize)?;
+    let opener = state.opener();
+    match (link.kind, link.app_id) {
+        (CardLinkKind::Absolute, _) => opener
+            .open(&link.url)
+            .await
+            .map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, format!("the browser could not be opened: {e}"))),
+        (CardLinkKind::Smart, Some(app_id)) => {
+            let launched = ws.launch_app(&app_id).await?;
+            let iss = ws.smart_iss().unwrap_or_default();
+            super::app_windows::open(&app, &launched, &iss, opener.as_ref()).await
+        }
+        (CardLinkKind::Smart, None) => {
+            Err(AppError::new(ErrorCode::AppNotAvailable, "the link's app is not in the catalogue"))
+        }
+    }
 }

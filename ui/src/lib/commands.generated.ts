@@ -64,6 +64,7 @@ export interface Commands {
   'install_update': { args: Record<string, never>; result: null };
   'catalogue_apps': { args: Record<string, never>; result: CatalogueApp[] };
   'launch_app': { args: { appId: string }; result: null };
+  'open_card_link': { args: { cardId: string; index: number }; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -206,4 +207,11 @@ export const commands = {
    */
   launchApp: (appId: string): Promise<void> =>
     call('launch_app', { appId }).then(() => undefined),
+  /**
+   * Opens link `index` of the open patient's decision-support card `card_id`: a web page
+   * in the system browser, a SMART link as the catalogue's app for the patient. Found by
+   * card and index in what the service sent, never by an address from the page.
+   */
+  openCardLink: (cardId: string, index: number): Promise<void> =>
+    call('open_card_link', { cardId, index }).then(() => undefined),
 };

@@ -22,6 +22,7 @@ export const ALL_WIDGETS = [
   'notes',
   'home_measurements',
   'apps',
+  'decision_support',
 ] as const satisfies readonly WidgetId[];
 
 // A widget added on the Rust side without a place here fails to compile.

@@ -137,6 +137,12 @@ export class PatientSession {
       });
       if (!current()) return;
       next.sources = statuses;
+      // Decision support answers after the sources: until it does, its cards stand.
+      for (const before of this.view.decisionSupport) {
+        if (!next.decisionSupport.some((d) => d.status.service_id === before.status.service_id)) {
+          next.decisionSupport.push(before);
+        }
+      }
       this.view = next;
       into = this.view;
       this.recordVersion += 1;

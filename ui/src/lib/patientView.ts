@@ -6,7 +6,10 @@
 import type { AccessGrant } from './bindings/AccessGrant';
 import type { CareActivity } from './bindings/CareActivity';
 import type { CareTask } from './bindings/CareTask';
+import type { CardsLeftOut } from './bindings/CardsLeftOut';
+import type { CdsServiceStatus } from './bindings/CdsServiceStatus';
 import type { Condition } from './bindings/Condition';
+import type { DecisionCard } from './bindings/DecisionCard';
 import type { DocumentSummary } from './bindings/DocumentSummary';
 import type { IdentityWarning } from './bindings/IdentityWarning';
 import type { MergedAllergy } from './bindings/MergedAllergy';
@@ -28,6 +31,13 @@ import type { Medication } from './bindings/Medication';
 import type { NursingNote } from './bindings/NursingNote';
 import type { Visit } from './bindings/Visit';
 import type { VitalSign } from './bindings/VitalSign';
+
+/** One decision-support service's latest word on the patient. */
+export interface ServiceCards {
+  status: CdsServiceStatus;
+  cards: DecisionCard[];
+  leftOut: CardsLeftOut[];
+}
 
 export interface PatientView {
   patientRef: string | null;
@@ -56,6 +66,8 @@ export interface PatientView {
   unreadable: Partial<Record<PlatformPart, Unreadable[]>>;
   /** When each source's last status left the backend (Unix ms), for time-to-screen. */
   emittedAt: Partial<Record<SourceKind, number>>;
+  /** Each decision-support service heard of, in the order first heard. */
+  decisionSupport: ServiceCards[];
 }
 
 export function emptyView(): PatientView {
@@ -79,6 +91,7 @@ export function emptyView(): PatientView {
     home: null,
     unreadable: {},
     emittedAt: {},
+    decisionSupport: [],
   };
 }
 
@@ -145,7 +158,25 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
     case 'unreadable':
       view.unreadable[part.list] = part.records;
       break;
+    case 'decision_support': {
+      const i = view.decisionSupport.findIndex((d) => d.status.service_id === part.status.service_id);
+      const answer = { status: part.status, cards: part.cards, leftOut: part.left_out };
+      if (i < 0) view.decisionSupport.push(answer);
+      // Asked again (after a write): its cards stand until its new answer replaces them.
+      else if (part.status.state.state === 'waiting') view.decisionSupport[i]!.status = part.status;
+      else view.decisionSupport[i] = answer;
+      break;
+    }
   }
+}
+
+const URGENCY = { critical: 0, warning: 1, info: 2 } as const;
+
+/** Every service's cards together: critical first, then warning, then info. */
+export function allCards(view: PatientView): DecisionCard[] {
+  return view.decisionSupport
+    .flatMap((d) => d.cards)
+    .sort((a, b) => URGENCY[a.indicator] - URGENCY[b.indicator]);
 }
 
 /** What the platform's `lists` left out, together (the care widget shows three). */

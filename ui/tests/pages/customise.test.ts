@@ -78,13 +78,13 @@ describe('customising the overview', () => {
     // Documents two places up: Enter, then Space, focus staying on its ↑ button.
     await tool(page, 'documents', 'widget-move-up').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(async () => (await shown(page)).findIndex((i) => i.widget === 'documents')).toBe(5);
+    await expect.poll(async () => (await shown(page)).findIndex((i) => i.widget === 'documents')).toBe(6);
     expect(await focusedWidget(page)).toBe('documents');
     await page.keyboard.press('Space');
-    await expect.poll(async () => (await shown(page)).findIndex((i) => i.widget === 'documents')).toBe(4);
+    await expect.poll(async () => (await shown(page)).findIndex((i) => i.widget === 'documents')).toBe(5);
     expect(await focusedWidget(page)).toBe('documents');
     expect(await page.getByTestId('customise-announcement').innerText()).toBe(
-      `«Dokumenter» er nå nummer 5 av ${count}.`,
+      `«Dokumenter» er nå nummer 6 av ${count}.`,
     );
 
     // Wider, from the keyboard too.
@@ -105,6 +105,7 @@ describe('customising the overview', () => {
     await widget(page, 'notes').waitFor();
 
     const arranged: LayoutItem[] = [
+      { widget: 'decision_support', size: 'full' },
       { widget: 'critical_info', size: 'medium' },
       { widget: 'vitals', size: 'medium' },
       { widget: 'care_plan', size: 'medium' },
@@ -148,7 +149,8 @@ describe('customising the overview', () => {
     await tool(page, 'critical_info', 'widget-move-up').click();
     await tool(page, 'critical_info', 'widget-narrower').click();
     const draft = await shown(page);
-    expect(draft.at(-2)).toEqual({ widget: 'critical_info', size: 'small' });
+    // Reversed, decision support is last and critical information before it; one up.
+    expect(draft.at(-3)).toEqual({ widget: 'critical_info', size: 'small' });
 
     await page.getByTestId('customise-save').click();
     const error = page.getByTestId('customise-error');
@@ -196,12 +198,13 @@ describe('customising the overview', () => {
     await widget(page, 'critical_info').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await widget(page, 'critical_info').dragTo(widget(page, 'vitals'));
     await expect
-      .poll(async () => (await shown(page)).map((i) => i.widget).slice(0, 3))
-      .toEqual(['vitals', 'critical_info', 'care_plan']);
+      .poll(async () => (await shown(page)).map((i) => i.widget).slice(0, 4))
+      .toEqual(['decision_support', 'vitals', 'critical_info', 'care_plan']);
     expect(await page.locator('.drop-target, .dragging').count()).toBe(0);
     await page.getByTestId('customise-save').click();
     await page.getByTestId('customise-start').waitFor();
-    expect(ipc.callsTo('save_layout')[0]?.items.map((i) => i.widget).slice(0, 3)).toEqual([
+    expect(ipc.callsTo('save_layout')[0]?.items.map((i) => i.widget).slice(0, 4)).toEqual([
+      'decision_support',
       'vitals',
       'critical_info',
       'care_plan',

@@ -14,12 +14,12 @@ import {
   stepSize,
   WIDGET_SIZES,
 } from '../../src/lib/layoutEdit';
-import { defaultLayout } from '../fixtures/app';
+import { clinicalLayout } from '../fixtures/app';
 
 const widgets = (items: readonly LayoutItem[]): string[] => items.map((i) => i.widget);
 
 function layout(overrides: Partial<WorkspaceLayout> = {}): WorkspaceLayout {
-  return { ...defaultLayout('nursing_home_doctor'), ...overrides };
+  return { ...clinicalLayout('nursing_home_doctor'), ...overrides };
 }
 
 describe('moveItem', () => {

@@ -5,7 +5,7 @@ import WidgetGrid from '../../src/components/patient/WidgetGrid.svelte';
 import type { LayoutItem } from '../../src/lib/bindings/LayoutItem';
 import type { WidgetId } from '../../src/lib/bindings/WidgetId';
 import type { WorkspaceLayout } from '../../src/lib/bindings/WorkspaceLayout';
-import { defaultLayout } from '../fixtures/app';
+import { clinicalLayout } from '../fixtures/app';
 import { liveProps } from './live.svelte';
 import { press, render, textOf } from './render';
 
@@ -16,7 +16,7 @@ const body = createRawSnippet<[WidgetId]>((id) => ({
 
 /** The nurse's default, IT having locked the critical information on. */
 function lockedLayout(): WorkspaceLayout {
-  return { ...defaultLayout('nursing_home_nurse'), locked_on: ['critical_info'] };
+  return { ...clinicalLayout('nursing_home_nurse'), locked_on: ['critical_info'] };
 }
 
 /**

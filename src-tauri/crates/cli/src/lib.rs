@@ -3,6 +3,7 @@
 //! desktop shell shares with them: the run's environment and logging.
 
 mod apps;
+mod decision_support;
 pub mod environment;
 pub mod logging;
 mod offline;
@@ -169,6 +170,14 @@ pub enum Command {
         #[arg(long)]
         print_url: bool,
     },
+    /// List the decision-support services (CDS Hooks) the profile names and what each
+    /// one's discovery offers; `--jwks` prints the public key to register with them.
+    Cds {
+        #[arg(long)]
+        jwks: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the sandbox's synthetic clinicians.
     Users {
         #[arg(long)]
@@ -301,6 +310,7 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,
             Command::Apps { user, json } => apps::list(&app, user, json).await,
+            Command::Cds { jwks, json } => decision_support::list(&app, jwks, json).await,
             Command::Launch { app: app_id, nin, user, access, print_url } => {
                 apps::launch(&app, &app_id, &nin, user, access.request(), print_url).await
             }

@@ -49,6 +49,9 @@ pub async fn view(
     let target = PatientTarget::NationalId { national_id: nin.to_string() };
     let (parts, sink) = printing_sink(json);
     let result = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await;
+    // The decision-support services' answers come after the sources' (the window does
+    // not wait for them); they are part of what is printed.
+    ws.decision_support_settled().await;
     report(result, &parts, json)
 }
 
@@ -128,8 +131,24 @@ fn report(result: Result<Vec<SourceStatus>, AppError>, parts: &Collected, json: 
 /// the patient is (every description the sources gave, checked).
 fn print_view_json(view: &CollectedView) {
     print_json(&serde_json::json!({
-        "parts": view.parts, "sources": view.sources, "identity_warning": view.identity().flatten()
+        "parts": view.parts, "sources": view.sources, "identity_warning": view.identity().flatten(),
+        "decision_support": decision_support(&view.parts),
     }));
+}
+
+/// Each decision-support service's last word (its status, cards and what was left
+/// out), in the order they were first heard of, beside the sources' statuses.
+fn decision_support(parts: &[OverviewPart]) -> Vec<serde_json::Value> {
+    let mut last: Vec<(&str, &OverviewPart)> = Vec::new();
+    for part in parts {
+        if let OverviewPart::DecisionSupport { status, .. } = part {
+            match last.iter_mut().find(|(id, _)| *id == status.service_id) {
+                Some(seen) => seen.1 = part,
+                None => last.push((&status.service_id, part)),
+            }
+        }
+    }
+    last.into_iter().filter_map(|(_, part)| serde_json::to_value(part).ok()).collect()
 }
 
 /// An error's exit; a missing access basis says how to give one (`how`).
@@ -199,6 +218,18 @@ fn describe(part: &OverviewPart) -> Option<String> {
         }
         OverviewPart::Unreadable { list, records } => {
             format!("{}: {}", snake(list), super::output::unreadable_text(records)?)
+        }
+        OverviewPart::DecisionSupport { status, cards, left_out } => {
+            let state = serde_json::to_value(&status.state).ok()?;
+            let reason = state.get("reason").and_then(|r| r.as_str()).map(|r| format!(": {r}")).unwrap_or_default();
+            let left: u32 = left_out.iter().map(|l| l.count).sum();
+            let left = if left > 0 { format!(", {left} left out") } else { String::new() };
+            format!(
+                "decision support {}: {}{reason} ({} cards{left})",
+                status.name,
+                state["state"].as_str()?,
+                cards.len()
+            )
         }
         OverviewPart::Person { .. } | OverviewPart::Identity { warning: None } => return None,
     })

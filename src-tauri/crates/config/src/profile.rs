@@ -38,6 +38,9 @@ pub struct Profile {
     /// Other suppliers' SMART apps IT lets run inside the workspace ("Butikken").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub apps: Vec<crate::apps::AppRegistration>,
+    /// The CDS Hooks services whose cards the workspace shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decision_support: Vec<crate::decision_support::DecisionSupportService>,
 }
 
 /// How the app reaches the health network.
@@ -464,6 +467,7 @@ impl Profile {
             network: NetworkSettings::default(),
             logging: LoggingSettings::default(),
             apps: Vec::new(),
+            decision_support: Vec::new(),
         }
     }
 
@@ -561,7 +565,8 @@ impl Profile {
                 check_role_layout(&format!("layouts.{role}"), layout)?;
             }
         }
-        crate::apps::validate(&self.apps, |field, url| self.check_url(field, url))
+        crate::apps::validate(&self.apps, |field, url| self.check_url(field, url))?;
+        crate::decision_support::validate(&self.decision_support, |field, url| self.check_url(field, url))
     }
 
     /// HTTPS everywhere, except loopback URLs in sandbox and test profiles.
@@ -623,6 +628,13 @@ pub fn for_sandbox(sb: &sandbox::Sandbox) -> Profile {
         debug_assert!(known, "the sandbox simulates a service the profile cannot name");
     }
     profile.apps = vec![sandbox_sample_app(&sb.sample_app_url)];
+    profile.decision_support = vec![crate::decision_support::DecisionSupportService {
+        name: "Sandkassens beslutningsstøtte".into(),
+        base_url: sb.cds_url.clone(),
+        hooks: vec!["patient-view".into()],
+        fhir_access: true,
+        deadline_ms: 3000,
+    }];
     profile
 }
 

@@ -75,6 +75,9 @@ pub struct Gathered {
     /// The shared documents listed, by their `DocumentSummary::id` (the index).
     pub documents: Vec<SharedDocumentRef>,
     pub session_expired: bool,
+    /// The platform's record as it came (`None` when the platform did not have the
+    /// patient or gave nothing), for decision support's prefetch.
+    pub record: Option<PatientRecord>,
 }
 
 pub(crate) enum Answer {
@@ -241,7 +244,8 @@ pub async fn gather(
         }
     }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "patient view gathered");
-    Gathered { statuses, documents: view.documents, session_expired: view.session_expired }
+    let record = (!view.platform.not_registered && !view.platform.settled.is_empty()).then_some(view.platform.record);
+    Gathered { statuses, documents: view.documents, session_expired: view.session_expired, record }
 }
 
 /// What settled: a national source's whole answer, the platform finding the patient,

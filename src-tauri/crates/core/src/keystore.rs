@@ -132,12 +132,22 @@ pub fn load_or_create_keys(
 
 /// The signing key kept in the keyring entry `name`, generated and stored at first use.
 pub fn load_or_create_signing_key(store: &dyn SecretStore, name: &str) -> Result<SigningKey, AppError> {
+    load_or_create_signing_key_on(store, name, helseid::Curve::P256)
+}
+
+/// As [`load_or_create_signing_key`], generating a key on `curve` (a stored key keeps
+/// the curve it has).
+pub fn load_or_create_signing_key_on(
+    store: &dyn SecretStore,
+    name: &str,
+    curve: helseid::Curve,
+) -> Result<SigningKey, AppError> {
     match store.get(name)? {
         Some(stored) => {
             SigningKey::from_storage(&stored).map_err(|e| AppError::new(ErrorCode::KeyringUnavailable, e.to_string()))
         }
         None => {
-            let key = SigningKey::generate();
+            let key = SigningKey::generate_on(curve);
             store.set(name, &key.to_storage())?;
             tracing::info!(entry = name, kid = key.kid(), "generated a signing key");
             Ok(key)

@@ -16,7 +16,7 @@ pub use authorization_details::{Attestation, Organisation};
 pub use client::{ApiHeaders, ClientKeys, Discovery, HelseIdClient, HelseIdConfig, Session, SignedOut};
 pub use error::HelseIdError;
 pub use id_token::UserClaims;
-pub use keys::SigningKey;
+pub use keys::{Curve, SigningKey};
 pub use opener::{FollowRedirects, OpenFuture, SystemBrowser, UrlOpener, WriteToFile};
 pub use secret::Secret;
 

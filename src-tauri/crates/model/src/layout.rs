@@ -32,10 +32,12 @@ pub enum WidgetId {
     HomeMeasurements,
     /// Other suppliers' apps (the catalogue IT set for the role), launched for the patient.
     Apps,
+    /// Cards from the decision-support services (CDS Hooks), critical first.
+    DecisionSupport,
 }
 
 impl WidgetId {
-    pub const ALL: [WidgetId; 11] = [
+    pub const ALL: [WidgetId; 12] = [
         WidgetId::CriticalInfo,
         WidgetId::Medications,
         WidgetId::Problems,
@@ -47,6 +49,7 @@ impl WidgetId {
         WidgetId::Notes,
         WidgetId::HomeMeasurements,
         WidgetId::Apps,
+        WidgetId::DecisionSupport,
     ];
 
     /// The name used in profiles and saved layouts.
@@ -63,6 +66,7 @@ impl WidgetId {
             WidgetId::Notes => "notes",
             WidgetId::HomeMeasurements => "home_measurements",
             WidgetId::Apps => "apps",
+            WidgetId::DecisionSupport => "decision_support",
         }
     }
 

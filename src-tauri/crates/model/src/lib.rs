@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod apps;
+pub mod cds;
 pub mod collected;
 pub mod error;
 pub mod history;
@@ -53,6 +54,25 @@ mod bindings {
         check::<crate::AppError>(&mut stale);
         check::<crate::apps::OpensIn>(&mut stale);
         check::<crate::apps::CatalogueApp>(&mut stale);
+        check::<crate::cds::CardIndicator>(&mut stale);
+        check::<crate::cds::CardSource>(&mut stale);
+        check::<crate::cds::CardLinkKind>(&mut stale);
+        check::<crate::cds::CardLink>(&mut stale);
+        check::<crate::cds::ActionKind>(&mut stale);
+        check::<crate::cds::SuggestedAction>(&mut stale);
+        check::<crate::cds::CardSuggestion>(&mut stale);
+        check::<crate::cds::SelectionBehavior>(&mut stale);
+        check::<crate::cds::OverrideReason>(&mut stale);
+        check::<crate::cds::SuggestionRefusal>(&mut stale);
+        check::<crate::cds::LeftOutSuggestion>(&mut stale);
+        check::<crate::cds::DecisionCard>(&mut stale);
+        check::<crate::cds::CdsFailure>(&mut stale);
+        check::<crate::cds::CdsState>(&mut stale);
+        check::<crate::cds::CdsServiceStatus>(&mut stale);
+        check::<crate::cds::CardRefusal>(&mut stale);
+        check::<crate::cds::CardsLeftOut>(&mut stale);
+        check::<crate::cds::CdsServiceListing>(&mut stale);
+        check::<crate::cds::OfferedService>(&mut stale);
         check::<crate::offline::OfflineUnavailable>(&mut stale);
         check::<crate::offline::OfflineStatus>(&mut stale);
         check::<crate::offline::SyncProgress>(&mut stale);

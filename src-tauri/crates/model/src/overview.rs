@@ -238,6 +238,14 @@ pub enum OverviewPart {
         items: Vec<DocumentSummary>,
         hidden: u32,
     },
+    /// One decision-support service's answer (or its status while waiting): its cards
+    /// replace any it sent before for this patient. Critical first, then warning, then
+    /// info; in the service's order within each.
+    DecisionSupport {
+        status: crate::cds::CdsServiceStatus,
+        cards: Vec<crate::cds::DecisionCard>,
+        left_out: Vec<crate::cds::CardsLeftOut>,
+    },
 }
 
 /// One source's answer as sent to the UI: its parts, its status last.

@@ -25,17 +25,20 @@ pub enum Service {
     MedicationList,
     Documents,
     Person,
+    /// The decision-support (CDS Hooks) service.
+    Cds,
 }
 
 impl Service {
     /// Every service that can be switched into a fault: all of them together is "no network".
-    pub const ALL: [Service; 6] = [
+    pub const ALL: [Service; 7] = [
         Service::HelseId,
         Service::Fhir,
         Service::Kjernejournal,
         Service::MedicationList,
         Service::Documents,
         Service::Person,
+        Service::Cds,
     ];
 }
 
@@ -49,9 +52,10 @@ impl FromStr for Service {
             "medication_list" => Service::MedicationList,
             "documents" => Service::Documents,
             "person" => Service::Person,
+            "cds" => Service::Cds,
             other => {
                 return Err(format!(
-                    "unknown service {other}: helseid, fhir, kjernejournal, medication_list, documents or person"
+                    "unknown service {other}: helseid, fhir, kjernejournal, medication_list, documents, person or cds"
                 ))
             }
         })
@@ -247,6 +251,7 @@ mod tests {
         assert_eq!(parse_assignment("kjernejournal=500"), Ok((service(Service::Kjernejournal), Fault::ServerError)));
         assert_eq!(parse_assignment("fhir=slow:250"), Ok((service(Service::Fhir), Fault::Slow(250))));
         assert_eq!(parse_assignment("person=truncated"), Ok((service(Service::Person), Fault::TruncatedBody)));
+        assert_eq!(parse_assignment("cds=slow:900"), Ok((service(Service::Cds), Fault::Slow(900))));
         assert_eq!(
             parse_assignment("fhir/Condition=trickle"),
             Ok((FaultTarget::Search("Condition".into()), Fault::Trickle))

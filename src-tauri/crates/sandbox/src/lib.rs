@@ -6,6 +6,9 @@
 mod api_guard;
 pub mod bad_records;
 mod catalog;
+pub mod cds_auth;
+pub mod cds_rules;
+pub mod cds_service;
 mod document_content;
 pub mod faults;
 pub mod fhir_server;
@@ -114,6 +117,9 @@ pub struct Sandbox {
     pub pjd_url: String,
     /// The sample SMART app's origin ([`sample_app`]).
     pub sample_app_url: String,
+    /// The CDS Hooks decision-support service's base URL ([`cds_service`]): discovery at
+    /// `{cds_url}/cds-services`.
+    pub cds_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     /// The Norwegian day its world was made for.
@@ -127,6 +133,7 @@ pub struct Sandbox {
     person: Arc<persontjenesten::PersonState>,
     sfm: Arc<sfm::SfmState>,
     pjd: Arc<pjd::PjdState>,
+    cds: Arc<cds_service::CdsState>,
     switches: std::collections::HashMap<faults::Service, faults::FaultSwitch>,
     search_faults: faults::SearchFaults,
 }
@@ -151,6 +158,8 @@ impl Sandbox {
         let pjd_url = format!("http://{}", pjd_listener.local_addr()?);
         let sample_app_listener = bind(options.port, 6).await?;
         let sample_app_url = format!("http://{}", sample_app_listener.local_addr()?);
+        let cds_listener = bind(options.port, 7).await?;
+        let cds_url = format!("http://{}", cds_listener.local_addr()?);
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
 
@@ -237,6 +246,8 @@ impl Sandbox {
             store: RwLock::new(store),
         });
 
+        let cds = Arc::new(cds_service::CdsState::new(cds_url.clone(), sample_app_url.clone(), clock.clone()));
+
         let (stop, stopped) = watch::channel(false);
         let latency = Duration::from_millis(options.latency_ms);
         use faults::Service;
@@ -263,6 +274,8 @@ impl Sandbox {
         serve(sfm_listener, with_latency(sfm_router, latency), stopped.clone());
         let pjd_router = faulty(pjd::router(pjd.clone()), Service::Documents);
         serve(pjd_listener, with_latency(pjd_router, latency), stopped.clone());
+        let cds_router = faulty(cds_service::router(cds.clone()), Service::Cds);
+        serve(cds_listener, with_latency(cds_router, latency), stopped.clone());
         serve(sample_app_listener, sample_app::router(), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
         Ok(Self {
@@ -273,6 +286,7 @@ impl Sandbox {
             sfm_url,
             pjd_url,
             sample_app_url,
+            cds_url,
             clinicians,
             resource_count,
             today,
@@ -284,6 +298,7 @@ impl Sandbox {
             person,
             sfm,
             pjd,
+            cds,
             switches,
             search_faults,
         })
@@ -414,6 +429,16 @@ impl Sandbox {
     /// Requests the FHIR platform has served (authorised or not).
     pub fn fhir_requests(&self) -> u64 {
         self.fhir.guard.requests.load(Ordering::Relaxed)
+    }
+
+    /// Hook calls the CDS service has received (authorised or not).
+    pub fn cds_hook_calls(&self) -> u64 {
+        self.cds.hook_calls()
+    }
+
+    /// The feedback entries the CDS service has accepted, as the client sent them.
+    pub fn cds_feedback(&self) -> Vec<serde_json::Value> {
+        self.cds.feedback()
     }
 
     /// Stops both servers.

@@ -24,7 +24,9 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
     use WidgetId::*;
     use WidgetSize::*;
     let widgets: &[(WidgetId, WidgetSize)] = match role {
+        // Decision support first: a critical card is the first thing seen.
         ClinicianRole::NursingHomeNurse => &[
+            (DecisionSupport, Full),
             (CriticalInfo, Medium),
             (Vitals, Medium),
             (CarePlan, Medium),
@@ -35,6 +37,7 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
             (Problems, Medium),
         ],
         ClinicianRole::HomeCareNurse => &[
+            (DecisionSupport, Full),
             (CriticalInfo, Medium),
             (Visits, Medium),
             (CarePlan, Medium),
@@ -46,6 +49,7 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
             (Documents, Medium),
         ],
         ClinicianRole::NursingHomeDoctor => &[
+            (DecisionSupport, Full),
             (CriticalInfo, Medium),
             (Problems, Medium),
             (Medications, Large),

@@ -3,6 +3,7 @@
 
 mod apps;
 mod critical_status;
+mod decision_support;
 pub mod layout;
 mod local_cache;
 mod patient_view;
@@ -78,6 +79,8 @@ pub struct Workspace {
     clock: SharedClock,
     /// The SMART host for other suppliers' apps, started at the first launch.
     smart: OnceCell<arbeidsflate_smart::SmartHost>,
+    /// The CDS Hooks services' client, discovery and the open patient's calls.
+    decision_support: decision_support::DecisionSupport,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -166,6 +169,7 @@ impl Workspace {
             draining: tokio::sync::Mutex::new(()),
             clock: clock::system(),
             smart: OnceCell::new(),
+            decision_support: Default::default(),
         }
     }
 
@@ -317,7 +321,7 @@ impl Workspace {
             ),
         };
         // A new session (an unlock, or another user): nothing issued to apps before lives on.
-        self.end_app_access();
+        self.end_session_bound();
         *self.signed_in.write().await = Some(Arc::new(SignedIn {
             session,
             clinician: clinician.clone(),
@@ -335,6 +339,7 @@ impl Workspace {
             self.remember_owner(&signed_in).await;
         }
         self.locked.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.discover_decision_support_in_background().await;
         Ok(clinician)
     }
 
@@ -355,11 +360,18 @@ impl Workspace {
         self.signed_in.read().await.as_ref().map(|s| s.clinician.clone())
     }
 
+    /// Ends what lives only within a session: the apps' access, and the decision-support
+    /// calls and discovery.
+    fn end_session_bound(&self) {
+        self.end_app_access();
+        self.decision_support.forget_session();
+    }
+
     /// Locks the workspace (after inactivity, or when the session expired); only a
     /// new sign-in unlocks it.
     pub fn lock(&self) {
         self.locked.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.end_app_access();
+        self.end_session_bound();
         tracing::info!("screen locked");
     }
 
@@ -437,7 +449,7 @@ impl Workspace {
 
     /// Signs out and wipes the user's cache, unsent writes included.
     pub async fn sign_out_discarding(&self, opener: Option<&dyn UrlOpener>) -> Result<(), AppError> {
-        self.end_app_access();
+        self.end_session_bound();
         let Some(s) = self.signed_in.write().await.take() else { return Ok(()) };
         self.wipe_cache_of(&s).await;
         let Ok(s) = Arc::try_unwrap(s) else {

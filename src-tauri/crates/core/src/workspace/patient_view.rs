@@ -44,12 +44,15 @@ impl Workspace {
         if let Some(previous) = s.open_ref.write().await.take() {
             self.close_patient_for_apps(&previous);
         }
+        self.decision_support.forget_patient();
         if s.worklist.read().await.is_empty() {
             self.worklist().await?;
         }
         // Known to be offline: the cache answers at once instead of every source timing out.
         if !self.is_online() && self.cache_of(&s).await.is_ok() {
-            return self.open_cached_view(target, sink).await;
+            let statuses = self.open_cached_view(target, sink.clone()).await?;
+            self.decision_support_offline(&sink);
+            return Ok(statuses);
         }
         let (municipal_id, nin, on_worklist) = self.resolve_target(&s, target).await?;
         let key = nin.as_ref().map(|n| n.as_str().to_string()).or(municipal_id.clone()).unwrap_or_default();
@@ -77,7 +80,7 @@ impl Workspace {
         let logged = self.access_entry(&s, &key, "view", asked, &decision, "online");
         self.log_access(&s, &logged).await;
         sink(vec![OverviewPart::Opened {
-            patient_ref: municipal_id.unwrap_or(key),
+            patient_ref: municipal_id.clone().unwrap_or_else(|| key.clone()),
             access: decision.grant.clone(),
             sources: initial,
         }]);
@@ -85,7 +88,21 @@ impl Workspace {
             slow_after: Duration::from_millis(self.profile.session.source_slow_after_ms),
             deadline: Duration::from_secs(self.profile.session.source_deadline_seconds),
         };
+        // Decision support starts at once on the cached record where there is one, so its
+        // cards come with the sources' answers; otherwise on the record the sources give.
+        let cached = match (&municipal_id, self.cache_of(&s).await) {
+            (Some(id), Ok(cache)) => crate::cache::record::cached_record(&cache, id, self.now_ms()).ok().flatten(),
+            _ => None,
+        };
+        let fired_early = cached.is_some();
+        if fired_early {
+            self.fire_patient_view(&s, (&key, &decision), municipal_id.as_deref(), cached, sink.clone()).await;
+        }
         let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink.clone()).await;
+        if !fired_early {
+            let record = gathered.record.clone();
+            self.fire_patient_view(&s, (&key, &decision), municipal_id.as_deref(), record, sink.clone()).await;
+        }
         let platform_unreachable = gathered.statuses.iter().any(|st| {
             st.source == SourceKind::Municipal
                 && st.state

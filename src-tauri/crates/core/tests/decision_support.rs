@@ -1,0 +1,159 @@
+//! Decision support end to end against the sandbox's CDS Hooks service (written from the
+//! spec, verifying the workspace's signed calls): `patient-view` fires when a patient
+//! opens, beside the sources; the cards come as their own part after the sources' and
+//! never hold the opening up; a service that is down, slow past its deadline or answering
+//! garbage is said to be so, and the overview is as it would be without it.
+
+mod common;
+
+use arbeidsflate_core::aggregate::Concurrency;
+use arbeidsflate_core::Workspace;
+use arbeidsflate_model::cds::{CardIndicator, CdsFailure, CdsState};
+use arbeidsflate_model::overview::{OverviewPart, PatientTarget, SourceKind, SourceState};
+use arbeidsflate_model::view::ClinicianRole;
+use common::{signed_in_as, state_of, worklist, Setup};
+use sandbox::faults::{Fault, Service};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Every part of one opening, the decision-support services' included (they come after
+/// the opening returns), and how long the opening itself took.
+struct Opened {
+    statuses: Vec<arbeidsflate_model::overview::SourceStatus>,
+    parts: Vec<OverviewPart>,
+    opening: Duration,
+}
+
+async fn open_and_settle(ws: &Workspace, target: PatientTarget) -> Opened {
+    let parts: Arc<Mutex<Vec<OverviewPart>>> = Arc::default();
+    let sink = parts.clone();
+    let started = Instant::now();
+    let statuses = ws
+        .open_patient_view(&target, None, Concurrency::Parallel, Arc::new(move |p| sink.lock().unwrap().extend(p)))
+        .await
+        .unwrap();
+    let opening = started.elapsed();
+    ws.decision_support_settled().await;
+    let parts = parts.lock().unwrap().clone();
+    Opened { statuses, parts, opening }
+}
+
+/// The last word of each service: (service id, state, cards' summaries by indicator).
+fn last_words(parts: &[OverviewPart]) -> Vec<(String, CdsState, Vec<String>)> {
+    let mut words: Vec<(String, CdsState, Vec<String>)> = Vec::new();
+    for part in parts {
+        if let OverviewPart::DecisionSupport { status, cards, .. } = part {
+            let word = (
+                status.service_id.clone(),
+                status.state.clone(),
+                cards.iter().map(|c| format!("{:?}: {}", c.indicator, c.summary)).collect(),
+            );
+            match words.iter_mut().find(|w| w.0 == status.service_id) {
+                Some(w) => *w = word,
+                None => words.push(word),
+            }
+        }
+    }
+    words
+}
+
+async fn nurse() -> Setup {
+    signed_in_as(ClinicianRole::NursingHomeNurse, |_| {}).await
+}
+
+fn resident(entries: &[arbeidsflate_model::view::WorklistEntry], patient_ref: &str) -> PatientTarget {
+    worklist(entries.iter().find(|e| e.patient_ref == patient_ref).expect("on the ward's worklist"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_services_cards_come_beside_the_sources_critical_first() {
+    let Setup { sb, ws, entries, data: _data, .. } = nurse().await;
+    // pas-16: new confusion (a NEWS2 parameter at 3), over 80 on zopiclone; pas-7: the
+    // NEWS2 alone; pas-1: nothing for the rules.
+    let opened = open_and_settle(&ws, resident(&entries, "pas-16")).await;
+    assert_eq!(state_of(&opened.statuses, SourceKind::Municipal), SourceState::Fresh);
+    let words = last_words(&opened.parts);
+    assert_eq!(words.len(), 1, "one service in the sandbox: {words:?}");
+    let (id, state, cards) = &words[0];
+    assert_eq!((id.as_str(), state), ("klinisk-vurdering", &CdsState::Fresh));
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    assert!(cards[0].starts_with("Critical: NEWS2"), "{cards:?}");
+    assert!(cards[1].starts_with("Info: Over 80 år"), "{cards:?}");
+    let fall_risk = opened
+        .parts
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            OverviewPart::DecisionSupport { cards, .. } => {
+                cards.iter().find(|c| c.indicator == CardIndicator::Info).cloned()
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(fall_risk.links[0].app_id.as_deref(), Some("fallrisiko"), "the smart link is the catalogue's app");
+    assert!(fall_risk.has_service_id && fall_risk.received_at.ends_with('Z'));
+    // The critical card's suggestion is held for the clinician to confirm; nothing written.
+    assert_eq!(ws.held_suggestions().len(), 1);
+
+    let news_only = open_and_settle(&ws, resident(&entries, "pas-7")).await;
+    let words = last_words(&news_only.parts);
+    assert_eq!(words[0].2.len(), 1, "{words:?}");
+    let nothing = open_and_settle(&ws, resident(&entries, "pas-1")).await;
+    assert_eq!(last_words(&nothing.parts)[0], ("klinisk-vurdering".to_string(), CdsState::Fresh, vec![]));
+    assert!(ws.held_suggestions().is_empty(), "another patient: the last one's suggestions are gone");
+    assert_eq!(sb.cds_hook_calls(), 3, "one signed call per opening, each accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_service_is_named_with_its_reason_and_the_overview_is_untouched() {
+    let Setup { sb, ws, entries, data: _data, .. } = nurse().await;
+    let target = worklist(&entries[0]);
+    let baseline = open_and_settle(&ws, target.clone()).await;
+    let cases = [
+        (Fault::ServerError, CdsFailure::ServiceError),
+        (Fault::MalformedJson, CdsFailure::Malformed),
+        (Fault::Disconnected, CdsFailure::Unreachable),
+    ];
+    for (fault, reason) in cases {
+        sb.set_fault(Service::Cds, Some(fault));
+        let opened = open_and_settle(&ws, target.clone()).await;
+        let words = last_words(&opened.parts);
+        assert!(
+            words.iter().any(|(_, state, cards)| *state == CdsState::Failed { reason } && cards.is_empty()),
+            "{fault:?}: {words:?}"
+        );
+        // Every source says what it said without the fault.
+        assert_eq!(opened.statuses.len(), baseline.statuses.len());
+        for (with, without) in opened.statuses.iter().zip(&baseline.statuses) {
+            assert_eq!((with.source, &with.state), (without.source, &without.state));
+        }
+        sb.set_fault(Service::Cds, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_service_never_holds_the_opening_and_is_given_up_at_its_deadline() {
+    let Setup { sb, ws, entries, data: _data, .. } =
+        signed_in_as(ClinicianRole::NursingHomeNurse, |p| p.decision_support[0].deadline_ms = 400).await;
+    // Discovered at the first opening; then the service slows down.
+    let _ = open_and_settle(&ws, worklist(&entries[0])).await;
+    sb.set_fault(Service::Cds, Some(Fault::Slow(3_000)));
+    let opened = open_and_settle(&ws, worklist(&entries[0])).await;
+    let words = last_words(&opened.parts);
+    assert_eq!(words[0].1, CdsState::Failed { reason: CdsFailure::TimedOut }, "{words:?}");
+    assert!(opened.opening < Duration::from_millis(2_500), "the opening waited for the service: {:?}", opened.opening);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_the_services_are_not_asked_and_say_so() {
+    let Setup { sb, ws, entries, data: _data, .. } = nurse().await;
+    ws.sync(|_| {}, &std::sync::atomic::AtomicBool::new(false)).await.unwrap();
+    let calls = sb.cds_hook_calls();
+    sb.set_fault(Service::Fhir, Some(Fault::Disconnected));
+    sb.set_fault(Service::Cds, Some(Fault::Disconnected));
+    let _ = open_and_settle(&ws, worklist(&entries[0])).await; // finds the network gone
+    let opened = open_and_settle(&ws, worklist(&entries[0])).await;
+    let words = last_words(&opened.parts);
+    assert!(words.iter().all(|(_, state, cards)| *state == CdsState::Offline && cards.is_empty()), "{words:?}");
+    assert_eq!(sb.cds_hook_calls(), calls, "nothing reached the service");
+}
