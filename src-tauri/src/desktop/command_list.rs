@@ -40,6 +40,8 @@ macro_rules! for_each_command {
             catalogue_apps,
             launch_app,
             open_card_link,
+            accept_suggestion,
+            dismiss_card,
         )
     };
 }

@@ -4,6 +4,7 @@
 use super::state::AppState;
 use super::updates::Updates;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
+use arbeidsflate_core::CardUse;
 use arbeidsflate_model::apps::CatalogueApp;
 use arbeidsflate_model::cds::CardLinkKind;
 use arbeidsflate_model::history::{VitalsHistory, VitalsPeriod};
@@ -334,4 +335,29 @@ pub async fn open_card_link(
             Err(AppError::new(ErrorCode::AppNotAvailable, "the link's app is not in the catalogue"))
         }
     }
+}
+
+/// Applies suggestion `suggestion_id` of the open patient's card `card_id`, which the
+/// clinician has confirmed: its resources go through the outbox and the service is told.
+#[tauri::command]
+pub async fn accept_suggestion(
+    state: State<'_, AppState>,
+    card_id: String,
+    suggestion_id: String,
+) -> Result<WriteReceipt, AppError> {
+    let used = CardUse::Accept { suggestion_id: &suggestion_id };
+    state.workspace().await?.use_card(&card_id, used).await
+}
+
+/// Dismisses the open patient's card `card_id` for today, with one of the card's own
+/// reasons (`reason_code`) and a comment if given; the service is told.
+#[tauri::command]
+pub async fn dismiss_card(
+    state: State<'_, AppState>,
+    card_id: String,
+    reason_code: Option<String>,
+    comment: Option<String>,
+) -> Result<WriteReceipt, AppError> {
+    let used = CardUse::Dismiss { reason_code: reason_code.as_deref(), comment: comment.as_deref() };
+    state.workspace().await?.use_card(&card_id, used).await
 }

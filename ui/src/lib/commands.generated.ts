@@ -65,6 +65,8 @@ export interface Commands {
   'catalogue_apps': { args: Record<string, never>; result: CatalogueApp[] };
   'launch_app': { args: { appId: string }; result: null };
   'open_card_link': { args: { cardId: string; index: number }; result: null };
+  'accept_suggestion': { args: { cardId: string; suggestionId: string }; result: WriteReceipt };
+  'dismiss_card': { args: { cardId: string; reasonCode: string | null; comment: string | null }; result: WriteReceipt };
 }
 
 export type CommandName = keyof Commands;
@@ -214,4 +216,16 @@ export const commands = {
    */
   openCardLink: (cardId: string, index: number): Promise<void> =>
     call('open_card_link', { cardId, index }).then(() => undefined),
+  /**
+   * Applies suggestion `suggestion_id` of the open patient's card `card_id`, which the
+   * clinician has confirmed: its resources go through the outbox and the service is told.
+   */
+  acceptSuggestion: (cardId: string, suggestionId: string): Promise<WriteReceipt> =>
+    call('accept_suggestion', { cardId, suggestionId }),
+  /**
+   * Dismisses the open patient's card `card_id` for today, with one of the card's own
+   * reasons (`reason_code`) and a comment if given; the service is told.
+   */
+  dismissCard: (cardId: string, reasonCode: string | null, comment: string | null): Promise<WriteReceipt> =>
+    call('dismiss_card', { cardId, reasonCode, comment }),
 };

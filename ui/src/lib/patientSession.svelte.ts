@@ -23,6 +23,8 @@ export interface PatientBackend {
   recordVitals: typeof api.recordVitals;
   recordNote: typeof api.recordNote;
   completeTask: typeof api.completeTask;
+  acceptSuggestion: typeof api.acceptSuggestion;
+  dismissCard: typeof api.dismissCard;
   /** The status line, after anything that tells the backend whether the platform answers. */
   refreshStatus: (onSessionEnded: (error: AppError) => void) => Promise<void>;
 }
@@ -32,6 +34,8 @@ const realBackend: PatientBackend = {
   recordVitals: api.recordVitals,
   recordNote: api.recordNote,
   completeTask: api.completeTask,
+  acceptSuggestion: api.acceptSuggestion,
+  dismissCard: api.dismissCard,
   refreshStatus,
 };
 
@@ -168,6 +172,16 @@ export class PatientSession {
     return this.#write('task_completed', (ref) => this.backend.completeTask(ref, task.id));
   }
 
+  /** A decision-support suggestion the clinician confirmed: applied through the outbox. */
+  acceptSuggestion(cardId: string, suggestionId: string): Promise<void> {
+    return this.#cardUse(cardId, 'suggestion', () => this.backend.acceptSuggestion(cardId, suggestionId));
+  }
+
+  /** A card dismissed for today, with one of its reasons (or none) and a comment. */
+  dismissCard(cardId: string, reasonCode: string | null, comment: string | null): Promise<void> {
+    return this.#cardUse(cardId, 'feedback', () => this.backend.dismissCard(cardId, reasonCode, comment));
+  }
+
   /** The clinician asks to open restricted data: the basis dialog, elevated. */
   elevate(): void {
     this.asking = { elevated: true, error: null };
@@ -192,6 +206,17 @@ export class PatientSession {
    * Runs a write, says what became of it, updates the status line and shows the new
    * state of the record. Errors other than session ones go back to the form.
    */
+  /** A card used: gone from the view at once, then as a write (its receipt, a refresh). */
+  async #cardUse(cardId: string, kind: WriteKind, run: () => Promise<WriteReceipt>): Promise<void> {
+    await this.#write(kind, async () => {
+      const receipt = await run();
+      for (const service of this.view.decisionSupport) {
+        service.cards = service.cards.filter((c) => c.id !== cardId);
+      }
+      return receipt;
+    });
+  }
+
   async #write(kind: WriteKind, run: (patientRef: string) => Promise<WriteReceipt>): Promise<void> {
     const ref = this.patientRef;
     if (!ref) return;

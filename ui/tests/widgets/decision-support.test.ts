@@ -114,4 +114,78 @@ describe('DecisionSupport', () => {
     await vi.waitFor(() => expect(open).toHaveBeenCalledWith('h', 2));
     open.mockRestore();
   });
+
+  it('applies a suggestion only after showing what it does and the clinician confirms', async () => {
+    const critical = card('c', 'critical', 'NEWS2 7');
+    critical.suggestions = [
+      {
+        id: 's1',
+        label: 'Be om legetilsyn',
+        recommended: true,
+        actions: [{ kind: 'create', description: 'Legetilsyn: NEWS2 7', resource_type: 'Task' }],
+      },
+    ];
+    critical.selection_behavior = 'at_most_one';
+    const accept = vi.fn(async () => {});
+    const dismiss = vi.fn(async () => {});
+    const view = viewWith([{ part: 'decision_support', status: status({ state: 'fresh' }), cards: [critical], left_out: [] }]);
+    const r = render(DecisionSupport, { view, onSessionEnded: () => {}, actions: { accept, dismiss } });
+    r.get('cds-accept').click();
+    await vi.waitFor(() => expect(r.query('cds-confirm-panel')).not.toBeNull());
+    expect(r.all('cds-action').map(textOf)).toEqual(['Ny oppgave: Legetilsyn: NEWS2 7']);
+    expect(accept).not.toHaveBeenCalled();
+    r.get('cds-cancel').click();
+    await vi.waitFor(() => expect(r.query('cds-confirm-panel')).toBeNull());
+    expect(accept).not.toHaveBeenCalled();
+    r.get('cds-accept').click();
+    await vi.waitFor(() => expect(r.query('cds-confirm')).not.toBeNull());
+    r.get('cds-confirm').click();
+    await vi.waitFor(() => expect(accept).toHaveBeenCalledWith('c', 's1'));
+    expect(dismiss).not.toHaveBeenCalled();
+  });
+
+  it("dismisses with one of the service's reasons and a comment, and says why when it cannot", async () => {
+    const info = card('i', 'info', 'Vurder fallrisiko');
+    info.override_reasons = [
+      { system: 'urn:x', code: 'allerede-vurdert', display: 'Allerede vurdert av lege' },
+      { system: 'urn:x', code: 'ikke-relevant', display: 'Ikke relevant nå' },
+    ];
+    const dismiss = vi
+      .fn<(cardId: string, reason: string | null, comment: string | null) => Promise<void>>()
+      .mockRejectedValueOnce({ code: 'patient_not_found', detail: 'the patient is not on your worklist' })
+      .mockResolvedValue(undefined);
+    const view = viewWith([{ part: 'decision_support', status: status({ state: 'fresh' }), cards: [info], left_out: [] }]);
+    const r = render(DecisionSupport, { view, onSessionEnded: () => {}, actions: { accept: vi.fn(), dismiss } });
+    r.get('cds-dismiss').click();
+    await vi.waitFor(() => expect(r.query('cds-dismiss-panel')).not.toBeNull());
+    const select = r.get('cds-reason') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.text)).toEqual([
+      'Ingen begrunnelse',
+      'Allerede vurdert av lege',
+      'Ikke relevant nå',
+    ]);
+    select.value = 'ikke-relevant';
+    select.dispatchEvent(new Event('change'));
+    const comment = r.get('cds-comment') as HTMLInputElement;
+    comment.value = '  Vurdert på visitten ';
+    comment.dispatchEvent(new Event('input'));
+    r.get('cds-dismiss-confirm').click();
+    await vi.waitFor(() => expect(r.query('cds-error')).not.toBeNull());
+    expect(dismiss).toHaveBeenLastCalledWith('i', 'ikke-relevant', 'Vurdert på visitten');
+    // Nothing lost: the panel and what was chosen stay for another try.
+    expect(r.query('cds-dismiss-panel')).not.toBeNull();
+    r.get('cds-dismiss-confirm').click();
+    await vi.waitFor(() => expect(r.query('cds-dismiss-panel')).toBeNull());
+    expect(dismiss).toHaveBeenCalledTimes(2);
+  });
+
+  it('offers no action where nothing can be recorded', () => {
+    const critical = card('c', 'critical', 'NEWS2 7');
+    critical.suggestions = [{ id: 's1', label: 'Be om legetilsyn', recommended: false, actions: [] }];
+    const view = viewWith([{ part: 'decision_support', status: status({ state: 'fresh' }), cards: [critical], left_out: [] }]);
+    const r = render(DecisionSupport, { view, onSessionEnded: () => {} });
+    expect(r.query('cds-accept')).toBeNull();
+    expect(r.query('cds-dismiss')).toBeNull();
+    expect(textOf(r.get('cds-suggestion'))).toBe('Forslag: Be om legetilsyn');
+  });
 });

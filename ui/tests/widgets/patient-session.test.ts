@@ -29,6 +29,8 @@ function scriptedBackend() {
     recordVitals: vi.fn(async () => sentReceipt),
     recordNote: vi.fn(async () => queuedReceipt),
     completeTask: vi.fn(async () => sentReceipt),
+    acceptSuggestion: vi.fn(async () => sentReceipt),
+    dismissCard: vi.fn(async () => sentReceipt),
     refreshStatus: vi.fn(async () => {}),
   };
   return { backend, openings };

@@ -12,6 +12,50 @@ use arbeidsflate_model::cds::{
 use arbeidsflate_model::text::clean;
 use serde_json::Value;
 
+/// A card's lasting name, for keeping it dismissed: a service gives a new `uuid` each
+/// time it is asked, so the service and the summary say which card it is.
+pub fn card_key(card: &DecisionCard) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}\n{}", card.service_id, card.summary).as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Feedback on one card (CDS Hooks' `feedback` endpoint): accepted, with the suggestion
+/// taken, or overridden, with the clinician's reason.
+pub fn feedback(card_id: &str, outcome: &Outcome<'_>, at: &str) -> Value {
+    let mut entry = serde_json::json!({"card": card_id, "outcomeTimestamp": at});
+    match outcome {
+        Outcome::Accepted { suggestion_id } => {
+            entry["outcome"] = "accepted".into();
+            entry["acceptedSuggestions"] = serde_json::json!([{ "id": suggestion_id }]);
+        }
+        Outcome::Overridden { reason, comment } => {
+            entry["outcome"] = "overridden".into();
+            let mut given = serde_json::Map::new();
+            if let Some(r) = reason {
+                let mut coding = serde_json::json!({"code": r.code, "display": r.display});
+                if let Some(system) = &r.system {
+                    coding["system"] = system.clone().into();
+                }
+                given.insert("reason".into(), coding);
+            }
+            if let Some(c) = comment.filter(|c| !c.trim().is_empty()) {
+                given.insert("userComment".into(), c.into());
+            }
+            if !given.is_empty() {
+                entry["overrideReason"] = Value::Object(given);
+            }
+        }
+    }
+    serde_json::json!({ "feedback": [entry] })
+}
+
+/// What the clinician did with a card.
+pub enum Outcome<'a> {
+    Accepted { suggestion_id: &'a str },
+    Overridden { reason: Option<&'a OverrideReason>, comment: Option<&'a str> },
+}
+
 /// The most cards one service shows at once (the most urgent kept).
 pub const MAX_CARDS: usize = 20;
 /// A summary is "<140 characters" by the spec.
@@ -432,6 +476,31 @@ mod tests {
         assert_eq!(r.suggestions.len(), 1);
         assert_eq!(r.suggestions[0].creates, [task_for("pas-1")]);
         assert_eq!(r.suggestions[0].card_id, c.id);
+    }
+
+    #[test]
+    fn feedback_says_what_was_done_with_the_card() {
+        let accepted = feedback("c1", &Outcome::Accepted { suggestion_id: "s1" }, "2026-03-02T08:00:00Z");
+        assert_eq!(
+            accepted,
+            json!({"feedback": [{"card": "c1", "outcome": "accepted", "acceptedSuggestions": [{"id": "s1"}],
+                                 "outcomeTimestamp": "2026-03-02T08:00:00Z"}]})
+        );
+        let reason = OverrideReason { system: Some("urn:x".into()), code: "vurdert".into(), display: "Vurdert".into() };
+        let overridden =
+            feedback("c1", &Outcome::Overridden { reason: Some(&reason), comment: Some("ok") }, "2026-03-02T08:00:00Z");
+        assert_eq!(
+            overridden["feedback"][0]["overrideReason"],
+            json!({"reason": {"system": "urn:x", "code": "vurdert", "display": "Vurdert"}, "userComment": "ok"})
+        );
+        let bare = feedback("c1", &Outcome::Overridden { reason: None, comment: Some(" ") }, "t");
+        assert!(bare["feedback"][0].get("overrideReason").is_none());
+        // The same card from a later answer (a new uuid) has the same key; another has another.
+        let mut a = read(json!({"cards": [card("critical", "NEWS2 7")]})).cards.remove(0);
+        let b = read(json!({"cards": [card("critical", "NEWS2 7")]})).cards.remove(0);
+        assert_eq!(card_key(&a), card_key(&b));
+        a.summary = "NEWS2 8".into();
+        assert_ne!(card_key(&a), card_key(&b));
     }
 
     #[test]

@@ -16,4 +16,4 @@ pub mod workspace;
 pub use arbeidsflate_config::{apps, machine_profile, profile, trust, update_feed, version};
 pub use arbeidsflate_config::{Profile, ProfileError};
 pub use workspace::layout;
-pub use workspace::{LaunchedApp, Preparation, Workspace, PREPARATIONS_PER_MINUTE};
+pub use workspace::{CardUse, LaunchedApp, Preparation, Workspace, PREPARATIONS_PER_MINUTE};

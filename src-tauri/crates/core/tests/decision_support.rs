@@ -7,10 +7,11 @@
 mod common;
 
 use arbeidsflate_core::aggregate::Concurrency;
-use arbeidsflate_core::Workspace;
+use arbeidsflate_core::{CardUse, Workspace};
 use arbeidsflate_model::cds::{CardIndicator, CdsFailure, CdsState};
 use arbeidsflate_model::overview::{OverviewPart, PatientTarget, SourceKind, SourceState};
 use arbeidsflate_model::view::ClinicianRole;
+use arbeidsflate_model::ErrorCode;
 use common::{signed_in_as, state_of, worklist, Setup};
 use sandbox::faults::{Fault, Service};
 use std::sync::{Arc, Mutex};
@@ -156,4 +157,94 @@ async fn offline_the_services_are_not_asked_and_say_so() {
     let words = last_words(&opened.parts);
     assert!(words.iter().all(|(_, state, cards)| *state == CdsState::Offline && cards.is_empty()), "{words:?}");
     assert_eq!(sb.cds_hook_calls(), calls, "nothing reached the service");
+}
+
+/// The card of `indicator` in the service's last answer.
+fn card_of(parts: &[OverviewPart], indicator: CardIndicator) -> arbeidsflate_model::cds::DecisionCard {
+    parts
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            OverviewPart::DecisionSupport { cards, .. } => cards.iter().find(|c| c.indicator == indicator).cloned(),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {indicator:?} card"))
+}
+
+fn doctor_review_tasks(sb: &sandbox::Sandbox, patient: &str) -> Vec<serde_json::Value> {
+    sb.fhir_resources()
+        .into_iter()
+        .filter(|r| r["resourceType"] == "Task" && r["for"]["reference"] == format!("Patient/{patient}"))
+        .filter(|r| r["description"].as_str().is_some_and(|d| d.starts_with("Legetilsyn")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_suggestion_is_recorded_once_and_the_service_told_and_a_dismissed_card_stays_away_today() {
+    let Setup { sb, ws, entries, data: _data, .. } = nurse().await;
+    let opened = open_and_settle(&ws, resident(&entries, "pas-16")).await;
+    let critical = card_of(&opened.parts, CardIndicator::Critical);
+    let info = card_of(&opened.parts, CardIndicator::Info);
+    assert!(doctor_review_tasks(&sb, "pas-16").is_empty());
+
+    // A suggestion the card does not offer, or a card that is not there: refused, nothing written.
+    for (card, suggestion) in
+        [(critical.id.as_str(), "not-offered"), ("no-such-card", critical.suggestions[0].id.as_str())]
+    {
+        let refused = ws.use_card(card, CardUse::Accept { suggestion_id: suggestion }).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput, "{refused:?}");
+    }
+    let reason_refused =
+        ws.use_card(&info.id, CardUse::Dismiss { reason_code: Some("made-up"), comment: None }).await.unwrap_err();
+    assert_eq!(reason_refused.code, ErrorCode::InvalidInput);
+    assert!(doctor_review_tasks(&sb, "pas-16").is_empty() && sb.cds_feedback().is_empty());
+
+    let receipt =
+        ws.use_card(&critical.id, CardUse::Accept { suggestion_id: &critical.suggestions[0].id }).await.unwrap();
+    assert!(receipt.sent, "online: stored at once");
+    assert_eq!(doctor_review_tasks(&sb, "pas-16").len(), 1);
+    let reason = &info.override_reasons[0];
+    ws.use_card(&info.id, CardUse::Dismiss { reason_code: Some(&reason.code), comment: Some("Vurdert i dag") })
+        .await
+        .unwrap();
+    let feedback = sb.cds_feedback();
+    assert_eq!(feedback.len(), 2, "{feedback:?}");
+    assert_eq!(feedback[0]["card"], critical.id.as_str());
+    assert_eq!(feedback[0]["outcome"], "accepted");
+    assert_eq!(feedback[0]["acceptedSuggestions"][0]["id"], critical.suggestions[0].id.as_str());
+    assert_eq!(feedback[1]["outcome"], "overridden");
+    assert_eq!(feedback[1]["overrideReason"]["reason"]["code"], reason.code.as_str());
+    assert_eq!(feedback[1]["overrideReason"]["userComment"], "Vurdert i dag");
+
+    // Opened again the same day: the service still says both, the workspace shows neither,
+    // and the task is not stored twice.
+    let again = open_and_settle(&ws, resident(&entries, "pas-16")).await;
+    assert_eq!(last_words(&again.parts)[0].2, Vec::<String>::new());
+    assert_eq!(doctor_review_tasks(&sb, "pas-16").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feedback_waits_in_the_outbox_while_the_service_is_away_and_holds_back_no_write() {
+    let Setup { sb, ws, entries, data: _data, .. } = nurse().await;
+    let opened = open_and_settle(&ws, resident(&entries, "pas-7")).await;
+    let critical = card_of(&opened.parts, CardIndicator::Critical);
+    sb.set_fault(Service::Cds, Some(Fault::Disconnected));
+    let receipt =
+        ws.use_card(&critical.id, CardUse::Accept { suggestion_id: &critical.suggestions[0].id }).await.unwrap();
+    assert!(receipt.sent, "the task is stored though the service is away");
+    assert_eq!(doctor_review_tasks(&sb, "pas-7").len(), 1);
+    assert!(ws.is_online(), "a service away is not the network gone");
+    let waiting = ws.outbox_items().await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].kind, arbeidsflate_model::offline::WriteKind::Feedback);
+    assert!(sb.cds_feedback().is_empty());
+    // A note written after it goes at once: the feedback waiting holds nothing back.
+    let note = ws.record_note("pas-7", "Lege varslet om NEWS2.").await.unwrap();
+    assert!(note.sent, "{note:?}");
+
+    sb.set_fault(Service::Cds, None);
+    ws.retry_write(waiting[0].id).await.unwrap();
+    ws.drain_outbox().await.unwrap();
+    assert_eq!(sb.cds_feedback().len(), 1);
+    assert!(ws.outbox_items().await.unwrap().is_empty());
 }

@@ -122,6 +122,10 @@ pub enum WriteKind {
     VisitCompleted,
     /// A resource another supplier's app saved for the patient (SMART launch).
     App,
+    /// A decision-support suggestion the clinician confirmed.
+    Suggestion,
+    /// What the clinician did with a decision-support card, told to its service.
+    Feedback,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

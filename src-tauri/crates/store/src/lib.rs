@@ -6,6 +6,7 @@
 
 mod access_log;
 mod cache;
+mod dismissed;
 mod envelope;
 mod migrations;
 mod outbox;
@@ -13,6 +14,7 @@ mod salvage;
 
 pub use access_log::{LoggedAccess, Verification};
 pub use cache::{epoch_ms, CachedAnswer, Fetched};
+pub use dismissed::DismissedCard;
 pub use envelope::MasterKey;
 pub use migrations::MIGRATIONS;
 pub use outbox::{AccessEntry, NewWrite, OutboxEntry, OutboxState, MAX_BACKOFF_MS};

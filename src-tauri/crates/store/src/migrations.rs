@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_cache", include_str!("../migrations/0001_cache.sql")),
     ("0002_offline", include_str!("../migrations/0002_offline.sql")),
     ("0003_resource_by_id", include_str!("../migrations/0003_resource_by_id.sql")),
+    ("0004_dismissed_cards", include_str!("../migrations/0004_dismissed_cards.sql")),
 ];
 
 pub fn apply(conn: &Connection) -> Result<(), rusqlite::Error> {

@@ -140,10 +140,28 @@ impl Store {
     /// The oldest queued entry due at `now_ms`, if any. Entries are sent in order: one
     /// that is queued but not yet due holds back the entries after it.
     pub fn next_due(&self, now_ms: i64) -> Result<Option<OutboxEntry>, StoreError> {
-        let first: Option<OutboxEntry> = self
-            .conn
-            .query_row(&format!("SELECT {COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq LIMIT 1"), [], entry)
-            .optional()?;
+        self.next_due_beside(now_ms, &[])
+    }
+
+    /// As [`Store::next_due`], but entries of the `apart` kinds wait on their own: one of
+    /// them backing off holds back nothing queued after it (feedback to a service that
+    /// is away must not hold back a clinical write).
+    pub fn next_due_beside(&self, now_ms: i64, apart: &[&str]) -> Result<Option<OutboxEntry>, StoreError> {
+        let waiting_apart = |e: &OutboxEntry| {
+            apart.contains(&e.kind.as_str())
+                && e.next_attempt_ms > now_ms
+                && e.next_attempt_ms - now_ms <= MAX_BACKOFF_MS
+        };
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE state = 'queued' ORDER BY seq"))?;
+        let mut first = None;
+        for e in stmt.query_map([], entry)? {
+            let e = e?;
+            if !waiting_apart(&e) {
+                first = Some(e);
+                break;
+            }
+        }
         // A retry time further ahead than any backoff means the clock went back: due now.
         Ok(first.filter(|e| e.next_attempt_ms <= now_ms || e.next_attempt_ms - now_ms > MAX_BACKOFF_MS))
     }

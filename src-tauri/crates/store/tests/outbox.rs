@@ -295,3 +295,27 @@ fn a_sync_keeps_an_unsent_update_and_a_discarded_one_is_fetched_again() {
     assert_eq!(store.resource("Task", "t-1").unwrap().unwrap()["status"], "requested");
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+#[test]
+fn an_entry_of_a_kind_kept_apart_backing_off_holds_back_nothing_after_it() {
+    let data = temp_dir("apart");
+    let (store, _) = Store::open(&data, PID, &MasterKey::generate()).unwrap();
+    let write = NewWrite {
+        client_id: "fb-1",
+        created_at: "2026-11-22T09:00:00Z",
+        kind: "feedback",
+        patient_key: PATIENT,
+        summary: "Tilbakemelding",
+        body: "{}",
+    };
+    let access = AccessEntry { at: "2026-11-22T09:00:00Z", entry: r#"{"action":"write"}"# };
+    let feedback = store.enqueue(&write, "municipal", &[], &access).unwrap();
+    store.retry_later(feedback, "service away", 60_000).unwrap();
+    let pulse = queue_pulse(&store, "c-2");
+    // In strict order the pulse waits behind the feedback; kept apart, it goes.
+    assert!(store.next_due(1_000).unwrap().is_none());
+    assert_eq!(store.next_due_beside(1_000, &["feedback"]).unwrap().map(|e| e.seq), Some(pulse));
+    // Due again, the feedback comes first, in its place.
+    assert_eq!(store.next_due_beside(60_000, &["feedback"]).unwrap().map(|e| e.seq), Some(feedback));
+    std::fs::remove_dir_all(&data).unwrap();
+}

@@ -157,3 +157,21 @@ fn the_access_log_is_a_chain_that_shows_an_edit_or_a_removal() {
     assert_eq!(store.verify_access_log().unwrap().first_broken, Some(seqs[3]));
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+#[test]
+fn a_dismissed_card_stays_dismissed_for_that_patient_and_day_across_a_reopening() {
+    use arbeidsflate_store::DismissedCard;
+    let data = temp_dir("dismissed");
+    let master = MasterKey::generate();
+    let card = DismissedCard { service_id: "klinisk-vurdering".into(), card_key: "a1b2".into() };
+    {
+        let (store, _) = Store::open(&data, PID, &master).unwrap();
+        store.dismiss_card("pas-16", &card, "2026-03-02", "2026-03-02T08:00:00Z").unwrap();
+        // Twice is once.
+        store.dismiss_card("pas-16", &card, "2026-03-02", "2026-03-02T08:05:00Z").unwrap();
+    }
+    let (store, _) = Store::open(&data, PID, &master).unwrap();
+    assert_eq!(store.dismissed_cards("pas-16", "2026-03-02").unwrap(), [card]);
+    assert!(store.dismissed_cards("pas-16", "2026-03-03").unwrap().is_empty(), "the next day it shows again");
+    assert!(store.dismissed_cards("pas-7", "2026-03-02").unwrap().is_empty(), "another patient's card stands");
+}

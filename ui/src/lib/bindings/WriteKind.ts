@@ -3,4 +3,4 @@
 /**
  * What a write records.
  */
-export type WriteKind = "vitals" | "note" | "task_completed" | "visit_completed" | "app";
+export type WriteKind = "vitals" | "note" | "task_completed" | "visit_completed" | "app" | "suggestion" | "feedback";

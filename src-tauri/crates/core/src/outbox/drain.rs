@@ -8,6 +8,8 @@
 use super::requests::{made_by_same_write, OutboxRequest};
 use crate::cache::access_log::{audit_event, AccessLogEntry};
 use crate::cache::{LocalCache, MUNICIPAL};
+use arbeidsflate_cds::CdsClient;
+use arbeidsflate_model::cds::CdsFailure;
 use arbeidsflate_model::AppError;
 use serde_json::Value;
 use sources::fhir::is_version_conflict;
@@ -21,6 +23,9 @@ pub struct DrainReport {
     pub conflicts: u32,
     /// Entries left waiting for a later try (the network or server was not there).
     pub deferred: u32,
+    /// Feedback to decision-support services left for a later try: a service being away
+    /// says nothing of the network, and holds back no write.
+    pub feedback_deferred: u32,
     pub audit_shipped: u32,
     /// Set when the session must be renewed before anything more can be sent.
     pub session_expired: bool,
@@ -43,10 +48,11 @@ fn transient(e: &SourceError) -> bool {
 pub(crate) async fn drain(
     cache: &LocalCache,
     fhir: &FhirClient,
+    cds: Option<&CdsClient>,
     now_ms: impl Fn() -> i64,
 ) -> Result<DrainReport, AppError> {
     let mut report = DrainReport::default();
-    while let Some(entry) = cache.with(|s| s.next_due(now_ms()))? {
+    while let Some(entry) = cache.with(|s| s.next_due_beside(now_ms(), &["feedback"]))? {
         let request: OutboxRequest = match serde_json::from_str(&entry.body) {
             Ok(r) => r,
             Err(e) => {
@@ -55,6 +61,24 @@ pub(crate) async fn drain(
                 continue;
             }
         };
+        if let OutboxRequest::Feedback { service_url, body } = &request {
+            match send_feedback(cds, service_url, body).await {
+                Ok(()) => {
+                    cache.with(|s| s.confirm(entry.seq, MUNICIPAL, &[]))?;
+                    report.sent += 1;
+                }
+                Err(e) if transient(&e) => {
+                    let next = now_ms() + backoff_ms(entry.attempts);
+                    cache.with(|s| s.retry_later(entry.seq, &e.to_string(), next))?;
+                    report.feedback_deferred += 1;
+                }
+                Err(e) => {
+                    cache.with(|s| s.mark_failed(entry.seq, &e.to_string()))?;
+                    report.failed += 1;
+                }
+            }
+            continue;
+        }
         match send(fhir, &request).await {
             Ok(confirmed) => {
                 cache.with(|s| s.confirm(entry.seq, MUNICIPAL, &confirmed))?;
@@ -63,7 +87,7 @@ pub(crate) async fn drain(
             Err(e) if is_version_conflict(&e) => {
                 let theirs = match &request {
                     OutboxRequest::Update { resource, .. } => current_version(fhir, resource).await,
-                    OutboxRequest::Transaction { .. } => None,
+                    OutboxRequest::Transaction { .. } | OutboxRequest::Feedback { .. } => None,
                 };
                 // Our own earlier try got through and only its answer was lost: sent.
                 if let (Some(t), OutboxRequest::Update { resource, .. }) = (&theirs, &request) {
@@ -95,9 +119,24 @@ pub(crate) async fn drain(
     Ok(report)
 }
 
+/// How long a service gets to take feedback.
+const FEEDBACK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Feedback to the service that sent the card, its failures as a source's would be.
+async fn send_feedback(cds: Option<&CdsClient>, service_url: &str, body: &Value) -> Result<(), SourceError> {
+    let Some(cds) = cds else { return Err(SourceError::Unreachable("no decision-support client".into())) };
+    cds.feedback(service_url, body, FEEDBACK_DEADLINE).await.map_err(|e| match e.reason {
+        CdsFailure::TimedOut | CdsFailure::Unreachable => SourceError::Unreachable(e.detail),
+        CdsFailure::ServiceError => SourceError::Http { status: 503, diagnostics: e.detail },
+        CdsFailure::Refused => SourceError::NotAuthorised(e.detail),
+        _ => SourceError::Malformed(e.detail),
+    })
+}
+
 /// Sends one request; the resources as the server confirmed them.
 async fn send(fhir: &FhirClient, request: &OutboxRequest) -> Result<Vec<Value>, SourceError> {
     match request {
+        OutboxRequest::Feedback { .. } => Err(SourceError::InvalidInput("feedback goes to its service".into())),
         OutboxRequest::Transaction { bundle } => {
             let answered = fhir.transaction(bundle).await?;
             let sent = bundle["entry"].as_array().map(Vec::as_slice).unwrap_or_default();

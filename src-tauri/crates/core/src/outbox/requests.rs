@@ -25,6 +25,8 @@ pub enum OutboxRequest {
     Transaction { bundle: Value },
     /// An update on the version the clinician saw (`If-Match`).
     Update { resource: Value, if_match: String },
+    /// Feedback on a card, to the decision-support service that sent it (not the platform).
+    Feedback { service_url: String, body: Value },
 }
 
 fn invalid(detail: impl Into<String>) -> AppError {
@@ -33,6 +35,18 @@ fn invalid(detail: impl Into<String>) -> AppError {
 
 fn identifier(id: &str) -> Value {
     json!([{"system": URN_SYSTEM, "value": format!("urn:uuid:{id}")}])
+}
+
+/// Gives a resource made here the outbox's client id: as its id until the server names
+/// it, and as an identifier, so a resend after a lost answer finds the first instead of
+/// storing twice.
+pub fn with_client_id(resource: &mut Value, client_id: &str) {
+    let identifier = json!({"system": URN_SYSTEM, "value": format!("urn:uuid:{client_id}")});
+    match resource["identifier"].as_array_mut() {
+        Some(list) => list.push(identifier),
+        None => resource["identifier"] = json!([identifier]),
+    }
+    resource["id"] = json!(client_id);
 }
 
 /// The search that finds a resource made from this client id (for `If-None-Exist`).

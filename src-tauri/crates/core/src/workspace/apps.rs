@@ -19,7 +19,7 @@ use arbeidsflate_smart::{
     WriteOutcome,
 };
 use arbeidsflate_store::OutboxState;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sources::SourceError;
 use std::sync::{Arc, Weak};
 
@@ -184,15 +184,8 @@ impl AppGateway {
 
     async fn create(&self, request: &AppRequest, mut resource: Value) -> Result<WriteOutcome, PlatformError> {
         let (ws, s) = self.session().await?;
-        // The outbox's client id becomes the resource's identifier, so a resend after a
-        // lost answer finds the first instead of storing twice.
         let client_id = sources::random_uuid();
-        let identifier = json!({"system": URN_SYSTEM, "value": format!("urn:uuid:{client_id}")});
-        match resource["identifier"].as_array_mut() {
-            Some(list) => list.push(identifier),
-            None => resource["identifier"] = json!([identifier]),
-        }
-        resource["id"] = json!(client_id);
+        requests::with_client_id(&mut resource, &client_id);
         let bundle = requests::conditional_creates(std::slice::from_ref(&resource));
         let summary = format!("{} ({})", request.resource_type, request.app_id);
         let write = QueuedWrite {

@@ -24,6 +24,7 @@ use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::view::{Clinician, Worklist};
 use arbeidsflate_model::{AppError, ErrorCode};
 use clock::SharedClock;
+pub use decision_support::CardUse;
 use helseid::Attestation;
 use helseid::{HelseIdClient, HelseIdConfig, Session, UrlOpener};
 use patient_view::OpenPatient;

@@ -26,7 +26,7 @@ pub(super) struct QueuedWrite<'a> {
 }
 
 impl<'a> QueuedWrite<'a> {
-    fn new(
+    pub(super) fn new(
         patient_ref: &'a str,
         kind: WriteKind,
         summary: String,
@@ -194,7 +194,8 @@ impl Workspace {
         let s = self.current().await?;
         let cache = self.cache_of(&s).await?;
         let _one_at_a_time = self.draining.lock().await;
-        let report = drain(&cache, s.platform.fhir(), || self.now_ms()).await?;
+        let cds = self.feedback_client().await;
+        let report = drain(&cache, s.platform.fhir(), cds, || self.now_ms()).await?;
         let attempted = report.sent + report.failed + report.conflicts + report.deferred + report.audit_shipped > 0;
         if attempted {
             self.online.store(report.deferred == 0 || report.session_expired, Ordering::SeqCst);
@@ -292,6 +293,8 @@ fn kind_name(kind: WriteKind) -> &'static str {
         WriteKind::TaskCompleted => "task-completed",
         WriteKind::VisitCompleted => "visit-completed",
         WriteKind::App => "app",
+        WriteKind::Suggestion => "suggestion",
+        WriteKind::Feedback => "feedback",
     }
 }
 
@@ -301,6 +304,8 @@ fn outbox_item(e: arbeidsflate_store::OutboxEntry) -> OutboxItem {
         "task-completed" => WriteKind::TaskCompleted,
         "visit-completed" => WriteKind::VisitCompleted,
         "app" => WriteKind::App,
+        "suggestion" => WriteKind::Suggestion,
+        "feedback" => WriteKind::Feedback,
         _ => WriteKind::Vitals,
     };
     let state = match e.state {
