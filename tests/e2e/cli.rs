@@ -275,6 +275,26 @@ fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
     assert!(check_named(&report, "technical log")["detail"].as_str().unwrap().starts_with("level info"));
     let list = json_of(&run(&["worklist", "--json", "--profile", profile]));
     assert!(!list["worklist"]["entries"].as_array().unwrap().is_empty());
+
+    // Decision support: the doctor's signed discovery, `cds`, its key, and `view`'s cards.
+    let discovery = check_named(&report, "decision support Sandkassens beslutningsstøtte discovery");
+    assert!(discovery["detail"].as_str().unwrap().contains("offers klinisk-vurdering at patient-view"), "{discovery}");
+    let listed = json_of(&run(&["cds", "--json", "--profile", profile]));
+    let offered = &listed["services"][0]["offered"][0];
+    assert_eq!((offered["id"].as_str(), offered["called"].as_bool()), (Some("klinisk-vurdering"), Some(true)));
+    assert_eq!(offered["prefetch"], serde_json::json!(["allergies", "medications", "patient", "vitals"]));
+    let jwks = json_of(&run(&["cds", "--jwks", "--profile", profile]));
+    assert_eq!((jwks["keys"][0]["crv"].as_str(), jwks["keys"][0]["alg"].as_str()), (Some("P-384"), Some("ES384")));
+    assert!(jwks["keys"][0].get("d").is_none(), "the private part never leaves the keyring");
+    let entries = list["worklist"]["entries"].as_array().unwrap();
+    let resident = entries.iter().find(|e| e["patient_ref"] == "pas-16").unwrap();
+    let nin = resident["national_id"].as_str().unwrap().replace(' ', "");
+    let view = json_of(&run(&["view", &nin, "--json", "--profile", profile]));
+    let word = &view["decision_support"][0];
+    assert_eq!(word["status"]["state"]["state"], "fresh", "{word:#}");
+    let indicators: Vec<&str> =
+        word["cards"].as_array().unwrap().iter().map(|c| c["indicator"].as_str().unwrap()).collect();
+    assert_eq!(indicators, ["critical", "info"], "{word:#}");
 }
 
 /// `arbeidsflate ARGS` with IT's machine-wide place at `machine_dir` (debug builds only).

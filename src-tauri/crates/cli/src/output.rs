@@ -54,7 +54,8 @@ pub async fn doctor(app: &AppArgs, json: bool) -> i32 {
             return 1;
         }
     };
-    let mut report = arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), KEYRING_SERVICE).await;
+    let mut report =
+        arbeidsflate_core::doctor::run(&env.profile, app.data_dir.as_deref(), KEYRING_SERVICE, env.clock.clone()).await;
     // Resolving succeeded, so the source is known and allowed.
     if let Ok(source) = crate::environment::profile_source(app.profile.as_deref()) {
         report.checks.insert(

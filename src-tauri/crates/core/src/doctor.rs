@@ -38,7 +38,14 @@ fn check(name: &str, result: Result<String, String>) -> Check {
     }
 }
 
-pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &str) -> Report {
+/// `clock` is the app's (the machine's, or the instant a test runs the app at): the
+/// decision-support services' signed calls are dated by it.
+pub async fn run(
+    profile: &Profile,
+    data_dir: Option<&Path>,
+    keyring_service: &str,
+    clock: clock::SharedClock,
+) -> Report {
     let ca_files = &profile.network.extra_ca_certificates;
     let roots = crate::trust::extra_roots(ca_files);
     let mut checks =
@@ -76,6 +83,33 @@ pub async fn run(profile: &Profile, data_dir: Option<&Path>, keyring_service: &s
         let answer = http.get(&app.launch_url).send().await;
         checks.push(check(&format!("app {} launch page", app.id), endpoint_result(answer, &app.launch_url).await));
         checks.push(check(&format!("app {} tls", app.id), tls_result(&app.launch_url)));
+    }
+
+    // Each decision-support service's discovery, with the workspace's signed call (its key
+    // from the keyring): reachable, TLS through the profile's CAs, the key accepted.
+    if !profile.decision_support.is_empty() {
+        let keys = crate::keystore::OsKeyring::new(keyring_service);
+        match crate::workspace::decision_support::client_for(profile, &http, &keys, clock).await {
+            Ok(client) => {
+                for service in &profile.decision_support {
+                    let found = client.discover(service).await;
+                    let name = format!("decision support {} discovery", service.name);
+                    let result = found
+                        .map(|d| {
+                            format!(
+                                "{}: {}",
+                                service.discovery_url(),
+                                crate::workspace::decision_support::offered_line(&d, service)
+                            )
+                        })
+                        .map_err(|e| format!("{}: {e}", service.discovery_url()));
+                    checks.push(check(&name, result));
+                    checks
+                        .push(check(&format!("decision support {} tls", service.name), tls_result(&service.base_url)));
+                }
+            }
+            Err(e) => checks.push(check("decision support key", Err(e.detail))),
+        }
     }
 
     checks.push(check("os keyring", keyring_result(keyring_service)));

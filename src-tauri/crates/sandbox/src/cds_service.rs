@@ -136,7 +136,14 @@ pub fn router(state: Arc<CdsState>) -> Router {
         // Not part of CDS Hooks: stands in for IT registering the workspace's public key
         // with the service out of band.
         .route("/sandbox/register-client", post(register_client))
+        // Not part of CDS Hooks either: what the service was told, for supplier tests and
+        // training (a standalone sandbox is another process).
+        .route("/sandbox/feedback", get(told))
         .with_state(state)
+}
+
+async fn told(State(s): State<Arc<CdsState>>) -> axum::Json<Value> {
+    axum::Json(Value::Array(s.feedback()))
 }
 
 /// Why a call is refused: its status, an error code and a reason the client can act on,

@@ -129,24 +129,8 @@ impl Workspace {
     async fn cds_client(&self) -> Result<&CdsClient, AppError> {
         self.decision_support
             .client
-            .get_or_try_init(|| async {
-                let key = load_or_create_signing_key_on(&*self.keys, CDS_KEY_ENTRY, helseid::Curve::P384)?;
-                let identity = ClientIdentity { issuer: self.config.client_id.clone(), key: Arc::new(key) };
-                if self.profile.allows_test_login() {
-                    self.register_with_sandbox_services(&identity).await;
-                }
-                Ok::<_, AppError>(CdsClient::new(self.http.clone(), identity, self.clock()))
-            })
+            .get_or_try_init(|| client_for(&self.profile, &self.http, &*self.keys, self.clock()))
             .await
-    }
-
-    async fn register_with_sandbox_services(&self, identity: &ClientIdentity) {
-        for service in &self.profile.decision_support {
-            let url = format!("{}/sandbox/register-client", service.base_url.trim_end_matches('/'));
-            let body = json!({"iss": identity.issuer, "jwk": identity.key.public_jwk()});
-            // A real service has no such route; it was registered by IT.
-            let _ = self.http.post(&url).json(&body).timeout(Duration::from_secs(2)).send().await;
-        }
     }
 
     /// Discovery at sign-in, on its own task: the first patient's calls wait for it
@@ -491,6 +475,45 @@ impl Round {
             }
         };
         self.sink.as_ref()(vec![part]);
+    }
+}
+
+/// The workspace as a CDS client: its ES384 key from the keyring (made at first use) and
+/// the HelseID client id as `iss`. In a sandbox or test profile the public key is
+/// registered with each service (IT does that for real services).
+pub(crate) async fn client_for(
+    profile: &arbeidsflate_config::Profile,
+    http: &reqwest::Client,
+    keys: &dyn crate::keystore::SecretStore,
+    clock: clock::SharedClock,
+) -> Result<CdsClient, AppError> {
+    let key = load_or_create_signing_key_on(keys, CDS_KEY_ENTRY, helseid::Curve::P384)?;
+    let identity = ClientIdentity { issuer: profile.helseid.client_id.clone(), key: Arc::new(key) };
+    if profile.allows_test_login() {
+        for service in &profile.decision_support {
+            let url = format!("{}/sandbox/register-client", service.base_url.trim_end_matches('/'));
+            let body = json!({"iss": identity.issuer, "jwk": identity.key.public_jwk()});
+            // A real service has no such route; it was registered by IT.
+            let _ = http.post(&url).json(&body).timeout(Duration::from_secs(2)).send().await;
+        }
+    }
+    Ok(CdsClient::new(http.clone(), identity, clock))
+}
+
+/// What a base's discovery offers, in a line for the doctor.
+pub(crate) fn offered_line(discovery: &Discovery, settings: &DecisionSupportService) -> String {
+    let services: Vec<String> = discovery
+        .services
+        .iter()
+        .map(|s| format!("{} at {}{}", s.id, s.hook, if settings.calls(&s.hook) { "" } else { " (not called)" }))
+        .collect();
+    let unreadable = match discovery.unreadable {
+        0 => String::new(),
+        n => format!("; {n} entries unreadable"),
+    };
+    match services.is_empty() {
+        true => format!("offers no services{unreadable}"),
+        false => format!("offers {}{unreadable}", services.join(", ")),
     }
 }
 

@@ -3,7 +3,7 @@
 
 mod apps;
 mod critical_status;
-mod decision_support;
+pub(crate) mod decision_support;
 pub mod layout;
 mod local_cache;
 mod patient_view;
