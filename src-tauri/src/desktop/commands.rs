@@ -38,11 +38,14 @@ pub async fn sign_in(state: State<'_, AppState>, again: bool) -> Result<Clinicia
     let ws = state.workspace().await?;
     let opener = state.opener();
     let task = tokio::spawn(async move {
-        if again {
-            ws.sign_in_again(opener.as_ref()).await
-        } else {
-            ws.sign_in(opener.as_ref()).await
+        let clinician =
+            if again { ws.sign_in_again(opener.as_ref()).await } else { ws.sign_in(opener.as_ref()).await }?;
+        // Apps and decision-support services read through it; without it they still work
+        // (services get their prefetch), so a failure is logged, not shown.
+        if let Err(e) = ws.start_app_host().await {
+            tracing::warn!(code = ?e.code, "the app host did not start");
         }
+        Ok(clinician)
     });
     state.set_pending_sign_in(Some(task.abort_handle()));
     let result = match task.await {

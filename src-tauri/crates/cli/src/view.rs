@@ -46,6 +46,10 @@ pub async fn view(
             Err(e) => return app_error(e),
         }
     }
+    let ws = Arc::new(ws);
+    if let Err(e) = ws.start_app_host().await {
+        return app_error(e);
+    }
     let target = PatientTarget::NationalId { national_id: nin.to_string() };
     let (parts, sink) = printing_sink(json);
     let result = ws.open_patient_view(&target, access.as_ref(), Concurrency::Parallel, sink).await;

@@ -76,8 +76,10 @@ pub struct Gathered {
     pub documents: Vec<SharedDocumentRef>,
     pub session_expired: bool,
     /// The platform's record as it came (`None` when the platform did not have the
-    /// patient or gave nothing), for decision support's prefetch.
+    /// patient or gave nothing), for decision support's prefetch …
     pub record: Option<PatientRecord>,
+    /// … and the parts of it that did not come (their lists are unknown, not empty).
+    pub failed_parts: Vec<PlatformPart>,
 }
 
 pub(crate) enum Answer {
@@ -244,8 +246,9 @@ pub async fn gather(
         }
     }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "patient view gathered");
+    let failed_parts = view.platform.failed.iter().map(|f| f.part).collect();
     let record = (!view.platform.not_registered && !view.platform.settled.is_empty()).then_some(view.platform.record);
-    Gathered { statuses, documents: view.documents, session_expired: view.session_expired, record }
+    Gathered { statuses, documents: view.documents, session_expired: view.session_expired, record, failed_parts }
 }
 
 /// What settled: a national source's whole answer, the platform finding the patient,

@@ -248,3 +248,107 @@ async fn feedback_waits_in_the_outbox_while_the_service_is_away_and_holds_back_n
     assert_eq!(sb.cds_feedback().len(), 1);
     assert!(ws.outbox_items().await.unwrap().is_empty());
 }
+
+/// What the test's service saw and did with the token it was given.
+#[derive(Default)]
+struct Seen {
+    body: Option<serde_json::Value>,
+    statuses: Vec<(String, u16)>,
+}
+
+/// A decision-support service of the test's own that reads the record itself, with the
+/// `fhirServer` and token the workspace gives it: its own patient, her medication (its
+/// prefetch asks a query the workspace cannot answer from what it holds), another
+/// patient, and a write it may not make.
+async fn reading_service(seen: Arc<Mutex<Seen>>, other_patient: String) -> String {
+    use axum::routing::{get, post};
+    let discovery = serde_json::json!({"services": [{"hook": "patient-view", "id": "leser", "description": "Leser selv",
+        "prefetch": {"medications": "MedicationStatement?patient={{context.patientId}}&_sort=-effective",
+                     "allergies": "AllergyIntolerance?patient={{context.patientId}}"}}]});
+    let app = axum::Router::new()
+        .route("/cds-services", get(move || async move { axum::Json(discovery) }))
+        .route(
+            "/cds-services/leser",
+            post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+                let seen = seen.clone();
+                let other = other_patient.clone();
+                async move {
+                    let server = body["fhirServer"].as_str().unwrap_or_default().to_string();
+                    let token = body["fhirAuthorization"]["access_token"].as_str().unwrap_or_default().to_string();
+                    let patient = body["context"]["patientId"].as_str().unwrap_or_default().to_string();
+                    let http = helseid::http_client(Duration::from_secs(5));
+                    let mut statuses = Vec::new();
+                    for path in [format!("Patient/{patient}"), format!("MedicationStatement?patient={patient}"), format!("Patient/{other}")] {
+                        let status = http.get(format!("{server}/{path}")).bearer_auth(&token).send().await.unwrap().status();
+                        statuses.push((path, status.as_u16()));
+                    }
+                    let write = serde_json::json!({"resourceType": "Observation", "status": "final",
+                        "code": {"text": "x"}, "subject": {"reference": format!("Patient/{patient}")}});
+                    let status = http.post(format!("{server}/Observation")).bearer_auth(&token).json(&write).send().await.unwrap().status();
+                    statuses.push(("create Observation".into(), status.as_u16()));
+                    let mut s = seen.lock().unwrap();
+                    s.body = Some(body);
+                    s.statuses = statuses;
+                    axum::Json(serde_json::json!({"cards": [{"summary": "Lest selv", "indicator": "info", "source": {"label": "Test"}}]}))
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_allowed_to_read_gets_a_token_for_that_patient_and_its_reads_only_and_it_ends_with_the_call() {
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let Setup { sb, ws, entries, data: _data, .. } = {
+        let base = reading_service(seen.clone(), "pas-2".into()).await;
+        signed_in_as(ClinicianRole::NursingHomeNurse, move |p| {
+            p.decision_support = vec![arbeidsflate_core::decision_support::DecisionSupportService {
+                name: "Leser".into(),
+                base_url: base,
+                hooks: vec!["patient-view".into()],
+                fhir_access: true,
+                deadline_ms: 5_000,
+            }]
+        })
+        .await
+    };
+    let ws = Arc::new(ws);
+    ws.start_app_host().await.unwrap();
+    let opened = open_and_settle(&ws, resident(&entries, "pas-1")).await;
+    assert_eq!(last_words(&opened.parts)[0].2, ["Info: Lest selv"], "{:?}", last_words(&opened.parts));
+    let (body, statuses_seen) = {
+        let got = seen.lock().unwrap();
+        (got.body.clone().expect("the service was called"), got.statuses.clone())
+    };
+    let auth = &body["fhirAuthorization"];
+    assert_eq!(auth["subject"], "cds:leser");
+    assert_eq!(auth["patient"], "pas-1");
+    assert_eq!(auth["token_type"], "Bearer");
+    assert!(auth["expires_in"].as_u64().unwrap() <= 300);
+    assert_eq!(
+        auth["scope"], "patient/AllergyIntolerance.rs patient/MedicationStatement.rs patient/Patient.rs",
+        "its prefetch's types, read only"
+    );
+    assert!(body["prefetch"].get("medications").is_none(), "a query the workspace cannot answer is left out");
+    assert!(body["prefetch"].get("allergies").is_some(), "one it can is answered: {body:#}");
+    let statuses: Vec<u16> = statuses_seen.iter().map(|(_, s)| *s).collect();
+    assert_eq!(statuses, [200, 200, 404, 403], "{statuses_seen:?}");
+    // Revoked after the call.
+    let after = helseid::http_client(Duration::from_secs(5))
+        .get(format!("{}/Patient/pas-1", body["fhirServer"].as_str().unwrap()))
+        .bearer_auth(auth["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 401);
+
+    // The platform's allergies failing: unknown, so left out for the service to fetch,
+    // never given as "none".
+    sb.set_search_fault("AllergyIntolerance", Some(Fault::ServerError));
+    open_and_settle(&ws, resident(&entries, "pas-1")).await;
+    let body = seen.lock().unwrap().body.clone().unwrap();
+    assert!(body["prefetch"].get("allergies").is_none(), "{body:#}");
+}

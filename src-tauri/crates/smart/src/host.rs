@@ -5,6 +5,7 @@ use crate::facade::platform::Platform;
 use crate::registry::{LaunchContext, Registry};
 use crate::state::{random_token, Host};
 use arbeidsflate_config::apps::AppRegistration;
+use arbeidsflate_model::smart_scope::{Grant, SmartScope};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
@@ -33,6 +34,61 @@ pub enum LaunchError {
     UnknownApp(String),
     #[error("the app's launch URL is not a URL: {0}")]
     BadLaunchUrl(String),
+}
+
+/// How long a decision-support service's token lives: the call's deadline and some;
+/// it is revoked when the call ends anyway.
+pub const SERVICE_TOKEN_LIFETIME: chrono::Duration = chrono::Duration::minutes(2);
+
+/// A token for a decision-support service to read one patient's record through the
+/// facade (CDS Hooks' `fhirAuthorization`): read scopes only, for that patient, short.
+pub struct ServiceToken {
+    pub access_token: helseid::Secret,
+    pub expires_in: u64,
+    /// The scopes granted, as `fhirAuthorization.scope` says them.
+    pub scope: String,
+}
+
+/// Issues and revokes decision-support services' tokens; cheap to clone and to hand to
+/// the task that calls the services.
+#[derive(Clone)]
+pub struct ServiceTokens {
+    host: Arc<Host>,
+}
+
+impl ServiceTokens {
+    /// The FHIR base the token is for (`fhirServer`).
+    pub fn fhir_server(&self) -> String {
+        self.host.iss()
+    }
+
+    /// A token for `subject` (the service, as the access log names it) to read
+    /// `resource_types` of `patient`, in the clinician's (`practitioner`) session.
+    pub fn issue(&self, subject: &str, patient: &str, practitioner: &str, resource_types: &[String]) -> ServiceToken {
+        let wanted: Vec<String> = resource_types.iter().map(|t| format!("patient/{t}.rs")).collect();
+        let allowed: Vec<SmartScope> = wanted.iter().filter_map(|s| SmartScope::parse(s).ok()).collect();
+        let grant = Grant::narrow(&wanted.join(" "), &allowed);
+        let context = LaunchContext {
+            app_id: subject.to_string(),
+            patient: patient.to_string(),
+            encounter: None,
+            practitioner: practitioner.to_string(),
+            embedded: false,
+        };
+        let token = random_token();
+        let scope = grant.to_string();
+        let now = self.host.clock.now();
+        self.host.registry().issue_for(token.clone(), context, grant, SERVICE_TOKEN_LIFETIME, now);
+        ServiceToken {
+            access_token: helseid::Secret::new(token),
+            expires_in: SERVICE_TOKEN_LIFETIME.num_seconds() as u64,
+            scope,
+        }
+    }
+
+    pub fn revoke(&self, token: &ServiceToken) {
+        self.host.registry().revoke(token.access_token.expose());
+    }
 }
 
 /// The running host. Dropping it stops the server.
@@ -91,6 +147,11 @@ impl SmartHost {
         });
         tracing::info!(port = addr.port(), "SMART host listening on loopback");
         Ok(Self { host, addr, server })
+    }
+
+    /// What issues decision-support services' tokens for this host.
+    pub fn service_tokens(&self) -> ServiceTokens {
+        ServiceTokens { host: self.host.clone() }
     }
 
     /// The FHIR base apps are launched with (`iss`).

@@ -21,5 +21,5 @@ mod state;
 mod token;
 
 pub use facade::platform::{AppRequest, BoxFuture, Interaction, Outcome, Platform, PlatformError, WriteOutcome};
-pub use host::{HostConfig, LaunchError, SmartHost};
+pub use host::{HostConfig, LaunchError, ServiceToken, ServiceTokens, SmartHost, SERVICE_TOKEN_LIFETIME};
 pub use registry::LaunchContext;

@@ -125,6 +125,26 @@ impl Registry {
         Ok(pending.binding)
     }
 
+    /// Issues an access token of `lifetime` and no refresh token: a decision-support
+    /// service's, for one call.
+    pub fn issue_for(
+        &mut self,
+        access_token: String,
+        context: LaunchContext,
+        grant: Grant,
+        lifetime: Duration,
+        now: DateTime<Utc>,
+    ) -> AccessGrant {
+        let issued = AccessGrant { context, grant, expires_at: now + lifetime, generation: self.generation };
+        self.access.insert(access_token, issued.clone());
+        issued
+    }
+
+    /// Ends one access token at once.
+    pub fn revoke(&mut self, access_token: &str) {
+        self.access.remove(access_token);
+    }
+
     /// Issues an access token and, when `refresh` is given, a refresh token for the same grant.
     pub fn issue(
         &mut self,

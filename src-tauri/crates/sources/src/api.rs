@@ -25,7 +25,7 @@ pub async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, Source
         return Err(too_large());
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
-    while let Some(chunk) = resp.chunk().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))? {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| SourceError::Unreachable(with_cause(e)))? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(too_large());
         }
@@ -84,7 +84,7 @@ impl ApiClient {
             if let Some(proof) = auth.dpop {
                 req = req.header("DPoP", proof);
             }
-            let resp = req.send().await.map_err(|e| SourceError::Unreachable(e.without_url().to_string()))?;
+            let resp = req.send().await.map_err(|e| SourceError::Unreachable(with_cause(e)))?;
             if let Some(nonce) = resp.headers().get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
                 self.auth.observe_nonce(url, nonce);
             }
@@ -162,4 +162,18 @@ pub fn outcome_text(v: &Value) -> Option<String> {
         .filter_map(|i| i["diagnostics"].as_str().or_else(|| i["details"]["text"].as_str()))
         .collect();
     Some(texts.join("; "))
+}
+
+/// A transport error with what lies under it ("error sending request: connection closed
+/// before message completed"): reqwest's own words say little for support. No URL.
+fn with_cause(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }

@@ -101,6 +101,17 @@ impl Workspace {
         found.matches.first().and_then(|e| e["id"].as_str()).map(str::to_string)
     }
 
+    /// Starts the SMART host for the session if anything needs it (an app in the catalogue,
+    /// or a decision-support service allowed to read the record): the shell and the
+    /// command line call this after sign-in.
+    pub async fn start_app_host(self: &Arc<Self>) -> Result<(), AppError> {
+        let needed = !self.profile.apps.is_empty() || self.profile.decision_support.iter().any(|d| d.fhir_access);
+        if needed {
+            self.smart_host().await?;
+        }
+        Ok(())
+    }
+
     /// The SMART host's FHIR base (`iss`), once it runs.
     pub fn smart_iss(&self) -> Option<String> {
         self.smart.get().map(SmartHost::iss)

@@ -14,7 +14,7 @@ use crate::keystore::load_or_create_signing_key_on;
 use crate::outbox::requests::{self, OutboxRequest};
 use arbeidsflate_cds::auth::ClientIdentity;
 use arbeidsflate_cds::cards::{card_key, feedback, read_answer, CardRules, HeldSuggestion, Outcome};
-use arbeidsflate_cds::client::{CdsClient, HookCall};
+use arbeidsflate_cds::client::{CdsClient, FhirAccess, HookCall};
 use arbeidsflate_cds::prefetch::{self, HeldRecord, PrefetchContext, PrefetchQuery};
 use arbeidsflate_cds::{CdsError, Discovery, ServiceDefinition};
 use arbeidsflate_config::decision_support::DecisionSupportService;
@@ -22,8 +22,9 @@ use arbeidsflate_model::cds::{
     CardLink, CdsFailure, CdsServiceListing, CdsServiceStatus, CdsState, DecisionCard, OfferedService,
 };
 use arbeidsflate_model::offline::{WriteKind, WriteReceipt};
-use arbeidsflate_model::overview::OverviewPart;
+use arbeidsflate_model::overview::{OverviewPart, PlatformPart};
 use arbeidsflate_model::{AppError, ErrorCode};
+use arbeidsflate_smart::ServiceTokens;
 use arbeidsflate_store::DismissedCard;
 use futures_util::future::join_all;
 use serde_json::{json, Map, Value};
@@ -85,12 +86,27 @@ impl DecisionSupport {
 }
 
 /// The patient's record as prefetch sees it. Only the latest vital signs are held, so
-/// only a vital-signs query is answered from them.
-struct RecordHeld<'a>(&'a PatientRecord);
+/// only a vital-signs query is answered from them; a part of the platform's answer that
+/// failed is not known, so its type answers nothing (not "none").
+struct RecordHeld<'a>(&'a PatientRecord, &'a [PlatformPart]);
 
 impl HeldRecord for RecordHeld<'_> {
     fn held(&self, query: &PrefetchQuery) -> Option<Vec<Value>> {
-        let r = self.0;
+        let (r, failed) = (self.0, self.1);
+        let part = match query.resource_type.as_str() {
+            "Patient" => PlatformPart::Banner,
+            "AllergyIntolerance" => PlatformPart::Allergies,
+            "MedicationStatement" => PlatformPart::Medications,
+            "Condition" => PlatformPart::Conditions,
+            "CarePlan" => PlatformPart::CarePlans,
+            "Task" => PlatformPart::Tasks,
+            "Flag" => PlatformPart::Warnings,
+            "Observation" => PlatformPart::Vitals,
+            _ => return None,
+        };
+        if failed.contains(&part) {
+            return None;
+        }
         Some(match query.resource_type.as_str() {
             "Patient" => vec![r.patient.clone()],
             "AllergyIntolerance" => r.allergies.clone(),
@@ -115,10 +131,14 @@ struct Round {
     settings: Vec<DecisionSupportService>,
     patient_id: String,
     practitioner_id: String,
-    record: Option<PatientRecord>,
+    /// With the parts of it that did not come.
+    record: Option<(PatientRecord, Vec<PlatformPart>)>,
     apps: Vec<(String, String)>,
     /// Cards the clinician dismissed for this patient today: not shown again.
     dismissed: Vec<DismissedCard>,
+    /// Tokens for the services IT lets read the record themselves (through the SMART
+    /// facade), when the app host runs.
+    fhir: Option<ServiceTokens>,
     clock: clock::SharedClock,
     sink: PartSink,
 }
@@ -175,7 +195,7 @@ impl Workspace {
         s: &SignedIn,
         opened: (&str, &Decision),
         patient_id: Option<&str>,
-        record: Option<PatientRecord>,
+        record: Option<(PatientRecord, Vec<PlatformPart>)>,
         sink: PartSink,
     ) {
         self.decision_support.forget_patient();
@@ -212,6 +232,7 @@ impl Workspace {
             record,
             apps: self.profile.apps.iter().map(|a| (a.id.clone(), a.launch_url.clone())).collect(),
             dismissed: self.dismissed_today(s, patient_id).await,
+            fhir: self.smart.get().map(|host| host.service_tokens()),
             clock: self.clock(),
             sink,
         };
@@ -415,15 +436,38 @@ impl Round {
             user_practitioner_role_id: None,
         };
         let prefetch = match &self.record {
-            Some(record) => prefetch::build(&service.prefetch, &ctx, &self.patient_id, &RecordHeld(record)),
+            Some((record, failed)) => {
+                prefetch::build(&service.prefetch, &ctx, &self.patient_id, &RecordHeld(record, failed))
+            }
             None => Map::new(),
         };
+        // A service IT allows gets a token for this patient, its read scopes and this call.
+        let subject = format!("cds:{}", service.id);
+        let token = match (&self.fhir, settings.fhir_access) {
+            (Some(tokens), true) => {
+                let types = read_types(service);
+                Some((tokens, tokens.issue(&subject, &self.patient_id, &self.practitioner_id, &types)))
+            }
+            _ => None,
+        };
+        let fhir = token.as_ref().map(|(tokens, t)| FhirAccess {
+            server: tokens.fhir_server(),
+            access_token: t.access_token.clone(),
+            expires_in: t.expires_in,
+            scope: t.scope.clone(),
+            subject: subject.clone(),
+            patient: self.patient_id.clone(),
+        });
         let call =
-            HookCall { hook: HOOK.into(), hook_instance: arbeidsflate_cds::random_id(), context, prefetch, fhir: None };
+            HookCall { hook: HOOK.into(), hook_instance: arbeidsflate_cds::random_id(), context, prefetch, fhir };
         let url = settings.service_url(&service.id);
         let deadline = Duration::from_millis(settings.deadline_ms.into());
         let title = title_of(service, settings);
         let answered = self.client.call(&url, &call, deadline).await;
+        // The spec asks the client to revoke the token after the call.
+        if let Some((tokens, t)) = &token {
+            tokens.revoke(t);
+        }
         let received_at = self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let part = match answered.and_then(|a| {
             let rules = CardRules {
@@ -526,6 +570,23 @@ async fn discover_all(client: &CdsClient, settings: &[DecisionSupportService]) -
         Discovered { settings: d.clone(), offered }
     }))
     .await
+}
+
+/// The resource types a service's prefetch names: what its token may read.
+fn read_types(service: &ServiceDefinition) -> Vec<String> {
+    let mut types: Vec<String> = service
+        .prefetch
+        .values()
+        .filter_map(|t| t.split(['/', '?']).next())
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphabetic()))
+        .map(str::to_string)
+        .collect();
+    if !types.iter().any(|t| t == "Patient") {
+        types.push("Patient".into());
+    }
+    types.sort();
+    types.dedup();
+    types
 }
 
 fn title_of(service: &ServiceDefinition, settings: &DecisionSupportService) -> String {

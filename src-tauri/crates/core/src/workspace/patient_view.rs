@@ -96,11 +96,12 @@ impl Workspace {
         };
         let fired_early = cached.is_some();
         if fired_early {
+            let cached = cached.map(|record| (record, Vec::new()));
             self.fire_patient_view(&s, (&key, &decision), municipal_id.as_deref(), cached, sink.clone()).await;
         }
         let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink.clone()).await;
         if !fired_early {
-            let record = gathered.record.clone();
+            let record = gathered.record.clone().map(|r| (r, gathered.failed_parts.clone()));
             self.fire_patient_view(&s, (&key, &decision), municipal_id.as_deref(), record, sink.clone()).await;
         }
         let platform_unreachable = gathered.statuses.iter().any(|st| {
