@@ -330,7 +330,7 @@ pub async fn open_card_link(
             .await
             .map_err(|e| AppError::new(ErrorCode::ServiceUnavailable, format!("the browser could not be opened: {e}"))),
         (CardLinkKind::Smart, Some(app_id)) => {
-            let launched = ws.launch_app(&app_id).await?;
+            let launched = ws.launch_app_with(&app_id, link.app_context).await?;
             let iss = ws.smart_iss().unwrap_or_default();
             super::app_windows::open(&app, &launched, &iss, opener.as_ref()).await
         }

@@ -323,6 +323,14 @@ async fn a_service_allowed_to_read_gets_a_token_for_that_patient_and_its_reads_o
         let got = seen.lock().unwrap();
         (got.body.clone().expect("the service was called"), got.statuses.clone())
     };
+    // Her stay in progress is the context's encounter.
+    let stay = body["context"]["encounterId"].as_str().expect("a ward resident's stay");
+    let encounter =
+        sb.fhir_resources().into_iter().find(|r| r["resourceType"] == "Encounter" && r["id"] == stay).unwrap();
+    assert_eq!(
+        (encounter["subject"]["reference"].as_str(), encounter["status"].as_str()),
+        (Some("Patient/pas-1"), Some("in-progress"))
+    );
     let auth = &body["fhirAuthorization"];
     assert_eq!(auth["subject"], "cds:leser");
     assert_eq!(auth["patient"], "pas-1");

@@ -67,6 +67,11 @@ pub struct WorklistEntry {
     /// The visit was carried out (here, or recorded so elsewhere).
     pub visit_done: bool,
     pub address: Option<String>,
+    /// A ward resident's stay in progress (the platform's Encounter id): the context
+    /// decision-support services are called with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stay_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -74,6 +74,7 @@ impl ServiceTokens {
             encounter: None,
             practitioner: practitioner.to_string(),
             embedded: false,
+            app_context: None,
         };
         let token = random_token();
         let scope = grant.to_string();

@@ -26,6 +26,9 @@ pub struct LaunchContext {
     pub practitioner: String,
     /// Whether the app sits inside the overview, under the workspace's patient banner.
     pub embedded: bool,
+    /// What the launch hands the app in its token answer (`appContext`): a decision-support
+    /// card's SMART link says why it was opened.
+    pub app_context: Option<String>,
 }
 
 /// What an authorization code is bound to, checked at the token endpoint.
@@ -249,6 +252,7 @@ mod tests {
             encounter: None,
             practitioner: "prac-1".into(),
             embedded: true,
+            app_context: None,
         }
     }
 

@@ -121,6 +121,9 @@ fn issue(host: &Host, context: LaunchContext, grant: Grant, nonce: Option<String
         "need_patient_banner": !context.embedded,
         "smart_style_url": format!("{}/smart-style.json", host.base),
     });
+    if let Some(app_context) = &context.app_context {
+        body["appContext"] = json!(app_context);
+    }
     if let Some(encounter) = &context.encounter {
         body["encounter"] = json!(encounter);
     }

@@ -170,6 +170,8 @@ fn context(app: &str) -> LaunchContext {
         encounter: Some("opphold-1".into()),
         practitioner: "prac-7".into(),
         embedded: true,
+        // As a decision-support card's SMART link hands it on.
+        app_context: Some("{\"grunn\":\"sovemiddel\"}".into()),
     }
 }
 
@@ -351,6 +353,7 @@ async fn a_public_app_gets_the_patient_in_context_and_an_id_token_naming_the_cli
     assert_eq!(body["patient"], "pas-1");
     assert_eq!(body["encounter"], "opphold-1");
     assert_eq!(body["need_patient_banner"], false, "inside the overview, under our banner");
+    assert_eq!(body["appContext"], "{\"grunn\":\"sovemiddel\"}", "the launch's appContext, as given");
     assert_eq!(body["expires_in"], 900);
     // Asked for everything; got what IT allows, and nothing of user/.
     assert_eq!(body["scope"], "launch openid fhirUser online_access patient/Patient.r patient/Observation.crs");

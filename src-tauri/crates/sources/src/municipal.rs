@@ -150,6 +150,7 @@ impl MunicipalPlatform {
                 .filter_map(|l| l["location"]["display"].as_str())
                 .collect();
             entry.room = Some(locs.join(" · "));
+            entry.stay_id = e["id"].as_str().map(str::to_string);
             entries.push(entry);
         }
         entries.sort_by_key(|e| natural_key(e.room.as_deref()));
@@ -329,6 +330,7 @@ fn entry_for(patient: &Value, today: NaiveDate) -> Result<WorklistEntry, Unreada
         visit_id: None,
         visit_done: false,
         address,
+        stay_id: None,
     })
 }
 

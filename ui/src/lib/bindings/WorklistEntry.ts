@@ -28,4 +28,9 @@ visit_id: string | null,
 /**
  * The visit was carried out (here, or recorded so elsewhere).
  */
-visit_done: boolean, address: string | null, };
+visit_done: boolean, address: string | null, 
+/**
+ * A ward resident's stay in progress (the platform's Encounter id): the context
+ * decision-support services are called with.
+ */
+stay_id?: string, };

@@ -51,6 +51,16 @@ impl Workspace {
     /// Launches `app_id` for the patient open in the view: a single-use launch handle
     /// bound to this clinician, the patient and this session.
     pub async fn launch_app(self: &Arc<Self>, app_id: &str) -> Result<LaunchedApp, AppError> {
+        self.launch_app_with(app_id, None).await
+    }
+
+    /// As [`Self::launch_app`], handing the app `app_context` in its token answer (a
+    /// decision-support card's SMART link says why the app was opened).
+    pub async fn launch_app_with(
+        self: &Arc<Self>,
+        app_id: &str,
+        app_context: Option<String>,
+    ) -> Result<LaunchedApp, AppError> {
         let s = self.current().await?;
         let app = self
             .profile
@@ -74,6 +84,7 @@ impl Workspace {
             // Every app opens outside the overview for now (its own window, or the
             // browser), so it draws the patient banner itself.
             embedded: false,
+            app_context,
         };
         let url = host.launch(context).map_err(|e| AppError::new(ErrorCode::AppNotAvailable, e.to_string()))?;
         tracing::info!(app = %app.id, "app launched");

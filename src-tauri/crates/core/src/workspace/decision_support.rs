@@ -130,6 +130,8 @@ struct Round {
     answers: Arc<Mutex<Vec<ServiceAnswer>>>,
     settings: Vec<DecisionSupportService>,
     patient_id: String,
+    /// Her stay in progress, where she has one (`encounterId`).
+    stay_id: Option<String>,
     practitioner_id: String,
     /// With the parts of it that did not come.
     record: Option<(PatientRecord, Vec<PlatformPart>)>,
@@ -228,6 +230,7 @@ impl Workspace {
             answers: self.decision_support.answers.clone(),
             settings,
             patient_id: patient_id.to_string(),
+            stay_id: s.stays.read().await.get(patient_id).cloned(),
             practitioner_id: s.context.practitioner_id.clone(),
             record,
             apps: self.profile.apps.iter().map(|a| (a.id.clone(), a.launch_url.clone())).collect(),
@@ -430,6 +433,9 @@ impl Round {
         let mut context = Map::new();
         context.insert("userId".into(), json!(format!("Practitioner/{}", self.practitioner_id)));
         context.insert("patientId".into(), json!(self.patient_id));
+        if let Some(stay) = &self.stay_id {
+            context.insert("encounterId".into(), json!(stay));
+        }
         let ctx = PrefetchContext {
             context: context.clone(),
             user_practitioner_id: Some(self.practitioner_id.clone()),

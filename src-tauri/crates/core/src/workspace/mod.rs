@@ -57,6 +57,8 @@ struct SignedIn {
     critical_status: Arc<std::sync::Mutex<HashMap<NationalId, (Instant, KjStatus)>>>,
     /// The user's offline cache, or why there is none.
     local: RwLock<LocalState>,
+    /// The stay in progress of each ward resident on the worklist (patient → Encounter).
+    stays: RwLock<HashMap<String, String>>,
     /// Patients prepared ahead of opening, to keep HelseID unflooded.
     prepared: std::sync::Mutex<prepare::PrepareLog>,
 }
@@ -333,6 +335,7 @@ impl Workspace {
             open: RwLock::default(),
             open_ref: RwLock::default(),
             critical_status: Arc::default(),
+            stays: RwLock::default(),
             local: RwLock::new(local),
             prepared: Default::default(),
         }));
@@ -420,6 +423,8 @@ impl Workspace {
         let list = self.with_local_visits(&s, list).await;
         *s.worklist.write().await =
             list.entries.iter().map(|e| (e.patient_ref.clone(), NationalId::parse(&e.national_id).ok())).collect();
+        *s.stays.write().await =
+            list.entries.iter().filter_map(|e| Some((e.patient_ref.clone(), e.stay_id.clone()?))).collect();
         tracing::info!(entries = list.entries.len(), online = self.is_online(), "worklist loaded");
         if self.is_online() {
             self.prefetch_critical_status(&s).await;
