@@ -1,0 +1,225 @@
+//! One round of `patient-view` calls, on its own task: discovery if it has not run, then
+//! every service at once, each with its prefetch (from the record the workspace holds),
+//! a token to read more where IT allows it, and its answer read into cards for the view.
+
+use super::{discover_all, not_asked, status_part, title_of, Discovered, ServiceAnswer, CREATABLE, HOOK};
+use crate::aggregate::PartSink;
+use arbeidsflate_cds::cards::{card_key, read_answer, CardRules};
+use arbeidsflate_cds::client::{CdsClient, FhirAccess, HookCall};
+use arbeidsflate_cds::prefetch::{self, HeldRecord, PrefetchContext, PrefetchQuery};
+use arbeidsflate_cds::ServiceDefinition;
+use arbeidsflate_config::decision_support::DecisionSupportService;
+use arbeidsflate_model::cds::{CdsFailure, CdsServiceStatus, CdsState};
+use arbeidsflate_model::overview::{OverviewPart, PlatformPart};
+use arbeidsflate_smart::ServiceTokens;
+use arbeidsflate_store::DismissedCard;
+use futures_util::future::join_all;
+use serde_json::{json, Map, Value};
+use sources::record::PatientRecord;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// The patient's record as prefetch sees it. Only the latest vital signs are held, so
+/// only a vital-signs query is answered from them; a part of the platform's answer that
+/// failed is not known, so its type answers nothing (not "none").
+struct RecordHeld<'a>(&'a PatientRecord, &'a [PlatformPart]);
+
+impl HeldRecord for RecordHeld<'_> {
+    fn held(&self, query: &PrefetchQuery) -> Option<Vec<Value>> {
+        let (r, failed) = (self.0, self.1);
+        let part = match query.resource_type.as_str() {
+            "Patient" => PlatformPart::Banner,
+            "AllergyIntolerance" => PlatformPart::Allergies,
+            "MedicationStatement" => PlatformPart::Medications,
+            "Condition" => PlatformPart::Conditions,
+            "CarePlan" => PlatformPart::CarePlans,
+            "Task" => PlatformPart::Tasks,
+            "Flag" => PlatformPart::Warnings,
+            "Observation" => PlatformPart::Vitals,
+            _ => return None,
+        };
+        if failed.contains(&part) {
+            return None;
+        }
+        Some(match query.resource_type.as_str() {
+            "Patient" => vec![r.patient.clone()],
+            "AllergyIntolerance" => r.allergies.clone(),
+            "MedicationStatement" => r.medications.clone(),
+            "Condition" => r.conditions.clone(),
+            "CarePlan" => r.care_plans.clone(),
+            "Task" => r.tasks.clone(),
+            "Flag" => r.flags.clone(),
+            "Observation" if query.params.iter().any(|(k, v)| k == "category" && v == "vital-signs") => {
+                r.vitals.clone()
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Everything one round of calls needs, owned, so it runs on its own task.
+pub(super) struct Round {
+    pub(super) client: CdsClient,
+    pub(super) discovered: Arc<tokio::sync::Mutex<Option<Vec<Discovered>>>>,
+    pub(super) answers: Arc<Mutex<Vec<ServiceAnswer>>>,
+    pub(super) settings: Vec<DecisionSupportService>,
+    pub(super) patient_id: String,
+    /// Her stay in progress, where she has one (`encounterId`).
+    pub(super) stay_id: Option<String>,
+    pub(super) practitioner_id: String,
+    /// With the parts of it that did not come.
+    pub(super) record: Option<(PatientRecord, Vec<PlatformPart>)>,
+    pub(super) apps: Vec<(String, String)>,
+    /// Cards the clinician dismissed for this patient today: not shown again.
+    pub(super) dismissed: Vec<DismissedCard>,
+    /// Tokens for the services IT lets read the record themselves (through the SMART
+    /// facade), when the app host runs.
+    pub(super) fhir: Option<ServiceTokens>,
+    pub(super) clock: clock::SharedClock,
+    pub(super) sink: PartSink,
+}
+
+impl Round {
+    pub(super) async fn run(self) {
+        let discovered = {
+            let mut known = self.discovered.lock().await;
+            if known.is_none() {
+                *known = Some(discover_all(&self.client, &self.settings).await);
+            }
+            known.clone().unwrap_or_default()
+        };
+        let mut calls = Vec::new();
+        for d in &discovered {
+            match &d.offered {
+                Ok(discovery) => {
+                    for service in discovery.at(HOOK) {
+                        self.sink.as_ref()(vec![status_part(
+                            service.id.clone(),
+                            title_of(service, &d.settings),
+                            CdsState::Waiting,
+                            None,
+                        )]);
+                        calls.push(self.call(&d.settings, service));
+                    }
+                }
+                Err(e) => self.sink.as_ref()(vec![not_asked(&d.settings, CdsFailure::NotDiscovered, &e.to_string())]),
+            }
+        }
+        join_all(calls).await;
+    }
+
+    async fn call(&self, settings: &DecisionSupportService, service: &ServiceDefinition) {
+        let mut context = Map::new();
+        context.insert("userId".into(), json!(format!("Practitioner/{}", self.practitioner_id)));
+        context.insert("patientId".into(), json!(self.patient_id));
+        if let Some(stay) = &self.stay_id {
+            context.insert("encounterId".into(), json!(stay));
+        }
+        let ctx = PrefetchContext {
+            context: context.clone(),
+            user_practitioner_id: Some(self.practitioner_id.clone()),
+            user_practitioner_role_id: None,
+        };
+        let prefetch = match &self.record {
+            Some((record, failed)) => {
+                prefetch::build(&service.prefetch, &ctx, &self.patient_id, &RecordHeld(record, failed))
+            }
+            None => Map::new(),
+        };
+        // A service IT allows gets a token for this patient, its read scopes and this call.
+        let subject = format!("cds:{}", service.id);
+        let token = match (&self.fhir, settings.fhir_access) {
+            (Some(tokens), true) => {
+                let types = read_types(service);
+                Some((tokens, tokens.issue(&subject, &self.patient_id, &self.practitioner_id, &types)))
+            }
+            _ => None,
+        };
+        let fhir = token.as_ref().map(|(tokens, t)| FhirAccess {
+            server: tokens.fhir_server(),
+            access_token: t.access_token.clone(),
+            expires_in: t.expires_in,
+            scope: t.scope.clone(),
+            subject: subject.clone(),
+            patient: self.patient_id.clone(),
+        });
+        let call =
+            HookCall { hook: HOOK.into(), hook_instance: arbeidsflate_cds::random_id(), context, prefetch, fhir };
+        let url = settings.service_url(&service.id);
+        let deadline = Duration::from_millis(settings.deadline_ms.into());
+        let title = title_of(service, settings);
+        let answered = self.client.call(&url, &call, deadline).await;
+        // The spec asks the client to revoke the token after the call.
+        if let Some((tokens, t)) = &token {
+            tokens.revoke(t);
+        }
+        let received_at = self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let part = match answered.and_then(|a| {
+            let rules = CardRules {
+                service_id: &service.id,
+                patient_id: &self.patient_id,
+                received_at: &received_at,
+                apps: &self.apps,
+                creatable: CREATABLE,
+            };
+            read_answer(&a.answer, &rules).map(|read| (read, a.elapsed))
+        }) {
+            Ok((mut read, elapsed)) => {
+                read.cards.retain(|c| {
+                    let key = card_key(c);
+                    !self.dismissed.iter().any(|d| d.service_id == c.service_id && d.card_key == key)
+                });
+                let shown: Vec<&str> = read.cards.iter().map(|c| c.id.as_str()).collect();
+                read.suggestions.retain(|s| shown.contains(&s.card_id.as_str()));
+                tracing::info!(service = %service.id, cards = read.cards.len(), "decision support answered");
+                let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+                answers.retain(|a| a.service_id != service.id);
+                answers.push(ServiceAnswer {
+                    service_id: service.id.clone(),
+                    service_url: url.clone(),
+                    cards: read.cards.clone(),
+                    suggestions: read.suggestions,
+                });
+                drop(answers);
+                let status = CdsServiceStatus {
+                    service_id: service.id.clone(),
+                    name: title,
+                    state: CdsState::Fresh,
+                    fetched_at: Some(received_at),
+                    elapsed_ms: Some(elapsed.as_millis().min(u32::MAX as u128) as u32),
+                    detail: None,
+                };
+                OverviewPart::DecisionSupport { status, cards: read.cards, left_out: read.left_out }
+            }
+            Err(e) => {
+                tracing::warn!(service = %service.id, reason = ?e.reason, "decision support failed");
+                // What it said before is no longer its word on the patient.
+                self.answers.lock().unwrap_or_else(PoisonError::into_inner).retain(|a| a.service_id != service.id);
+                let mut part = status_part(service.id.clone(), title, CdsState::Failed { reason: e.reason }, None);
+                if let OverviewPart::DecisionSupport { status, .. } = &mut part {
+                    status.detail = Some(e.detail);
+                    status.fetched_at = Some(received_at);
+                }
+                part
+            }
+        };
+        self.sink.as_ref()(vec![part]);
+    }
+}
+
+/// The resource types a service's prefetch names: what its token may read.
+fn read_types(service: &ServiceDefinition) -> Vec<String> {
+    let mut types: Vec<String> = service
+        .prefetch
+        .values()
+        .filter_map(|t| t.split(['/', '?']).next())
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphabetic()))
+        .map(str::to_string)
+        .collect();
+    if !types.iter().any(|t| t == "Patient") {
+        types.push("Patient".into());
+    }
+    types.sort();
+    types.dedup();
+    types
+}
