@@ -23,6 +23,7 @@ const KNOWN_ERROR_CODES: Record<ErrorCode, true> = {
   invalid_national_id: true,
   invalid_profile: true,
   keyring_unavailable: true,
+  gp_register_credentials: true,
   not_cached: true,
   offline_unavailable: true,
   unsent_writes: true,

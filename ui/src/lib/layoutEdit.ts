@@ -23,6 +23,7 @@ export const ALL_WIDGETS = [
   'home_measurements',
   'apps',
   'decision_support',
+  'general_practitioner',
 ] as const satisfies readonly WidgetId[];
 
 // A widget added on the Rust side without a place here fails to compile.

@@ -11,6 +11,7 @@ import type { CdsServiceStatus } from './bindings/CdsServiceStatus';
 import type { Condition } from './bindings/Condition';
 import type { DecisionCard } from './bindings/DecisionCard';
 import type { DocumentSummary } from './bindings/DocumentSummary';
+import type { GpDetails } from './bindings/GpDetails';
 import type { IdentityWarning } from './bindings/IdentityWarning';
 import type { MergedAllergy } from './bindings/MergedAllergy';
 import type { MergedMedication } from './bindings/MergedMedication';
@@ -45,6 +46,8 @@ export interface PatientView {
   sources: SourceStatus[];
   banner: PatientBanner | null;
   person: PersonDetails | null;
+  /** The GP register's answer; null until it answered (see its source status for why). */
+  gp: GpDetails | null;
   /** The sources disagree on who the patient is (null while they agree). */
   identity: IdentityWarning | null;
   warnings: PatientWarning[];
@@ -77,6 +80,7 @@ export function emptyView(): PatientView {
     sources: [],
     banner: null,
     person: null,
+    gp: null,
     identity: null,
     warnings: [],
     allergies: [],
@@ -122,6 +126,9 @@ function applyPart(view: PatientView, part: OverviewPart, emittedAt: number): vo
       break;
     case 'person':
       view.person = part.person;
+      break;
+    case 'general_practitioner':
+      view.gp = part.gp;
       break;
     case 'identity':
       view.identity = part.warning;

@@ -113,6 +113,7 @@ describe('customising the overview', () => {
       { widget: 'documents', size: 'large' },
       { widget: 'medications', size: 'medium' },
       { widget: 'problems', size: 'medium' },
+      { widget: 'general_practitioner', size: 'medium' },
       { widget: 'notes', size: 'medium' },
     ];
     expect(await shown(page)).toEqual(arranged);

@@ -233,6 +233,7 @@ pub(super) fn view_text(view: &CollectedView) -> String {
         view.unreadable(list).and_then(unreadable_text).map(|t| format!("  ({t})\n")).unwrap_or_default()
     };
     let unknown = "  ukjent: kilden svarte ikke\n";
+    out.push_str(&gp_text(view.general_practitioner()));
     out.push_str("Allergier:\n");
     match view.allergies() {
         None => out.push_str(unknown),
@@ -279,4 +280,22 @@ pub(super) fn view_text(view: &CollectedView) -> String {
         out.push_str(&format!("  - {}: {}\n", s.name, state.unwrap_or_default()));
     }
     out
+}
+
+/// Who to call: the GP and the office's number, said plainly when there is none.
+fn gp_text(gp: Option<&arbeidsflate_model::gp::GpDetails>) -> String {
+    use arbeidsflate_model::gp::GpRegistration;
+    let Some(gp) = gp else { return "Fastlege: ukjent (Fastlegeregisteret svarte ikke)\n".into() };
+    match &gp.registration {
+        GpRegistration::NoList => "Fastlege: står ikke på noen fastlegeliste\n".into(),
+        GpRegistration::OnList { list } => {
+            let phone = list.office.phone.as_deref().map(|p| format!(", telefon {p}")).unwrap_or_default();
+            let who = match &list.gp {
+                Some(g) if g.substitute => format!("{} (vikar)", g.name),
+                Some(g) => g.name.clone(),
+                None => "liste uten fast lege".into(),
+            };
+            format!("Fastlege: {who}, {}{phone}\n", list.office.name)
+        }
+    }
 }

@@ -6,6 +6,7 @@ use super::AppArgs;
 use arbeidsflate_core::aggregate::{Concurrency, PartSink};
 use arbeidsflate_model::access::AccessBasis;
 use arbeidsflate_model::collected::CollectedView;
+use arbeidsflate_model::gp::GpRegistration;
 use arbeidsflate_model::overview::{AccessRequest, OverviewPart, PatientTarget, SourceState, SourceStatus};
 use arbeidsflate_model::AppError;
 use std::sync::PoisonError;
@@ -137,6 +138,7 @@ fn print_view_json(view: &CollectedView) {
     print_json(&serde_json::json!({
         "parts": view.parts, "sources": view.sources, "identity_warning": view.identity().flatten(),
         "decision_support": decision_support(&view.parts),
+        "general_practitioner": view.general_practitioner(),
     }));
 }
 
@@ -235,6 +237,22 @@ fn describe(part: &OverviewPart) -> Option<String> {
                 cards.len()
             )
         }
+        OverviewPart::GeneralPractitioner { gp } => match &gp.registration {
+            GpRegistration::NoList => "GP: on no GP's list".into(),
+            GpRegistration::OnList { list } => {
+                let phone = list.office.phone.as_deref().map(|p| format!(", phone {p}")).unwrap_or_default();
+                match &list.gp {
+                    Some(doctor) => format!(
+                        "GP: {}{} (HPR {}), {}{phone}",
+                        doctor.name,
+                        if doctor.substitute { " (substitute)" } else { "" },
+                        doctor.hpr_number,
+                        list.office.name
+                    ),
+                    None => format!("GP: a list without a GP at {}{phone}", list.office.name),
+                }
+            }
+        },
         OverviewPart::Person { .. } | OverviewPart::Identity { warning: None } => return None,
     })
 }

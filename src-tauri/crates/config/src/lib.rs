@@ -5,6 +5,7 @@
 
 pub mod apps;
 pub mod decision_support;
+pub mod gp_register;
 pub mod machine_profile;
 pub mod profile;
 pub mod profile_error;

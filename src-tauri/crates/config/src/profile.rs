@@ -199,6 +199,9 @@ pub struct NationalSettings {
     pub documents: Option<ServiceSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<ServiceSettings>,
+    /// Fastlegeregisteret: not behind HelseID, so not a [`ServiceSettings`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gp_register: Option<crate::gp_register::GpRegisterSettings>,
 }
 
 impl NationalSettings {
@@ -218,7 +221,6 @@ impl NationalSettings {
         self.service_mut(name).map(|slot| *slot = Some(settings)).is_some()
     }
 
-    /// The configured services with their profile names.
     /// Whether the profile names the service behind a source of the patient view.
     pub fn is_configured(&self, kind: arbeidsflate_model::overview::SourceKind) -> bool {
         use arbeidsflate_model::overview::SourceKind;
@@ -228,9 +230,11 @@ impl NationalSettings {
             SourceKind::MedicationList => self.medication_list.is_some(),
             SourceKind::Documents => self.documents.is_some(),
             SourceKind::Person => self.person.is_some(),
+            SourceKind::GpRegister => self.gp_register.is_some(),
         }
     }
 
+    /// The configured services behind HelseID, with their profile names.
     pub fn configured(&self) -> Vec<(&'static str, &ServiceSettings)> {
         [
             ("kjernejournal", &self.kjernejournal),
@@ -518,6 +522,9 @@ impl Profile {
                 return Err(err(&format!("national.{name}.audience"), "must not be empty"));
             }
         }
+        if let Some(gp) = &self.national.gp_register {
+            crate::gp_register::validate(gp, |field, url| self.check_url(field, url))?;
+        }
         if let Some(o) = &self.organisation {
             let orgnr = |v: &str| v.len() == 9 && v.bytes().all(|b| b.is_ascii_digit());
             if !orgnr(&o.parent_orgnr) {
@@ -627,6 +634,10 @@ pub fn for_sandbox(sb: &sandbox::Sandbox) -> Profile {
         let known = profile.national.set(e.service, settings);
         debug_assert!(known, "the sandbox simulates a service the profile cannot name");
     }
+    profile.national.gp_register = Some(crate::gp_register::GpRegisterSettings {
+        url: sb.gp_register_url.clone(),
+        credentials_entry: crate::gp_register::DEFAULT_CREDENTIALS_ENTRY.into(),
+    });
     profile.apps = vec![sandbox_sample_app(&sb.sample_app_url)];
     profile.decision_support = vec![crate::decision_support::DecisionSupportService {
         name: "Sandkassens beslutningsstøtte".into(),

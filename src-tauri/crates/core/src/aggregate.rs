@@ -4,6 +4,7 @@
 //! failing service never holds back or removes the others' data.
 
 use arbeidsflate_model::access::AccessBasis;
+use arbeidsflate_model::gp::GpDetails;
 use arbeidsflate_model::merged::{MergedAllergy, MergedMedication};
 use arbeidsflate_model::nin::NationalId;
 use arbeidsflate_model::overview::{
@@ -16,6 +17,7 @@ use chrono::NaiveDate;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 use sources::documents::{DocumentList, DocumentSharing, SharedDocumentRef};
+use sources::gp_register::GpRegister;
 use sources::kjernejournal::{KjOutcome, KjStatus, Kjernejournal, NhnContext};
 use sources::person::PersonLookup;
 use sources::record::{PatientRecord, RecordView};
@@ -54,6 +56,9 @@ pub struct SourceSet<'a> {
     /// With the authoriser whose tokens carry this patient's attestation.
     pub documents: Option<(DocumentSharing, Arc<dyn RequestAuthorizer>)>,
     pub person: Option<PersonLookup>,
+    /// With the service user from the keyring; `Err` when IT configured the register but
+    /// its credentials are not there (the source shows as refused, saying so).
+    pub gp_register: Option<Result<GpRegister, String>>,
 }
 
 /// Who the patient is to each source.
@@ -88,6 +93,7 @@ pub(crate) enum Answer {
     MedicationList(Result<MedicationList, SourceError>),
     Documents(Result<DocumentList, SourceError>),
     Person(Result<PersonDetails, SourceError>),
+    GpRegister(Result<GpDetails, SourceError>),
 }
 
 /// A national source's answer as the offline cache keeps it.
@@ -97,6 +103,7 @@ pub(crate) enum CachedAnswer {
     MedicationList(MedicationList),
     Documents(DocumentList),
     Person(PersonDetails),
+    GpRegister(GpDetails),
 }
 
 impl Answer {
@@ -107,6 +114,7 @@ impl Answer {
             Answer::MedicationList(Ok(a)) => CachedAnswer::MedicationList(a.clone()),
             Answer::Documents(Ok(a)) => CachedAnswer::Documents(a.clone()),
             Answer::Person(Ok(a)) => CachedAnswer::Person(a.clone()),
+            Answer::GpRegister(Ok(a)) => CachedAnswer::GpRegister(a.clone()),
             _ => return None,
         })
     }
@@ -123,6 +131,7 @@ impl From<CachedAnswer> for Answer {
                 Answer::Documents(Ok(a))
             }
             CachedAnswer::Person(a) => Answer::Person(Ok(a)),
+            CachedAnswer::GpRegister(a) => Answer::GpRegister(Ok(a)),
         }
     }
 }
@@ -146,6 +155,7 @@ pub fn source_name(kind: SourceKind) -> &'static str {
         SourceKind::MedicationList => sources::sfm::SOURCE_NAME,
         SourceKind::Documents => sources::documents::SOURCE_NAME,
         SourceKind::Person => sources::person::SOURCE_NAME,
+        SourceKind::GpRegister => sources::gp_register::SOURCE_NAME,
     }
 }
 
@@ -171,6 +181,7 @@ pub fn initial_statuses(set: &SourceSet<'_>, keys: &PatientKeys) -> Vec<SourceSt
                 SourceKind::MedicationList => set.medication_list.is_some(),
                 SourceKind::Documents => set.documents.is_some(),
                 SourceKind::Person => set.person.is_some(),
+                SourceKind::GpRegister => set.gp_register.is_some(),
             };
             let state = match (configured, kind == SourceKind::Municipal || keys.nin.is_some()) {
                 (false, _) => SourceState::NotConfigured,
@@ -381,6 +392,12 @@ pub(crate) fn ask<'a>(
             SourceKind::Person => Box::pin(async move {
                 let person = set.person.as_ref().expect("asked only when configured");
                 Answer::Person(person.get_by_nin(nin(keys), true).await)
+            }),
+            SourceKind::GpRegister => Box::pin(async move {
+                Answer::GpRegister(match set.gp_register.as_ref().expect("asked only when configured") {
+                    Ok(register) => register.patient_gp(nin(keys)).await,
+                    Err(why) => Err(SourceError::NotAuthorised(why.clone())),
+                })
             }),
         };
         let answer = tokio::time::timeout(deadline, work).await.ok();
@@ -717,6 +734,7 @@ impl Assembled {
                 parts.push(OverviewPart::Person { person });
                 parts.push(self.identity_part(keys));
             }
+            Answer::GpRegister(r) => parts.push(OverviewPart::GeneralPractitioner { gp: r? }),
         }
         Ok(SourceState::Fresh)
     }

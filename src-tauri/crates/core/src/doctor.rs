@@ -112,6 +112,26 @@ pub async fn run(
         }
     }
 
+    // Fastlegeregisteret: a lookup of a number it must refuse proves the address, TLS
+    // and the service user from the keyring, without looking anybody up.
+    if let Some(settings) = &profile.national.gp_register {
+        let keys = crate::keystore::OsKeyring::new(keyring_service);
+        let kind = profile.environment.kind;
+        let result = match crate::workspace::gp_register::service_user(settings, kind, &http, &keys).await {
+            Ok(user) => {
+                let register = sources::gp_register::GpRegister::new(http.clone(), &settings.url, user);
+                register
+                    .check_access()
+                    .await
+                    .map(|()| format!("{}: reachable, the service user accepted", settings.url))
+                    .map_err(|e| format!("{}: {e}", settings.url))
+            }
+            Err(e) => Err(e.detail),
+        };
+        checks.push(check("gp_register service user", result));
+        checks.push(check("gp_register tls", tls_result(&settings.url)));
+    }
+
     checks.push(check("os keyring", keyring_result(keyring_service)));
     checks.push(check("data directory", data_dir_result(data_dir)));
     Report { ok: checks.iter().all(|c| c.ok), checks }

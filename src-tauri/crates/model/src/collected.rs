@@ -55,6 +55,14 @@ impl CollectedView {
         })
     }
 
+    /// The GP register's answer (`None`: it has not answered).
+    pub fn general_practitioner(&self) -> Option<&crate::gp::GpDetails> {
+        self.latest(|p| match p {
+            OverviewPart::GeneralPractitioner { gp } => Some(gp),
+            _ => None,
+        })
+    }
+
     pub fn allergies(&self) -> Option<&[MergedAllergy]> {
         self.latest(|p| match p {
             OverviewPart::Allergies { items, .. } => Some(items.as_slice()),

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     InvalidProfile,
     /// The OS keyring is missing or locked.
     KeyringUnavailable,
+    /// Fastlegeregisteret's service user is not in the keyring (or is unreadable there).
+    GpRegisterCredentials,
     /// Offline, and the patient is not in the offline cache (only the worklist is).
     NotCached,
     /// There is no offline cache this session (the detail says why).

@@ -34,10 +34,12 @@ pub enum WidgetId {
     Apps,
     /// Cards from the decision-support services (CDS Hooks), critical first.
     DecisionSupport,
+    /// The patient's GP (fastlege) and the office's number, from Fastlegeregisteret.
+    GeneralPractitioner,
 }
 
 impl WidgetId {
-    pub const ALL: [WidgetId; 12] = [
+    pub const ALL: [WidgetId; 13] = [
         WidgetId::CriticalInfo,
         WidgetId::Medications,
         WidgetId::Problems,
@@ -50,6 +52,7 @@ impl WidgetId {
         WidgetId::HomeMeasurements,
         WidgetId::Apps,
         WidgetId::DecisionSupport,
+        WidgetId::GeneralPractitioner,
     ];
 
     /// The name used in profiles and saved layouts.
@@ -67,6 +70,7 @@ impl WidgetId {
             WidgetId::HomeMeasurements => "home_measurements",
             WidgetId::Apps => "apps",
             WidgetId::DecisionSupport => "decision_support",
+            WidgetId::GeneralPractitioner => "general_practitioner",
         }
     }
 

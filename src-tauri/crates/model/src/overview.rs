@@ -53,15 +53,18 @@ pub enum SourceKind {
     MedicationList,
     Documents,
     Person,
+    /// Fastlegeregisteret: the patient's GP.
+    GpRegister,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 5] = [
+    pub const ALL: [SourceKind; 6] = [
         SourceKind::Municipal,
         SourceKind::Kjernejournal,
         SourceKind::MedicationList,
         SourceKind::Documents,
         SourceKind::Person,
+        SourceKind::GpRegister,
     ];
 }
 
@@ -187,6 +190,10 @@ pub enum OverviewPart {
     },
     Person {
         person: PersonDetails,
+    },
+    /// The patient's GP and office, or that there is none (Fastlegeregisteret).
+    GeneralPractitioner {
+        gp: crate::gp::GpDetails,
     },
     /// The sources compared on who the patient is, again with each new description:
     /// `warning` when they disagree, `None` when they agree (so far).

@@ -27,11 +27,13 @@ pub enum Service {
     Person,
     /// The decision-support (CDS Hooks) service.
     Cds,
+    /// Fastlegeregisteret's SOAP read service.
+    GpRegister,
 }
 
 impl Service {
     /// Every service that can be switched into a fault: all of them together is "no network".
-    pub const ALL: [Service; 7] = [
+    pub const ALL: [Service; 8] = [
         Service::HelseId,
         Service::Fhir,
         Service::Kjernejournal,
@@ -39,6 +41,7 @@ impl Service {
         Service::Documents,
         Service::Person,
         Service::Cds,
+        Service::GpRegister,
     ];
 }
 
@@ -53,9 +56,11 @@ impl FromStr for Service {
             "documents" => Service::Documents,
             "person" => Service::Person,
             "cds" => Service::Cds,
+            "gp_register" => Service::GpRegister,
             other => {
                 return Err(format!(
-                    "unknown service {other}: helseid, fhir, kjernejournal, medication_list, documents, person or cds"
+                    "unknown service {other}: helseid, fhir, kjernejournal, medication_list, documents, person, \
+                     cds or gp_register"
                 ))
             }
         })
@@ -252,6 +257,7 @@ mod tests {
         assert_eq!(parse_assignment("fhir=slow:250"), Ok((service(Service::Fhir), Fault::Slow(250))));
         assert_eq!(parse_assignment("person=truncated"), Ok((service(Service::Person), Fault::TruncatedBody)));
         assert_eq!(parse_assignment("cds=slow:900"), Ok((service(Service::Cds), Fault::Slow(900))));
+        assert_eq!(parse_assignment("gp_register=500"), Ok((service(Service::GpRegister), Fault::ServerError)));
         assert_eq!(
             parse_assignment("fhir/Condition=trickle"),
             Ok((FaultTarget::Search("Condition".into()), Fault::Trickle))

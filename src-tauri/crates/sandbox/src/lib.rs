@@ -10,6 +10,7 @@ pub mod cds_auth;
 pub mod cds_rules;
 pub mod cds_service;
 mod document_content;
+pub mod fastlegeregisteret;
 pub mod faults;
 pub mod fhir_server;
 pub mod fhir_store;
@@ -120,6 +121,9 @@ pub struct Sandbox {
     /// The CDS Hooks decision-support service's base URL ([`cds_service`]): discovery at
     /// `{cds_url}/cds-services`.
     pub cds_url: String,
+    /// Fastlegeregisteret's SOAP 1.2 endpoint (`…/v2/flr`); its service user is
+    /// [`fastlegeregisteret::SERVICE_USER`].
+    pub gp_register_url: String,
     pub clinicians: Vec<SandboxClinician>,
     pub resource_count: usize,
     /// The Norwegian day its world was made for.
@@ -134,6 +138,7 @@ pub struct Sandbox {
     sfm: Arc<sfm::SfmState>,
     pjd: Arc<pjd::PjdState>,
     cds: Arc<cds_service::CdsState>,
+    flr: Arc<fastlegeregisteret::FlrState>,
     switches: std::collections::HashMap<faults::Service, faults::FaultSwitch>,
     search_faults: faults::SearchFaults,
 }
@@ -160,6 +165,8 @@ impl Sandbox {
         let sample_app_url = format!("http://{}", sample_app_listener.local_addr()?);
         let cds_listener = bind(options.port, 7).await?;
         let cds_url = format!("http://{}", cds_listener.local_addr()?);
+        let flr_listener = bind(options.port, 8).await?;
+        let gp_register_url = format!("http://{}{}", flr_listener.local_addr()?, fastlegeregisteret::PATH);
         let fhir_base = format!("http://{}", fhir_listener.local_addr()?);
         let fhir_url = format!("{fhir_base}/fhir");
 
@@ -216,6 +223,7 @@ impl Sandbox {
             lists,
             rf_failures,
         });
+        let flr = Arc::new(fastlegeregisteret::FlrState::new(&world.store, today));
         let pjd = Arc::new(pjd::PjdState {
             guard: api_guard::ApiGuard::new(
                 pjd_url.clone(),
@@ -276,6 +284,8 @@ impl Sandbox {
         serve(pjd_listener, with_latency(pjd_router, latency), stopped.clone());
         let cds_router = faulty(cds_service::router(cds.clone()), Service::Cds);
         serve(cds_listener, with_latency(cds_router, latency), stopped.clone());
+        let flr_router = faulty(fastlegeregisteret::router(flr.clone()), Service::GpRegister);
+        serve(flr_listener, with_latency(flr_router, latency), stopped.clone());
         serve(sample_app_listener, sample_app::router(), stopped);
         tracing::info!(idp = %idp_url, fhir = %fhir_url, resources = resource_count, "sandbox started");
         Ok(Self {
@@ -287,6 +297,7 @@ impl Sandbox {
             pjd_url,
             sample_app_url,
             cds_url,
+            gp_register_url,
             clinicians,
             resource_count,
             today,
@@ -299,6 +310,7 @@ impl Sandbox {
             sfm,
             pjd,
             cds,
+            flr,
             switches,
             search_faults,
         })
@@ -439,6 +451,17 @@ impl Sandbox {
     /// The feedback entries the CDS service has accepted, as the client sent them.
     pub fn cds_feedback(&self) -> Vec<serde_json::Value> {
         self.cds.feedback()
+    }
+
+    /// What kind of answer the GP register gives for a synthetic patient (`None`: not a patient).
+    pub fn gp_case(&self, nin: &str) -> Option<fastlegeregisteret::GpCase> {
+        self.flr.case(nin)
+    }
+
+    /// Lookups the GP register has answered (found or not), and requests it refused for
+    /// their credentials.
+    pub fn gp_register_requests(&self) -> (u64, u64) {
+        (self.flr.lookups(), self.flr.refused_logins())
     }
 
     /// Stops both servers.

@@ -166,7 +166,7 @@ pub fn outcome_text(v: &Value) -> Option<String> {
 
 /// A transport error with what lies under it ("error sending request: connection closed
 /// before message completed"): reqwest's own words say little for support. No URL.
-fn with_cause(e: reqwest::Error) -> String {
+pub(crate) fn with_cause(e: reqwest::Error) -> String {
     let e = e.without_url();
     let mut text = e.to_string();
     let mut cause = std::error::Error::source(&e);

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod documents;
 pub mod fhir;
+pub mod gp_register;
 pub mod kjernejournal;
 pub mod municipal;
 pub mod nhn;

@@ -7,6 +7,7 @@ import type { CdsServiceStatus } from "./CdsServiceStatus";
 import type { Condition } from "./Condition";
 import type { DecisionCard } from "./DecisionCard";
 import type { DocumentSummary } from "./DocumentSummary";
+import type { GpDetails } from "./GpDetails";
 import type { HomeSeries } from "./HomeSeries";
 import type { IdentityWarning } from "./IdentityWarning";
 import type { Medication } from "./Medication";
@@ -24,7 +25,7 @@ import type { Unreadable } from "./Unreadable";
 import type { Visit } from "./Visit";
 import type { VitalSign } from "./VitalSign";
 
-export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "identity", warning: IdentityWarning | null, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, 
+export type OverviewPart = { "part": "opened", patient_ref: string, access: AccessGrant, sources: Array<SourceStatus>, } | { "part": "status", status: SourceStatus, } | { "part": "banner", banner: PatientBanner, } | { "part": "person", person: PersonDetails, } | { "part": "general_practitioner", gp: GpDetails, } | { "part": "identity", warning: IdentityWarning | null, } | { "part": "allergies", items: Array<MergedAllergy>, } | { "part": "medications", items: Array<MergedMedication>, retrievals: Array<RegisterRetrieval>, 
 /**
  * Earlier versions from the national list (stopped, or replaced by a changed
  * dose), newest first: shown when asked for.

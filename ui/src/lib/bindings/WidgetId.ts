@@ -4,4 +4,4 @@
  * A widget of the patient overview. The patient banner is not one: it always shows,
  * first, so the patient in front of the clinician is never in doubt.
  */
-export type WidgetId = "critical_info" | "medications" | "problems" | "vitals" | "record_vitals" | "care_plan" | "visits" | "documents" | "notes" | "home_measurements" | "apps" | "decision_support";
+export type WidgetId = "critical_info" | "medications" | "problems" | "vitals" | "record_vitals" | "care_plan" | "visits" | "documents" | "notes" | "home_measurements" | "apps" | "decision_support" | "general_practitioner";

@@ -46,6 +46,7 @@ pub(crate) fn source_key(kind: SourceKind) -> &'static str {
         SourceKind::MedicationList => "medication_list",
         SourceKind::Documents => "documents",
         SourceKind::Person => "person",
+        SourceKind::GpRegister => "gp_register",
     }
 }
 

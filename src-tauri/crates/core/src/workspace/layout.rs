@@ -35,6 +35,7 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
             (Notes, Medium),
             (Documents, Medium),
             (Problems, Medium),
+            (GeneralPractitioner, Medium),
         ],
         ClinicianRole::HomeCareNurse => &[
             (DecisionSupport, Full),
@@ -47,6 +48,7 @@ pub fn built_in(role: ClinicianRole) -> RoleLayoutSettings {
             (RecordVitals, Medium),
             (Notes, Medium),
             (Documents, Medium),
+            (GeneralPractitioner, Medium),
         ],
         ClinicianRole::NursingHomeDoctor => &[
             (DecisionSupport, Full),

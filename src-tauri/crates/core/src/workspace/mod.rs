@@ -4,6 +4,7 @@
 mod apps;
 mod critical_status;
 pub(crate) mod decision_support;
+pub mod gp_register;
 pub mod layout;
 mod local_cache;
 mod patient_view;
@@ -84,6 +85,8 @@ pub struct Workspace {
     smart: OnceCell<arbeidsflate_smart::SmartHost>,
     /// The CDS Hooks services' client, discovery and the open patient's calls.
     decision_support: decision_support::DecisionSupport,
+    /// Fastlegeregisteret's service user, read from the keyring once per run.
+    gp_user: OnceCell<sources::gp_register::ServiceUser>,
 }
 
 /// Authorises the adapters' requests with the HelseID session: a DPoP-bound token
@@ -173,6 +176,7 @@ impl Workspace {
             clock: clock::system(),
             smart: OnceCell::new(),
             decision_support: Default::default(),
+            gp_user: OnceCell::new(),
         }
     }
 

@@ -150,6 +150,7 @@ impl Workspace {
         let http = &self.http;
         let nhn = aggregate::nhn_context(s.clinician.role, decision.grant.basis);
         let clock = self.clock();
+        let gp_register = self.gp_register().await;
         Ok(SourceSet {
             municipal: &s.platform,
             kjernejournal: national.kjernejournal.as_ref().map(|c| {
@@ -172,6 +173,7 @@ impl Workspace {
                     .with_nhn(nhn.clone())
                     .with_clock(clock.clone())
             }),
+            gp_register,
         })
     }
 
