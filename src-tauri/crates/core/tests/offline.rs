@@ -13,8 +13,14 @@ use common::{open, signed_in, signed_in_as, state_of, worklist, Setup};
 use sandbox::faults::{Fault, Service};
 use std::sync::atomic::AtomicBool;
 
-const ALL_SERVICES: [Service; 5] =
-    [Service::Fhir, Service::Kjernejournal, Service::MedicationList, Service::Documents, Service::Person];
+const ALL_SERVICES: [Service; 6] = [
+    Service::Fhir,
+    Service::Kjernejournal,
+    Service::MedicationList,
+    Service::Documents,
+    Service::Person,
+    Service::GpRegister,
+];
 
 fn network(sb: &sandbox::Sandbox, up: bool) {
     for s in ALL_SERVICES {
