@@ -263,6 +263,7 @@ fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
         "medication_list reachable",
         "documents reachable",
         "person reachable",
+        "gp_register service user",
         "os keyring",
         "data directory",
         "trusted certificate authorities",
@@ -295,6 +296,76 @@ fn a_standalone_sandbox_serves_the_cli_and_doctor_passes_against_it() {
     let indicators: Vec<&str> =
         word["cards"].as_array().unwrap().iter().map(|c| c["indicator"].as_str().unwrap()).collect();
     assert_eq!(indicators, ["critical", "info"], "{word:#}");
+
+    // The GP register: the doctor's check, and the GP beside the other sources in `view`.
+    let gp_check = check_named(&report, "gp_register service user")["detail"].as_str().unwrap();
+    assert!(gp_check.contains("the service user accepted"), "{gp_check}");
+    let register = view["sources"].as_array().unwrap().iter().find(|s| s["source"] == "gp_register").unwrap();
+    assert_eq!(register["state"]["state"], "fresh", "{register:#}");
+    let list = &view["general_practitioner"]["registration"]["list"];
+    assert_eq!(view["general_practitioner"]["registration"]["kind"], "on_list");
+    assert!(list["gp"]["name"].is_string() && list["office"]["phone"].is_string(), "{list:#}");
+    assert_eq!(view["general_practitioner"]["provenance"]["source"], "Fastlegeregisteret");
+}
+
+/// `arbeidsflate ARGS` with `input` on standard input.
+fn run_with_input(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let logs = TempDir::new("cli-logs");
+    let mut child = app_command()
+        .args(args)
+        .env("ARBEIDSFLATE_LOG_DIR", logs.path())
+        .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run arbeidsflate");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn it_installs_the_gp_registers_service_user_and_doctor_says_whether_the_register_accepts_it() {
+    let sb = StandaloneSandbox::start(&[]);
+    // An entry of this test's own, so no other test's sandbox user is touched.
+    let text = std::fs::read_to_string(&sb.profile).unwrap();
+    let entry = format!("gp-register-cli-test-{}", std::process::id());
+    let text =
+        text.replace("credentials_entry = \"gp-register-credentials\"", &format!("credentials_entry = \"{entry}\""));
+    assert!(text.contains(&entry), "the sandbox profile names the entry");
+    let dir = TempDir::new("gp-profile");
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, text).unwrap();
+    let profile = profile.to_str().unwrap();
+    let gp_check = |report: &Value| check_named(report, "gp_register service user").clone();
+
+    let stored = run_with_input(
+        &["gp-register", "credentials", "--username", "sandkasse-flr", "--profile", profile],
+        "feil-passord\n",
+    );
+    assert!(stored.status.success(), "{}", String::from_utf8_lossy(&stored.stderr));
+    let said = String::from_utf8_lossy(&stored.stdout);
+    assert!(said.contains(&entry) && !said.contains("feil-passord"), "{said}");
+    let report = json_of(&run(&["doctor", "--json", "--profile", profile]));
+    let check = gp_check(&report);
+    assert_eq!(check["ok"], false, "{check}");
+    assert!(check["detail"].as_str().unwrap().contains("did not accept the service user"), "{check}");
+
+    let right = format!("{}\n", sandbox::fastlegeregisteret::SERVICE_PASSWORD);
+    assert!(run_with_input(
+        &["gp-register", "credentials", "--username", "sandkasse-flr", "--profile", profile],
+        &right
+    )
+    .status
+    .success());
+    assert_eq!(gp_check(&json_of(&run(&["doctor", "--json", "--profile", profile])))["ok"], true);
+
+    // An empty password is refused, and the entry keeps what it had.
+    let empty =
+        run_with_input(&["gp-register", "credentials", "--username", "sandkasse-flr", "--profile", profile], "\n");
+    assert!(!empty.status.success());
+    assert_eq!(gp_check(&json_of(&run(&["doctor", "--json", "--profile", profile])))["ok"], true);
 }
 
 /// `arbeidsflate ARGS` with IT's machine-wide place at `machine_dir` (debug builds only).

@@ -5,6 +5,7 @@
 mod apps;
 mod decision_support;
 pub mod environment;
+mod gp_register;
 pub mod logging;
 mod offline;
 mod output;
@@ -178,6 +179,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fastlegeregisteret's service user, for IT.
+    GpRegister {
+        #[command(subcommand)]
+        action: GpRegisterAction,
+    },
     /// List the sandbox's synthetic clinicians.
     Users {
         #[arg(long)]
@@ -233,6 +239,16 @@ impl From<VitalsArgs> for arbeidsflate_model::offline::VitalsEntry {
             consciousness: None,
         }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GpRegisterAction {
+    /// Store the service user in the OS keyring entry the profile names; the password
+    /// is read from standard input.
+    Credentials {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -310,6 +326,9 @@ pub fn run(command: Command, app: AppArgs) -> i32 {
             Command::Worklist { user, json } => output::worklist(&app, user, json).await,
             Command::Users { json } => output::users(&app, json).await,
             Command::Apps { user, json } => apps::list(&app, user, json).await,
+            Command::GpRegister { action: GpRegisterAction::Credentials { username } } => {
+                gp_register::store_credentials(&app, &username)
+            }
             Command::Cds { jwks, json } => decision_support::list(&app, jwks, json).await,
             Command::Launch { app: app_id, nin, user, access, print_url } => {
                 apps::launch(&app, &app_id, &nin, user, access.request(), print_url).await

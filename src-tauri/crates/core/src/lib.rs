@@ -13,7 +13,9 @@ pub mod merge;
 pub mod outbox;
 pub mod workspace;
 
-pub use arbeidsflate_config::{apps, decision_support, machine_profile, profile, trust, update_feed, version};
+pub use arbeidsflate_config::{
+    apps, decision_support, gp_register, machine_profile, profile, trust, update_feed, version,
+};
 pub use arbeidsflate_config::{Profile, ProfileError};
 pub use workspace::layout;
 pub use workspace::{CardUse, LaunchedApp, Preparation, Workspace, PREPARATIONS_PER_MINUTE};
