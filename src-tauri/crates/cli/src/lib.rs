@@ -55,7 +55,7 @@ pub enum Command {
         #[arg(long)]
         dpop_nonce: bool,
         /// Start a service in a fault: SERVICE=FAULT with SERVICE one of helseid, fhir,
-        /// kjernejournal, medication_list, documents, person, or fhir/TYPE for one of the
+        /// kjernejournal, medication_list, documents, person, cds, gp_register, or fhir/TYPE for one of the
         /// platform's resource types (fhir/Condition), and FAULT one of slow:MS, 500,
         /// malformed, truncated, disconnected (no network), drop-answer (handled, then the
         /// connection drops), trickle (a byte every 2 s), loop-next, huge (50 MB) or deep.
