@@ -3,7 +3,7 @@
 //! resident with new confusion on zopiclone; the service's critical card is above every
 //! other widget's content; she sees what its suggestion would record, confirms it, and
 //! the task reaches the platform once; she dismisses the fall-risk card with one of its
-//! reasons, and the service is told both.
+//! reasons, and the service is told both. The banner names her GP and the office's number.
 
 use arbeidsflate_tests::page::{click, wait_for, wait_for_attr, wait_for_text, wait_gone, write_screenshot};
 use arbeidsflate_tests::{app_command, complete_browser_sign_in, json_of, AppWindow, StandaloneSandbox, TempDir};
@@ -51,6 +51,12 @@ async fn run(client: &Client, url_file: &std::path::Path) -> Result<(), String> 
     if above != serde_json::json!(true) {
         return Err("the critical card is not above the other widgets".into());
     }
+    // Who to call: the GP and the office's number in the banner, the GP widget with the others.
+    let phone = wait_for_text(client, "[data-testid=banner-gp-phone]", SHORT).await;
+    if !phone.starts_with("tlf. 12 ") {
+        return Err(format!("the banner's GP line says {phone}"));
+    }
+    wait_for(client, "[data-testid=gp-widget] [data-testid=gp-name]", SHORT).await;
     write_screenshot(client, "decision-support.png").await;
 
     // What the suggestion would record, before anything is.

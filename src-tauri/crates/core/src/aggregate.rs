@@ -85,6 +85,8 @@ pub struct Gathered {
     pub record: Option<PatientRecord>,
     /// … and the parts of it that did not come (their lists are unknown, not empty).
     pub failed_parts: Vec<PlatformPart>,
+    /// Kjernejournal's allergies, where it answered with any (for the same prefetch).
+    pub critical_allergies: Vec<Allergy>,
 }
 
 pub(crate) enum Answer {
@@ -259,7 +261,14 @@ pub async fn gather(
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "patient view gathered");
     let failed_parts = view.platform.failed.iter().map(|f| f.part).collect();
     let record = (!view.platform.not_registered && !view.platform.settled.is_empty()).then_some(view.platform.record);
-    Gathered { statuses, documents: view.documents, session_expired: view.session_expired, record, failed_parts }
+    Gathered {
+        statuses,
+        documents: view.documents,
+        session_expired: view.session_expired,
+        record,
+        failed_parts,
+        critical_allergies: view.kj_allergies,
+    }
 }
 
 /// What settled: a national source's whole answer, the platform finding the patient,

@@ -360,3 +360,26 @@ async fn a_service_allowed_to_read_gets_a_token_for_that_patient_and_its_reads_o
     let body = seen.lock().unwrap().body.clone().unwrap();
     assert!(body["prefetch"].get("allergies").is_none(), "{body:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allergy_only_kjernejournal_knows_meets_the_platforms_medication_in_the_prefetch() {
+    let Setup { sb, ws, entries, data: _data, .. } = nurse().await;
+    let target = resident(&entries, sandbox::world::AMOXICILLIN_RESIDENT);
+    let nin = entries.iter().find(|e| e.patient_ref == sandbox::world::AMOXICILLIN_RESIDENT).unwrap();
+    let kj = sb.kjernejournal_record(&nin.national_id.replace(' ', "")).unwrap();
+    assert!(kj.allergies.iter().any(|a| a["code"]["coding"][0]["code"] == "373270004"), "Kjernejournal has it");
+    let on_platform = sb.fhir_resources().into_iter().any(|r| {
+        r["resourceType"] == "AllergyIntolerance"
+            && r["patient"]["reference"] == format!("Patient/{}", sandbox::world::AMOXICILLIN_RESIDENT)
+            && r["code"]["coding"][0]["code"] == "373270004"
+    });
+    assert!(!on_platform, "only Kjernejournal knows it: the warning needs both sources");
+    let opened = open_and_settle(&ws, target.clone()).await;
+    let words = last_words(&opened.parts);
+    let warning = "Warning: Allergi mot penicillin, men Amoksicillin 500 mg kapsel står på legemiddellisten";
+    assert!(words[0].2.iter().any(|c| c == warning), "{words:?}");
+    // Opened again, from the offline cache's record and Kjernejournal's kept answer: the same.
+    ws.sync(|_| {}, &std::sync::atomic::AtomicBool::new(false)).await.unwrap();
+    let again = open_and_settle(&ws, target).await;
+    assert!(last_words(&again.parts)[0].2.iter().any(|c| c == warning));
+}

@@ -45,7 +45,12 @@ pub fn generate(store: &FhirStore, seed: u64) -> BTreeMap<String, KjRecord> {
         let Some(nin) = patient["identifier"][0]["value"].as_str() else { continue };
         let reference = format!("Patient/{}", patient["id"].as_str().unwrap_or_default());
         let mut record = KjRecord { reserved: i % 9 == 4, restricted: i % 7 == 3, ..Default::default() };
+        let on_amoxicillin = reference == format!("Patient/{}", crate::world::AMOXICILLIN_RESIDENT);
         if record.reserved || !rng.chance(0.7) {
+            if on_amoxicillin && !record.reserved {
+                record.allergies = vec![penicillin_from_the_gp(nin)];
+                record.last_changed = record.allergies[0]["recordedDate"].as_str().map(str::to_string);
+            }
             out.insert(nin.to_string(), record);
             continue;
         }
@@ -68,11 +73,24 @@ pub fn generate(store: &FhirStore, seed: u64) -> BTreeMap<String, KjRecord> {
                 allergies.push(kj_allergy(nin, 99, code, display, criticality, &mut rng));
             }
         }
+        if on_amoxicillin {
+            allergies.retain(|a| a["code"]["coding"][0]["code"] != "373270004");
+            allergies.push(penicillin_from_the_gp(nin));
+        }
         record.last_changed = allergies.iter().filter_map(|a| a["recordedDate"].as_str()).max().map(str::to_string);
         record.allergies = allergies;
         out.insert(nin.to_string(), record);
     }
     out
+}
+
+/// The amoxicillin resident's penicillin allergy, recorded by her GP: never on the
+/// municipal record, so only Kjernejournal knows it. From a sequence of its own, so the
+/// world's other records stay as they were.
+fn penicillin_from_the_gp(nin: &str) -> Value {
+    let mut penicillin = kj_allergy(nin, 98, "373270004", "PENICILLIN", "high", &mut SeededRng::new(98));
+    penicillin["reaction"] = json!([{"manifestation": [{"text": "Urtikaria"}]}]);
+    penicillin
 }
 
 fn kj_allergy(nin: &str, n: usize, code: &str, text: &str, criticality: &str, rng: &mut SeededRng) -> Value {

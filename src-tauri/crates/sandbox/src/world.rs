@@ -82,6 +82,8 @@ const PAST_VISIT_DAYS: i64 = 3;
 
 /// The practitioner id of the first home-care nurse (Mona Haugland, the third clinician).
 pub(crate) const FIRST_HOME_CARE_NURSE: &str = "hp-3";
+/// The ward resident on amoxicillin whom Kjernejournal knows as allergic to penicillin.
+pub const AMOXICILLIN_RESIDENT: &str = "pas-10";
 pub(crate) const WARD_A_LOCATION: &str = "avd-solsikken";
 pub(crate) const WARD_A_NAME: &str = "Solsikken";
 const WARD_A: Unit =
@@ -121,6 +123,7 @@ pub fn generate(options: WorldOptions, today: NaiveDate) -> World {
             gen.nursing_notes(&pid, &[&clinicians[nurse_idx]]);
         }
     }
+    gen.amoxicillin_for(AMOXICILLIN_RESIDENT);
     let home_nurses = [&clinicians[2], &clinicians[3]];
     let n = gen.rng.range(15, 25) * scale;
     for i in 0..n {
@@ -147,6 +150,21 @@ struct Generator<'a> {
 }
 
 impl Generator<'_> {
+    /// A course of amoxicillin on the municipal list, drawn from no random sequence so the
+    /// rest of the world stays as it was (Kjernejournal gives the same resident a
+    /// penicillin allergy: the cross-source case decision support warns about).
+    fn amoxicillin_for(&mut self, patient_id: &str) {
+        let started = format!("{}T08:00:00+01:00", self.today - chrono::Days::new(2));
+        self.store.insert(json!({
+            "resourceType": "MedicationStatement", "id": format!("lm-{patient_id}-kur"),
+            "meta": {"versionId": "1", "lastUpdated": started},
+            "status": "active",
+            "medicationCodeableConcept": {"coding": [{"system": SYSTEM_ATC, "code": "J01CA04", "display": "Amoksicillin 500 mg kapsel"}], "text": "Amoksicillin 500 mg kapsel"},
+            "subject": {"reference": format!("Patient/{patient_id}")}, "effectivePeriod": {"start": started},
+            "dosage": [{"text": "1 kapsel 3 ganger daglig i 7 dager"}]
+        }));
+    }
+
     fn organisations(&mut self) {
         self.store.insert(json!({
             "resourceType": "Organization", "id": "org-kommune",

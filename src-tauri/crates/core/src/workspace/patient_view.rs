@@ -1,6 +1,7 @@
 //! Opening a patient: the access basis, the attested adapters for this patient, the
 //! parts as the sources answer, and the documents listed in the open view.
 
+use super::decision_support::Held;
 use super::{SessionAuthorizer, SignedIn, Workspace};
 use crate::access::{self, Decision};
 use crate::aggregate::{self, Concurrency, Deadlines, PartSink, PatientKeys, SourceSet};
@@ -91,17 +92,26 @@ impl Workspace {
         // Decision support starts at once on the cached record where there is one, so its
         // cards come with the sources' answers; otherwise on the record the sources give.
         let cached = match (&municipal_id, self.cache_of(&s).await) {
-            (Some(id), Ok(cache)) => crate::cache::record::cached_record(&cache, id, self.now_ms()).ok().flatten(),
+            (Some(id), Ok(cache)) => {
+                crate::cache::record::cached_record(&cache, id, self.now_ms()).ok().flatten().map(|record| Held {
+                    record,
+                    failed: Vec::new(),
+                    critical_allergies: crate::cache::record::cached_critical_allergies(&cache, id),
+                })
+            }
             _ => None,
         };
         let fired_early = cached.is_some();
         if fired_early {
-            let cached = cached.map(|record| (record, Vec::new()));
             self.fire_patient_view(&s, (&key, &decision), municipal_id.as_deref(), cached, sink.clone()).await;
         }
         let gathered = aggregate::gather(&set, &keys, deadlines, concurrency, sink.clone()).await;
         if !fired_early {
-            let record = gathered.record.clone().map(|r| (r, gathered.failed_parts.clone()));
+            let record = gathered.record.clone().map(|record| Held {
+                record,
+                failed: gathered.failed_parts.clone(),
+                critical_allergies: gathered.critical_allergies.clone(),
+            });
             self.fire_patient_view(&s, (&key, &decision), municipal_id.as_deref(), record, sink.clone()).await;
         }
         let platform_unreachable = gathered.statuses.iter().any(|st| {

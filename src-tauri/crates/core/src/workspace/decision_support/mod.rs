@@ -38,6 +38,15 @@ const HOOK: &str = "patient-view";
 /// What a suggestion may create, through the outbox once the clinician confirms.
 const CREATABLE: &[&str] = &["Task"];
 
+/// What the workspace holds of the patient for the services' prefetch.
+pub(crate) struct Held {
+    pub record: PatientRecord,
+    /// The platform's parts that did not come: their lists are unknown, not empty.
+    pub failed: Vec<PlatformPart>,
+    /// Kjernejournal's allergies, where it answered with any.
+    pub critical_allergies: Vec<arbeidsflate_model::view::Allergy>,
+}
+
 /// One configured base and what its discovery offered (or why it did not answer).
 #[derive(Clone)]
 struct Discovered {
@@ -137,7 +146,7 @@ impl Workspace {
         s: &SignedIn,
         opened: (&str, &Decision),
         patient_id: Option<&str>,
-        record: Option<(PatientRecord, Vec<PlatformPart>)>,
+        record: Option<Held>,
         sink: PartSink,
     ) {
         self.decision_support.forget_patient();

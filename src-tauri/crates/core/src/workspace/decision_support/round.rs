@@ -2,7 +2,7 @@
 //! every service at once, each with its prefetch (from the record the workspace holds),
 //! a token to read more where IT allows it, and its answer read into cards for the view.
 
-use super::{discover_all, not_asked, status_part, title_of, Discovered, ServiceAnswer, CREATABLE, HOOK};
+use super::{discover_all, not_asked, status_part, title_of, Discovered, Held, ServiceAnswer, CREATABLE, HOOK};
 use crate::aggregate::PartSink;
 use arbeidsflate_cds::cards::{card_key, read_answer, CardRules};
 use arbeidsflate_cds::client::{CdsClient, FhirAccess, HookCall};
@@ -11,22 +11,23 @@ use arbeidsflate_cds::ServiceDefinition;
 use arbeidsflate_config::decision_support::DecisionSupportService;
 use arbeidsflate_model::cds::{CdsFailure, CdsServiceStatus, CdsState};
 use arbeidsflate_model::overview::{OverviewPart, PlatformPart};
+use arbeidsflate_model::view::Allergy;
 use arbeidsflate_smart::ServiceTokens;
 use arbeidsflate_store::DismissedCard;
 use futures_util::future::join_all;
 use serde_json::{json, Map, Value};
-use sources::record::PatientRecord;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The patient's record as prefetch sees it. Only the latest vital signs are held, so
 /// only a vital-signs query is answered from them; a part of the platform's answer that
-/// failed is not known, so its type answers nothing (not "none").
-struct RecordHeld<'a>(&'a PatientRecord, &'a [PlatformPart]);
+/// failed is not known, so its type answers nothing (not "none"). Allergies are the
+/// platform's and Kjernejournal's together: an allergy only the GP recorded counts too.
+struct RecordHeld<'a>(&'a Held);
 
 impl HeldRecord for RecordHeld<'_> {
     fn held(&self, query: &PrefetchQuery) -> Option<Vec<Value>> {
-        let (r, failed) = (self.0, self.1);
+        let (r, failed) = (&self.0.record, &self.0.failed);
         let part = match query.resource_type.as_str() {
             "Patient" => PlatformPart::Banner,
             "AllergyIntolerance" => PlatformPart::Allergies,
@@ -43,7 +44,10 @@ impl HeldRecord for RecordHeld<'_> {
         }
         Some(match query.resource_type.as_str() {
             "Patient" => vec![r.patient.clone()],
-            "AllergyIntolerance" => r.allergies.clone(),
+            "AllergyIntolerance" => {
+                let national = self.0.critical_allergies.iter().map(|a| allergy_resource(a, &r.patient));
+                r.allergies.iter().cloned().chain(national).collect()
+            }
             "MedicationStatement" => r.medications.clone(),
             "Condition" => r.conditions.clone(),
             "CarePlan" => r.care_plans.clone(),
@@ -57,6 +61,31 @@ impl HeldRecord for RecordHeld<'_> {
     }
 }
 
+/// A national allergy as the resource a service reads: Kjernejournal's code, wording,
+/// criticality and date, marked as coming from there, about this patient.
+fn allergy_resource(allergy: &Allergy, patient: &Value) -> Value {
+    let mut resource = json!({
+        "resourceType": "AllergyIntolerance",
+        "meta": {"source": allergy.provenance.source},
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"}]},
+        "code": {"text": allergy.substance},
+        "patient": {"reference": format!("Patient/{}", patient["id"].as_str().unwrap_or_default())},
+    });
+    if let Some(code) = &allergy.code {
+        resource["code"]["coding"] = json!([{"system": "http://snomed.info/sct", "code": code}]);
+    }
+    if let Some(c) = &allergy.criticality {
+        resource["criticality"] = json!(c);
+    }
+    if let Some(r) = &allergy.recorded {
+        resource["recordedDate"] = json!(r);
+    }
+    if let Some(r) = &allergy.reaction {
+        resource["reaction"] = json!([{"manifestation": [{"text": r}]}]);
+    }
+    resource
+}
+
 /// Everything one round of calls needs, owned, so it runs on its own task.
 pub(super) struct Round {
     pub(super) client: CdsClient,
@@ -67,8 +96,7 @@ pub(super) struct Round {
     /// Her stay in progress, where she has one (`encounterId`).
     pub(super) stay_id: Option<String>,
     pub(super) practitioner_id: String,
-    /// With the parts of it that did not come.
-    pub(super) record: Option<(PatientRecord, Vec<PlatformPart>)>,
+    pub(super) record: Option<Held>,
     pub(super) apps: Vec<(String, String)>,
     /// Cards the clinician dismissed for this patient today: not shown again.
     pub(super) dismissed: Vec<DismissedCard>,
@@ -121,9 +149,7 @@ impl Round {
             user_practitioner_role_id: None,
         };
         let prefetch = match &self.record {
-            Some((record, failed)) => {
-                prefetch::build(&service.prefetch, &ctx, &self.patient_id, &RecordHeld(record, failed))
-            }
+            Some(held) => prefetch::build(&service.prefetch, &ctx, &self.patient_id, &RecordHeld(held)),
             None => Map::new(),
         };
         // A service IT allows gets a token for this patient, its read scopes and this call.
