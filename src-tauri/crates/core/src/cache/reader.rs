@@ -189,6 +189,25 @@ pub(crate) fn read_cached_view(
     Ok((entry.patient_ref.clone(), aggregate::replay(statuses, answers, &keys, sink)))
 }
 
+/// Kjernejournal's allergies for the patient as the cache kept them (none when it kept
+/// no answer, or the answer was a reservation, a restriction or no critical information).
+pub(crate) fn cached_critical_allergies(
+    cache: &LocalCache,
+    patient_ref: &str,
+) -> Vec<arbeidsflate_model::view::Allergy> {
+    use crate::aggregate::CachedAnswer;
+    use arbeidsflate_model::overview::SourceKind;
+    let key = source_key(SourceKind::Kjernejournal);
+    let kept = cache.with(|st| st.answers(patient_ref)).unwrap_or_default();
+    kept.into_iter()
+        .filter(|k| k.source == key)
+        .find_map(|k| match serde_json::from_str::<CachedAnswer>(&k.json) {
+            Ok(CachedAnswer::Kjernejournal(sources::kjernejournal::KjOutcome::Allergies(list))) => Some(list),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// The access log entry for a lookup or write by `owner`.
 pub(crate) fn owner_entry(
     owner: &CacheOwner,

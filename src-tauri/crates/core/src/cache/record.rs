@@ -32,22 +32,3 @@ pub fn record_from(s: &Store, patient_ref: &str, now_ms: i64) -> Result<Option<P
     record.vitals = s.latest_observations(patient_ref, VITAL_CODES, now_ms + 5 * 60_000, PER_CODE)?;
     Ok(Some(record))
 }
-
-/// Kjernejournal's allergies for the patient as the cache kept them (none when it kept
-/// no answer, or the answer was a reservation, a restriction or no critical information).
-pub(crate) fn cached_critical_allergies(
-    cache: &LocalCache,
-    patient_ref: &str,
-) -> Vec<arbeidsflate_model::view::Allergy> {
-    use crate::aggregate::CachedAnswer;
-    use arbeidsflate_model::overview::SourceKind;
-    let key = super::reader::source_key(SourceKind::Kjernejournal);
-    let kept = cache.with(|st| st.answers(patient_ref)).unwrap_or_default();
-    kept.into_iter()
-        .filter(|k| k.source == key)
-        .find_map(|k| match serde_json::from_str::<CachedAnswer>(&k.json) {
-            Ok(CachedAnswer::Kjernejournal(sources::kjernejournal::KjOutcome::Allergies(list))) => Some(list),
-            _ => None,
-        })
-        .unwrap_or_default()
-}

@@ -96,7 +96,7 @@ impl Workspace {
                 crate::cache::record::cached_record(&cache, id, self.now_ms()).ok().flatten().map(|record| Held {
                     record,
                     failed: Vec::new(),
-                    critical_allergies: crate::cache::record::cached_critical_allergies(&cache, id),
+                    critical_allergies: crate::cache::reader::cached_critical_allergies(&cache, id),
                 })
             }
             _ => None,
