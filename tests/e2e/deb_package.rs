@@ -93,9 +93,16 @@ fn it_installs_into_a_throwaway_root_and_the_installed_app_passes_its_doctor() {
     assert!(version.contains("0.1.0"), "{version}");
     let sb = StandaloneSandbox::start(&[]).giving_up_quickly();
     let logs = TempDir::new("deb-logs");
+    // A release build runs on the machine's clock and cannot be given the test's instant,
+    // which the sandbox runs on; decision support's signed calls are dated, so the doctor
+    // of the installed app is asked without them (the debug build's tests cover them).
+    let mut profile = arbeidsflate_core::Profile::parse(&std::fs::read_to_string(&sb.profile).unwrap()).unwrap();
+    profile.decision_support.clear();
+    let undated = logs.path().join("profile.toml");
+    std::fs::write(&undated, profile.to_toml()).unwrap();
     let out = Command::new(&app)
         .args(["doctor", "--json", "--profile"])
-        .arg(&sb.profile)
+        .arg(&undated)
         .env("ARBEIDSFLATE_LOG_DIR", logs.path())
         .env("ARBEIDSFLATE_DATA_DIR", logs.path().join("data"))
         .output()

@@ -383,3 +383,38 @@ async fn an_allergy_only_kjernejournal_knows_meets_the_platforms_medication_in_t
     let again = open_and_settle(&ws, target).await;
     assert!(last_words(&again.parts)[0].2.iter().any(|c| c == warning));
 }
+
+/// The ids of the cards the services last sent and of their suggestions, in order.
+fn card_ids(parts: &[OverviewPart]) -> Vec<String> {
+    parts
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            OverviewPart::DecisionSupport { cards, .. } if !cards.is_empty() => Some(
+                cards
+                    .iter()
+                    .flat_map(|c| std::iter::once(c.id.clone()).chain(c.suggestions.iter().map(|s| s.id.clone())))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_sent_again_when_the_patient_is_asked_about_again_keeps_its_id() {
+    // The sandbox is kept: dropping it stops its services.
+    let Setup { sb: _sb, ws, entries, data: _data, .. } = nurse().await;
+    let first = card_ids(&open_and_settle(&ws, resident(&entries, "pas-16")).await.parts);
+    assert_eq!(first.len(), 3, "two cards, one with a suggestion: {first:?}");
+    // A refresh after a write opens her again: the service answers with new ids, the
+    // cards keep theirs (a confirmation open on one stays open).
+    let again = card_ids(&open_and_settle(&ws, resident(&entries, "pas-16")).await.parts);
+    assert_eq!(again, first);
+    // Her suggestion is accepted by the id shown.
+    let receipt = ws.use_card(&first[0], CardUse::Accept { suggestion_id: &first[1] }).await.unwrap();
+    assert!(receipt.sent, "the task reached the platform");
+    // Another resident's cards are her own.
+    let other = card_ids(&open_and_settle(&ws, resident(&entries, "pas-7")).await.parts);
+    assert!(other.iter().all(|id| !first.contains(id)), "{other:?} {first:?}");
+}

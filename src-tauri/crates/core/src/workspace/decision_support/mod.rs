@@ -64,6 +64,16 @@ pub(super) struct DecisionSupport {
     running: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// The open patient's cards and suggestions, by service: what the clinician may act on.
     answers: Arc<Mutex<Vec<ServiceAnswer>>>,
+    /// The ids the open patient's cards were shown with, by card key: a card sent again
+    /// when she is opened again (a refresh after a write) keeps its id.
+    shown_ids: Arc<Mutex<ShownIds>>,
+}
+
+/// The card ids shown for one patient, by card key.
+#[derive(Default)]
+pub(super) struct ShownIds {
+    pub(super) patient_id: String,
+    pub(super) ids: std::collections::HashMap<String, String>,
 }
 
 /// One service's latest answer for the open patient; a new answer replaces it.
@@ -88,6 +98,7 @@ impl DecisionSupport {
     /// At the end of a session: discovery is done again at the next sign-in.
     pub(super) fn forget_session(&self) {
         self.forget_patient();
+        *self.shown_ids.lock().unwrap_or_else(PoisonError::into_inner) = ShownIds::default();
         if let Ok(mut discovered) = self.discovered.try_lock() {
             *discovered = None;
         }
@@ -177,6 +188,7 @@ impl Workspace {
             client,
             discovered: self.decision_support.discovered.clone(),
             answers: self.decision_support.answers.clone(),
+            shown_ids: self.decision_support.shown_ids.clone(),
             settings,
             patient_id: patient_id.to_string(),
             stay_id: s.stays.read().await.get(patient_id).cloned(),

@@ -2,9 +2,11 @@
 //! every service at once, each with its prefetch (from the record the workspace holds),
 //! a token to read more where IT allows it, and its answer read into cards for the view.
 
-use super::{discover_all, not_asked, status_part, title_of, Discovered, Held, ServiceAnswer, CREATABLE, HOOK};
+use super::{
+    discover_all, not_asked, status_part, title_of, Discovered, Held, ServiceAnswer, ShownIds, CREATABLE, HOOK,
+};
 use crate::aggregate::PartSink;
-use arbeidsflate_cds::cards::{card_key, read_answer, CardRules};
+use arbeidsflate_cds::cards::{card_key, read_answer, CardRules, ReadCards};
 use arbeidsflate_cds::client::{CdsClient, FhirAccess, HookCall};
 use arbeidsflate_cds::prefetch::{self, HeldRecord, PrefetchContext, PrefetchQuery};
 use arbeidsflate_cds::ServiceDefinition;
@@ -86,11 +88,41 @@ fn allergy_resource(allergy: &Allergy, patient: &Value) -> Value {
     resource
 }
 
+/// A card the service sends again for the same patient (the same summary; services give
+/// each answer new ids) keeps the id it was shown with, with its suggestions: what the
+/// clinician has open on it — a confirmation, a dismissal — stays open when the patient
+/// is asked about again after a write.
+fn keep_ids_of_cards_sent_again(read: &mut ReadCards, patient_id: &str, shown: &Mutex<ShownIds>) {
+    let mut shown = shown.lock().unwrap_or_else(PoisonError::into_inner);
+    if shown.patient_id != patient_id {
+        *shown = ShownIds { patient_id: patient_id.to_string(), ids: Default::default() };
+    }
+    for card in &mut read.cards {
+        let key = card_key(card);
+        let card_id = shown.ids.entry(key.clone()).or_insert_with(|| card.id.clone()).clone();
+        for suggestion in &mut card.suggestions {
+            // A suggestion is the same when its card and label are.
+            let suggestion_key = format!("{key}\n{}", suggestion.label);
+            let kept = shown.ids.entry(suggestion_key).or_insert_with(|| suggestion.id.clone()).clone();
+            for held in read.suggestions.iter_mut().filter(|h| h.card_id == card.id && h.suggestion_id == suggestion.id)
+            {
+                held.suggestion_id = kept.clone();
+            }
+            suggestion.id = kept;
+        }
+        for held in read.suggestions.iter_mut().filter(|h| h.card_id == card.id) {
+            held.card_id = card_id.clone();
+        }
+        card.id = card_id;
+    }
+}
+
 /// Everything one round of calls needs, owned, so it runs on its own task.
 pub(super) struct Round {
     pub(super) client: CdsClient,
     pub(super) discovered: Arc<tokio::sync::Mutex<Option<Vec<Discovered>>>>,
     pub(super) answers: Arc<Mutex<Vec<ServiceAnswer>>>,
+    pub(super) shown_ids: Arc<Mutex<ShownIds>>,
     pub(super) settings: Vec<DecisionSupportService>,
     pub(super) patient_id: String,
     /// Her stay in progress, where she has one (`encounterId`).
@@ -198,6 +230,7 @@ impl Round {
                 let shown: Vec<&str> = read.cards.iter().map(|c| c.id.as_str()).collect();
                 read.suggestions.retain(|s| shown.contains(&s.card_id.as_str()));
                 tracing::info!(service = %service.id, cards = read.cards.len(), "decision support answered");
+                keep_ids_of_cards_sent_again(&mut read, &self.patient_id, &self.shown_ids);
                 let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
                 answers.retain(|a| a.service_id != service.id);
                 answers.push(ServiceAnswer {
