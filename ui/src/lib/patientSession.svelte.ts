@@ -143,8 +143,14 @@ export class PatientSession {
       next.sources = statuses;
       // Decision support answers after the sources: until it does, its cards stand.
       for (const before of this.view.decisionSupport) {
-        if (!next.decisionSupport.some((d) => d.status.service_id === before.status.service_id)) {
+        const now = next.decisionSupport.find((d) => d.status.service_id === before.status.service_id);
+        if (!now) {
           next.decisionSupport.push(before);
+        } else if (now.status.state.state === 'waiting') {
+          // Asked again and not answered yet: the cards on screen (and what is open on
+          // them) stay until the answer replaces them.
+          now.cards = before.cards;
+          now.leftOut = before.leftOut;
         }
       }
       this.view = next;

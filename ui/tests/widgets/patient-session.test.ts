@@ -108,6 +108,54 @@ describe('the open patient', () => {
     expect(session.view.banner?.name).toBe(record.banner.name);
   });
 
+  it("keeps a service's cards through a refresh until its new answer replaces them", async () => {
+    const { backend, openings } = scriptedBackend();
+    const session = new PatientSession(onWorklist, vi.fn(), backend);
+    void session.open(null);
+    answerWhole(openings[0]!);
+    const status = (state: 'waiting' | 'fresh') => ({
+      service_id: 'klinisk-vurdering',
+      name: 'Klinisk vurdering',
+      state: { state },
+      fetched_at: null,
+      elapsed_ms: null,
+      detail: null,
+    });
+    const card = (summary: string) => ({
+      id: 'kort-1',
+      has_service_id: true,
+      service_id: 'klinisk-vurdering',
+      summary,
+      detail_html: null,
+      indicator: 'info' as const,
+      source: { label: 'Sandkassen', url: null, topic: null },
+      links: [],
+      suggestions: [],
+      selection_behavior: null,
+      left_out_suggestions: [],
+      override_reasons: [],
+      received_at: '2026-11-20T09:00:00Z',
+    });
+    const word = (state: 'waiting' | 'fresh', cards: ReturnType<typeof card>[]): OverviewEvent => ({
+      seq: 99,
+      emitted_at_ms: 0,
+      parts: [{ part: 'decision_support', status: status(state), cards, left_out: [] }],
+    });
+    openings[0]!.onEvent(word('fresh', [card('Vurder fallrisiko')]));
+    await settle();
+
+    // Opened again after a write: the service is asked again and says it is waiting
+    // before the sources are done; its card must not blink away meanwhile.
+    const again = session.refresh();
+    openings[1]!.onEvent(word('waiting', []));
+    openings[1]!.answer(openScript(record).final);
+    await again;
+    expect(session.view.decisionSupport[0]?.status.state.state).toBe('waiting');
+    expect(session.view.decisionSupport[0]?.cards.map((c) => c.summary)).toEqual(['Vurder fallrisiko']);
+    openings[1]!.onEvent(word('fresh', [card('Vurder fallrisiko på nytt')]));
+    expect(session.view.decisionSupport[0]?.cards.map((c) => c.summary)).toEqual(['Vurder fallrisiko på nytt']);
+  });
+
   it('hands a session error to the page instead of showing it', async () => {
     const { backend, openings } = scriptedBackend();
     const ended = vi.fn();
