@@ -170,7 +170,7 @@ async fn nurse_signs_in_opens_her_ward_and_sees_a_residents_allergies_and_medica
         assert!(flags.iter().all(|f| shown_flags.iter().any(|s| s.contains(f.as_str()))));
         // Every source has answered (or said why not) once the screen is complete.
         let states = page::attrs_of(&client, "[data-testid=source-status]", "data-state").await;
-        assert_eq!(states.len(), 5, "{states:?}");
+        assert_eq!(states.len(), 6, "the platform and five national services: {states:?}");
         assert!(states.iter().all(|s| s != "waiting" && s != "slow"), "{states:?}");
         assert_eq!(
             wait("[data-testid=access-basis]").await.attr("data-basis").await.unwrap().as_deref(),

@@ -144,6 +144,29 @@ describe('DecisionSupport', () => {
     expect(dismiss).not.toHaveBeenCalled();
   });
 
+  it("keeps another card's panel open when an earlier confirmation finishes", async () => {
+    const critical = card('c', 'critical', 'NEWS2 7');
+    critical.suggestions = [{ id: 's1', label: 'Be om legetilsyn', recommended: true, actions: [] }];
+    const info = card('i', 'info', 'Vurder fallrisiko');
+    // The accepted write resolves only once the record has been shown again.
+    let written: () => void = () => {};
+    const accept = vi.fn(() => new Promise<void>((resolve) => (written = resolve)));
+    const view = viewWith([
+      { part: 'decision_support', status: status({ state: 'fresh' }), cards: [critical, info], left_out: [] },
+    ]);
+    const r = render(DecisionSupport, { view, onSessionEnded: () => {}, actions: { accept, dismiss: vi.fn() } });
+    r.get('cds-accept').click();
+    await vi.waitFor(() => expect(r.query('cds-confirm')).not.toBeNull());
+    r.get('cds-confirm').click();
+    await vi.waitFor(() => expect(accept).toHaveBeenCalledWith('c', 's1'));
+    // While the write and the refresh go on, she opens the other card's dismissal.
+    r.get('cds-dismiss').click();
+    await vi.waitFor(() => expect(r.query('cds-dismiss-panel')).not.toBeNull());
+    written();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(r.query('cds-dismiss-panel')).not.toBeNull();
+  });
+
   it("dismisses with one of the service's reasons and a comment, and says why when it cannot", async () => {
     const info = card('i', 'info', 'Vurder fallrisiko');
     info.override_reasons = [

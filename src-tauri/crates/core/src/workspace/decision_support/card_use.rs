@@ -78,6 +78,7 @@ impl Workspace {
         let cache = self.cache_of(&s).await?;
         let key = DismissedCard { service_id: card.service_id.clone(), card_key: card_key(&card) };
         cache.with(|st| st.dismiss_card(&patient_ref, &key, &self.today().to_string(), &at))?;
+        self.decision_support.used.lock().unwrap_or_else(PoisonError::into_inner).push((patient_ref.clone(), key));
         // Feedback needs the card's own uuid; without one the service cannot be told.
         let told = if card.has_service_id {
             let body = feedback(&card.id, &outcome, &at);

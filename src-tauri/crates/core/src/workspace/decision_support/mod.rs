@@ -67,6 +67,9 @@ pub(super) struct DecisionSupport {
     /// The ids the open patient's cards were shown with, by card key: a card sent again
     /// when she is opened again (a refresh after a write) keeps its id.
     shown_ids: Arc<Mutex<ShownIds>>,
+    /// Cards used this session (patient, card): a round asked before one was used must
+    /// not bring it back when its answer comes after.
+    used: Arc<Mutex<Vec<(String, arbeidsflate_store::DismissedCard)>>>,
 }
 
 /// The card ids shown for one patient, by card key.
@@ -99,6 +102,7 @@ impl DecisionSupport {
     pub(super) fn forget_session(&self) {
         self.forget_patient();
         *self.shown_ids.lock().unwrap_or_else(PoisonError::into_inner) = ShownIds::default();
+        self.used.lock().unwrap_or_else(PoisonError::into_inner).clear();
         if let Ok(mut discovered) = self.discovered.try_lock() {
             *discovered = None;
         }
@@ -189,6 +193,7 @@ impl Workspace {
             discovered: self.decision_support.discovered.clone(),
             answers: self.decision_support.answers.clone(),
             shown_ids: self.decision_support.shown_ids.clone(),
+            used: self.decision_support.used.clone(),
             settings,
             patient_id: patient_id.to_string(),
             stay_id: s.stays.read().await.get(patient_id).cloned(),

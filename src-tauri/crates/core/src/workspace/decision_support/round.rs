@@ -123,6 +123,8 @@ pub(super) struct Round {
     pub(super) discovered: Arc<tokio::sync::Mutex<Option<Vec<Discovered>>>>,
     pub(super) answers: Arc<Mutex<Vec<ServiceAnswer>>>,
     pub(super) shown_ids: Arc<Mutex<ShownIds>>,
+    /// Cards used since this round was asked for (see `DecisionSupport::used`).
+    pub(super) used: Arc<Mutex<Vec<(String, DismissedCard)>>>,
     pub(super) settings: Vec<DecisionSupportService>,
     pub(super) patient_id: String,
     /// Her stay in progress, where she has one (`encounterId`).
@@ -223,9 +225,12 @@ impl Round {
             read_answer(&a.answer, &rules).map(|read| (read, a.elapsed))
         }) {
             Ok((mut read, elapsed)) => {
+                let used = self.used.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                let used_here = used.iter().filter(|(p, _)| *p == self.patient_id).map(|(_, d)| d);
+                let gone: Vec<&DismissedCard> = self.dismissed.iter().chain(used_here).collect();
                 read.cards.retain(|c| {
                     let key = card_key(c);
-                    !self.dismissed.iter().any(|d| d.service_id == c.service_id && d.card_key == key)
+                    !gone.iter().any(|d| d.service_id == c.service_id && d.card_key == key)
                 });
                 let shown: Vec<&str> = read.cards.iter().map(|c| c.id.as_str()).collect();
                 read.suggestions.retain(|s| shown.contains(&s.card_id.as_str()));
