@@ -129,6 +129,9 @@ export class PatientSession {
   async refresh(): Promise<void> {
     const current = this.#begin();
     const next = emptyView();
+    // Decision support answers after the sources: until a service's new answer replaces
+    // them, its cards stand (the rule `applyEvent` keeps for a service asked again).
+    next.decisionSupport = [...this.view.decisionSupport];
     // Parts go to the hidden view until it is swapped in. A channel message may still
     // arrive after the command's answer: from then on parts go to the view on screen
     // (the state proxy; the plain object behind it is no longer watched).
@@ -141,18 +144,6 @@ export class PatientSession {
       });
       if (!current()) return;
       next.sources = statuses;
-      // Decision support answers after the sources: until it does, its cards stand.
-      for (const before of this.view.decisionSupport) {
-        const now = next.decisionSupport.find((d) => d.status.service_id === before.status.service_id);
-        if (!now) {
-          next.decisionSupport.push(before);
-        } else if (now.status.state.state === 'waiting') {
-          // Asked again and not answered yet: the cards on screen (and what is open on
-          // them) stay until the answer replaces them.
-          now.cards = before.cards;
-          now.leftOut = before.leftOut;
-        }
-      }
       this.view = next;
       into = this.view;
       this.recordVersion += 1;

@@ -14,7 +14,7 @@ use arbeidsflate_core::keystore::EphemeralStore;
 use arbeidsflate_core::Workspace;
 use arbeidsflate_model::cds::CdsState;
 use arbeidsflate_model::overview::{OverviewPart, PatientTarget};
-use common::{signed_in_on, worklist, Setup, TempData};
+use common::{signed_in_on, worklist, Setup};
 use sandbox::SandboxOptions;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -61,13 +61,7 @@ async fn main() {
     // The other nurse's workspace on the same sandbox, without decision support.
     let mut profile = common::profile_for(&sb);
     profile.decision_support.clear();
-    let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
-    let data = TempData::new();
-    let without = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid))
-        .with_data_dir(data.0.clone())
-        .with_clock(sb.clock.clone());
-    without.sign_in_headless().await.unwrap();
-    without.worklist().await.unwrap();
+    let (without, _data) = common::beside(&sb, role, profile, Arc::new(EphemeralStore::default())).await;
     // Both hold the ward's records, as a shift does after its preparation.
     for ws in [&with_cds, &without] {
         ws.sync(|_| {}, &AtomicBool::new(false)).await.expect("the worklist syncs");

@@ -12,7 +12,7 @@ use arbeidsflate_core::aggregate::Concurrency;
 use arbeidsflate_core::keystore::EphemeralStore;
 use arbeidsflate_core::Workspace;
 use arbeidsflate_model::overview::{OverviewPart, PatientTarget, SourceKind, SourceState};
-use common::{signed_in_on, worklist, Setup, TempData};
+use common::{signed_in_on, worklist, Setup};
 use sandbox::SandboxOptions;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,13 +44,7 @@ async fn main() {
     let mut profile = common::profile_for(&sb);
     profile.decision_support.clear();
     assert!(profile.national.gp_register.take().is_some(), "the sandbox's profile names its register");
-    let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
-    let data = TempData::new();
-    let without = Workspace::with_test_user(profile, Arc::new(EphemeralStore::default()), Some(pid))
-        .with_data_dir(data.0.clone())
-        .with_clock(sb.clock.clone());
-    without.sign_in_headless().await.unwrap();
-    without.worklist().await.unwrap();
+    let (without, _data) = common::beside(&sb, role, profile, Arc::new(EphemeralStore::default())).await;
     let targets: Vec<PatientTarget> = entries.iter().map(worklist).collect();
     // Warm both (HelseID's tokens per patient, connections, the register's service user).
     for target in targets.iter().take(3) {

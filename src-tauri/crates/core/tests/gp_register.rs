@@ -5,11 +5,10 @@
 mod common;
 
 use arbeidsflate_core::keystore::{EphemeralStore, SecretStore};
-use arbeidsflate_core::Workspace;
 use arbeidsflate_model::gp::{GpDetails, GpRegistration};
 use arbeidsflate_model::overview::{OverviewPart, SourceFailure, SourceKind, SourceState};
 use arbeidsflate_model::view::ClinicianRole;
-use common::{nin_of, open, profile_for, signed_in_as, signed_in_with, state_of, worklist, Setup, TempData};
+use common::{nin_of, open, profile_for, signed_in_as, signed_in_with, state_of, worklist, Setup};
 use sandbox::fastlegeregisteret::GpCase;
 use sandbox::faults::{Fault, Service};
 use sandbox::{Sandbox, SandboxOptions};
@@ -80,12 +79,7 @@ async fn a_service_user_the_register_refuses_shows_as_refused() {
     let keys = Arc::new(EphemeralStore::default());
     let entry = arbeidsflate_config::gp_register::DEFAULT_CREDENTIALS_ENTRY;
     keys.set(entry, &helseid::Secret::new(r#"{"username": "sandkasse-flr", "password": "gammelt"}"#)).unwrap();
-    let pid = sb.clinicians.iter().find(|c| c.role == ClinicianRole::HomeCareNurse).unwrap().pid.clone();
-    let data = TempData::new();
-    let ws = Workspace::with_test_user(profile_for(&sb), keys.clone(), Some(pid))
-        .with_data_dir(data.0.clone())
-        .with_clock(sb.clock.clone());
-    ws.sign_in_headless().await.unwrap();
+    let (ws, _data) = common::beside(&sb, ClinicianRole::HomeCareNurse, profile_for(&sb), keys.clone()).await;
     let entries = ws.worklist().await.unwrap().entries;
     let (r, _) = open(&ws, worklist(&entries[0]), None).await;
     let statuses = r.unwrap();

@@ -89,6 +89,23 @@ pub async fn signed_in_on(
     Setup { sb, clock, ws, entries, data }
 }
 
+/// A second workspace on `sb` with `profile` and its own keys and data, signed in as the
+/// first clinician in `role` with her worklist loaded (benchmarks compare two profiles).
+pub async fn beside(
+    sb: &Sandbox,
+    role: ClinicianRole,
+    profile: Profile,
+    keys: Arc<EphemeralStore>,
+) -> (Workspace, TempData) {
+    let pid = sb.clinicians.iter().find(|c| c.role == role).unwrap().pid.clone();
+    let data = TempData::new();
+    let ws =
+        Workspace::with_test_user(profile, keys, Some(pid)).with_data_dir(data.0.clone()).with_clock(sb.clock.clone());
+    ws.sign_in_headless().await.unwrap();
+    ws.worklist().await.unwrap();
+    (ws, data)
+}
+
 /// The home-care nurse, with `edit` applied to the profile.
 pub async fn signed_in_with(edit: impl FnOnce(&mut Profile)) -> Setup {
     signed_in_as(ClinicianRole::HomeCareNurse, edit).await
