@@ -129,9 +129,6 @@ export class PatientSession {
   async refresh(): Promise<void> {
     const current = this.#begin();
     const next = emptyView();
-    // Decision support answers after the sources: until a service's new answer replaces
-    // them, its cards stand (the rule `applyEvent` keeps for a service asked again).
-    next.decisionSupport = [...this.view.decisionSupport];
     // Parts go to the hidden view until it is swapped in. A channel message may still
     // arrive after the command's answer: from then on parts go to the view on screen
     // (the state proxy; the plain object behind it is no longer watched).
@@ -140,10 +137,25 @@ export class PatientSession {
     this.refreshError = null;
     try {
       const statuses = await this.backend.openPatient(this.target, null, (event) => {
-        if (current()) applyEvent(into, event);
+        if (!current()) return;
+        applyEvent(into, event);
+        this.#dropUsed(into);
       });
       if (!current()) return;
       next.sources = statuses;
+      // Decision support answers after the sources: until it does, its cards stand.
+      for (const before of this.view.decisionSupport) {
+        const now = next.decisionSupport.find((d) => d.status.service_id === before.status.service_id);
+        if (!now) {
+          next.decisionSupport.push(before);
+        } else if (now.status.state.state === 'waiting') {
+          // Asked again and not answered yet: the cards on screen (and what is open on
+          // them) stay until the answer replaces them.
+          now.cards = before.cards;
+          now.leftOut = before.leftOut;
+        }
+      }
+      this.#dropUsed(next);
       this.view = next;
       into = this.view;
       this.recordVersion += 1;
@@ -204,12 +216,25 @@ export class PatientSession {
    * state of the record. Errors other than session ones go back to the form.
    */
   /** A card used: gone from the view at once, then as a write (its receipt, a refresh). */
+  /** Cards used in this session: an answer asked for before the use never shows them again. */
+  // Not reactive on purpose: it filters parts as they come, and nothing renders from it.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #used = new Set<string>();
+
+  #dropUsed(view: PatientView): void {
+    if (this.#used.size === 0) return;
+    for (const service of view.decisionSupport) {
+      if (service.cards.some((c) => this.#used.has(c.id))) {
+        service.cards = service.cards.filter((c) => !this.#used.has(c.id));
+      }
+    }
+  }
+
   async #cardUse(cardId: string, kind: WriteKind, run: () => Promise<WriteReceipt>): Promise<void> {
     await this.#write(kind, async () => {
       const receipt = await run();
-      for (const service of this.view.decisionSupport) {
-        service.cards = service.cards.filter((c) => c.id !== cardId);
-      }
+      this.#used.add(cardId);
+      this.#dropUsed(this.view);
       return receipt;
     });
   }
